@@ -1,0 +1,37 @@
+namespace LlmRouter;
+
+/// <summary>
+/// Describes one callable model for <see cref="LlmRouterBuilder.AddDeployment(string, Microsoft.Extensions.AI.IChatClient, Action{DeploymentOptions}?)"/>:
+/// the model id sent to the provider, its price, capabilities, tags and weight.
+/// </summary>
+/// <remarks>Read once when the router is built; changing an instance afterwards has no effect on a built router.</remarks>
+public sealed class DeploymentOptions
+{
+    /// <summary>Gets or sets the model id sent to the provider in <c>ChatOptions.ModelId</c>.</summary>
+    /// <value>The default is <see langword="null"/>: the client's own default model (<c>ChatClientMetadata.DefaultModelId</c>).</value>
+    public string? Model { get; set; }
+
+    /// <summary>Gets or sets the provider name reported on responses and in telemetry (for example <c>openai</c>).</summary>
+    /// <value>The default is <see langword="null"/>: the client's <c>ChatClientMetadata.ProviderName</c>, else <c>unknown</c>.</value>
+    public string? Provider { get; set; }
+
+    /// <summary>Gets or sets the price of the model, in USD per million tokens.</summary>
+    /// <value>The default is <see langword="null"/>: unknown.</value>
+    public ModelPrice? Price { get; set; }
+
+    /// <summary>Gets or sets what the model can do.</summary>
+    /// <value>The default is <see langword="null"/>: unknown, so no request is kept from this deployment for lack of a capability.</value>
+    public ModelCapabilities? Capabilities { get; set; }
+
+    /// <summary>Gets or sets the model's context window in tokens (prompt plus output).</summary>
+    /// <value>The default is <see langword="null"/>: unknown. When known, a request that overflowed a smaller window falls back only to larger ones.</value>
+    public int? ContextWindow { get; set; }
+
+    /// <summary>Gets or sets free-form tags such as a region (<c>eu</c>), <c>zero-retention</c> or <c>local</c>. Compared case-insensitively.</summary>
+    /// <value>The default is empty.</value>
+    public IList<string> Tags { get; set; } = [];
+
+    /// <summary>Gets or sets the relative share of traffic for weighted strategies; must be finite and not negative.</summary>
+    /// <value>The default is 1.</value>
+    public double Weight { get; set; } = 1;
+}

@@ -1,0 +1,398 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LlmRouter;
+
+/// <summary>
+/// Builds a router: an <see cref="IChatClient"/> that sends each request to a route's deployments in order,
+/// falls back on failure and reports who served the request.
+/// </summary>
+/// <example>
+/// <code>
+/// IChatClient router = new LlmRouterBuilder()
+///     .AddDeployment("primary", primaryClient, d => { d.Model = "gpt-4o-mini"; d.Price = new ModelPrice(0.15m, 0.60m); })
+///     .AddDeployment("backup", backupClient)
+///     .AddRoute("default", r => r.Deployments = ["primary", "backup"])
+///     .Build();
+/// </code>
+/// </example>
+/// <remarks>
+/// A builder is not thread-safe and builds one router. The router takes ownership of the deployments' clients:
+/// disposing the router disposes each distinct client once.
+/// </remarks>
+public sealed class LlmRouterBuilder
+{
+    /// <summary>The name of the route created when no route is added: every deployment, in the order added.</summary>
+    public const string ImplicitRouteName = "default";
+
+    private readonly List<(string Name, IChatClient Client, DeploymentOptions Options)> _deployments = [];
+    private readonly List<(string Name, RouteOptions Options)> _routes = [];
+    private readonly List<IProviderErrorClassifier> _classifiers = [];
+    private readonly Dictionary<string, ISelectionStrategy> _strategies = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [SelectionStrategies.Ordered] = OrderedSelectionStrategy.Instance,
+    };
+
+    private string? _defaultRoute;
+    private TimeProvider _timeProvider = TimeProvider.System;
+    private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private bool _built;
+
+    /// <summary>Adds a deployment: one callable model served by <paramref name="client"/>.</summary>
+    /// <param name="name">A unique name (case-insensitive) that routes refer to.</param>
+    /// <param name="client">The client that serves the deployment's calls. The router takes ownership and disposes it.</param>
+    /// <param name="configure">Sets the model id, price, capabilities, tags and weight; optional.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="client"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder AddDeployment(string name, IChatClient client, Action<DeploymentOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(client);
+        var options = new DeploymentOptions();
+        configure?.Invoke(options);
+        _deployments.Add((name, client, options));
+        return this;
+    }
+
+    /// <summary>Adds a route: a name callers put in <c>ChatOptions.ModelId</c>, with its candidate deployments and fallbacks.</summary>
+    /// <param name="name">A unique name (case-insensitive).</param>
+    /// <param name="configure">Sets the deployments, strategy and fallback routes.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder AddRoute(string name, Action<RouteOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new RouteOptions();
+        configure(options);
+        _routes.Add((name, options));
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the route used when a request does not set <c>ChatOptions.ModelId</c>. Without it, the only route is the
+    /// default; with several routes and no default, such a request fails with an <see cref="ArgumentException"/>.
+    /// </summary>
+    /// <param name="name">The name of an added route.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder UseDefaultRoute(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _defaultRoute = name;
+        return this;
+    }
+
+    /// <summary>Sets the clock used for durations, delays and timeouts.</summary>
+    /// <param name="timeProvider">The clock.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public LlmRouterBuilder UseTimeProvider(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        return this;
+    }
+
+    /// <summary>Sets where the router logs fallbacks, misconfigured deployments and failed requests.</summary>
+    /// <param name="loggerFactory">The logger factory.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder UseLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        _loggerFactory = loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory));
+        return this;
+    }
+
+    /// <summary>Adds a classifier for exception types the built-in rules do not know; asked before them, in the order added.</summary>
+    /// <param name="classifier">The classifier.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder AddErrorClassifier(IProviderErrorClassifier classifier)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        _classifiers.Add(classifier);
+        return this;
+    }
+
+    /// <summary>Adds a selection strategy that routes can name in <see cref="RouteOptions.Strategy"/>; replaces one of the same name.</summary>
+    /// <param name="strategy">The strategy.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder AddSelectionStrategy(ISelectionStrategy strategy)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(strategy.Name, nameof(strategy));
+        _strategies[strategy.Name] = strategy;
+        return this;
+    }
+
+    /// <summary>Validates the configuration and builds the router.</summary>
+    /// <returns>The router, an <see cref="IChatClient"/> that is safe to use from any number of threads.</returns>
+    /// <exception cref="LlmRouterConfigurationException">
+    /// The configuration is invalid; the exception lists every problem (duplicate names, empty routes, unknown
+    /// deployments, strategies or fallback routes, fallback cycles, invalid prices or weights).
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The builder already built a router.</exception>
+    public IChatClient Build()
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("This LlmRouterBuilder already built a router; the router owns the deployments' clients, so create a new builder for another router.");
+        }
+
+        var errors = new List<string>();
+        Dictionary<string, Deployment> deployments = BuildDeployments(errors);
+        List<(string Name, RouteOptions Options)> routeOptions = _routes.Count > 0 || deployments.Count == 0
+            ? _routes
+            : [(ImplicitRouteName, new RouteOptions { Deployments = [.. _deployments.Select(d => d.Name)] })];
+
+        ValidateRoutes(routeOptions, deployments, errors);
+        if (_defaultRoute is not null && !routeOptions.Exists(r => string.Equals(r.Name, _defaultRoute, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"The default route '{_defaultRoute}' is not a route. Known routes: {JoinNames(routeOptions.Select(r => r.Name))}.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new LlmRouterConfigurationException(errors);
+        }
+
+        var routes = new Dictionary<string, Route>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string name, RouteOptions options) in routeOptions)
+        {
+            routes[name] = new Route(
+                name,
+                [.. options.Deployments.Select(d => deployments[d])],
+                _strategies[options.Strategy],
+                options.FallbackOnContentFilter);
+        }
+
+        foreach ((string name, RouteOptions _) in routeOptions)
+        {
+            routes[name].FallbackChain = FallbackChain(routes[name], routeOptions, routes);
+        }
+
+        Route? defaultRoute = _defaultRoute is not null ? routes[_defaultRoute]
+            : routeOptions.Count == 1 ? routes[routeOptions[0].Name]
+            : null;
+
+        var model = new RouterModel([.. deployments.Values.OrderBy(d => d.Index)], [.. routeOptions.Select(r => routes[r.Name])], defaultRoute, [.. _classifiers]);
+        _built = true;
+        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"));
+    }
+
+    private Dictionary<string, Deployment> BuildDeployments(List<string> errors)
+    {
+        var built = new Dictionary<string, Deployment>(StringComparer.OrdinalIgnoreCase);
+        if (_deployments.Count == 0)
+        {
+            errors.Add("No deployments were added; call AddDeployment at least once.");
+        }
+
+        foreach ((string name, IChatClient client, DeploymentOptions options) in _deployments)
+        {
+            if (built.ContainsKey(name))
+            {
+                errors.Add($"Deployment name '{name}' is used more than once; deployment names are case-insensitive and must be unique.");
+                continue;
+            }
+
+            ValidateDeployment(name, options, errors);
+            var metadata = client.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+            built[name] = new Deployment(
+                built.Count,
+                name,
+                client,
+                string.IsNullOrEmpty(options.Model) ? metadata?.DefaultModelId : options.Model,
+                options.Provider ?? metadata?.ProviderName ?? "unknown",
+                options,
+                new DeploymentState());
+        }
+
+        return built;
+    }
+
+    private static void ValidateDeployment(string name, DeploymentOptions options, List<string> errors)
+    {
+        if (!double.IsFinite(options.Weight) || options.Weight < 0)
+        {
+            errors.Add($"Deployment '{name}': Weight must be a finite number of at least 0 (was {options.Weight.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.ContextWindow is <= 0)
+        {
+            errors.Add($"Deployment '{name}': ContextWindow must be a positive number of tokens (was {options.ContextWindow.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.Tags is null || options.Tags.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"Deployment '{name}': Tags must be a list of non-empty strings.");
+        }
+
+        if (options.Price is { } price)
+        {
+            CheckPrice(name, "Input", price.Input, errors);
+            CheckPrice(name, "Output", price.Output, errors);
+            CheckPrice(name, "CachedInput", price.CachedInput, errors);
+            CheckPrice(name, "CacheWrite", price.CacheWrite, errors);
+            CheckPrice(name, "ReasoningOutput", price.ReasoningOutput, errors);
+        }
+    }
+
+    private static void CheckPrice(string deployment, string field, decimal? value, List<string> errors)
+    {
+        if (value < 0)
+        {
+            errors.Add($"Deployment '{deployment}': Price.{field} must be at least 0 USD per million tokens (was {value.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+    }
+
+    private void ValidateRoutes(List<(string Name, RouteOptions Options)> routes, Dictionary<string, Deployment> deployments, List<string> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var routeNames = new HashSet<string>(routes.Select(r => r.Name), StringComparer.OrdinalIgnoreCase);
+        string knownDeployments = JoinNames(_deployments.Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase));
+        string knownRoutes = JoinNames(routeNames);
+
+        foreach ((string name, RouteOptions options) in routes)
+        {
+            if (!seen.Add(name))
+            {
+                errors.Add($"Route name '{name}' is used more than once; route names are case-insensitive and must be unique.");
+                continue;
+            }
+
+            if (options.Deployments is not { Count: > 0 })
+            {
+                errors.Add($"Route '{name}' has no deployments; list at least one of: {knownDeployments}.");
+            }
+            else
+            {
+                var listed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (string deployment in options.Deployments)
+                {
+                    if (deployment is null || !deployments.ContainsKey(deployment))
+                    {
+                        errors.Add($"Route '{name}' names unknown deployment '{deployment}'. Known deployments: {knownDeployments}.");
+                    }
+                    else if (!listed.Add(deployment))
+                    {
+                        errors.Add($"Route '{name}' lists deployment '{deployment}' more than once.");
+                    }
+                }
+            }
+
+            if (options.Strategy is null || !_strategies.ContainsKey(options.Strategy))
+            {
+                errors.Add($"Route '{name}' uses unknown strategy '{options.Strategy}'. Known strategies: {JoinNames(_strategies.Keys)}.");
+            }
+
+            foreach (string fallback in options.Fallbacks ?? [])
+            {
+                if (fallback is null || !routeNames.Contains(fallback))
+                {
+                    errors.Add($"Route '{name}' falls back to unknown route '{fallback}'. Known routes: {knownRoutes}.");
+                }
+                else if (string.Equals(fallback, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add($"Route '{name}' falls back to itself.");
+                }
+            }
+        }
+
+        foreach (string cycle in FindCycles(routes))
+        {
+            errors.Add($"Fallback cycle: {cycle}. A route must not fall back, directly or through others, to itself.");
+        }
+    }
+
+    /// <summary>Finds fallback cycles of two or more routes (self-references are reported separately).</summary>
+    private static List<string> FindCycles(List<(string Name, RouteOptions Options)> routes)
+    {
+        var fallbacks = new Dictionary<string, IList<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string name, RouteOptions options) in routes)
+        {
+            fallbacks.TryAdd(name, options.Fallbacks ?? []);
+        }
+
+        var cycles = new List<string>();
+        var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var path = new List<string>();
+
+        void Visit(string route)
+        {
+            state[route] = 1;
+            path.Add(route);
+            foreach (string next in fallbacks[route])
+            {
+                if (next is null || !fallbacks.ContainsKey(next) || string.Equals(next, route, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (state.GetValueOrDefault(next) == 1)
+                {
+                    List<string> cycle = path.GetRange(path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase)), path.Count - path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase)));
+                    string key = string.Join("|", cycle.Order(StringComparer.OrdinalIgnoreCase));
+                    if (reported.Add(key))
+                    {
+                        cycles.Add(string.Join(" → ", cycle.Append(next)));
+                    }
+                }
+                else if (state.GetValueOrDefault(next) == 0)
+                {
+                    Visit(next);
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[route] = 2;
+        }
+
+        foreach (string route in fallbacks.Keys)
+        {
+            if (state.GetValueOrDefault(route) == 0)
+            {
+                Visit(route);
+            }
+        }
+
+        return cycles;
+    }
+
+    /// <summary>The routes to try after <paramref name="route"/>: its fallbacks, then theirs, breadth first, each once.</summary>
+    private static Route[] FallbackChain(Route route, List<(string Name, RouteOptions Options)> options, Dictionary<string, Route> routes)
+    {
+        var fallbacksByName = new Dictionary<string, IList<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string name, RouteOptions routeOptions) in options)
+        {
+            fallbacksByName[name] = routeOptions.Fallbacks ?? [];
+        }
+
+        var chain = new List<Route>();
+        var visited = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { route.Name };
+        var queue = new Queue<string>(fallbacksByName[route.Name]);
+        while (queue.TryDequeue(out string? next))
+        {
+            if (!visited.Add(next))
+            {
+                continue;
+            }
+
+            chain.Add(routes[next]);
+            foreach (string further in fallbacksByName[next])
+            {
+                queue.Enqueue(further);
+            }
+        }
+
+        return [.. chain];
+    }
+
+    private static string JoinNames(IEnumerable<string> names)
+    {
+        string joined = string.Join(", ", names);
+        return joined.Length == 0 ? "(none)" : joined;
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace LlmRouter;
+
+/// <summary>The router's log messages; event ids are stable so alerts can key on them.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Route '{Route}': deployment '{FailedDeployment}' failed ({Kind}); falling back to deployment '{NextDeployment}' of route '{NextRoute}'.")]
+    public static partial void FallingBack(ILogger logger, string route, string failedDeployment, ProviderErrorKind kind, string nextDeployment, string nextRoute);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug,
+        Message = "Deployment '{Deployment}' failed for route '{Route}': {Kind}, status {StatusCode}.")]
+    public static partial void AttemptFailed(ILogger logger, string deployment, string route, ProviderErrorKind kind, int? statusCode, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "Deployment '{Deployment}' (provider '{Provider}') looks misconfigured: {Kind}, status {StatusCode}. Check its credentials, permissions, model id and quota. Logged once per deployment.")]
+    public static partial void DeploymentMisconfigured(ILogger logger, string deployment, string provider, ProviderErrorKind kind, int? statusCode);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error,
+        Message = "Route '{Route}': the request failed after {Attempts} attempt(s).")]
+    public static partial void AllCandidatesFailed(ILogger logger, string route, int attempts, Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information,
+        Message = "Route '{Route}': the request was stopped without trying other deployments.")]
+    public static partial void RequestStopped(ILogger logger, string route, Exception exception);
+}
