@@ -144,7 +144,7 @@ public sealed class LlmRouterBuilder
         Dictionary<string, Deployment> deployments = BuildDeployments(errors);
         List<(string Name, RouteOptions Options)> routeOptions = _routes.Count > 0 || deployments.Count == 0
             ? _routes
-            : [(ImplicitRouteName, new RouteOptions { Deployments = [.. _deployments.Select(d => d.Name)] })];
+            : [(ImplicitRouteName, new RouteOptions { Deployments = [.. _deployments.Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase)] })];
 
         ValidateRoutes(routeOptions, deployments, errors);
         if (_defaultRoute is not null && !routeOptions.Exists(r => string.Equals(r.Name, _defaultRoute, StringComparison.OrdinalIgnoreCase)))
