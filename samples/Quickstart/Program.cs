@@ -1,0 +1,121 @@
+using System.Net;
+using LlmRouter;
+using Microsoft.Extensions.AI;
+using Quickstart;
+
+// LlmRouter Quickstart: one IChatClient in front of several deployments, with ordered fallback.
+// Without API keys it runs on simulated providers; with OPENAI_API_KEY and/or ANTHROPIC_API_KEY set it calls them.
+using IChatClient router = RealProviders.TryBuild(Console.Out) ?? BuildSimulatedRouter();
+
+string[] questions =
+[
+    "What is the capital of France?",
+    "Summarise the plot of Hamlet in one line.",
+    "Give me three names for a cat.",
+    "What is 17 * 23?",
+    "Translate 'good morning' into Spanish.",
+    "Name a prime number above 100.",
+];
+
+Console.WriteLine("== Non-streaming requests to route 'fast' ==");
+for (int i = 0; i < questions.Length; i++)
+{
+    await AskAsync(i + 1, questions[i]);
+}
+
+Console.WriteLine();
+Console.WriteLine("== A streamed request to route 'smart' ==");
+await StreamAsync("Explain in one sentence why routers fall back.");
+
+Console.WriteLine();
+Console.WriteLine("== Mistakes the router reports clearly ==");
+await ShowErrorAsync("an unknown route", new ChatOptions { ModelId = "gpt-7" });
+await ShowErrorAsync("a route whose deployments all fail", new ChatOptions { ModelId = "broken" });
+
+async Task AskAsync(int number, string question)
+{
+    try
+    {
+        ChatResponse response = await router.GetResponseAsync(question, new ChatOptions { ModelId = "fast" });
+        Console.WriteLine($"#{number} {question}");
+        Console.WriteLine($"   {response.Text}");
+        Console.WriteLine($"   {Served(response.AdditionalProperties, response.ModelId)}");
+    }
+    catch (LlmRouterException exception)
+    {
+        Console.WriteLine($"#{number} {question}");
+        Console.WriteLine($"   failed: {exception.Message}");
+    }
+}
+
+async Task StreamAsync(string question)
+{
+    Console.Write("   ");
+    ChatResponseUpdate? last = null;
+    await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync(question, new ChatOptions { ModelId = "smart" }))
+    {
+        Console.Write(update.Text);
+        last = update;
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"   {Served(last?.AdditionalProperties, last?.ModelId)}");
+}
+
+async Task ShowErrorAsync(string what, ChatOptions options)
+{
+    try
+    {
+        await router.GetResponseAsync("Hello?", options);
+    }
+    catch (Exception exception) when (exception is ArgumentException or LlmRouterException)
+    {
+        Console.WriteLine($"-- {what}: {exception.GetType().Name}");
+        foreach (string line in exception.Message.Split(Environment.NewLine))
+        {
+            Console.WriteLine($"   {line}");
+        }
+    }
+}
+
+static string Served(AdditionalPropertiesDictionary? properties, string? model)
+{
+    if (properties is null)
+    {
+        return "(no routing information)";
+    }
+
+    string text = $"served by '{properties[LlmRouterProperties.Deployment]}' ({properties[LlmRouterProperties.Provider]}, {model}) " +
+        $"on route '{properties[LlmRouterProperties.Route]}' after {properties[LlmRouterProperties.Attempts]} attempt(s)";
+    return properties.TryGetValue(LlmRouterProperties.FallbackReasons, out object? reasons)
+        ? $"{text}; fell back because {reasons}"
+        : text;
+}
+
+static IChatClient BuildSimulatedRouter()
+{
+    Console.WriteLine("No OPENAI_API_KEY or ANTHROPIC_API_KEY set: routing between simulated providers.");
+    Console.WriteLine();
+
+    // 'flaky-mini' is cheap but fails some calls (503, 429, 500); 'steady-large' always answers.
+    var flaky = new SimulatedChatClient("simulated-openai", "gpt-4o-mini", new Dictionary<int, HttpStatusCode>
+    {
+        [2] = HttpStatusCode.ServiceUnavailable,
+        [3] = HttpStatusCode.TooManyRequests,
+        [5] = HttpStatusCode.InternalServerError,
+    });
+    var steady = new SimulatedChatClient("simulated-anthropic", "claude-haiku-4-5");
+    var broken = new SimulatedChatClient("simulated-broken", "broken-model", Enumerable.Range(1, 100).ToDictionary(i => i, _ => HttpStatusCode.BadGateway));
+    var unauthorized = new SimulatedChatClient("simulated-misconfigured", "other-model", Enumerable.Range(1, 100).ToDictionary(i => i, _ => HttpStatusCode.Unauthorized));
+
+    return new LlmRouterBuilder()
+        .AddDeployment("flaky-mini", flaky, d => { d.Model = "gpt-4o-mini"; d.Price = new ModelPrice(0.15m, 0.60m); })
+        .AddDeployment("steady-large", steady, d => { d.Model = "claude-haiku-4-5"; d.Price = new ModelPrice(1.00m, 5.00m); })
+        .AddDeployment("broken", broken)
+        .AddDeployment("misconfigured", unauthorized)
+        .AddRoute("fast", r => r.Deployments = ["flaky-mini", "steady-large"])
+        .AddRoute("smart", r => r.Deployments = ["steady-large", "flaky-mini"])
+        .AddRoute("broken", r => r.Deployments = ["broken", "misconfigured"])
+        .UseDefaultRoute("fast")
+        .Build();
+}
