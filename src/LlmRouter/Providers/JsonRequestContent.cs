@@ -14,7 +14,7 @@ internal sealed class JsonRequestContent : HttpContent, IBufferWriter<byte>
     private const int InitialSize = 2048;
 
     // Request bodies are HTTP payloads, never embedded in HTML, so only what JSON itself requires is escaped.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;

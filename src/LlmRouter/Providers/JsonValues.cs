@@ -49,11 +49,14 @@ internal static class JsonValues
                 return element.GetRawText();
         }
 
-        using var content = new JsonRequestContent();
-        Utf8JsonWriter writer = content.BeginWriting();
-        Write(writer, value, 0);
-        JsonRequestContent.EndWriting(writer);
-        return System.Text.Encoding.UTF8.GetString(content.Written);
+        // Called while a request body is being written, so the per-thread request writer is busy: this one is separate.
+        using var buffer = new JsonRequestContent();
+        using (var writer = new Utf8JsonWriter((System.Buffers.IBufferWriter<byte>)buffer, JsonRequestContent.WriterOptions))
+        {
+            Write(writer, value, 0);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.Written);
     }
 
     private static void Write(Utf8JsonWriter writer, object? value, int depth)
