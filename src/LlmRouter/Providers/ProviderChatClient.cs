@@ -85,13 +85,13 @@ internal abstract class ProviderChatClient : IChatClient
         }
     }
 
-    /// <summary>Opens the server-sent event stream of a successful response.</summary>
-    protected async Task<IAsyncEnumerator<SseItem<T>>> OpenEventsAsync<T>(HttpResponseMessage response, SseItemParser<T> parser, CancellationToken cancellationToken)
+    /// <summary>Opens the server-sent event stream of a successful response; the caller disposes the events, then the body.</summary>
+    protected async Task<(IAsyncEnumerator<SseItem<T>> Events, Stream Body)> OpenEventsAsync<T>(HttpResponseMessage response, SseItemParser<T> parser, CancellationToken cancellationToken)
     {
         try
         {
-            Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return SseParser.Create(body, parser).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var body = new PooledReadStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            return (SseParser.Create(body, parser).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken), body);
         }
         catch (Exception exception) when (Connection.Translate(exception, cancellationToken) is { } translated)
         {

@@ -45,9 +45,10 @@ internal sealed class AnthropicChatClient : ProviderChatClient
         HttpRequestMessage request = CreateRequest(messages, options, model, stream: true);
         HttpResponseMessage response = await Connection.SendAsync(request, AnthropicErrors.Parser, cancellationToken).ConfigureAwait(false);
         IAsyncEnumerator<SseItem<AnthropicStreamEvent?>>? events = null;
+        Stream? body = null;
         try
         {
-            events = await OpenEventsAsync(response, EventParser, cancellationToken).ConfigureAwait(false);
+            (events, body) = await OpenEventsAsync(response, EventParser, cancellationToken).ConfigureAwait(false);
             var state = new StreamState();
             while (await NextEventAsync(events, cancellationToken).ConfigureAwait(false))
             {
@@ -80,6 +81,7 @@ internal sealed class AnthropicChatClient : ProviderChatClient
                 await events.DisposeAsync().ConfigureAwait(false);
             }
 
+            body?.Dispose();
             response.Dispose();
             request.Dispose();
         }

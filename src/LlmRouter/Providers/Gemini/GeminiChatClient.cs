@@ -46,9 +46,10 @@ internal sealed class GeminiChatClient : ProviderChatClient
         HttpRequestMessage request = CreateRequest(messages, options, model, stream: true);
         HttpResponseMessage response = await Connection.SendAsync(request, GeminiErrors.Parser, cancellationToken).ConfigureAwait(false);
         IAsyncEnumerator<SseItem<GeminiResponse?>>? events = null;
+        Stream? body = null;
         try
         {
-            events = await OpenEventsAsync(response, ChunkParser, cancellationToken).ConfigureAwait(false);
+            (events, body) = await OpenEventsAsync(response, ChunkParser, cancellationToken).ConfigureAwait(false);
             var state = new StreamState();
             while (await NextEventAsync(events, cancellationToken).ConfigureAwait(false))
             {
@@ -75,6 +76,7 @@ internal sealed class GeminiChatClient : ProviderChatClient
                 await events.DisposeAsync().ConfigureAwait(false);
             }
 
+            body?.Dispose();
             response.Dispose();
             request.Dispose();
         }

@@ -13,8 +13,6 @@ namespace LlmRouter;
 /// <remarks>Thread-safe. Never retries. Created by <see cref="ProviderClientFactory"/>.</remarks>
 internal sealed class OpenAIChatClient : ProviderChatClient
 {
-    private static readonly SseItemParser<OpenAIChatCompletion?> ChunkParser = ParseChunk;
-
     private readonly OpenAIQuirks _quirks;
     private readonly Uri? _fixedUri;
     private readonly Uri? _defaultModelUri;
@@ -59,16 +57,17 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     {
         HttpRequestMessage request = CreateRequest(messages, options, model, stream: true);
         HttpResponseMessage response = await Connection.SendAsync(request, OpenAIErrors.Parser, cancellationToken).ConfigureAwait(false);
-        IAsyncEnumerator<SseItem<OpenAIChatCompletion?>>? events = null;
+        IAsyncEnumerator<SseItem<OpenAIChunk>>? events = null;
+        Stream? body = null;
         try
         {
-            events = await OpenEventsAsync(response, ChunkParser, cancellationToken).ConfigureAwait(false);
+            (events, body) = await OpenEventsAsync<OpenAIChunk>(response, new OpenAIChunkReader().Parse, cancellationToken).ConfigureAwait(false);
             var state = new StreamState();
             while (await NextEventAsync(events, cancellationToken).ConfigureAwait(false))
             {
-                SseItem<OpenAIChatCompletion?> item = events.Current;
-                OpenAIChatCompletion? chunk = item.Data;
-                if (ReferenceEquals(chunk, OpenAIChatCompletion.Done))
+                SseItem<OpenAIChunk> item = events.Current;
+                OpenAIChunk chunk = item.Data;
+                if (chunk.IsDone)
                 {
                     state.Done = true;
                     break;
@@ -76,20 +75,29 @@ internal sealed class OpenAIChatClient : ProviderChatClient
 
                 if (item.EventType == "error")
                 {
-                    throw Connection.StreamError(chunk?.Error is { } reported ? OpenAIErrors.Describe(reported) : default, ProviderErrorKind.ServerError);
+                    throw Connection.StreamError(chunk.Full?.Error is { } reported ? OpenAIErrors.Describe(reported) : default, ProviderErrorKind.ServerError);
                 }
 
-                if (chunk is null)
+                ChatResponseUpdate? update;
+                if (chunk.IsText)
+                {
+                    update = ToUpdate(ref chunk, ref state);
+                }
+                else if (chunk.Full is { } full)
+                {
+                    if (full.Error is { } error)
+                    {
+                        throw Connection.StreamError(OpenAIErrors.Describe(error), ProviderErrorKind.ServerError);
+                    }
+
+                    update = ToUpdate(full, ref state);
+                }
+                else
                 {
                     continue;
                 }
 
-                if (chunk.Error is { } error)
-                {
-                    throw Connection.StreamError(OpenAIErrors.Describe(error), ProviderErrorKind.ServerError);
-                }
-
-                if (ToUpdate(chunk, ref state) is { } update)
+                if (update is not null)
                 {
                     yield return update;
                 }
@@ -119,6 +127,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
                 await events.DisposeAsync().ConfigureAwait(false);
             }
 
+            body?.Dispose();
             response.Dispose();
             request.Dispose();
         }
@@ -146,16 +155,6 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     private Uri AzureUri(string model) =>
         new(string.Concat(Connection.BaseUrl, "/openai/deployments/", Uri.EscapeDataString(model), "/chat/completions?api-version=",
             Uri.EscapeDataString(Connection.ApiVersion ?? ProviderPresets.DefaultAzureApiVersion)));
-
-    private static OpenAIChatCompletion? ParseChunk(string eventType, ReadOnlySpan<byte> data)
-    {
-        if (data.SequenceEqual("[DONE]"u8))
-        {
-            return OpenAIChatCompletion.Done;
-        }
-
-        return data.Trim(" \r\n\t"u8).IsEmpty ? null : JsonSerializer.Deserialize(data, OpenAIJsonContext.Default.OpenAIChatCompletion);
-    }
 
     private ChatResponse ToResponse(OpenAIChatCompletion completion)
     {
@@ -210,6 +209,40 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             FinishReason = finishReason,
             Usage = completion.Usage is { } usage ? ToUsage(usage) : null,
         };
+    }
+
+    /// <summary>The update for a plain text delta, read by <see cref="OpenAIChunkReader"/> without the general DTOs.</summary>
+    private ChatResponseUpdate? ToUpdate(ref OpenAIChunk chunk, ref StreamState state)
+    {
+        state.ResponseId ??= chunk.Id;
+        state.ModelId ??= chunk.Model;
+        List<AIContent>? contents = null;
+        if (chunk.Reasoning is { } reasoning)
+        {
+            contents = [new TextReasoningContent(reasoning)];
+        }
+
+        if (chunk.Content is { } text)
+        {
+            (contents ??= new List<AIContent>(1)).Add(new TextContent(text));
+        }
+
+        if (chunk.Refusal is { } refusal)
+        {
+            (contents ??= new List<AIContent>(1)).Add(new TextContent(refusal));
+        }
+
+        ChatFinishReason? finishReason = MapFinishReason(chunk.FinishReason);
+        if (finishReason is not null)
+        {
+            state.FinishReason = finishReason;
+            if (state.Calls is { Count: > 0 })
+            {
+                (contents ??= []).AddRange(TakeCalls(ref state));
+            }
+        }
+
+        return Update(contents, finishReason, chunk.Id, chunk.Model, chunk.Created, ref state);
     }
 
     private ChatResponseUpdate? ToUpdate(OpenAIChatCompletion chunk, ref StreamState state)
@@ -271,6 +304,11 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             (contents ??= []).Add(new UsageContent(ToUsage(usage)));
         }
 
+        return Update(contents, finishReason, chunk.Id, chunk.Model, chunk.Created, ref state);
+    }
+
+    private ChatResponseUpdate? Update(List<AIContent>? contents, ChatFinishReason? finishReason, string? id, string? model, long? created, ref StreamState state)
+    {
         if (contents is null && finishReason is null)
         {
             return null;
@@ -284,10 +322,10 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         state.Yielded = true;
         return new ChatResponseUpdate(ChatRole.Assistant, contents)
         {
-            ResponseId = chunk.Id,
-            MessageId = chunk.Id,
-            ModelId = chunk.Model,
-            CreatedAt = chunk.Created is { } created ? DateTimeOffset.FromUnixTimeSeconds(created) : null,
+            ResponseId = id,
+            MessageId = id,
+            ModelId = model,
+            CreatedAt = created is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null,
             FinishReason = finishReason,
         };
     }
