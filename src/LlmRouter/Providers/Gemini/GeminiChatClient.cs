@@ -114,6 +114,11 @@ internal sealed class GeminiChatClient : ProviderChatClient
 
     private ChatResponse ToResponse(GeminiResponse body)
     {
+        if (body.Error is { } error)
+        {
+            throw Connection.StreamError(GeminiErrors.Describe(error), ProviderErrorKind.ServerError);
+        }
+
         CheckBlocked(body);
         if (body.Candidates is not [GeminiCandidate candidate, ..])
         {
