@@ -1,0 +1,312 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>Writes an Anthropic Messages request body from Microsoft.Extensions.AI messages and options.</summary>
+internal static class AnthropicRequestWriter
+{
+    public static void Write(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream, int defaultMaxTokens)
+    {
+        AdditionalPropertiesDictionary? extra = options?.AdditionalProperties;
+        writer.WriteStartObject();
+        if (!JsonValues.Overrides(extra, "model"))
+        {
+            writer.WriteString("model"u8, model);
+        }
+
+        int? thinkingBudget = ThinkingBudget(options);
+        if (!JsonValues.Overrides(extra, "max_tokens"))
+        {
+            // max_tokens is required and must exceed the thinking budget.
+            int maxTokens = options?.MaxOutputTokens ?? defaultMaxTokens;
+            if (thinkingBudget is { } budget && maxTokens <= budget)
+            {
+                maxTokens = budget + defaultMaxTokens;
+            }
+
+            writer.WriteNumber("max_tokens"u8, maxTokens);
+        }
+
+        if (!JsonValues.Overrides(extra, "system"))
+        {
+            WriteSystem(writer, messages, options?.Instructions);
+        }
+
+        if (!JsonValues.Overrides(extra, "messages"))
+        {
+            writer.WriteStartArray("messages"u8);
+            foreach (ChatMessage message in messages)
+            {
+                if (message.Role != ChatRole.System)
+                {
+                    WriteMessage(writer, message);
+                }
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (stream)
+        {
+            writer.WriteBoolean("stream"u8, true);
+        }
+
+        if (options is not null)
+        {
+            WriteOptions(writer, options, extra, thinkingBudget);
+        }
+
+        JsonValues.WriteProperties(writer, extra);
+        writer.WriteEndObject();
+    }
+
+    private static int? ThinkingBudget(ChatOptions? options) => options?.Reasoning?.Effort switch
+    {
+        null or ReasoningEffort.None => null,
+        ReasoningEffort.Low => 1024,
+        ReasoningEffort.Medium => 4096,
+        ReasoningEffort.High => 16384,
+        _ => 32768,
+    };
+
+    private static void WriteSystem(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, string? instructions)
+    {
+        bool started = false;
+        if (!string.IsNullOrEmpty(instructions))
+        {
+            writer.WriteStartArray("system"u8);
+            started = true;
+            WriteText(writer, instructions);
+        }
+
+        foreach (ChatMessage message in messages)
+        {
+            if (message.Role != ChatRole.System)
+            {
+                continue;
+            }
+
+            foreach (AIContent content in message.Contents)
+            {
+                if (content is TextContent { Text: { Length: > 0 } text })
+                {
+                    if (!started)
+                    {
+                        writer.WriteStartArray("system"u8);
+                        started = true;
+                    }
+
+                    WriteText(writer, text);
+                }
+            }
+        }
+
+        if (started)
+        {
+            writer.WriteEndArray();
+        }
+    }
+
+    private static void WriteOptions(Utf8JsonWriter writer, ChatOptions options, AdditionalPropertiesDictionary? extra, int? thinkingBudget)
+    {
+        if (options.Temperature is { } temperature && !JsonValues.Overrides(extra, "temperature"))
+        {
+            writer.WriteNumber("temperature"u8, temperature);
+        }
+
+        if (options.TopP is { } topP && !JsonValues.Overrides(extra, "top_p"))
+        {
+            writer.WriteNumber("top_p"u8, topP);
+        }
+
+        if (options.TopK is { } topK && !JsonValues.Overrides(extra, "top_k"))
+        {
+            writer.WriteNumber("top_k"u8, topK);
+        }
+
+        if (options.StopSequences is { Count: > 0 } stops && !JsonValues.Overrides(extra, "stop_sequences"))
+        {
+            writer.WriteStartArray("stop_sequences"u8);
+            foreach (string stop in stops)
+            {
+                writer.WriteStringValue(stop);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (thinkingBudget is { } budget && !JsonValues.Overrides(extra, "thinking"))
+        {
+            writer.WriteStartObject("thinking"u8);
+            writer.WriteString("type"u8, "enabled"u8);
+            writer.WriteNumber("budget_tokens"u8, budget);
+            writer.WriteEndObject();
+        }
+
+        bool anyTools = false;
+        if (options.Tools is { Count: > 0 } tools && !JsonValues.Overrides(extra, "tools"))
+        {
+            for (int i = 0; i < tools.Count; i++)
+            {
+                if (tools[i] is not AIFunctionDeclaration function)
+                {
+                    continue;
+                }
+
+                if (!anyTools)
+                {
+                    writer.WriteStartArray("tools"u8);
+                    anyTools = true;
+                }
+
+                writer.WriteStartObject();
+                writer.WriteString("name"u8, function.Name);
+                if (!string.IsNullOrEmpty(function.Description))
+                {
+                    writer.WriteString("description"u8, function.Description);
+                }
+
+                writer.WritePropertyName("input_schema"u8);
+                function.JsonSchema.WriteTo(writer);
+                writer.WriteEndObject();
+            }
+
+            if (anyTools)
+            {
+                writer.WriteEndArray();
+            }
+        }
+
+        if (!anyTools || JsonValues.Overrides(extra, "tool_choice") || (options.ToolMode is null && options.AllowMultipleToolCalls is not false))
+        {
+            return;
+        }
+
+        writer.WriteStartObject("tool_choice"u8);
+        switch (options.ToolMode)
+        {
+            case NoneChatToolMode:
+                writer.WriteString("type"u8, "none"u8);
+                break;
+            case RequiredChatToolMode { RequiredFunctionName: { } name }:
+                writer.WriteString("type"u8, "tool"u8);
+                writer.WriteString("name"u8, name);
+                break;
+            case RequiredChatToolMode:
+                writer.WriteString("type"u8, "any"u8);
+                break;
+            default:
+                writer.WriteString("type"u8, "auto"u8);
+                break;
+        }
+
+        if (options.AllowMultipleToolCalls is false && options.ToolMode is not NoneChatToolMode)
+        {
+            writer.WriteBoolean("disable_parallel_tool_use"u8, true);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMessage(Utf8JsonWriter writer, ChatMessage message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role"u8, message.Role == ChatRole.Assistant ? "assistant"u8 : "user"u8);
+        writer.WriteStartArray("content"u8);
+        IList<AIContent> contents = message.Contents;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            WriteBlock(writer, contents[i]);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteBlock(Utf8JsonWriter writer, AIContent content)
+    {
+        switch (content)
+        {
+            case TextContent { Text: { Length: > 0 } text }:
+                WriteText(writer, text);
+                break;
+
+            case TextReasoningContent { Text: { Length: > 0 } thinking } reasoning:
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "thinking"u8);
+                writer.WriteString("thinking"u8, thinking);
+                writer.WriteString("signature"u8, reasoning.ProtectedData ?? string.Empty);
+                writer.WriteEndObject();
+                break;
+
+            case TextReasoningContent { ProtectedData: { Length: > 0 } data }:
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "redacted_thinking"u8);
+                writer.WriteString("data"u8, data);
+                writer.WriteEndObject();
+                break;
+
+            case DataContent data when data.HasTopLevelMediaType("image") || data.MediaType == "application/pdf":
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, data.HasTopLevelMediaType("image") ? "image"u8 : "document"u8);
+                writer.WriteStartObject("source"u8);
+                writer.WriteString("type"u8, "base64"u8);
+                writer.WriteString("media_type"u8, data.MediaType);
+                writer.WriteString("data"u8, data.Base64Data.Span);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+                break;
+
+            case UriContent uri when uri.HasTopLevelMediaType("image") || uri.MediaType == "application/pdf":
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, uri.HasTopLevelMediaType("image") ? "image"u8 : "document"u8);
+                writer.WriteStartObject("source"u8);
+                writer.WriteString("type"u8, "url"u8);
+                writer.WriteString("url"u8, uri.Uri.AbsoluteUri);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+                break;
+
+            case FunctionCallContent call:
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "tool_use"u8);
+                writer.WriteString("id"u8, call.CallId);
+                writer.WriteString("name"u8, call.Name);
+                writer.WritePropertyName("input"u8);
+                if (call.Arguments is null)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    JsonValues.Write(writer, call.Arguments);
+                }
+
+                writer.WriteEndObject();
+                break;
+
+            case FunctionResultContent result:
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "tool_result"u8);
+                writer.WriteString("tool_use_id"u8, result.CallId);
+                writer.WriteString("content"u8, OpenAIRequestWriter.ResultText(result));
+                if (result.Exception is not null)
+                {
+                    writer.WriteBoolean("is_error"u8, true);
+                }
+
+                writer.WriteEndObject();
+                break;
+        }
+    }
+
+    private static void WriteText(Utf8JsonWriter writer, string text)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "text"u8);
+        writer.WriteString("text"u8, text);
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace LlmRouter;
+
+/// <summary>
+/// A JSON request body written straight into a pooled buffer with <see cref="Utf8JsonWriter"/>; the buffer goes back
+/// to the pool when the content is disposed, which the clients do only after the response is finished with.
+/// </summary>
+internal sealed class JsonRequestContent : HttpContent, IBufferWriter<byte>
+{
+    private const int InitialSize = 2048;
+
+    // Request bodies are HTTP payloads, never embedded in HTML, so only what JSON itself requires is escaped.
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private byte[]? _buffer;
+    private int _length;
+
+    public JsonRequestContent()
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+        Headers.TryAddWithoutValidation("Content-Type", "application/json");
+    }
+
+    /// <summary>Gets the bytes written so far.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    /// <summary>
+    /// Returns a writer over this content's buffer, reused per thread: callers write synchronously and call
+    /// <see cref="EndWriting"/> before anything else can run on the thread.
+    /// </summary>
+    public Utf8JsonWriter BeginWriting()
+    {
+        Utf8JsonWriter? writer = t_writer;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(this, WriterOptions);
+            t_writer = writer;
+        }
+        else
+        {
+            writer.Reset(this);
+        }
+
+        return writer;
+    }
+
+    public static void EndWriting(Utf8JsonWriter writer)
+    {
+        writer.Flush();
+        writer.Reset();
+    }
+
+    public void Advance(int count) => _length += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_length);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_length);
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        stream.WriteAsync(_buffer.AsMemory(0, _length)).AsTask();
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        stream.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken).AsTask();
+
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        stream.Write(_buffer.AsSpan(0, _length));
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _length;
+        return true;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        byte[]? buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        if (sizeHint < 1)
+        {
+            sizeHint = 256;
+        }
+
+        if (_buffer.Length - _length >= sizeHint)
+        {
+            return;
+        }
+
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + sizeHint));
+        _buffer.AsSpan(0, _length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
+    }
+}
