@@ -44,7 +44,7 @@ async Task AskAsync(int number, string question)
     catch (LlmRouterException exception)
     {
         Console.WriteLine($"#{number} {question}");
-        Console.WriteLine($"   failed: {exception.Message}");
+        PrintIndented($"failed: {exception.Message}");
     }
 }
 
@@ -52,10 +52,18 @@ async Task StreamAsync(string question)
 {
     Console.Write("   ");
     ChatResponseUpdate? last = null;
-    await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync(question, new ChatOptions { ModelId = "smart" }))
+    try
     {
-        Console.Write(update.Text);
-        last = update;
+        await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync(question, new ChatOptions { ModelId = "smart" }))
+        {
+            Console.Write(update.Text);
+            last = update;
+        }
+    }
+    catch (LlmRouterException exception)
+    {
+        PrintIndented($"failed: {exception.Message}");
+        return;
     }
 
     Console.WriteLine();
@@ -71,10 +79,15 @@ async Task ShowErrorAsync(string what, ChatOptions options)
     catch (Exception exception) when (exception is ArgumentException or LlmRouterException)
     {
         Console.WriteLine($"-- {what}: {exception.GetType().Name}");
-        foreach (string line in exception.Message.Split(Environment.NewLine))
-        {
-            Console.WriteLine($"   {line}");
-        }
+        PrintIndented(exception.Message);
+    }
+}
+
+static void PrintIndented(string text)
+{
+    foreach (string line in text.Split(Environment.NewLine))
+    {
+        Console.WriteLine($"   {line}");
     }
 }
 
