@@ -21,6 +21,7 @@ public sealed class Deployment
         ContextWindow = options.ContextWindow;
         Tags = options.Tags.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         Weight = options.Weight;
+        QueueTimeout = options.QueueTimeout;
         State = state;
     }
 
@@ -47,6 +48,12 @@ public sealed class Deployment
 
     /// <summary>Gets the relative share of traffic for weighted strategies.</summary>
     public double Weight { get; }
+
+    /// <summary>Gets the deployment's concurrency limit, or <see langword="null"/> when it has none.</summary>
+    public int? MaxConcurrentRequests => State.Gate.Limit;
+
+    /// <summary>Gets how long a request waits for a free slot when the deployment is saturated.</summary>
+    public TimeSpan QueueTimeout { get; }
 
     /// <summary>Gets the position of the deployment in the router, for per-request bookkeeping without allocation.</summary>
     internal int Index { get; }

@@ -31,6 +31,20 @@ public sealed class DeploymentOptions
     /// <value>The default is empty.</value>
     public IList<string> Tags { get; set; } = [];
 
+    /// <summary>
+    /// Gets or sets how many calls the deployment may serve at once. A saturated deployment is skipped for the next candidate,
+    /// or waited for up to <see cref="QueueTimeout"/>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no limit.</value>
+    public int? MaxConcurrentRequests { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a request waits for a free slot when the deployment is at <see cref="MaxConcurrentRequests"/>,
+    /// before it moves on to the next candidate.
+    /// </summary>
+    /// <value>The default is zero: a saturated deployment is skipped at once.</value>
+    public TimeSpan QueueTimeout { get; set; }
+
     /// <summary>Gets or sets the relative share of traffic for weighted strategies; must be finite and not negative.</summary>
     /// <value>The default is 1.</value>
     public double Weight { get; set; } = 1;

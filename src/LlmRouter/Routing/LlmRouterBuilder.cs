@@ -35,7 +35,13 @@ public sealed class LlmRouterBuilder
         [SelectionStrategies.Ordered] = OrderedSelectionStrategy.Instance,
     };
 
+    private readonly RetryOptions _retry = new();
+    private readonly CircuitBreakerOptions _circuitBreaker = new();
+    private readonly TimeoutOptions _timeouts = new();
+    private readonly CooldownOptions _cooldown = new();
+
     private string? _defaultRoute;
+    private Func<double> _random = Random.Shared.NextDouble;
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private bool _built;
@@ -96,6 +102,56 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>Sets how the router retries a deployment before moving on (<see cref="RetryOptions"/>); validated when the router is built.</summary>
+    /// <param name="configure">Changes the retry options; defaults: 3 attempts, 200 ms base delay, 10 s cap on waits.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder ConfigureRetry(Action<RetryOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_retry);
+        return this;
+    }
+
+    /// <summary>Sets when deployments' circuits open and close (<see cref="CircuitBreakerOptions"/>); validated when the router is built.</summary>
+    /// <param name="configure">Changes the circuit-breaker options.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder ConfigureCircuitBreaker(Action<CircuitBreakerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_circuitBreaker);
+        return this;
+    }
+
+    /// <summary>Sets the total, attempt, first-chunk and between-chunks timeouts (<see cref="TimeoutOptions"/>); validated when the router is built.</summary>
+    /// <param name="configure">Changes the timeout options.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder ConfigureTimeouts(Action<TimeoutOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_timeouts);
+        return this;
+    }
+
+    /// <summary>Sets how long rate-limited deployments are skipped (<see cref="CooldownOptions"/>); validated when the router is built.</summary>
+    /// <param name="configure">Changes the cooldown options.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder ConfigureCooldown(Action<CooldownOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_cooldown);
+        return this;
+    }
+
+    /// <summary>Sets the source of randomness for jitter and random selection, so tests can be repeatable.</summary>
+    /// <param name="nextDouble">Returns uniform numbers in [0, 1); called from many threads at once, so it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is <see cref="Random.Shared"/>.</value>
+    public LlmRouterBuilder UseRandomSource(Func<double> nextDouble)
+    {
+        _random = nextDouble ?? throw new ArgumentNullException(nameof(nextDouble));
+        return this;
+    }
+
     /// <summary>Sets where the router logs fallbacks, misconfigured deployments and failed requests.</summary>
     /// <param name="loggerFactory">The logger factory.</param>
     /// <returns>This builder.</returns>
@@ -147,6 +203,7 @@ public sealed class LlmRouterBuilder
             : [(ImplicitRouteName, new RouteOptions { Deployments = [.. _deployments.Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase)] })];
 
         ValidateRoutes(routeOptions, deployments, errors);
+        ValidateResilience(routeOptions, errors);
         if (_defaultRoute is not null && !routeOptions.Exists(r => string.Equals(r.Name, _defaultRoute, StringComparison.OrdinalIgnoreCase)))
         {
             errors.Add($"The default route '{_defaultRoute}' is not a route. Known routes: {JoinNames(routeOptions.Select(r => r.Name))}.");
@@ -164,7 +221,8 @@ public sealed class LlmRouterBuilder
                 name,
                 [.. options.Deployments.Select(d => deployments[d])],
                 _strategies[options.Strategy],
-                options.FallbackOnContentFilter);
+                options.FallbackOnContentFilter,
+                options.Hedging);
         }
 
         foreach ((string name, RouteOptions _) in routeOptions)
@@ -176,9 +234,14 @@ public sealed class LlmRouterBuilder
             : routeOptions.Count == 1 ? routes[routeOptions[0].Name]
             : null;
 
-        var model = new RouterModel([.. deployments.Values.OrderBy(d => d.Index)], [.. routeOptions.Select(r => routes[r.Name])], defaultRoute, [.. _classifiers]);
+        var model = new RouterModel(
+            [.. deployments.Values.OrderBy(d => d.Index)],
+            [.. routeOptions.Select(r => routes[r.Name])],
+            defaultRoute,
+            [.. _classifiers],
+            new ResilienceSettings(_retry, _circuitBreaker, _timeouts, _cooldown));
         _built = true;
-        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"));
+        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"), _random);
     }
 
     private Dictionary<string, Deployment> BuildDeployments(List<string> errors)
@@ -206,7 +269,9 @@ public sealed class LlmRouterBuilder
                 string.IsNullOrEmpty(options.Model) ? metadata?.DefaultModelId : options.Model,
                 options.Provider ?? metadata?.ProviderName ?? "unknown",
                 options,
-                new DeploymentState());
+                new DeploymentState(
+                    new ConcurrencyGate(options.MaxConcurrentRequests, queues: options.QueueTimeout > TimeSpan.Zero),
+                    _circuitBreaker.Enabled ? new CircuitBreaker(_circuitBreaker, _timeProvider.TimestampFrequency) : null));
         }
 
         return built;
@@ -222,6 +287,16 @@ public sealed class LlmRouterBuilder
         if (options.ContextWindow is <= 0)
         {
             errors.Add($"Deployment '{name}': ContextWindow must be a positive number of tokens (was {options.ContextWindow.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.MaxConcurrentRequests is <= 0)
+        {
+            errors.Add($"Deployment '{name}': MaxConcurrentRequests must be at least 1, or null for no limit (was {options.MaxConcurrentRequests.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.QueueTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"Deployment '{name}': QueueTimeout must not be negative (was {options.QueueTimeout}).");
         }
 
         if (options.Tags is null || options.Tags.Any(string.IsNullOrWhiteSpace))
@@ -303,6 +378,42 @@ public sealed class LlmRouterBuilder
         foreach (string cycle in FindCycles(routes))
         {
             errors.Add($"Fallback cycle: {cycle}. A route must not fall back, directly or through others, to itself.");
+        }
+    }
+
+    private void ValidateResilience(List<(string Name, RouteOptions Options)> routes, List<string> errors)
+    {
+        AddFailures(new RetryOptionsValidator().Validate("Retry", _retry), errors);
+        AddFailures(new CircuitBreakerOptionsValidator().Validate("CircuitBreaker", _circuitBreaker), errors);
+        AddFailures(new TimeoutOptionsValidator().Validate("Timeouts", _timeouts), errors);
+        AddFailures(new CooldownOptionsValidator().Validate("Cooldown", _cooldown), errors);
+        if (_retry.BaseDelay > _retry.MaxDelay)
+        {
+            errors.Add($"Retry.BaseDelay ({_retry.BaseDelay}) must not be longer than Retry.MaxDelay ({_retry.MaxDelay}).");
+        }
+
+        var hedgingValidator = new HedgingOptionsValidator();
+        foreach ((string name, RouteOptions options) in routes)
+        {
+            if (options.Hedging is { } hedging)
+            {
+                AddFailures(hedgingValidator.Validate($"Routes:{name}:Hedging", hedging), errors);
+            }
+        }
+    }
+
+    private static void AddFailures(Microsoft.Extensions.Options.ValidateOptionsResult result, List<string> errors)
+    {
+        if (!result.Failed || result.Failures is null)
+        {
+            return;
+        }
+
+        foreach (string failure in result.Failures)
+        {
+            // The generated validator prefixes each message with the member name, which the message repeats.
+            int separator = failure.IndexOf(": ", StringComparison.Ordinal);
+            errors.Add(separator > 0 && !failure.AsSpan(0, separator).Contains(' ') ? failure[(separator + 2)..] : failure);
         }
     }
 

@@ -1,39 +1,38 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace LlmRouter;
 
 /// <summary>
-/// The router: resolves the requested route, tries its candidates in the strategy's order, then its fallback
-/// routes, and annotates the response with who served it.
+/// The router: resolves the requested route, tries its candidates in the strategy's order (retrying each on transient
+/// failures), then its fallback routes, and annotates the response with who served it.
 /// </summary>
 /// <remarks>
-/// Thread-safe: the routing model is immutable and per-request bookkeeping lives on the stack of each call.
-/// Disposing the router disposes every deployment's client once.
+/// Thread-safe: the routing model is immutable, per-deployment state is lock-free, and per-request bookkeeping lives on
+/// the stack of each call. Disposing the router disposes every deployment's client once.
 /// </remarks>
-internal sealed class LlmRouterClient : IChatClient
+internal sealed partial class LlmRouterClient : IChatClient
 {
     private const string RouterProviderName = "llmrouter";
-
-    // Provider streams often open with a role-only or empty-text update; holding those back until real content
-    // arrives keeps failover possible when the stream breaks right after. Beyond this many, commit anyway.
-    private const int MaxHeldUpdates = 16;
 
     private static readonly object[] BoxedAttemptCounts = CreateBoxedCounts(32);
 
     private readonly RouterModel _model;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Func<double> _random;
+    private readonly AttemptTimerPool _timers;
+    private readonly ObjectPool<RouterRequest> _requests = new();
     private readonly ChatClientMetadata _metadata;
     private int _disposed;
 
-    public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger)
+    public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, Func<double> random)
     {
         _model = model;
         _time = timeProvider;
         _logger = logger;
+        _random = random;
+        _timers = new AttemptTimerPool(timeProvider);
         _metadata = new ChatClientMetadata(RouterProviderName, providerUri: null, defaultModelId: model.DefaultRoute?.Name);
     }
 
@@ -42,35 +41,32 @@ internal sealed class LlmRouterClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         RouterModel model = _model;
-        var request = new RouterRequest(model, model.ResolveRoute(options?.ModelId), messages, options);
-        if (!request.TryNext(out Deployment deployment, out Route route))
+        Route route = model.ResolveRoute(options?.ModelId);
+        long now = _time.GetTimestamp();
+        RouterRequest request = RentRequest(model, route, messages, options, now);
+        if (route.Hedging is not null)
         {
-            request.Dispose();
-            return Task.FromException<ChatResponse>(NothingTried(ref request));
+            return HedgedResponseAsync(request, messages, options, cancellationToken);
         }
 
-        long startedAt = _time.GetTimestamp();
-        Task<ChatResponse> pending = Call(deployment, messages, options, cancellationToken);
+        if (!request.TryNext(now, out Candidate candidate) || candidate.NeedsSlot)
+        {
+            return ResponseAsync(request, default, pending: null, candidate.Deployment is null ? null : candidate, messages, options, cancellationToken);
+        }
+
+        Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now);
+        Task<ChatResponse> pending = Call(attempt, messages, options);
 
         // A client that completes synchronously (a cache hit, a fake) is answered without an async state machine.
         if (pending.IsCompletedSuccessfully && pending.Result is { } response)
         {
-            request.Dispose();
-            Annotate(response, route, deployment, ref request);
+            Succeeded(ref attempt, _time.GetTimestamp());
+            Annotate(response, attempt, request);
+            ReturnRequest(request);
             return pending;
         }
 
-        return ContinueAsync(pending, deployment, route, startedAt, request, messages, options, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        RouterModel model = _model;
-        Route route = model.ResolveRoute(options?.ModelId);
-        return StreamAsync(model, route, messages, options, cancellationToken);
+        return ResponseAsync(request, attempt, pending, next: null, messages, options, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -106,14 +102,19 @@ internal sealed class LlmRouterClient : IChatClient
                 deployment.Client.Dispose();
             }
         }
+
+        _timers.Dispose();
     }
 
-    private async Task<ChatResponse> ContinueAsync(
-        Task<ChatResponse> pending,
-        Deployment deployment,
-        Route route,
-        long startedAt,
+    /// <summary>
+    /// The asynchronous path: awaits the attempt in flight (or starts the next), retries or falls back on failure, and
+    /// answers with the first success.
+    /// </summary>
+    private async Task<ChatResponse> ResponseAsync(
         RouterRequest request,
+        Attempt attempt,
+        Task<ChatResponse>? pending,
+        Candidate? next,
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
         CancellationToken cancellationToken)
@@ -122,381 +123,103 @@ internal sealed class LlmRouterClient : IChatClient
         {
             while (true)
             {
-                Exception failure;
-                try
+                if (pending is null)
                 {
-                    ChatResponse? response = await pending.ConfigureAwait(false);
-                    if (response is not null)
+                    Candidate candidate;
+                    if (next is { } given)
                     {
-                        Annotate(response, route, deployment, ref request);
-                        return response;
+                        candidate = given;
+                        next = null;
+                    }
+                    else
+                    {
+                        Select(request, _time.GetTimestamp(), out candidate);
                     }
 
-                    failure = new ProviderException($"Deployment '{deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
-                }
-                catch (Exception exception)
-                {
-                    failure = exception;
-                }
+                    if (candidate.NeedsSlot && !await WaitForSlotAsync(request.Deadline, candidate, cancellationToken).ConfigureAwait(false))
+                    {
+                        request.NoteSaturated(candidate.Deployment);
+                        continue;
+                    }
 
-                OnAttemptFailed(ref request, failure, deployment, route, startedAt, cancellationToken);
-                if (!request.TryNext(out deployment, out route))
-                {
-                    throw AllFailed(ref request);
-                }
+                    long now = _time.GetTimestamp();
+                    if (candidate.NeedsSlot && !request.CompleteAdmission(ref candidate, now))
+                    {
+                        continue;
+                    }
 
-                LogFallback(ref request, deployment, route);
-                startedAt = _time.GetTimestamp();
-                pending = Call(deployment, messages, options, cancellationToken);
-            }
-        }
-        finally
-        {
-            request.Dispose();
-        }
-    }
-
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
-        RouterModel model,
-        Route requested,
-        IEnumerable<ChatMessage> messages,
-        ChatOptions? options,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var request = new RouterRequest(model, requested, messages, options);
-        IAsyncEnumerator<ChatResponseUpdate>? stream = null;
-        List<ChatResponseUpdate>? held = null;
-        ChatResponseUpdate? first = null;
-        Deployment deployment;
-        Route route;
-        try
-        {
-            // Before the commit point: any failure moves on to the next candidate.
-            while (true)
-            {
-                if (!request.TryNext(out deployment, out route))
-                {
-                    throw request.Attempts == 0 ? NothingTried(ref request) : AllFailed(ref request);
+                    attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now);
+                    LogFallback(request, attempt);
+                    pending = Call(attempt, messages, options);
                 }
 
-                if (request.Attempts > 1)
-                {
-                    LogFallback(ref request, deployment, route);
-                }
-
-                long startedAt = _time.GetTimestamp();
+                ChatResponse? response = null;
                 Exception? failure = null;
                 try
                 {
-                    stream = deployment.Client
-                        .GetStreamingResponseAsync(messages, ForwardOptions(options, deployment), cancellationToken)
-                        .GetAsyncEnumerator(cancellationToken);
-                    while (true)
-                    {
-                        if (!await stream.MoveNextAsync().ConfigureAwait(false))
-                        {
-                            if (held is not { Count: > 0 })
-                            {
-                                failure = new ProviderException(
-                                    $"Deployment '{deployment.Name}' ended its stream without sending any update.", ProviderErrorKind.InvalidResponse);
-                            }
-
-                            break;
-                        }
-
-                        ChatResponseUpdate update = stream.Current;
-                        if (Commits(update) || held?.Count >= MaxHeldUpdates)
-                        {
-                            first = update;
-                            break;
-                        }
-
-                        (held ??= []).Add(update);
-                    }
+                    response = await pending.ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
                     failure = exception;
                 }
 
-                if (failure is null)
+                pending = null;
+                long end = _time.GetTimestamp();
+                if (failure is null && response is not null)
                 {
-                    break;
+                    Succeeded(ref attempt, end);
+                    Annotate(response, attempt, request);
+                    return response;
                 }
 
-                held?.Clear();
-                if (stream is not null)
+                failure ??= new ProviderException($"Deployment '{attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
+                if (OnFailure(request, ref attempt, failure, cancellationToken, end, out TimeSpan wait) == AfterFailure.Retry)
                 {
-                    IAsyncEnumerator<ChatResponseUpdate> failed = stream;
-                    stream = null;
-                    await DisposeAfterFailureAsync(failed).ConfigureAwait(false);
-                }
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                    }
 
-                OnAttemptFailed(ref request, failure, deployment, route, startedAt, cancellationToken);
-            }
-
-            // Committed: from here on, the caller sees the provider's stream and its errors unchanged.
-            var tail = default(StreamTail);
-            if (held is not null)
-            {
-                foreach (ChatResponseUpdate update in held)
-                {
-                    tail.Observe(update);
-                    yield return update;
-                }
-            }
-
-            if (first is not null)
-            {
-                tail.Observe(first);
-                yield return first;
-                while (await stream!.MoveNextAsync().ConfigureAwait(false))
-                {
-                    ChatResponseUpdate update = stream.Current;
-                    tail.Observe(update);
-                    yield return update;
+                    long now = _time.GetTimestamp();
+                    if (request.TryReadmit(attempt.Deployment, attempt.Route, now, out Candidate again))
+                    {
+                        attempt = StartAttempt(request, again, attempt.Try + 1, streaming: false, cancellationToken, now);
+                        pending = Call(attempt, messages, options);
+                    }
                 }
             }
-
-            var final = new ChatResponseUpdate
-            {
-                ResponseId = tail.ResponseId,
-                MessageId = tail.MessageId,
-                ConversationId = tail.ConversationId,
-                ModelId = tail.ModelId ?? deployment.Model,
-            };
-            final.AdditionalProperties = CreateProperties(route, deployment, ref request);
-            yield return final;
         }
         finally
         {
-            request.Dispose();
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
+            ReturnRequest(request);
         }
     }
 
-    private static Task<ChatResponse> Call(Deployment deployment, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    private RouterRequest RentRequest(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, long now)
+    {
+        RouterRequest request = _requests.TryRent() ?? new RouterRequest();
+        request.Begin(model, route, messages, options, _time, now);
+        return request;
+    }
+
+    private void ReturnRequest(RouterRequest request)
+    {
+        request.End();
+        _requests.TryReturn(request);
+    }
+
+    private static Task<ChatResponse> Call(in Attempt attempt, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         try
         {
-            return deployment.Client.GetResponseAsync(messages, ForwardOptions(options, deployment), cancellationToken);
+            return attempt.Deployment.Client.GetResponseAsync(messages, ForwardOptions(options, attempt.Deployment), attempt.Token);
         }
         catch (Exception exception)
         {
             // A client that throws before returning its task failed this attempt like any other.
             return Task.FromException<ChatResponse>(exception);
         }
-    }
-
-    /// <summary>
-    /// The options a deployment receives: the caller's, with ModelId replaced by the deployment's model and the
-    /// router's own <c>llmrouter.*</c> request properties removed. The caller's object is never modified.
-    /// </summary>
-    internal static ChatOptions? ForwardOptions(ChatOptions? options, Deployment deployment)
-    {
-        if (options is null)
-        {
-            return deployment.Model is null ? null : new ChatOptions { ModelId = deployment.Model };
-        }
-
-        bool hasRouterProperties = HasRouterProperties(options.AdditionalProperties);
-        if (!hasRouterProperties && string.Equals(options.ModelId, deployment.Model, StringComparison.Ordinal))
-        {
-            return options;
-        }
-
-        ChatOptions forwarded = options.Clone();
-        forwarded.ModelId = deployment.Model;
-        if (hasRouterProperties)
-        {
-            forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!);
-        }
-
-        return forwarded;
-    }
-
-    private void OnAttemptFailed(ref RouterRequest request, Exception exception, Deployment deployment, Route route, long startedAt, CancellationToken cancellationToken)
-    {
-        ProviderError error = cancellationToken.IsCancellationRequested
-            ? new ProviderError(ProviderErrorKind.Cancelled)
-            : ProviderErrorClassifier.Classify(exception, request.Model.Classifiers);
-
-        if (error.Kind == ProviderErrorKind.Cancelled)
-        {
-            // The caller's decision, not the deployment's failure: nothing is recorded and nothing else is tried.
-            if (exception is OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                ExceptionDispatchInfo.Throw(exception);
-            }
-
-            throw new OperationCanceledException("The request was cancelled by the caller.", exception, cancellationToken);
-        }
-
-        var attempt = new RouterAttempt(request.Attempts, route.Name, deployment, error, _time.GetElapsedTime(startedAt), exception);
-        request.AddFailure(attempt);
-        Log.AttemptFailed(_logger, deployment.Name, route.Name, error.Kind, error.StatusCode, exception);
-
-        switch (error.Kind)
-        {
-            case ProviderErrorKind.BadRequest:
-                throw Stopped(ref request,
-                    $"Route '{request.Requested.Name}': deployment '{deployment.Name}' rejected the request as invalid ({Describe(error)}). " +
-                    "No other deployment was tried because the request itself must be fixed.");
-
-            case ProviderErrorKind.ContentFiltered when !request.Requested.FallbackOnContentFilter:
-                throw Stopped(ref request,
-                    $"Route '{request.Requested.Name}': deployment '{deployment.Name}' blocked the request with its content filter ({Describe(error)}). " +
-                    "No other deployment was tried; set RouteOptions.FallbackOnContentFilter to try them.");
-
-            case ProviderErrorKind.ContextLengthExceeded:
-                request.NoteContextOverflow(deployment);
-                break;
-
-            case ProviderErrorKind.Authentication or ProviderErrorKind.PermissionDenied or ProviderErrorKind.NotFound or ProviderErrorKind.QuotaExceeded:
-                if (deployment.State.TryReportMisconfiguration())
-                {
-                    Log.DeploymentMisconfigured(_logger, deployment.Name, deployment.Provider, error.Kind, error.StatusCode);
-                }
-
-                break;
-        }
-    }
-
-    private LlmRouterException AllFailed(ref RouterRequest request)
-    {
-        IReadOnlyList<RouterAttempt> failures = request.Failures;
-        var exception = new LlmRouterException(
-            request.Requested.Name,
-            failures,
-            $"Route '{request.Requested.Name}': all {failures.Count} attempted deployment(s) failed.{request.SkippedSummary()}");
-        Log.AllCandidatesFailed(_logger, request.Requested.Name, failures.Count, exception);
-        return exception;
-    }
-
-    private LlmRouterException NothingTried(ref RouterRequest request)
-    {
-        var exception = new LlmRouterException(
-            request.Requested.Name,
-            [],
-            $"Route '{request.Requested.Name}': no deployment could be tried.{request.SkippedSummary()}");
-        Log.AllCandidatesFailed(_logger, request.Requested.Name, 0, exception);
-        return exception;
-    }
-
-    private LlmRouterException Stopped(ref RouterRequest request, string message)
-    {
-        var exception = new LlmRouterException(request.Requested.Name, request.Failures, message);
-        Log.RequestStopped(_logger, request.Requested.Name, exception);
-        return exception;
-    }
-
-    private void LogFallback(ref RouterRequest request, Deployment next, Route route)
-    {
-        if (request.Failures is [.., RouterAttempt previous])
-        {
-            Log.FallingBack(_logger, request.Requested.Name, previous.Deployment, previous.Kind, next.Name, route.Name);
-        }
-    }
-
-    private static string Describe(ProviderError error) =>
-        error.StatusCode is { } status ? $"{error.Kind}, HTTP {status}" : error.Kind.ToString();
-
-    private static void Annotate(ChatResponse response, Route route, Deployment deployment, ref RouterRequest request)
-    {
-        response.ModelId ??= deployment.Model;
-        if (response.AdditionalProperties is { } existing)
-        {
-            existing[LlmRouterProperties.Route] = route.Name;
-            existing[LlmRouterProperties.Deployment] = deployment.Name;
-            existing[LlmRouterProperties.Provider] = deployment.Provider;
-            existing[LlmRouterProperties.Attempts] = BoxAttempts(request.Attempts);
-            if (request.FallbackReasons() is { } reasons)
-            {
-                existing[LlmRouterProperties.FallbackReasons] = reasons;
-            }
-        }
-        else
-        {
-            response.AdditionalProperties = CreateProperties(route, deployment, ref request);
-        }
-    }
-
-    private static AdditionalPropertiesDictionary CreateProperties(Route route, Deployment deployment, ref RouterRequest request)
-    {
-        string? reasons = request.FallbackReasons();
-        return RouterPropertyBag.Create(route.Name, deployment.Name, deployment.Provider, BoxAttempts(request.Attempts), reasons);
-    }
-
-    /// <summary>Whether an update carries something the caller must see; role-only and empty-text updates do not.</summary>
-    private static bool Commits(ChatResponseUpdate update)
-    {
-        if (update.FinishReason is not null)
-        {
-            return true;
-        }
-
-        IList<AIContent> contents = update.Contents;
-        for (int i = 0; i < contents.Count; i++)
-        {
-            switch (contents[i])
-            {
-                case TextContent { Text: null or "" }:
-                case TextReasoningContent { Text: null or "", ProtectedData: null }:
-                    continue;
-                default:
-                    return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static async ValueTask DisposeAfterFailureAsync(IAsyncEnumerator<ChatResponseUpdate> stream)
-    {
-        try
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The attempt already failed with its own exception, which is what gets recorded; a broken stream failing to close adds nothing.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
-    private static bool HasRouterProperties(AdditionalPropertiesDictionary? properties)
-    {
-        if (properties is null)
-        {
-            return false;
-        }
-
-        foreach (KeyValuePair<string, object?> property in properties)
-        {
-            if (property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static AdditionalPropertiesDictionary WithoutRouterProperties(AdditionalPropertiesDictionary properties)
-    {
-        var filtered = new AdditionalPropertiesDictionary();
-        foreach (KeyValuePair<string, object?> property in properties)
-        {
-            if (!property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                filtered[property.Key] = property.Value;
-            }
-        }
-
-        return filtered;
     }
 
     private static object BoxAttempts(int attempts) =>
@@ -511,22 +234,5 @@ internal sealed class LlmRouterClient : IChatClient
         }
 
         return boxed;
-    }
-
-    /// <summary>The identifiers of a committed stream, copied onto the router's final update.</summary>
-    private struct StreamTail
-    {
-        public string? ResponseId;
-        public string? MessageId;
-        public string? ConversationId;
-        public string? ModelId;
-
-        public void Observe(ChatResponseUpdate update)
-        {
-            ResponseId = update.ResponseId ?? ResponseId;
-            MessageId = update.MessageId ?? MessageId;
-            ConversationId = update.ConversationId ?? ConversationId;
-            ModelId = update.ModelId ?? ModelId;
-        }
     }
 }

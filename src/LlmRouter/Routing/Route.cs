@@ -3,8 +3,9 @@ namespace LlmRouter;
 /// <summary>A built route: immutable, shared by every request.</summary>
 internal sealed class Route
 {
-    public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, bool fallbackOnContentFilter)
+    public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, bool fallbackOnContentFilter, HedgingOptions? hedging)
     {
+        Hedging = hedging is null ? null : new HedgingOptions { Delay = hedging.Delay, MaxParallelAttempts = hedging.MaxParallelAttempts };
         Name = name;
         Deployments = deployments;
         Strategy = strategy;
@@ -23,6 +24,9 @@ internal sealed class Route
     public bool KeepsOrder { get; }
 
     public bool FallbackOnContentFilter { get; }
+
+    /// <summary>Gets the route's hedging settings, or <see langword="null"/> when it does not hedge.</summary>
+    public HedgingOptions? Hedging { get; }
 
     /// <summary>Gets the fallback routes to try after this route's candidates, breadth first, without this route or repeats.</summary>
     public Route[] FallbackChain { get; set; } = [];

@@ -28,4 +28,11 @@ public sealed class RouteOptions
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool FallbackOnContentFilter { get; set; }
+
+    /// <summary>
+    /// Gets or sets hedging for this route: when the running attempt has not answered within <see cref="HedgingOptions.Delay"/>,
+    /// the next candidate starts alongside, and the first answer wins.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no hedging, one attempt at a time.</value>
+    public HedgingOptions? Hedging { get; set; }
 }

@@ -8,8 +8,9 @@ internal sealed class RouterModel
     private readonly FrozenDictionary<string, Route> _routes;
     private readonly string _knownRoutes;
 
-    public RouterModel(Deployment[] deployments, IReadOnlyList<Route> routes, Route? defaultRoute, IProviderErrorClassifier[] classifiers)
+    public RouterModel(Deployment[] deployments, IReadOnlyList<Route> routes, Route? defaultRoute, IProviderErrorClassifier[] classifiers, ResilienceSettings settings)
     {
+        Settings = settings;
         Deployments = deployments;
         DefaultRoute = defaultRoute;
         Classifiers = classifiers;
@@ -22,6 +23,22 @@ internal sealed class RouterModel
     public Route? DefaultRoute { get; }
 
     public IProviderErrorClassifier[] Classifiers { get; }
+
+    public ResilienceSettings Settings { get; }
+
+    /// <summary>Finds a deployment by name, or returns <see langword="null"/>.</summary>
+    public Deployment? FindDeployment(string name)
+    {
+        foreach (Deployment deployment in Deployments)
+        {
+            if (string.Equals(deployment.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return deployment;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Finds the route a request asked for in <c>ChatOptions.ModelId</c>.</summary>
     /// <exception cref="ArgumentException">The name is not a route, or none was given and there is no default route.</exception>

@@ -24,4 +24,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, Level = LogLevel.Information,
         Message = "Route '{Route}': the request was stopped without trying other deployments.")]
     public static partial void RequestStopped(ILogger logger, string route, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning,
+        Message = "Deployment '{Deployment}': circuit opened after {Failures} of {Calls} sampled calls failed; it is skipped for {BreakDuration}.")]
+    public static partial void CircuitOpened(ILogger logger, string deployment, int failures, int calls, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information,
+        Message = "Deployment '{Deployment}': circuit closed after a successful probe.")]
+    public static partial void CircuitClosed(ILogger logger, string deployment);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug,
+        Message = "Deployment '{Deployment}': cooling down for {Duration} after {Kind}.")]
+    public static partial void CoolingDown(ILogger logger, string deployment, TimeSpan duration, ProviderErrorKind kind);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug,
+        Message = "Deployment '{Deployment}': retry {Retry} after {Wait} ({Kind}).")]
+    public static partial void Retrying(ILogger logger, string deployment, int retry, TimeSpan wait, ProviderErrorKind kind);
 }

@@ -33,7 +33,7 @@ public class LlmRouterServiceCollectionExtensionsTests
         await using ServiceProvider provider = new ServiceCollection()
             .AddSingleton<TimeProvider>(clock)
             .AddSingleton<ILoggerFactory>(logs)
-            .AddLlmRouter(b => b.AddDeployment("slow", slow))
+            .AddLlmRouter(b => b.WithoutRetries().AddDeployment("slow", slow))
             .BuildServiceProvider();
         IChatClient chat = provider.GetRequiredService<IChatClient>();
 

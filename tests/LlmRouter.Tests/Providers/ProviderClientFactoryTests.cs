@@ -145,7 +145,7 @@ public sealed class ProviderClientFactoryTests
         await using LoopbackServer server = await LoopbackServer.StartAsync();
         server.EnqueueJson("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""", 529);
         server.EnqueueJson("""{"id":"c","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}""");
-        using IChatClient router = new LlmRouterBuilder()
+        using IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .AddDeployment("claude", Create(ProviderTypes.Anthropic, server.BaseUri, "claude-haiku-4-5"))
             .AddDeployment("mini", Create(ProviderTypes.OpenAI, server.Url("/v1"), "gpt-4o-mini"))
             .Build();

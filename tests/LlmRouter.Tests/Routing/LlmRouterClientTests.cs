@@ -15,7 +15,7 @@ public class LlmRouterClientTests
 
     private static IChatClient Router(Action<LlmRouterBuilder> routes, params (string Name, ScriptedChatClient Client)[] deployments)
     {
-        var builder = new LlmRouterBuilder().UseTimeProvider(Clock);
+        var builder = new LlmRouterBuilder().WithoutRetries().UseTimeProvider(Clock);
         foreach ((string name, ScriptedChatClient client) in deployments)
         {
             builder.AddDeployment(name, client, d => d.Model = name + "-model");
@@ -96,7 +96,7 @@ public class LlmRouterClientTests
                 Assert.Same(reset, a.Exception);
             });
         Assert.Same(reset, exception.InnerException);
-        Assert.Contains("all 2 attempted deployment(s) failed", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("all 2 attempt(s) failed", exception.Message, StringComparison.Ordinal);
         Assert.Contains("1. first (fake, first-model): ServerError, HTTP 500, after 0 ms: upstream exploded", exception.Message, StringComparison.Ordinal);
         Assert.Contains("2. second (fake, second-model): Transport, after 0 ms: connection reset by peer", exception.Message, StringComparison.Ordinal);
     }
@@ -187,7 +187,7 @@ public class LlmRouterClientTests
         ScriptedChatClient smaller = Fake(ScriptedOutcome.Text("never"));
         ScriptedChatClient unknown = Fake(ScriptedOutcome.Failure(ProviderErrorKind.ContextLengthExceeded));
         ScriptedChatClient large = Fake(ScriptedOutcome.Text("large"));
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .AddDeployment("small", small, d => { d.Model = "m-8k"; d.ContextWindow = 8_000; })
             .AddDeployment("same-model", sameModel, d => d.Model = "m-8k")
             .AddDeployment("smaller", smaller, d => { d.Model = "m-4k"; d.ContextWindow = 4_000; })
@@ -209,7 +209,7 @@ public class LlmRouterClientTests
     {
         ScriptedChatClient big = Fake(ScriptedOutcome.Failure(ProviderErrorKind.ContextLengthExceeded));
         ScriptedChatClient smaller = Fake();
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .AddDeployment("big", big, d => { d.Model = "big"; d.ContextWindow = 128_000; })
             .AddDeployment("smaller", smaller, d => { d.Model = "small"; d.ContextWindow = 32_000; })
             .Build();
@@ -354,7 +354,7 @@ public class LlmRouterClientTests
     public async Task Call_DeploymentWithoutModel_UsesTheClientsDefaultModel(bool streaming)
     {
         var client = new ScriptedChatClient("acme", "acme-large").Enqueue(ScriptedOutcome.Text("ok"));
-        IChatClient router = new LlmRouterBuilder().AddDeployment("only", client).Build();
+        IChatClient router = new LlmRouterBuilder().WithoutRetries().AddDeployment("only", client).Build();
 
         ChatResponse response = await router.CallAsync(streaming, options: null);
 
@@ -425,7 +425,7 @@ public class LlmRouterClientTests
         var logs = new ListLoggerProvider();
         ScriptedChatClient broken = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.Unauthorized) };
         ScriptedChatClient working = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Text("ok") };
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .UseLoggerFactory(logs)
             .AddDeployment("broken", broken)
             .AddDeployment("working", working)
@@ -449,7 +449,7 @@ public class LlmRouterClientTests
     public async Task Call_EveryCandidateFails_LogsOneError(bool streaming)
     {
         var logs = new ListLoggerProvider();
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .UseLoggerFactory(logs)
             .AddDeployment("a", Fake(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable)))
             .Build();
@@ -467,7 +467,7 @@ public class LlmRouterClientTests
         IChatClient throwing = Substitute.For<IChatClient>();
         throwing.GetResponseAsync(Arg.Any<IEnumerable<ChatMessage>>(), Arg.Any<ChatOptions?>(), Arg.Any<CancellationToken>())
             .Returns<Task<ChatResponse>>(_ => throw new HttpRequestException("connection refused", null, null));
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .AddDeployment("throwing", throwing)
             .AddDeployment("ok", Fake(ScriptedOutcome.Text("ok")))
             .Build();
@@ -484,7 +484,7 @@ public class LlmRouterClientTests
         IChatClient returnsNull = Substitute.For<IChatClient>();
         returnsNull.GetResponseAsync(Arg.Any<IEnumerable<ChatMessage>>(), Arg.Any<ChatOptions?>(), Arg.Any<CancellationToken>())
             .Returns(Task.FromResult<ChatResponse>(null!));
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .AddDeployment("null", returnsNull)
             .AddDeployment("ok", Fake(ScriptedOutcome.Text("ok")))
             .Build();
@@ -500,7 +500,7 @@ public class LlmRouterClientTests
         IChatClient client = Substitute.For<IChatClient>();
         client.GetResponseAsync(Arg.Any<IEnumerable<ChatMessage>>(), Arg.Any<ChatOptions?>(), Arg.Any<CancellationToken>())
             .Returns(_ => new ChatResponse(new ChatMessage(ChatRole.Assistant, "hi")) { AdditionalProperties = new() { ["system_fingerprint"] = "fp_1" } });
-        IChatClient router = new LlmRouterBuilder().AddDeployment("a", client).Build();
+        IChatClient router = new LlmRouterBuilder().WithoutRetries().AddDeployment("a", client).Build();
 
         ChatResponse response = await router.GetResponseAsync(RouterCalls.Hello);
 
@@ -651,7 +651,9 @@ public class LlmRouterClientTests
         var failing = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable) };
         var flaky = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests).After(TimeSpan.FromMilliseconds(1)) };
         var working = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Chunks("o", "k").After(TimeSpan.FromMilliseconds(1)) };
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
+            .ConfigureCircuitBreaker(b => b.Enabled = false)
+            .ConfigureCooldown(c => c.DefaultDuration = TimeSpan.Zero)
             .AddDeployment("failing", failing)
             .AddDeployment("flaky", flaky)
             .AddDeployment("working", working)
@@ -675,7 +677,7 @@ public class LlmRouterClientTests
     {
         IChatClient shared = Substitute.For<IChatClient>();
         IChatClient other = Substitute.For<IChatClient>();
-        IChatClient router = new LlmRouterBuilder()
+        IChatClient router = new LlmRouterBuilder().WithoutRetries()
             .AddDeployment("a", shared, d => d.Model = "one")
             .AddDeployment("b", shared, d => d.Model = "two")
             .AddDeployment("c", other)

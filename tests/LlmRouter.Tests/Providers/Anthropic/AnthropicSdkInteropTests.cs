@@ -97,7 +97,7 @@ public sealed class AnthropicSdkInteropTests : IAsyncLifetime
         // Why the classifier exists: the SDK's exceptions are not HttpRequestExceptions and wrap none, so a 529 is "Unknown".
         _server.EnqueueJson("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""", 529);
         var sdk = new AnthropicClient(new ClientOptions { ApiKey = ApiKey, BaseUrl = _server.BaseUri.ToString().TrimEnd('/'), MaxRetries = 0 });
-        using IChatClient router = new LlmRouterBuilder().AddDeployment("sdk", sdk.AsIChatClient("claude-haiku-4-5", 1024)).Build();
+        using IChatClient router = new LlmRouterBuilder().WithoutRetries().AddDeployment("sdk", sdk.AsIChatClient("claude-haiku-4-5", 1024)).Build();
 
         LlmRouterException error = await Assert.ThrowsAsync<LlmRouterException>(() => router.GetResponseAsync(Hello, null, Guard()));
 
@@ -135,7 +135,7 @@ public sealed class AnthropicSdkInteropTests : IAsyncLifetime
             BaseUrl = _server.BaseUri.ToString().TrimEnd('/'),
             MaxRetries = 0,
         });
-        LlmRouterBuilder builder = new LlmRouterBuilder()
+        LlmRouterBuilder builder = new LlmRouterBuilder().WithoutRetries()
             .AddErrorClassifier(new AnthropicSdkErrorClassifier())
             .AddDeployment("sdk", sdk.AsIChatClient("claude-haiku-4-5", 1024));
         if (withBackup)

@@ -1,0 +1,185 @@
+namespace LlmRouter;
+
+/// <summary>
+/// One deployment's circuit breaker. Lock-free on the request path: admission reads the state, outcomes increment a
+/// bucket of a rolling window; a lock is taken only when a bucket rolls over to a new time slice.
+/// </summary>
+internal sealed class CircuitBreaker
+{
+    private const int Closed = (int)CircuitState.Closed;
+    private const int Open = (int)CircuitState.Open;
+    private const int HalfOpen = (int)CircuitState.HalfOpen;
+
+    private readonly double _failureRatio;
+    private readonly int _minimumThroughput;
+    private readonly long _bucketLength;
+    private readonly long _breakLength;
+    private readonly Bucket[] _buckets = new Bucket[CircuitBreakerConstants.Buckets];
+    private readonly Lock _rollover = new();
+    private int _state;
+    private long _openedAt = long.MinValue;
+    private long _openUntil;
+
+    public CircuitBreaker(CircuitBreakerOptions options, long timestampFrequency)
+    {
+        _failureRatio = options.FailureRatio;
+        _minimumThroughput = options.MinimumThroughput;
+        _bucketLength = Math.Max(1, Timestamps.FromTimeSpan(options.SamplingDuration, timestampFrequency) / CircuitBreakerConstants.Buckets);
+        _breakLength = Timestamps.FromTimeSpan(options.BreakDuration, timestampFrequency);
+    }
+
+    public CircuitState State => (CircuitState)Volatile.Read(ref _state);
+
+    /// <summary>Gets whether the circuit ever opened.</summary>
+    public bool HasOpened => Volatile.Read(ref _openedAt) != long.MinValue;
+
+    /// <summary>Gets the timestamp at which the circuit last opened.</summary>
+    public long OpenedAt => Volatile.Read(ref _openedAt);
+
+    /// <summary>Gets the timestamp until which an open circuit keeps the deployment out.</summary>
+    public long OpenUntil => Volatile.Read(ref _openUntil);
+
+    /// <summary>
+    /// Lets a call through when the circuit is closed, or makes it the single probe when an open circuit's break has
+    /// ended. Returns <see langword="false"/> while open or while another probe is in flight.
+    /// </summary>
+    public bool TryAcquire(long now, out bool probe)
+    {
+        probe = false;
+        switch (Volatile.Read(ref _state))
+        {
+            case Closed:
+                return true;
+            case Open when now >= Volatile.Read(ref _openUntil):
+                probe = Interlocked.CompareExchange(ref _state, HalfOpen, Open) == Open;
+                return probe;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Records a successful call; a successful probe closes the circuit. Returns <see langword="true"/> when it closed.</summary>
+    public bool OnSuccess(long now, bool probe)
+    {
+        if (probe)
+        {
+            ClearWindow();
+            Volatile.Write(ref _state, Closed);
+            return true;
+        }
+
+        Record(now, failed: false);
+        return false;
+    }
+
+    /// <summary>Records a failed call; returns <see langword="true"/> when this failure opened the circuit.</summary>
+    public bool OnFailure(long now, bool probe)
+    {
+        if (probe)
+        {
+            OpenAt(now);
+            Volatile.Write(ref _state, Open);
+            return true;
+        }
+
+        if (Volatile.Read(ref _state) != Closed)
+        {
+            // A call admitted before the circuit opened: the circuit already knows.
+            return false;
+        }
+
+        Record(now, failed: true);
+        if (!ShouldOpen(now))
+        {
+            return false;
+        }
+
+        OpenAt(now);
+        return Interlocked.CompareExchange(ref _state, Open, Closed) == Closed;
+    }
+
+    /// <summary>An outcome that says nothing about the deployment (the caller cancelled, the request was bad): a probe gives its turn back.</summary>
+    public void OnIgnored(bool probe)
+    {
+        if (probe)
+        {
+            Volatile.Write(ref _openUntil, 0);
+            Volatile.Write(ref _state, Open);
+        }
+    }
+
+    /// <summary>Counts the calls and failures sampled within the window ending at <paramref name="now"/>.</summary>
+    public (int Calls, int Failures) Sample(long now)
+    {
+        long current = now / _bucketLength;
+        int calls = 0;
+        int failures = 0;
+        for (int i = 0; i < _buckets.Length; i++)
+        {
+            ref Bucket bucket = ref _buckets[i];
+            long epoch = Volatile.Read(ref bucket.Epoch);
+            if (epoch > current - _buckets.Length && epoch <= current)
+            {
+                int bucketFailures = Volatile.Read(ref bucket.Failures);
+                calls += Volatile.Read(ref bucket.Successes) + bucketFailures;
+                failures += bucketFailures;
+            }
+        }
+
+        return (calls, failures);
+    }
+
+    private bool ShouldOpen(long now)
+    {
+        (int calls, int failures) = Sample(now);
+        return calls >= _minimumThroughput && failures >= _failureRatio * calls;
+    }
+
+    private void OpenAt(long now)
+    {
+        Volatile.Write(ref _openedAt, now);
+        Volatile.Write(ref _openUntil, now + _breakLength);
+    }
+
+    private void Record(long now, bool failed)
+    {
+        long epoch = now / _bucketLength;
+        ref Bucket bucket = ref _buckets[(int)(epoch % _buckets.Length)];
+        if (Volatile.Read(ref bucket.Epoch) != epoch)
+        {
+            lock (_rollover)
+            {
+                if (bucket.Epoch != epoch)
+                {
+                    bucket.Successes = 0;
+                    bucket.Failures = 0;
+                    Volatile.Write(ref bucket.Epoch, epoch);
+                }
+            }
+        }
+
+        if (failed)
+        {
+            Interlocked.Increment(ref bucket.Failures);
+        }
+        else
+        {
+            Interlocked.Increment(ref bucket.Successes);
+        }
+    }
+
+    private void ClearWindow()
+    {
+        lock (_rollover)
+        {
+            Array.Clear(_buckets);
+        }
+    }
+
+    private struct Bucket
+    {
+        public long Epoch;
+        public int Successes;
+        public int Failures;
+    }
+}

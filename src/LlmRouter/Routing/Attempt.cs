@@ -1,0 +1,34 @@
+namespace LlmRouter;
+
+/// <summary>One call of one deployment in flight: what was admitted, when it started, and the timer that may cancel it.</summary>
+internal struct Attempt
+{
+    public Attempt(in Candidate candidate, int @try, long startedAt, AttemptTimer? timer, CancellationToken token)
+    {
+        Deployment = candidate.Deployment;
+        Route = candidate.Route;
+        Probe = candidate.Probe;
+        Try = @try;
+        StartedAt = startedAt;
+        Timer = timer;
+        Token = token;
+    }
+
+    public Deployment Deployment { get; }
+
+    public Route Route { get; }
+
+    /// <summary>Gets whether the call decides the fate of a circuit that was open.</summary>
+    public bool Probe { get; }
+
+    /// <summary>Gets the attempt's number on this deployment within the request, starting at 1.</summary>
+    public int Try { get; }
+
+    public long StartedAt { get; }
+
+    /// <summary>Gets the timer that cancels the call, or <see langword="null"/> when no timeout applies; cleared when the attempt ends.</summary>
+    public AttemptTimer? Timer { get; set; }
+
+    /// <summary>Gets the token the call observes.</summary>
+    public CancellationToken Token { get; }
+}

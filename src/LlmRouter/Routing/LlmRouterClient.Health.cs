@@ -1,0 +1,74 @@
+namespace LlmRouter;
+
+/// <summary>The router's health snapshot: <see cref="IRouterHealth"/>.</summary>
+internal sealed partial class LlmRouterClient : IRouterHealth
+{
+    /// <inheritdoc />
+    public IReadOnlyList<DeploymentHealth> GetDeployments()
+    {
+        Deployment[] deployments = _model.Deployments;
+        var snapshot = new DeploymentHealth[deployments.Length];
+        long now = _time.GetTimestamp();
+        for (int i = 0; i < deployments.Length; i++)
+        {
+            snapshot[i] = Snapshot(deployments[i], now);
+        }
+
+        return snapshot;
+    }
+
+    /// <inheritdoc />
+    public DeploymentHealth GetDeployment(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Deployment deployment = _model.FindDeployment(name) ?? throw new ArgumentException(
+            $"No deployment is named '{name}'. Deployments: {string.Join(", ", _model.Deployments.Select(d => d.Name))}.", nameof(name));
+        return Snapshot(deployment, _time.GetTimestamp());
+    }
+
+    private DeploymentHealth Snapshot(Deployment deployment, long now)
+    {
+        DeploymentState state = deployment.State;
+        CircuitBreaker? breaker = state.Breaker;
+        CircuitState circuit = breaker?.State ?? CircuitState.Closed;
+        (int calls, int failures) = breaker?.Sample(now) ?? (0, 0);
+        long cooldownUntil = state.CooldownUntil;
+        int inFlight = state.Gate.InFlight;
+        int? limit = state.Gate.Limit;
+
+        string? reason = null;
+        if (now < cooldownUntil)
+        {
+            reason = "cooling down after a rate limit";
+        }
+        else if (circuit == CircuitState.Open && now < breaker!.OpenUntil)
+        {
+            reason = "circuit open";
+        }
+        else if (circuit == CircuitState.HalfOpen)
+        {
+            reason = "circuit half-open, a probe call is in flight";
+        }
+        else if (inFlight >= limit)
+        {
+            reason = "all concurrent slots busy";
+        }
+
+        return new DeploymentHealth
+        {
+            Name = deployment.Name,
+            Provider = deployment.Provider,
+            Model = deployment.Model,
+            Circuit = circuit,
+            CircuitOpenedAt = breaker is { HasOpened: true } ? Timestamps.ToUtc(breaker.OpenedAt, _time) : null,
+            CircuitOpenUntil = circuit == CircuitState.Open ? Timestamps.ToUtc(breaker!.OpenUntil, _time) : null,
+            CooldownUntil = now < cooldownUntil ? Timestamps.ToUtc(cooldownUntil, _time) : null,
+            InFlight = inFlight,
+            MaxConcurrentRequests = limit,
+            SampledCalls = calls,
+            SampledFailures = failures,
+            IsAvailable = reason is null,
+            UnavailableReason = reason,
+        };
+    }
+}
