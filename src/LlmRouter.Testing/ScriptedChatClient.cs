@@ -30,6 +30,7 @@ public sealed class ScriptedChatClient : IChatClient
     private readonly TimeProvider _timeProvider;
     private readonly Lock _waitersGate = new();
     private readonly List<(int Count, TaskCompletionSource Signal)> _callWaiters = [];
+    private readonly List<TaskCompletionSource> _closeWaiters = [];
     private int _callCount;
     private int _openStreams;
     private int _disposed;
@@ -96,6 +97,27 @@ public sealed class ScriptedChatClient : IChatClient
 
             var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _callWaiters.Add((count, signal));
+            return signal.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Completes once no stream is open: lets a test wait, without sleeping, until code running elsewhere (a cancelled
+    /// hedge, a timed-out attempt) has disposed every stream it started.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when <see cref="OpenStreams"/> is zero.</returns>
+    public Task WaitForStreamsClosedAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_waitersGate)
+        {
+            if (OpenStreams == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _closeWaiters.Add(signal);
             return signal.Task.WaitAsync(cancellationToken);
         }
     }
@@ -246,7 +268,18 @@ public sealed class ScriptedChatClient : IChatClient
         }
         finally
         {
-            Interlocked.Decrement(ref _openStreams);
+            if (Interlocked.Decrement(ref _openStreams) == 0)
+            {
+                lock (_waitersGate)
+                {
+                    foreach (TaskCompletionSource waiter in _closeWaiters)
+                    {
+                        waiter.TrySetResult();
+                    }
+
+                    _closeWaiters.Clear();
+                }
+            }
         }
     }
 

@@ -247,6 +247,44 @@ public class LlmRouterBuilderTests
         Assert.Equal("a (anthropic, claude-haiku-4-5)", seen.ToString());
     }
 
+    [Fact]
+    public void Build_InvalidResilienceOptions_RejectedNamingEachSettingAndItsRange()
+    {
+        IReadOnlyList<string> errors = BuildErrors(WithDeployments("a")
+            .ConfigureRetry(r => { r.MaxAttempts = 0; r.BaseDelay = TimeSpan.FromSeconds(20); r.MaxDelay = TimeSpan.FromSeconds(5); })
+            .ConfigureCircuitBreaker(b => { b.FailureRatio = 0; b.MinimumThroughput = 0; b.BreakDuration = TimeSpan.Zero; })
+            .ConfigureTimeouts(t => t.BetweenChunks = TimeSpan.FromSeconds(-1))
+            .ConfigureCooldown(c => c.DefaultDuration = TimeSpan.FromHours(2))
+            .AddRoute("r", r => { r.Deployments = ["a"]; r.Hedging = new HedgingOptions { MaxParallelAttempts = 1 }; }));
+
+        Assert.Equal(
+            [
+                "The field Retry.MaxAttempts must be between 1 and 10.",
+                "The field CircuitBreaker.FailureRatio must be between 0 exclusive and 1.",
+                "The field CircuitBreaker.MinimumThroughput must be between 1 and 2147483647.",
+                "The field CircuitBreaker.BreakDuration must be between 00:00:00.1000000 and 1.00:00:00.",
+                "The field Timeouts.BetweenChunks must be between 00:00:00.0010000 and 1.00:00:00.",
+                "The field Cooldown.DefaultDuration must be between 00:00:00 and 01:00:00.",
+                "Retry.BaseDelay (00:00:20) must not be longer than Retry.MaxDelay (00:00:05).",
+                "The field Routes:r:Hedging.MaxParallelAttempts must be between 2 and 10.",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Build_InvalidConcurrencySettings_Rejected()
+    {
+        IReadOnlyList<string> errors = BuildErrors(new LlmRouterBuilder()
+            .AddDeployment("a", new ScriptedChatClient(), d => { d.MaxConcurrentRequests = 0; d.QueueTimeout = TimeSpan.FromSeconds(-1); }));
+
+        Assert.Equal(
+            [
+                "Deployment 'a': MaxConcurrentRequests must be at least 1, or null for no limit (was 0).",
+                "Deployment 'a': QueueTimeout must not be negative (was -00:00:01).",
+            ],
+            errors);
+    }
+
     private sealed class CapturingStrategy(Action<Deployment> capture) : ISelectionStrategy
     {
         public string Name => "capture";
