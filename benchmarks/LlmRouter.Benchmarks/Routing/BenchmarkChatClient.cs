@@ -3,15 +3,24 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter.Benchmarks;
 
 /// <summary>
-/// A provider stand-in that answers synchronously: a fresh response per call, as a real client would build,
-/// and a stream of pre-built updates, so what the router adds is all the benchmark sees.
+/// A provider stand-in: a fresh response per call, as a real client would build, and a stream of pre-built updates, so
+/// what the router adds is all the benchmark sees. It answers synchronously, or after one hop through the thread pool.
 /// </summary>
-internal sealed class BenchmarkChatClient(string text, int chunks) : IChatClient
+internal sealed class BenchmarkChatClient(string text, int chunks, bool asynchronous = false) : IChatClient
 {
     private readonly ChatResponseUpdate[] _updates = CreateUpdates(chunks);
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text)) { ModelId = options?.ModelId });
+        asynchronous ? AnswerLaterAsync(options) : Task.FromResult(Answer(options));
+
+    private ChatResponse Answer(ChatOptions? options) => new(new ChatMessage(ChatRole.Assistant, text)) { ModelId = options?.ModelId };
+
+    /// <summary>Completes on the thread pool, as a real provider call does, so the caller's async path is measured too.</summary>
+    private async Task<ChatResponse> AnswerLaterAsync(ChatOptions? options)
+    {
+        await Task.Yield();
+        return Answer(options);
+    }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)

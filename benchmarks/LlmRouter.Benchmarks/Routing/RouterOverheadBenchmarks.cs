@@ -4,8 +4,8 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter.Benchmarks;
 
 /// <summary>
-/// A non-streaming call made directly on a client vs the same call through the router
-/// (one route, two deployments, the primary succeeds).
+/// A non-streaming call made directly on a client vs the same call through the router (one route, two deployments,
+/// the primary succeeds): once with retry, circuit breaker and timeouts off, once with the defaults, where all are on.
 /// </summary>
 [MemoryDiagnoser]
 public class RouterOverheadBenchmarks
@@ -14,22 +14,23 @@ public class RouterOverheadBenchmarks
     private readonly ChatOptions _directOptions = new() { ModelId = "fake-model" };
     private readonly ChatOptions _routerOptions = new() { ModelId = "default" };
     private IChatClient _direct = null!;
-    private IChatClient _router = null!;
+    private IChatClient _plainRouter = null!;
+    private IChatClient _resilientRouter = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _direct = new BenchmarkChatClient("Hello!", chunks: 1);
-        _router = new LlmRouterBuilder()
-            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => d.Model = "fake-model")
-            .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks: 1), d => d.Model = "fake-model")
-            .AddRoute("default", r => r.Deployments = ["primary", "backup"])
-            .Build();
+        _plainRouter = BenchmarkRouters.Create(chunks: 1, resilience: false);
+        _resilientRouter = BenchmarkRouters.Create(chunks: 1, resilience: true);
     }
 
     [Benchmark(Baseline = true)]
     public Task<ChatResponse> Direct() => _direct.GetResponseAsync(_messages, _directOptions);
 
     [Benchmark]
-    public Task<ChatResponse> Router() => _router.GetResponseAsync(_messages, _routerOptions);
+    public Task<ChatResponse> RouterWithoutResilience() => _plainRouter.GetResponseAsync(_messages, _routerOptions);
+
+    [Benchmark]
+    public Task<ChatResponse> RouterWithRetryBreakerTimeouts() => _resilientRouter.GetResponseAsync(_messages, _routerOptions);
 }

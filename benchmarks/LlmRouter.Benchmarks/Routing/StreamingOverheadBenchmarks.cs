@@ -4,8 +4,9 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter.Benchmarks;
 
 /// <summary>
-/// A streamed call read to the end, directly vs through the router. Two stream lengths give the per-chunk cost
-/// as a slope, with the per-stream cost (the router's final update, its enumerator) cancelled out.
+/// A streamed call read to the end, directly vs through the router with its default retry, circuit breaker and four
+/// timeouts. Two stream lengths give the per-chunk cost as a slope, with the per-stream cost (the router's final update,
+/// its enumerator) cancelled out.
 /// </summary>
 [MemoryDiagnoser]
 public class StreamingOverheadBenchmarks
@@ -23,11 +24,7 @@ public class StreamingOverheadBenchmarks
     public void Setup()
     {
         _direct = new BenchmarkChatClient("unused", Chunks);
-        _router = new LlmRouterBuilder()
-            .AddDeployment("primary", new BenchmarkChatClient("unused", Chunks), d => d.Model = "fake-model")
-            .AddDeployment("backup", new BenchmarkChatClient("unused", Chunks), d => d.Model = "fake-model")
-            .AddRoute("default", r => r.Deployments = ["primary", "backup"])
-            .Build();
+        _router = BenchmarkRouters.Create(Chunks, resilience: true);
     }
 
     [Benchmark(Baseline = true)]

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter.Benchmarks;
+
+internal static class BenchmarkRouters
+{
+    /// <summary>One route, two deployments; the primary always succeeds.</summary>
+    /// <param name="chunks">How many updates each deployment streams.</param>
+    /// <param name="resilience">Whether retry, circuit breaker and timeouts are on (the defaults) or all off.</param>
+    /// <param name="asynchronous">Whether the deployments complete asynchronously.</param>
+    public static IChatClient Create(int chunks, bool resilience, bool asynchronous = false)
+    {
+        var builder = new LlmRouterBuilder()
+            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks, asynchronous), d => d.Model = "fake-model")
+            .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks, asynchronous), d => d.Model = "fake-model")
+            .AddRoute("default", r => r.Deployments = ["primary", "backup"]);
+        if (!resilience)
+        {
+            builder
+                .ConfigureRetry(r => r.MaxAttempts = 1)
+                .ConfigureCircuitBreaker(b => b.Enabled = false)
+                .ConfigureTimeouts(t =>
+                {
+                    t.Total = null;
+                    t.Attempt = null;
+                    t.FirstChunk = null;
+                    t.BetweenChunks = null;
+                });
+        }
+
+        return builder.Build();
+    }
+}
