@@ -14,12 +14,12 @@ public static class LlmRouterProperties
     /// <summary>The provider of the deployment that served the request. A <see cref="string"/>.</summary>
     public const string Provider = "llmrouter.provider";
 
-    /// <summary>How many deployments were called for the request, the successful one included. An <see cref="int"/>.</summary>
+    /// <summary>How many calls were made for the request, retries and the successful one included. An <see cref="int"/>.</summary>
     public const string Attempts = "llmrouter.attempts";
 
     /// <summary>
-    /// Why earlier attempts failed, present only when the request fell back: one <c>deployment: kind (HTTP status)</c> entry
-    /// per failed attempt, separated by <c>"; "</c>. A <see cref="string"/>.
+    /// Why earlier attempts failed, present only when the request was retried or fell back: one
+    /// <c>deployment: kind, HTTP status</c> entry per failed attempt, separated by <c>"; "</c>. A <see cref="string"/>.
     /// </summary>
     public const string FallbackReasons = "llmrouter.fallback_reasons";
 }
