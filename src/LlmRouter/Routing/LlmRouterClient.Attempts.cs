@@ -59,7 +59,7 @@ internal sealed partial class LlmRouterClient
     /// whether to retry the same deployment (after <paramref name="wait"/>) or move on. Throws when the request must stop:
     /// the caller cancelled, the request is bad, a content filter blocked it, or the total timeout passed.
     /// </summary>
-    private AfterFailure OnFailure(RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now, out TimeSpan wait)
+    private AfterFailure OnFailure(RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now, out TimeSpan wait, bool mayRetry = true)
     {
         wait = TimeSpan.Zero;
         ProviderError error = RecordFailure(request, ref attempt, exception, cancellationToken, now, out TimeoutKind timedOut, out bool opened);
@@ -96,7 +96,7 @@ internal sealed partial class LlmRouterClient
         }
 
         RetryOptions retry = request.Model.Settings.Retry;
-        if (!IsRetryable(error.Kind) || attempt.Try >= retry.MaxAttempts || opened)
+        if (!mayRetry || !IsRetryable(error.Kind) || attempt.Try >= retry.MaxAttempts || opened)
         {
             return AfterFailure.MoveOn;
         }

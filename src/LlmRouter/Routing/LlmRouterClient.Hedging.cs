@@ -18,6 +18,7 @@ internal sealed partial class LlmRouterClient
                 attempt => Call(attempt, messages, options),
                 discard: null,
                 cancellationToken).ConfigureAwait(false);
+            Succeeded(ref winner, _time.GetTimestamp());
             Annotate(response, winner, request);
             return response;
         }
@@ -27,7 +28,10 @@ internal sealed partial class LlmRouterClient
         }
     }
 
-    /// <summary>Runs attempts in parallel as the hedge delay allows, until one succeeds; the caller owns the winner's attempt.</summary>
+    /// <summary>
+    /// Runs attempts in parallel as the hedge delay allows, until one succeeds. The winner's attempt is still open: the
+    /// caller ends it, at once for a response or when the stream ends.
+    /// </summary>
     private async Task<(Attempt Winner, T Result)> RaceAsync<T>(
         RouterRequest request,
         bool streaming,
@@ -88,12 +92,12 @@ internal sealed partial class LlmRouterClient
                 int index = running.FindIndex(r => ReferenceEquals(r.Task, finished));
                 (Attempt attempt, Task<T> completed) = running[index];
                 running.RemoveAt(index);
-                long end = _time.GetTimestamp();
                 if (completed.IsCompletedSuccessfully && completed.Result is { } result)
                 {
-                    Succeeded(ref attempt, end);
                     return (attempt, result);
                 }
+
+                long end = _time.GetTimestamp();
 
                 Exception failure = completed.Exception?.InnerException
                     ?? (completed.IsCanceled
@@ -101,7 +105,7 @@ internal sealed partial class LlmRouterClient
                         : new ProviderException($"Deployment '{attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse));
 
                 // Other attempts are running or about to: a hedged failure moves on rather than waiting to retry.
-                OnFailure(request, ref attempt, failure, cancellationToken, end, out _);
+                OnFailure(request, ref attempt, failure, cancellationToken, end, out _, mayRetry: false);
                 if (!exhausted && running.Count < hedging.MaxParallelAttempts)
                 {
                     exhausted = !TryStartHedge(request, running, start, streaming, cancellationToken);

@@ -44,6 +44,49 @@ public class LlmRouterClientHedgingTests
         Assert.True(primary.Calls[0].CancellationToken.IsCancellationRequested);
         await primary.WaitForStreamsClosedAsync();
         Assert.Equal(0, backup.OpenStreams);
+        await AssertNothingInFlightAsync(router, primary);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Hedging_ManyRaces_ReleaseEverySlotExactlyOnce(bool streaming)
+    {
+        var clock = new ManualTimeProvider();
+        var primary = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Chunks("slow").After(TimeSpan.FromSeconds(10)) };
+        var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Chunks("fa", "st") };
+        IChatClient router = new LlmRouterBuilder()
+            .UseTimeProvider(clock)
+            .WithoutRetries()
+            .WithoutTimeouts()
+            .AddDeployment("primary", primary, d => d.MaxConcurrentRequests = 1)
+            .AddDeployment("backup", backup, d => d.MaxConcurrentRequests = 1)
+            .AddRoute("hedged", r => { r.Deployments = ["primary", "backup"]; r.Hedging = new HedgingOptions { Delay = TimeSpan.FromSeconds(1) }; })
+            .Build();
+
+        for (int i = 0; i < 5; i++)
+        {
+            Task<ChatResponse> call = router.CallAsync(streaming);
+            await primary.WaitForCallsAsync(i + 1);
+            await clock.WaitForTimersAsync(2);
+            clock.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal("backup", (await call).Property(LlmRouterProperties.Deployment));
+            await AssertNothingInFlightAsync(router, primary);
+        }
+    }
+
+    /// <summary>Waits for the cancelled loser to finish in the background, then checks no deployment holds a slot.</summary>
+    private static async Task AssertNothingInFlightAsync(IChatClient router, ScriptedChatClient loser)
+    {
+        await loser.WaitForStreamsClosedAsync();
+        IRouterHealth health = router.GetService<IRouterHealth>()!;
+        for (int i = 0; i < 1_000 && health.GetDeployments().Any(d => d.InFlight != 0); i++)
+        {
+            // The loser releases its slot on a continuation after its call observed the cancellation.
+            await Task.Yield();
+        }
+
+        Assert.All(health.GetDeployments(), d => Assert.Equal(0, d.InFlight));
     }
 
     [Theory]
