@@ -32,6 +32,14 @@ Console.WriteLine("== Mistakes the router reports clearly ==");
 await ShowErrorAsync("an unknown route", new ChatOptions { ModelId = "gpt-7" });
 await ShowErrorAsync("a route whose deployments all fail", new ChatOptions { ModelId = "broken" });
 
+Console.WriteLine();
+Console.WriteLine("== Deployment health (IRouterHealth) ==");
+foreach (DeploymentHealth deployment in router.GetService<IRouterHealth>()!.GetDeployments())
+{
+    string state = deployment.IsAvailable ? "available" : $"unavailable: {deployment.UnavailableReason}";
+    Console.WriteLine($"   {deployment.Name,-14} circuit {deployment.Circuit,-8} {deployment.SampledFailures}/{deployment.SampledCalls} calls failed, {state}");
+}
+
 async Task AskAsync(int number, string question)
 {
     try
@@ -101,7 +109,7 @@ static string Served(AdditionalPropertiesDictionary? properties, string? model)
     string text = $"served by '{properties[LlmRouterProperties.Deployment]}' ({properties[LlmRouterProperties.Provider]}, {model}) " +
         $"on route '{properties[LlmRouterProperties.Route]}' after {properties[LlmRouterProperties.Attempts]} attempt(s)";
     return properties.TryGetValue(LlmRouterProperties.FallbackReasons, out object? reasons)
-        ? $"{text}; fell back because {reasons}"
+        ? $"{text}; earlier attempts failed: {reasons}"
         : text;
 }
 
@@ -110,16 +118,20 @@ static IChatClient BuildSimulatedRouter()
     Console.WriteLine("No OPENAI_API_KEY or ANTHROPIC_API_KEY set: routing between simulated providers.");
     Console.WriteLine();
 
-    // 'flaky-mini' is cheap but fails some calls (503, 429, 500); 'steady-large' always answers.
-    var flaky = new SimulatedChatClient("simulated-openai", "gpt-4o-mini", new Dictionary<int, HttpStatusCode>
+    // 'flaky-mini' is cheap but fails some calls; 'steady-large' always answers. The schedule shows, in order:
+    // a 503 retried on the same deployment; three 500s that exhaust the retries, then a fallback; a 429 asking for a
+    // minute, which the router does not wait out: it falls back at once and skips 'flaky-mini' while it cools down.
+    var flaky = new SimulatedChatClient("simulated-openai", "gpt-4o-mini", new Dictionary<int, SimulatedFailure>
     {
-        [2] = HttpStatusCode.ServiceUnavailable,
-        [3] = HttpStatusCode.TooManyRequests,
-        [5] = HttpStatusCode.InternalServerError,
+        [2] = new(HttpStatusCode.ServiceUnavailable),
+        [4] = new(HttpStatusCode.InternalServerError),
+        [5] = new(HttpStatusCode.InternalServerError),
+        [6] = new(HttpStatusCode.InternalServerError),
+        [7] = new(HttpStatusCode.TooManyRequests, RetryAfter: TimeSpan.FromMinutes(1)),
     });
     var steady = new SimulatedChatClient("simulated-anthropic", "claude-haiku-4-5");
-    var broken = new SimulatedChatClient("simulated-broken", "broken-model", Enumerable.Range(1, 100).ToDictionary(i => i, _ => HttpStatusCode.BadGateway));
-    var unauthorized = new SimulatedChatClient("simulated-misconfigured", "other-model", Enumerable.Range(1, 100).ToDictionary(i => i, _ => HttpStatusCode.Unauthorized));
+    var broken = new SimulatedChatClient("simulated-broken", "broken-model", Enumerable.Range(1, 100).ToDictionary(i => i, _ => new SimulatedFailure(HttpStatusCode.BadGateway)));
+    var unauthorized = new SimulatedChatClient("simulated-misconfigured", "other-model", Enumerable.Range(1, 100).ToDictionary(i => i, _ => new SimulatedFailure(HttpStatusCode.Unauthorized)));
 
     return new LlmRouterBuilder()
         .AddDeployment("flaky-mini", flaky, d => { d.Model = "gpt-4o-mini"; d.Price = new ModelPrice(0.15m, 0.60m); })

@@ -6,11 +6,14 @@ using Microsoft.Extensions.AI;
 
 namespace Quickstart;
 
+/// <summary>How a simulated call fails: the HTTP status and, optionally, the Retry-After the provider sends.</summary>
+internal sealed record SimulatedFailure(HttpStatusCode Status, TimeSpan? RetryAfter = null);
+
 /// <summary>
 /// A stand-in provider for running the sample without API keys: answers deterministically and fails on a fixed
 /// schedule (call numbers listed in <paramref name="failures"/>), the way a real provider fails under load.
 /// </summary>
-internal sealed class SimulatedChatClient(string provider, string model, IReadOnlyDictionary<int, HttpStatusCode>? failures = null) : IChatClient
+internal sealed class SimulatedChatClient(string provider, string model, IReadOnlyDictionary<int, SimulatedFailure>? failures = null) : IChatClient
 {
     private readonly ChatClientMetadata _metadata = new(provider, new Uri("https://simulated.invalid/"), model);
     private int _calls;
@@ -54,12 +57,12 @@ internal sealed class SimulatedChatClient(string provider, string model, IReadOn
 
     private string Answer(IEnumerable<ChatMessage> messages, ChatOptions? options, int call)
     {
-        if (failures is not null && failures.TryGetValue(call, out HttpStatusCode status))
+        if (failures is not null && failures.TryGetValue(call, out SimulatedFailure? failure))
         {
-            throw new ProviderException(status, $"Simulated {provider} failure on call {call.ToString(CultureInfo.InvariantCulture)}.")
+            throw new ProviderException(failure.Status, $"Simulated {provider} failure on call {call.ToString(CultureInfo.InvariantCulture)}.")
             {
                 ProviderName = provider,
-                RetryAfter = status == HttpStatusCode.TooManyRequests ? TimeSpan.FromSeconds(2) : null,
+                RetryAfter = failure.RetryAfter,
             };
         }
 
