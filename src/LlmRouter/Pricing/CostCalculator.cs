@@ -10,7 +10,8 @@ namespace LlmRouter;
 /// <see cref="Calculate(UsageDetails, ModelPrice)"/> follows the Microsoft.Extensions.AI convention that the provider clients
 /// of this package keep for every provider: <see cref="UsageDetails.InputTokenCount"/> is the whole prompt, of which
 /// <see cref="UsageDetails.CachedInputTokenCount"/> were read from the provider's prompt cache and the additional count
-/// <c>CacheWriteInputTokenCount</c> were written to it; <see cref="UsageDetails.OutputTokenCount"/> is the whole output,
+/// <c>CacheWriteInputTokenCount</c> (<c>CacheCreationInputTokens</c> from the official Anthropic SDK's <c>IChatClient</c>) were
+/// written to it; <see cref="UsageDetails.OutputTokenCount"/> is the whole output,
 /// of which <see cref="UsageDetails.ReasoningTokenCount"/> were reasoning (thinking). Each token is billed once:
 /// </para>
 /// <list type="bullet">
@@ -34,6 +35,9 @@ public static class CostCalculator
 {
     private const decimal TokensPerPriceUnit = 1_000_000m;
 
+    /// <summary>The additional count the official Anthropic SDK's <c>AsIChatClient</c> reports cache writes under.</summary>
+    private const string AnthropicSdkCacheWriteInputTokenCount = "CacheCreationInputTokens";
+
     /// <summary>Computes what a call cost from the usage its provider reported.</summary>
     /// <param name="usage">The usage reported on the response (<see cref="ChatResponse.Usage"/> or the streamed <see cref="UsageContent"/>).</param>
     /// <param name="price">The serving deployment's price in USD per million tokens.</param>
@@ -46,9 +50,7 @@ public static class CostCalculator
 
         long input = NonNegative(usage.InputTokenCount);
         long cacheReads = NonNegative(usage.CachedInputTokenCount);
-        long cacheWrites = usage.AdditionalCounts is { } counts && counts.TryGetValue(ProviderUsage.CacheWriteInputTokenCount, out long written)
-            ? Math.Max(written, 0)
-            : 0;
+        long cacheWrites = CacheWrites(usage.AdditionalCounts);
         long uncached = Math.Max(input - cacheReads - cacheWrites, 0);
 
         long output = NonNegative(usage.OutputTokenCount);
@@ -87,4 +89,21 @@ public static class CostCalculator
     }
 
     private static long NonNegative(long? count) => count is > 0 ? count.Value : 0;
+
+    private static long CacheWrites(AdditionalPropertiesDictionary<long>? counts)
+    {
+        if (counts is null)
+        {
+            return 0;
+        }
+
+        // This package's clients use the first key; the official Anthropic SDK's IChatClient the second, for the same count.
+        if (counts.TryGetValue(ProviderUsage.CacheWriteInputTokenCount, out long written)
+            || counts.TryGetValue(AnthropicSdkCacheWriteInputTokenCount, out written))
+        {
+            return Math.Max(written, 0);
+        }
+
+        return 0;
+    }
 }

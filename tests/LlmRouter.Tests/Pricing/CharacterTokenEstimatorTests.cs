@@ -1,0 +1,217 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter.Tests.Pricing;
+
+public sealed class CharacterTokenEstimatorTests
+{
+    private static readonly CharacterTokenEstimator Estimator = CharacterTokenEstimator.Instance;
+
+    [Theory]
+    [InlineData("", 0)]
+    [InlineData("word", 100)]                                                // 4 letters × 25
+    [InlineData("The quick brown fox jumps over the lazy dog.", 1035)]        // 35 letters, 8 spaces, 1 period
+    [InlineData("2026", 136)]                                                 // 4 digits × 34
+    [InlineData("a    b", 83)]                                                // a space, then a run of 3 more at 6 each
+    [InlineData("a\n\n\nb", 102)]                                             // a newline (40), then a run
+    [InlineData("{\"k\":1}", 259)]                                            // punctuation 40, letter 25, digit 34
+    [InlineData("Привет мир", 330)]                                           // 9 Cyrillic × 35 and a space
+    [InlineData("你好世界", 320)]                                              // 4 CJK ideographs × 80
+    [InlineData("こんにちは", 350)]                                            // 5 kana × 70
+    [InlineData("안녕하세요", 350)]                                             // 5 Hangul syllables × 70
+    [InlineData("مرحبا", 200)]                                                // 5 Arabic × 40
+    [InlineData("שלום", 180)]                                                 // 4 Hebrew × 45
+    [InlineData("नमस्ते", 330)]                                                // 6 Devanagari code units × 55
+    [InlineData("Γειά", 180)]                                                 // 4 Greek × 45
+    [InlineData("café", 125)]                                                 // 3 letters × 25 and é × 50
+    [InlineData("👍", 150)]                                                   // one supplementary character
+    [InlineData("\u0007", 50)]                                                // a control character
+    public void CountText_ScriptsAndRuns_WeighEachCharacterByItsScript(string text, long expectedHundredths)
+    {
+        Assert.Equal(expectedHundredths, CharacterTokenEstimator.CountText(text));
+    }
+
+    [Theory]
+    [InlineData("The quick brown fox jumps over the lazy dog.")]
+    [InlineData("{\n  \"name\": \"Zoë\",\n  \"city\": \"東京\",\n  \"mood\": \"😀\"\n}")]
+    [InlineData("Привет, 世界! مرحبا नमस्ते")]
+    public void CountUtf8_SameTextAsUtf16_GivesTheSameCount(string text)
+    {
+        Assert.Equal(CharacterTokenEstimator.CountText(text), CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(text)));
+    }
+
+    [Fact]
+    public void CountUtf8_InvalidBytes_CountEachAsOneUnknownCharacter()
+    {
+        Assert.Equal(25 + 150 + 25, CharacterTokenEstimator.CountUtf8([(byte)'a', 0xFF, (byte)'b']));
+    }
+
+    [Fact]
+    public void Name_IsTheBuiltInName()
+    {
+        Assert.Equal(TokenEstimators.CharacterBased, Estimator.Name);
+    }
+
+    [Fact]
+    public void EstimateInputTokens_NoMessages_IsTheRequestOverhead()
+    {
+        Assert.Equal(CharacterTokenEstimator.RequestOverhead, Estimator.EstimateInputTokens([], null));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_OneTextMessage_AddsMessageOverheadAndRoundsUp()
+    {
+        // 3 + 4 + ceil(10.35)
+        Assert.Equal(18, Estimator.EstimateInputTokens([new(ChatRole.User, "The quick brown fox jumps over the lazy dog.")], null));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_AuthorName_IsCounted()
+    {
+        var message = new ChatMessage(ChatRole.User, "word") { AuthorName = "ann" };
+
+        // 3 + 4 + ceil((100 + 75 + 100) / 100)
+        Assert.Equal(10, Estimator.EstimateInputTokens([message], null));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_InstructionsToolsAndResponseSchema_AreCounted()
+    {
+        AIFunction tool = AIFunctionFactory.Create((string city) => "sunny", "get_weather", "Gets the weather");
+        long schema = CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(tool.JsonSchema.GetRawText()));
+        JsonElement responseSchema = JsonDocument.Parse("""{"type":"object"}""").RootElement;
+        var options = new ChatOptions
+        {
+            Instructions = "Be brief.",
+            Tools = [tool],
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(responseSchema, "answer"),
+        };
+
+        int estimate = Estimator.EstimateInputTokens([], options);
+
+        long hundredths = CharacterTokenEstimator.CountText("Be brief.")
+            + CharacterTokenEstimator.CountText("get_weather") + CharacterTokenEstimator.CountText("Gets the weather") + schema
+            + CharacterTokenEstimator.CountText("""{"type":"object"}""");
+        int expected = CharacterTokenEstimator.RequestOverhead + CharacterTokenEstimator.InstructionsOverhead + CharacterTokenEstimator.ToolOverhead
+            + CharacterTokenEstimator.ResponseSchemaOverhead + (int)Math.Ceiling(hundredths / 100.0);
+        Assert.Equal(expected, estimate);
+    }
+
+    [Fact]
+    public void EstimateInputTokens_FunctionCallAndResult_CountNameIdArgumentsAndResult()
+    {
+        var call = new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?>
+        {
+            ["city"] = "Paris",
+            ["days"] = 3,
+            ["units"] = JsonDocument.Parse("\"metric\"").RootElement,
+            ["when"] = null,
+            ["extra"] = new Uri("https://example.com"),
+        });
+        var result = new FunctionResultContent("call_1", JsonDocument.Parse("""{"temp":21}""").RootElement);
+        ChatMessage[] messages = [new(ChatRole.Assistant, [call]), new(ChatRole.Tool, [result])];
+
+        int estimate = Estimator.EstimateInputTokens(messages, null);
+
+        long hundredths = CharacterTokenEstimator.CountText("get_weather") + CharacterTokenEstimator.CountText("call_1")
+            + CharacterTokenEstimator.CountText("city") + CharacterTokenEstimator.CountText("Paris")
+            + CharacterTokenEstimator.CountText("days") + CharacterTokenEstimator.CountText("units") + CharacterTokenEstimator.CountText("\"metric\"")
+            + CharacterTokenEstimator.CountText("when") + CharacterTokenEstimator.CountText("extra")
+            + CharacterTokenEstimator.CountText("call_1") + CharacterTokenEstimator.CountText("""{"temp":21}""");
+        int fixedTokens = CharacterTokenEstimator.RequestOverhead + (2 * CharacterTokenEstimator.MessageOverhead)
+            + CharacterTokenEstimator.FunctionCallOverhead + CharacterTokenEstimator.FunctionResultOverhead
+            + (2 * CharacterTokenEstimator.ScalarValueTokens) + CharacterTokenEstimator.OpaqueValueTokens;
+        Assert.Equal(fixedTokens + (int)Math.Ceiling(hundredths / 100.0), estimate);
+    }
+
+    [Fact]
+    public void EstimateInputTokens_ArgumentsInAnotherDictionaryType_CountTheSame()
+    {
+        var arguments = new Dictionary<string, object?> { ["city"] = "Paris" };
+        var sorted = new SortedDictionary<string, object?>(arguments);
+
+        int fromDictionary = Estimator.EstimateInputTokens([new(ChatRole.Assistant, [new FunctionCallContent("c", "f", arguments)])], null);
+        int fromSorted = Estimator.EstimateInputTokens([new(ChatRole.Assistant, [new FunctionCallContent("c", "f", sorted)])], null);
+
+        Assert.Equal(fromDictionary, fromSorted);
+    }
+
+    [Fact]
+    public void EstimateInputTokens_ImagesAndOtherMedia_AddAFixedEstimateEach()
+    {
+        var message = new ChatMessage(ChatRole.User,
+        [
+            new DataContent(new byte[2_000_000], "image/png"),
+            new UriContent("https://example.com/cat.jpg", "image/jpeg"),
+            new DataContent(new byte[10], "application/pdf"),
+        ]);
+
+        Assert.Equal(CharacterTokenEstimator.RequestOverhead + CharacterTokenEstimator.MessageOverhead + (3 * CharacterTokenEstimator.MediaTokens), Estimator.EstimateInputTokens([message], null));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_ReasoningText_IsCountedAndUsageIsNot()
+    {
+        var message = new ChatMessage(ChatRole.Assistant, [new TextReasoningContent("word"), new UsageContent(new UsageDetails { InputTokenCount = 99 })]);
+
+        Assert.Equal(8, Estimator.EstimateInputTokens([message], null));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_LazyEnumerable_GivesTheSameEstimateAsAList()
+    {
+        List<ChatMessage> messages = TypicalRequest.Messages.ToList();
+
+        Assert.Equal(Estimator.EstimateInputTokens(messages, TypicalRequest.Options), Estimator.EstimateInputTokens(messages.Select(m => m), TypicalRequest.Options));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_SameRequestTwice_GivesTheSameEstimate()
+    {
+        int first = Estimator.EstimateInputTokens(TypicalRequest.Messages, TypicalRequest.Options);
+
+        Assert.Equal(first, Estimator.EstimateInputTokens(TypicalRequest.Messages, TypicalRequest.Options));
+        Assert.InRange(first, 100, 400);
+    }
+
+    [Fact]
+    public void EstimateInputTokens_NullMessages_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => Estimator.EstimateInputTokens(null!, null));
+    }
+
+    [Fact]
+    public void EstimateInputTokens_TypicalThreeMessageRequest_DoesNotAllocate()
+    {
+        Estimator.EstimateInputTokens(TypicalRequest.Messages, TypicalRequest.Options);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            Estimator.EstimateInputTokens(TypicalRequest.Messages, TypicalRequest.Options);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void EstimateInputTokens_ToolCallRoundTrip_DoesNotAllocate()
+    {
+        ChatMessage[] messages =
+        [
+            new(ChatRole.User, "What is the weather in Paris?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris", ["days"] = 3 })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_1", JsonDocument.Parse("""{"temp":21}""").RootElement)]),
+        ];
+        Estimator.EstimateInputTokens(messages, TypicalRequest.Options);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            Estimator.EstimateInputTokens(messages, TypicalRequest.Options);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
