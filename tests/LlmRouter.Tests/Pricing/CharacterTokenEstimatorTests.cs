@@ -10,24 +10,27 @@ public sealed class CharacterTokenEstimatorTests
 
     [Theory]
     [InlineData("", 0)]
-    [InlineData("word", 100)]                                                // 4 letters × 25
-    [InlineData("The quick brown fox jumps over the lazy dog.", 1035)]        // 35 letters, 8 spaces, 1 period
-    [InlineData("2026", 136)]                                                 // 4 digits × 34
-    [InlineData("a    b", 83)]                                                // a space, then a run of 3 more at 6 each
-    [InlineData("a\n\n\nb", 102)]                                             // a newline (40), then a run
-    [InlineData("{\"k\":1}", 259)]                                            // punctuation 40, letter 25, digit 34
-    [InlineData("Привет мир", 330)]                                           // 9 Cyrillic × 35 and a space
-    [InlineData("你好世界", 320)]                                              // 4 CJK ideographs × 80
-    [InlineData("こんにちは", 350)]                                            // 5 kana × 70
-    [InlineData("안녕하세요", 350)]                                             // 5 Hangul syllables × 70
-    [InlineData("مرحبا", 200)]                                                // 5 Arabic × 40
-    [InlineData("שלום", 180)]                                                 // 4 Hebrew × 45
-    [InlineData("नमस्ते", 330)]                                                // 6 Devanagari code units × 55
-    [InlineData("Γειά", 180)]                                                 // 4 Greek × 45
-    [InlineData("café", 125)]                                                 // 3 letters × 25 and é × 50
-    [InlineData("👍", 150)]                                                   // one supplementary character
+    [InlineData("word", 100)]                                                // one word
+    [InlineData("The quick brown fox jumps over the lazy dog.", 1015)]        // 9 words, 8 spaces × 10, a period 35
+    [InlineData("ArgumentNullException", 333)]                                // camelCase: Argument, Null, Exception (9 letters: +33)
+    [InlineData("HTTPClient", 166)]                                           // one 10-letter word: 100 + 2 × 33
+    [InlineData("Donaudampfschifffahrt", 529)]                                // one 21-letter word: 100 + 13 × 33
+    [InlineData("2026", 180)]                                                 // 4 digits × 45
+    [InlineData("a    b", 300)]                                               // a space (10), then a run of 3 more at 30 each
+    [InlineData("a\n\n\nb", 360)]                                             // a newline (100), then a run
+    [InlineData("{\"k\":1}", 320)]                                            // punctuation 35, a word, a digit 45
+    [InlineData("café", 130)]                                                 // a word with one accented letter (+30)
+    [InlineData("Привет мир", 280)]                                           // 9 Cyrillic × 30 and a space
+    [InlineData("你好世界", 288)]                                              // 4 CJK ideographs × 72
+    [InlineData("こんにちは", 475)]                                            // 5 kana × 95
+    [InlineData("안녕하세요", 375)]                                             // 5 Hangul syllables × 75
+    [InlineData("مرحبا", 155)]                                                // 5 Arabic × 31
+    [InlineData("שלום", 148)]                                                 // 4 Hebrew × 37
+    [InlineData("नमस्ते", 198)]                                                // 6 Devanagari code units × 33
+    [InlineData("Γειά", 152)]                                                 // 4 Greek × 38
+    [InlineData("👍", 100)]                                                   // one supplementary character
     [InlineData("\u0007", 50)]                                                // a control character
-    public void CountText_ScriptsAndRuns_WeighEachCharacterByItsScript(string text, long expectedHundredths)
+    public void CountText_WordsScriptsAndRuns_WeighEachByItsKind(string text, long expectedHundredths)
     {
         Assert.Equal(expectedHundredths, CharacterTokenEstimator.CountText(text));
     }
@@ -44,7 +47,7 @@ public sealed class CharacterTokenEstimatorTests
     [Fact]
     public void CountUtf8_InvalidBytes_CountEachAsOneUnknownCharacter()
     {
-        Assert.Equal(25 + 150 + 25, CharacterTokenEstimator.CountUtf8([(byte)'a', 0xFF, (byte)'b']));
+        Assert.Equal(100 + 100 + 100, CharacterTokenEstimator.CountUtf8([(byte)'a', 0xFF, (byte)'b']));
     }
 
     [Fact]
@@ -62,7 +65,7 @@ public sealed class CharacterTokenEstimatorTests
     [Fact]
     public void EstimateInputTokens_OneTextMessage_AddsMessageOverheadAndRoundsUp()
     {
-        // 3 + 4 + ceil(10.35)
+        // 3 + 4 + ceil(10.15)
         Assert.Equal(18, Estimator.EstimateInputTokens([new(ChatRole.User, "The quick brown fox jumps over the lazy dog.")], null));
     }
 
@@ -71,7 +74,7 @@ public sealed class CharacterTokenEstimatorTests
     {
         var message = new ChatMessage(ChatRole.User, "word") { AuthorName = "ann" };
 
-        // 3 + 4 + ceil((100 + 75 + 100) / 100)
+        // 3 + 4 + ceil((100 + 100 + 100) / 100): the text, the name and the name's separator
         Assert.Equal(10, Estimator.EstimateInputTokens([message], null));
     }
 
