@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -70,20 +71,77 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     /// <summary>Estimates the tokens of a piece of text, in hundredths of a token.</summary>
     internal static long CountText(ReadOnlySpan<char> text)
     {
-        var counter = new TextCounter();
-        foreach (char c in text)
+        // The state lives in locals rather than in a TextCounter so that it stays in registers: this loop is the estimator's cost.
+        ReadOnlySpan<byte> kinds = TextCounter.AsciiKinds;
+        ReadOnlySpan<byte> weights = TextCounter.AsciiWeights;
+        long sum = 0;
+        int letters = 0;
+        int extra = 0;
+        bool previousLower = false;
+        bool previousWhitespace = false;
+        for (int i = 0; i < text.Length; i++)
         {
+            char c = text[i];
             if (c < 128)
             {
-                counter.AddAscii(c);
+                int kind = kinds[c];
+                if (kind == TextCounter.Lower)
+                {
+                    letters++;
+                    previousLower = true;
+                    previousWhitespace = false;
+                    continue;
+                }
+
+                if (kind == TextCounter.Upper)
+                {
+                    if (previousLower)
+                    {
+                        sum += TextCounter.WordCost(letters, extra);
+                        letters = 0;
+                        extra = 0;
+                    }
+
+                    letters++;
+                    previousLower = false;
+                    previousWhitespace = false;
+                    continue;
+                }
+
+                if (letters != 0)
+                {
+                    sum += TextCounter.WordCost(letters, extra);
+                    letters = 0;
+                    extra = 0;
+                }
+
+                previousLower = false;
+                bool whitespace = kind == TextCounter.Whitespace;
+                sum += whitespace && previousWhitespace ? TextCounter.WhitespaceRunWeight : weights[c];
+                previousWhitespace = whitespace;
+            }
+            else if (TextCounter.IsLatinLetter(c))
+            {
+                letters++;
+                extra += TextCounter.AccentedLetterWeight;
+                previousWhitespace = false;
             }
             else
             {
-                counter.AddNonAscii(c);
+                if (letters != 0)
+                {
+                    sum += TextCounter.WordCost(letters, extra);
+                    letters = 0;
+                    extra = 0;
+                }
+
+                previousLower = false;
+                previousWhitespace = false;
+                sum += TextCounter.Weight(c);
             }
         }
 
-        return counter.Finish();
+        return letters != 0 ? sum + TextCounter.WordCost(letters, extra) : sum;
     }
 
     /// <summary>Estimates the tokens of UTF-8 text (raw JSON), in hundredths of a token; gives the same count as <see cref="CountText"/>.</summary>
@@ -247,17 +305,24 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         element.ValueKind == JsonValueKind.Undefined ? 0 : CountUtf8(JsonMarshal.GetRawUtf8Value(element));
 
     /// <summary>
-    /// Counts text in hundredths of a token. A word (a run of Latin letters, split where a lower-case letter is followed by an
+    /// Counts text in hundredths of a token, one character at a time (used for UTF-8 JSON; <see cref="CountText"/> inlines the
+    /// same rules for UTF-16 text). A word (a run of Latin letters, split where a lower-case letter is followed by an
     /// upper-case one, as in camelCase) costs one token plus a third of a token for each letter beyond eight, because current
     /// tokenizers hold common words whole; every other character costs its script's weight.
     /// </summary>
     private struct TextCounter
     {
-        private const int WordWeight = 100;
+        internal const int WordWeight = 100;
         private const int WordFreeLetters = 8;
         private const int LongWordLetterWeight = 33;
-        private const int AccentedLetterWeight = 30;
-        private const int WhitespaceRunWeight = 30;
+        internal const int AccentedLetterWeight = 30;
+        internal const int WhitespaceRunWeight = 30;
+        internal const byte Lower = 1;
+        internal const byte Upper = 2;
+        internal const byte Whitespace = 3;
+
+        /// <summary>The weight of each block of 16 UTF-16 code units outside ASCII; see <see cref="BuildBlockWeights"/>.</summary>
+        private static readonly byte[] BlockWeights = BuildBlockWeights();
 
         private long _sum;
         private int _wordLetters;
@@ -265,8 +330,21 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         private bool _previousLower;
         private bool _previousWhitespace;
 
+        /// <summary>The kind of each ASCII character: 1 a lower-case letter, 2 an upper-case letter, 3 whitespace, 0 anything else.</summary>
+        internal static ReadOnlySpan<byte> AsciiKinds =>
+        [
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 3, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+            2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0,
+            0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+        ];
+
         /// <summary>Weights of the ASCII characters in hundredths of a token (letters are counted as words instead).</summary>
-        private static ReadOnlySpan<byte> AsciiWeights =>
+        internal static ReadOnlySpan<byte> AsciiWeights =>
         [
             50, 50, 50, 50, 50, 50, 50, 50, 50, 10, 100, 50, 50, 100, 50, 50,
             50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
@@ -278,24 +356,38 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 35, 35, 35, 35, 50,
         ];
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddAscii(char c)
         {
-            if (char.IsAsciiLetter(c))
+            int kind = AsciiKinds[c];
+            if (kind == Lower)
             {
-                bool upper = char.IsAsciiLetterUpper(c);
-                if (upper && _previousLower)
+                _wordLetters++;
+                _previousLower = true;
+                _previousWhitespace = false;
+                return;
+            }
+
+            if (kind == Upper)
+            {
+                if (_previousLower)
                 {
                     EndWord();
                 }
 
                 _wordLetters++;
-                _previousLower = !upper;
+                _previousLower = false;
                 _previousWhitespace = false;
                 return;
             }
 
-            EndWord();
-            bool whitespace = c is ' ' or '\t' or '\n' or '\r';
+            if (_wordLetters != 0)
+            {
+                EndWord();
+            }
+
+            _previousLower = false;
+            bool whitespace = kind == Whitespace;
             _sum += whitespace && _previousWhitespace ? WhitespaceRunWeight : AsciiWeights[c];
             _previousWhitespace = whitespace;
         }
@@ -311,6 +403,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
 
             EndWord();
+            _previousLower = false;
             _sum += Weight(c);
             _previousWhitespace = false;
         }
@@ -321,53 +414,73 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             return _sum;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int WordCost(int letters, int extra) => WordWeight + (Math.Max(letters - WordFreeLetters, 0) * LongWordLetterWeight) + extra;
+
         private void EndWord()
         {
             if (_wordLetters > 0)
             {
-                _sum += WordWeight + (Math.Max(_wordLetters - WordFreeLetters, 0) * LongWordLetterWeight) + _wordExtra;
+                _sum += WordCost(_wordLetters, _wordExtra);
                 _wordLetters = 0;
                 _wordExtra = 0;
             }
-
-            _previousLower = false;
         }
 
         /// <summary>Accented Latin letters, which tokenizers keep inside the word they belong to.</summary>
-        private static bool IsLatinLetter(char c) =>
+        internal static bool IsLatinLetter(char c) =>
             (c is >= '\u00C0' and <= '\u024F' && c != '\u00D7' && c != '\u00F7') || c is >= '\u1E00' and <= '\u1EFF';
 
         /// <summary>The weight of a non-ASCII UTF-16 code unit by script, in hundredths of a token.</summary>
-        private static int Weight(char c) => c switch
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int Weight(char c) => BlockWeights[c >> 4];
+
+        /// <summary>
+        /// Script weights for every block of 16 UTF-16 code units, read in one step: all the script boundaries below fall on
+        /// multiples of 16. Each pair is the first code unit of a range and its weight; a range runs to the next pair.
+        /// </summary>
+        private static byte[] BuildBlockWeights()
         {
-            < '\u0250' => 50,                   // Latin-1 symbols and the no-break space
-            < '\u0370' => 60,                   // IPA, spacing modifiers, combining diacritics
-            < '\u0400' => 38,                   // Greek
-            < '\u0530' => 30,                   // Cyrillic
-            < '\u0590' => 50,                   // Armenian
-            < '\u0600' => 37,                   // Hebrew
-            < '\u0900' => 31,                   // Arabic, Syriac, Thaana and Arabic supplements
-            < '\u0E00' => 33,                   // Indic scripts, Devanagari to Sinhala
-            < '\u1100' => 50,                   // Thai, Lao, Tibetan, Myanmar, Georgian
-            < '\u1200' => 75,                   // Hangul Jamo
-            < '\u1F00' => 100,                  // Ethiopic and other less common scripts (Vietnamese letters are words)
-            < '\u2000' => 38,                   // Greek Extended
-            < '\u2E80' => 70,                   // punctuation (dashes, curly quotes, ellipsis), symbols, arrows, math
-            < '\u3040' => 72,                   // CJK radicals and punctuation
-            < '\u3100' => 95,                   // Hiragana, Katakana
-            < '\uA000' => 72,                   // CJK ideographs
-            < '\uAC00' => 100,                  // Yi and other less common scripts
-            < '\uD800' => 75,                   // Hangul syllables
-            < '\uDC00' => 100,                  // a high surrogate stands for a whole supplementary character (an emoji)
-            < '\uE000' => 0,                    // its low surrogate was counted with the high one
-            < '\uF900' => 100,                  // private use
-            < '\uFB00' => 72,                   // CJK compatibility ideographs
-            < '\uFE00' => 60,                   // presentation forms
-            < '\uFE10' => 10,                   // variation selectors (emoji presentation)
-            < '\uFF00' => 60,
-            < '\uFFF0' => 70,                   // full-width forms
-            _ => 60,
-        };
+            ReadOnlySpan<int> ranges =
+            [
+                0x0000, 50,     // Latin-1 symbols and the no-break space (letters are counted as words before this table)
+                0x0250, 60,     // IPA, spacing modifiers, combining diacritics
+                0x0370, 38,     // Greek
+                0x0400, 30,     // Cyrillic
+                0x0530, 50,     // Armenian
+                0x0590, 37,     // Hebrew
+                0x0600, 31,     // Arabic, Syriac, Thaana and Arabic supplements
+                0x0900, 33,     // Indic scripts, Devanagari to Sinhala
+                0x0E00, 50,     // Thai, Lao, Tibetan, Myanmar, Georgian
+                0x1100, 75,     // Hangul Jamo
+                0x1200, 100,    // Ethiopic and other less common scripts (Vietnamese letters are counted as words)
+                0x1F00, 38,     // Greek Extended
+                0x2000, 70,     // punctuation (dashes, curly quotes, ellipsis), symbols, arrows, math
+                0x2E80, 72,     // CJK radicals and punctuation
+                0x3040, 95,     // Hiragana, Katakana
+                0x3100, 72,     // CJK ideographs
+                0xA000, 100,    // Yi and other less common scripts
+                0xAC00, 75,     // Hangul syllables
+                0xD800, 100,    // a high surrogate stands for a whole supplementary character (an emoji)
+                0xDC00, 0,      // its low surrogate was counted with the high one
+                0xE000, 100,    // private use
+                0xF900, 72,     // CJK compatibility ideographs
+                0xFB00, 60,     // presentation forms
+                0xFE00, 10,     // variation selectors (emoji presentation)
+                0xFE10, 60,
+                0xFF00, 70,     // full-width forms
+                0xFFF0, 60,
+            ];
+
+            var weights = new byte[0x10000 >> 4];
+            for (int i = 0; i < ranges.Length; i += 2)
+            {
+                int end = i + 2 < ranges.Length ? ranges[i + 2] : 0x10000;
+                weights.AsSpan((ranges[i] >> 4)..(end >> 4)).Fill((byte)ranges[i + 1]);
+            }
+
+            return weights;
+        }
     }
 
     /// <summary>Running totals: whole tokens from fixed overheads and hundredths of a token from text.</summary>

@@ -39,6 +39,7 @@ public sealed class CharacterTokenEstimatorTests
     [InlineData("The quick brown fox jumps over the lazy dog.")]
     [InlineData("{\n  \"name\": \"Zoë\",\n  \"city\": \"東京\",\n  \"mood\": \"😀\"\n}")]
     [InlineData("Привет, 世界! مرحبا नमस्ते")]
+    [InlineData("ArgumentNullException café HTTPClient Donaudampfschifffahrt 2026\t\t\n  ok")]
     public void CountUtf8_SameTextAsUtf16_GivesTheSameCount(string text)
     {
         Assert.Equal(CharacterTokenEstimator.CountText(text), CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(text)));
