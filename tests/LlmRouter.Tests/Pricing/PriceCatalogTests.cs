@@ -1,0 +1,282 @@
+using System.Text;
+
+namespace LlmRouter.Tests.Pricing;
+
+public sealed class PriceCatalogTests
+{
+    private static readonly DateOnly Today = new(2026, 11, 22);
+
+    [Fact]
+    public void Default_EmbeddedCatalog_CoversAtLeast60ModelsOf14Providers()
+    {
+        PriceCatalog catalog = PriceCatalog.Default;
+
+        Assert.True(catalog.Entries.Count >= 60, $"{catalog.Entries.Count} entries");
+        Assert.True(catalog.Entries.Count(e => e.Price is not null) >= 60, "priced entries");
+        Assert.True(catalog.Entries.Select(e => e.Provider).Distinct().Count() >= 14, "providers");
+        foreach (string provider in new[] { "openai", "anthropic", "gcp.gemini", "deepseek", "mistral_ai", "qwen", "x_ai", "groq", "together", "fireworks", "cohere", "aws.bedrock", "moonshot", "zhipu", "minimax", "azure.ai.inference" })
+        {
+            Assert.Contains(catalog.Entries, e => e.Provider == provider);
+        }
+    }
+
+    [Fact]
+    public void Default_CalledTwice_ReturnsTheSameInstance()
+    {
+        Assert.Same(PriceCatalog.Default, PriceCatalog.Default);
+    }
+
+    [Fact]
+    public void Default_EveryEntry_HasASourceDateAndConsistentFacts()
+    {
+        foreach (ModelCatalogEntry entry in PriceCatalog.Default.Entries)
+        {
+            Assert.InRange(entry.AsOf, new DateOnly(2025, 1, 1), Today);
+            Assert.True(entry.Capabilities.HasFlag(ModelCapabilities.Streaming), entry.Model);
+            Assert.True(entry.ContextWindow is null or >= 4_096, entry.Model);
+            Assert.True(entry.MaxOutputTokens is null || entry.ContextWindow is null || entry.MaxOutputTokens <= entry.ContextWindow, entry.Model);
+            if (entry.Price is { } price)
+            {
+                Assert.True(price.Input > 0 && price.Output > 0, entry.Model);
+                Assert.True(price.CachedInput is null || price.CachedInput < price.Input, $"{entry.Model}: a cache read costs less than input");
+                Assert.True(price.CacheWrite is null || price.CacheWrite >= price.Input, $"{entry.Model}: a cache write costs at least input");
+                // Per-million prices: anything below a thousandth of a dollar per million tokens is a per-token price typed by mistake.
+                Assert.True(price.Input >= 0.001m && price.Output < 1_000m, $"{entry.Model}: prices are per million tokens");
+            }
+        }
+    }
+
+    [Fact]
+    public void Entries_CastBackToAList_CannotBeModified()
+    {
+        var entries = (IList<ModelCatalogEntry>)PriceCatalog.Default.Entries;
+
+        Assert.True(entries.IsReadOnly);
+        Assert.Throws<NotSupportedException>(() => entries.Add(entries[0]));
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini", "openai", 0.15, 0.60, 0.075, null)]
+    [InlineData("gpt-6.1-sol", "openai", 2.00, 10.00, 0.10, 2.50)]
+    [InlineData("claude-haiku-5-5", "anthropic", 0.10, 0.50, 0.01, 0.125)]
+    [InlineData("claude-sonnet-5-5", "anthropic", 2.00, 10.00, 0.10, 2.50)]
+    [InlineData("gemini-3.8-flash", "gcp.gemini", 0.75, 3.75, 0.075, null)]
+    [InlineData("deepseek-flash", "deepseek", 0.30, 1.20, 0.006, null)]
+    [InlineData("grok-4.7", "x_ai", 2.00, 6.00, 0.50, null)]
+    [InlineData("command-r7b-12-2024", "cohere", 0.0375, 0.15, null, null)]
+    [InlineData("amazon.nova-micro-v1:0", "aws.bedrock", 0.035, 0.14, null, null)]
+    [InlineData("MiniMax-M3", "minimax", 0.30, 1.20, 0.06, null)]
+    public void TryFind_ExactId_ReturnsThePublishedPrice(string model, string provider, double input, double output, double? cached, double? write)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, provider, out ModelCatalogEntry? entry));
+
+        Assert.Equal(model, entry.Model);
+        Assert.Equal(provider, entry.Provider);
+        ModelPrice price = Assert.IsType<ModelPrice>(entry.Price);
+        Assert.Equal((decimal)input, price.Input);
+        Assert.Equal((decimal)output, price.Output);
+        Assert.Equal((decimal?)cached, price.CachedInput);
+        Assert.Equal((decimal?)write, price.CacheWrite);
+    }
+
+    [Fact]
+    public void TryFind_ExactId_ReturnsLimitsCapabilitiesAndDate()
+    {
+        Assert.True(PriceCatalog.Default.TryFind("claude-haiku-4-5", "anthropic", out ModelCatalogEntry? entry));
+
+        Assert.Equal(200_000, entry.ContextWindow);
+        Assert.Equal(64_000, entry.MaxOutputTokens);
+        Assert.Equal(ModelCapabilities.Tools | ModelCapabilities.Vision | ModelCapabilities.JsonSchema | ModelCapabilities.Reasoning | ModelCapabilities.Streaming, entry.Capabilities);
+        Assert.Equal(new DateOnly(2026, 10, 7), entry.AsOf);
+        Assert.Equal("anthropic/claude-haiku-4-5 ($1.00 in, $5.00 out per 1M, as of 2026-10-07)", entry.ToString());
+    }
+
+    [Theory]
+    [InlineData("GPT-4O-MINI")]
+    [InlineData("  gpt-4o-mini  ")]
+    [InlineData("gpt-4o-mini-2024-07-18")]
+    [InlineData("GPT-4o-mini-2024-07-18")]
+    [InlineData("openai/gpt-4o-mini")]
+    [InlineData("openai/gpt-4o-mini-2024-07-18")]
+    public void TryFind_CaseAliasAndPrefixVariants_FindTheSameEntry(string model)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, "openai", out ModelCatalogEntry? entry));
+
+        Assert.Equal("gpt-4o-mini", entry.Model);
+    }
+
+    [Theory]
+    [InlineData("gpt-6.2-sol-2026-11-17", "gpt-6.2-sol")]
+    [InlineData("claude-sonnet-5-5-20260928", "claude-sonnet-5-5")]
+    [InlineData("claude-sonnet-5-5@20260928", "claude-sonnet-5-5")]
+    [InlineData("deepseek-v4-pro-0813", "deepseek-v4-pro")]
+    [InlineData("grok-4.7-latest", "grok-4.7")]
+    [InlineData("models/gemini-3.8-flash", "gemini-3.8-flash")]
+    [InlineData("anthropic/claude-opus-5-5", "claude-opus-5-5")]
+    [InlineData("us.amazon.nova-pro-v1:0", "amazon.nova-pro-v1:0")]
+    [InlineData("global.amazon.nova-2-lite-v1:0", "amazon.nova-2-lite-v1:0")]
+    [InlineData("deepseek-v4-flash", "deepseek-flash")]
+    public void TryFind_UnlistedSnapshotOrHostSpelling_FallsBackToTheModel(string model, string expected)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, provider: null, out ModelCatalogEntry? entry));
+
+        Assert.Equal(expected, entry.Model);
+    }
+
+    [Theory]
+    [InlineData("groq", "llama-3.3-70b-versatile", 0.59, 0.79)]
+    [InlineData("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 0.88, 0.88)]
+    [InlineData("fireworks", "accounts/fireworks/models/llama-v3p3-70b-instruct", 0.90, 0.90)]
+    [InlineData("FIREWORKS", "accounts/fireworks/models/llama-v3p3-70b-instruct", 0.90, 0.90)]
+    public void TryFind_SameModelOnSeveralHosts_ProviderSelectsTheHostsPrice(string provider, string expectedId, double input, double output)
+    {
+        Assert.True(PriceCatalog.Default.TryFind("meta-llama/Llama-3.3-70B-Instruct", provider, out ModelCatalogEntry? entry));
+
+        Assert.Equal(expectedId, entry.Model);
+        Assert.Equal((decimal)input, entry.Price!.Input);
+        Assert.Equal((decimal)output, entry.Price.Output);
+    }
+
+    [Fact]
+    public void TryFind_SameModelOnSeveralHostsWithoutProvider_ReturnsFalseRatherThanGuess()
+    {
+        Assert.False(PriceCatalog.Default.TryFind("llama-3.3-70b-instruct", provider: null, out ModelCatalogEntry? entry));
+        Assert.Null(entry);
+    }
+
+    [Fact]
+    public void TryFind_HostSpecificId_NeedsNoProvider()
+    {
+        Assert.True(PriceCatalog.Default.TryFind("meta-llama/Llama-3.3-70B-Instruct-Turbo", provider: null, out ModelCatalogEntry? entry));
+
+        Assert.Equal("together", entry.Provider);
+    }
+
+    [Theory]
+    [InlineData("gpt-6-sol", "anthropic")]
+    [InlineData("llama-3.3-70b-instruct", "deepinfra")]
+    [InlineData("no-such-model", null)]
+    [InlineData("no-such-model-2026-01-01", "openai")]
+    [InlineData("", null)]
+    [InlineData("   ", null)]
+    [InlineData("openai/", "openai")]
+    [InlineData("-0813", null)]
+    public void TryFind_NoEntryForNameAndProvider_ReturnsFalse(string model, string? provider)
+    {
+        Assert.False(PriceCatalog.Default.TryFind(model, provider, out ModelCatalogEntry? entry));
+        Assert.Null(entry);
+    }
+
+    [Fact]
+    public void TryFind_NullModel_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => PriceCatalog.Default.TryFind(null!, null, out _));
+    }
+
+    [Fact]
+    public void TryFind_EntryWithoutPublishedPrice_IsFoundWithNullPrice()
+    {
+        Assert.True(PriceCatalog.Default.TryFind("qwen3.7-max", "qwen", out ModelCatalogEntry? entry));
+
+        Assert.Null(entry.Price);
+        Assert.Equal(1_000_000, entry.ContextWindow);
+        Assert.EndsWith("(no price, as of 2026-05-22)", entry.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryFind_Hits_DoNotAllocate()
+    {
+        PriceCatalog catalog = PriceCatalog.Default;
+        string[] models = ["gpt-4o-mini", "GPT-4O-MINI-2024-07-18", "openai/gpt-6-sol", "claude-sonnet-5-5@20260928", "us.amazon.nova-pro-v1:0", "llama-3.3-70b-instruct"];
+        string?[] providers = ["openai", "openai", null, "anthropic", "aws.bedrock", "fireworks"];
+        for (int i = 0; i < models.Length; i++)
+        {
+            Assert.True(catalog.TryFind(models[i], providers[i], out _), models[i]);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int round = 0; round < 100; round++)
+        {
+            for (int i = 0; i < models.Length; i++)
+            {
+                catalog.TryFind(models[i], providers[i], out _);
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Load_EntryWithoutPrice_HasNullPriceAndKeepsOtherFacts()
+    {
+        PriceCatalog catalog = Load("""{"models":[{"model":"m","provider":"p","contextWindow":8192,"capabilities":["tools","streaming"],"asOf":"2026-01-02"}]}""");
+
+        ModelCatalogEntry entry = Assert.Single(catalog.Entries);
+        Assert.Null(entry.Price);
+        Assert.Equal(8192, entry.ContextWindow);
+        Assert.Null(entry.MaxOutputTokens);
+        Assert.Equal(ModelCapabilities.Tools | ModelCapabilities.Streaming, entry.Capabilities);
+        Assert.Empty(entry.Aliases);
+    }
+
+    [Fact]
+    public void Load_PricesWithManyDecimals_KeepsThemExactly()
+    {
+        PriceCatalog catalog = Load("""{"models":[{"model":"m","provider":"p","input":0.003625,"output":0.87,"cachedInput":0.0000001,"reasoningOutput":1.1,"asOf":"2026-01-02"}]}""");
+
+        ModelPrice price = catalog.Entries[0].Price!;
+        Assert.Equal(0.003625m, price.Input);
+        Assert.Equal(0.0000001m, price.CachedInput);
+        Assert.Equal(1.1m, price.ReasoningOutput);
+        Assert.Null(price.CacheWrite);
+    }
+
+    [Theory]
+    [InlineData("""{"models":[{"provider":"p","asOf":"2026-01-02"}]}""", "entry 0 ((no model)): 'model' is required")]
+    [InlineData("""{"models":[{"model":"m","asOf":"2026-01-02"}]}""", "entry 0 (m): 'provider' is required")]
+    [InlineData("""{"models":[{"model":"m","provider":"p"}]}""", "entry 0 (m): 'asOf'")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): 'input' and 'output' are both required")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","cachedInput":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): 'input' and 'output' are both required")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":-1,"output":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): prices must not be negative")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","contextWindow":0,"asOf":"2026-01-02"}]}""", "entry 0 (m): 'contextWindow' and 'maxOutputTokens' must be positive")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","capabilities":["telepathy"],"asOf":"2026-01-02"}]}""", "unknown capability 'telepathy' (valid: tools, vision, jsonSchema, reasoning, streaming)")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","aliases":[" "],"asOf":"2026-01-02"}]}""", "entry 0 (m): aliases must not be empty")]
+    [InlineData("""{"models":[{"model":"a","provider":"p","asOf":"2026-01-02"},{"model":"b","provider":"P","aliases":["A"],"asOf":"2026-01-02"}]}""", "names 'A' twice for provider 'P' (a and b)")]
+    [InlineData("""{"models":[]}""", "has no 'models'")]
+    [InlineData("""{"models":[{"model":""", "not valid JSON")]
+    public void Load_InvalidCatalog_ThrowsNamingTheProblem(string json, string expected)
+    {
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Load(json));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SameNameForDifferentProviders_IsAllowedAndResolvedByProvider()
+    {
+        PriceCatalog catalog = Load("""
+            {"models":[
+              {"model":"x-on-a","provider":"a","aliases":["x"],"input":1,"output":2,"asOf":"2026-01-02"},
+              {"model":"x-on-b","provider":"b","aliases":["x"],"input":3,"output":4,"asOf":"2026-01-02"}
+            ]}
+            """);
+
+        Assert.True(catalog.TryFind("x", "b", out ModelCatalogEntry? entry));
+        Assert.Equal("x-on-b", entry.Model);
+        Assert.False(catalog.TryFind("x", null, out _));
+    }
+
+    [Fact]
+    public void Load_AliasEqualToTheModelId_IsIndexedOnce()
+    {
+        PriceCatalog catalog = Load("""{"models":[{"model":"m","provider":"p","aliases":["M"],"asOf":"2026-01-02"}]}""");
+
+        Assert.True(catalog.TryFind("m", null, out _));
+    }
+
+    private static PriceCatalog Load(string json)
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
+        return PriceCatalog.Load(stream);
+    }
+}
