@@ -37,7 +37,7 @@ internal sealed class RouterTelemetry : IDisposable
     private readonly Counter<double> _cost;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly bool _sensitive;
+    private volatile bool _sensitive;
     private readonly Func<Deployment[]> _deployments;
     private readonly ConcurrentDictionary<string, string> _routeSpanNames = new(StringComparer.Ordinal);
 
@@ -69,6 +69,19 @@ internal sealed class RouterTelemetry : IDisposable
         _cost = _meter.CreateCounter<double>(Router.CostMetric, "USD", "Cost of served requests, in US dollars, when the serving deployment's price is known.");
         _meter.CreateObservableUpDownCounter(Router.InFlight, ObserveInFlight, "{request}", "Calls in flight per deployment.");
         _meter.CreateObservableGauge(Router.CircuitStateMetric, ObserveCircuits, "{state}", "1 for a deployment's current circuit state (closed, open, half_open), 0 for the others.");
+    }
+
+    /// <summary>Gets the router's activity source.</summary>
+    public ActivitySource Source => _source;
+
+    /// <summary>Gets the router's meter.</summary>
+    public Meter Meter => _meter;
+
+    /// <summary>Gets or sets whether prompts and completions are recorded; a reload may change it.</summary>
+    public bool EnableSensitiveData
+    {
+        get => _sensitive;
+        set => _sensitive = value;
     }
 
     /// <summary>Gets whether spans are being listened to, so the caller must keep <see cref="Activity.Current"/> as it was.</summary>
