@@ -23,6 +23,9 @@ internal sealed class RouterModel
 
     public Deployment[] Deployments { get; }
 
+    /// <summary>Gets the number of routes.</summary>
+    public int RouteCount => _routes.Count;
+
     public Route? DefaultRoute { get; }
 
     public IProviderErrorClassifier[] Classifiers { get; }
