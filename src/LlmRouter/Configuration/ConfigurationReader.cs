@@ -363,7 +363,7 @@ internal sealed class ConfigurationReader
         return null;
     }
 
-    /// <summary>Reads a timeout that may be turned off: an empty value (JSON <c>null</c>) or <c>Off</c> means none.</summary>
+    /// <summary>Reads a timeout that may be turned off with <c>Off</c> (or an empty string); absent keeps the default.</summary>
     private TimeSpan? OptionalDuration(IConfiguration section, string key, TimeSpan? current)
     {
         IConfigurationSection entry = section.GetSection(key);
