@@ -13,10 +13,10 @@ using Quickstart;
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddLlmRouter(builder.Configuration.GetSection("LlmRouter"), router => router
-    .AddDeployment("simulated-primary", new SimulatedChatClient("simulated", "sim-large", new Dictionary<int, HttpStatusCode>
+    .AddDeployment("simulated-primary", new SimulatedChatClient("simulated", "sim-large", new Dictionary<int, SimulatedFailure>
     {
-        [2] = HttpStatusCode.TooManyRequests,
-        [5] = HttpStatusCode.ServiceUnavailable,
+        [2] = new(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1)),
+        [5] = new(HttpStatusCode.ServiceUnavailable),
     }))
     .AddDeployment("simulated-backup", new SimulatedChatClient("simulated", "sim-small")));
 

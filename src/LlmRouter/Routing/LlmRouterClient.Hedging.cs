@@ -18,9 +18,10 @@ internal sealed partial class LlmRouterClient
                 attempt => Call(attempt, messages, options),
                 discard: null,
                 cancellationToken).ConfigureAwait(false);
-            Succeeded(ref winner, _time.GetTimestamp());
+            long end = _time.GetTimestamp();
+            Succeeded(ref winner, end);
             Annotate(response, winner, request);
-            Served(request, ref winner, response, _time.GetTimestamp());
+            Served(request, ref winner, response, end);
             return response;
         }
         finally
