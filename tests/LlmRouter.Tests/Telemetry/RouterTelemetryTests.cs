@@ -292,6 +292,43 @@ public class RouterTelemetryTests
     }
 
     [Fact]
+    public async Task GetStreamingResponseAsync_Traced_ConsumerKeepsItsCurrentActivityBetweenUpdates()
+    {
+        IChatClient router = Router(("primary", Fake(ScriptedOutcome.Chunks("a", "b", "c"))));
+        using var capture = new TelemetryCapture(router);
+        using var callerSource = new ActivitySource("LlmRouter.Tests.StreamCaller");
+        using var callerListener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, callerSource),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(callerListener);
+        using Activity caller = callerSource.StartActivity("caller")!;
+
+        await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync(RouterCalls.Hello))
+        {
+            Assert.Same(caller, Activity.Current);
+        }
+
+        Assert.Same(caller, Activity.Current);
+        Assert.Equal(caller.SpanId, capture.Span("chat chat").ParentSpanId);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_HedgedRoute_MarksAttemptsAsHedged()
+    {
+        IChatClient router = Router(
+            b => b.AddRoute("hedged", r => { r.Deployments = ["primary"]; r.Hedging = new HedgingOptions(); }),
+            ("primary", Fake(ScriptedOutcome.Text("ok"))));
+        using var capture = new TelemetryCapture(router);
+
+        await router.GetResponseAsync(RouterCalls.Hello, RouterCalls.Route("hedged"));
+
+        Assert.Equal(true, capture.Span("chat primary-model").GetTagItem("llmrouter.hedged"));
+        Assert.Equal("primary", capture.Span("chat hedged").GetTagItem("llmrouter.deployment"));
+    }
+
+    [Fact]
     public async Task GetResponseAsync_NothingListens_CreatesNoActivity()
     {
         IChatClient router = Router(("primary", Fake(ScriptedOutcome.Text("ok"))));
