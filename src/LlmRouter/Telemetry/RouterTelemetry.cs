@@ -428,10 +428,15 @@ internal sealed class RouterTelemetry : IDisposable
 
         if (_attempts.Enabled)
         {
-            _attempts.Record(
-                request.Attempts,
-                new KeyValuePair<string, object?>(Router.Route, route),
-                new KeyValuePair<string, object?>(Common.ErrorType, errorType));
+            var routeTag = new KeyValuePair<string, object?>(Router.Route, route);
+            if (errorType is null)
+            {
+                _attempts.Record(request.Attempts, routeTag);
+            }
+            else
+            {
+                _attempts.Record(request.Attempts, routeTag, new KeyValuePair<string, object?>(Common.ErrorType, errorType));
+            }
         }
 
         if (state.Activity is { } activity)

@@ -163,7 +163,9 @@ public class RouterTelemetryTests
         TelemetryCapture.Measurement request = Assert.Single(capture.Metric("llmrouter.request.duration"));
         Assert.Equal("primary", request.Tag("llmrouter.deployment"));
         Assert.Null(request.Tag("error.type"));
-        Assert.Equal(1, Assert.Single(capture.Metric("llmrouter.attempts")).Value);
+        TelemetryCapture.Measurement attempts = Assert.Single(capture.Metric("llmrouter.attempts"));
+        Assert.Equal(1, attempts.Value);
+        Assert.False(attempts.Tags.ContainsKey("error.type"));
         Assert.Empty(capture.Metric("llmrouter.fallbacks"));
         Assert.Empty(capture.Metric("llmrouter.cost"));
     }
