@@ -252,6 +252,59 @@ public class ConfiguredRouterTests
         Assert.True(a.IsDisposed);
     }
 
+    [Fact]
+    public void GetResponseAsync_ReloadableRouter_AllocatesNoMoreThanACodeBuiltOne()
+    {
+        var client = new SynchronousClient();
+        IChatClient built = new LlmRouterBuilder().AddDeployment("a", client).AddRoute("main", r => r.Deployments = ["a"]).Build();
+        using LlmRouterClient configured = Build(ReloadableConfiguration.Create(Route("a")), builder => builder.AddDeployment("a", client));
+        var options = new ChatOptions { ModelId = "main" };
+
+        long builtBytes = MeasurePerCall(() => built.GetResponseAsync(RouterCalls.Hello, options).GetAwaiter().GetResult());
+        long configuredBytes = MeasurePerCall(() => configured.GetResponseAsync(RouterCalls.Hello, options).GetAwaiter().GetResult());
+
+        Assert.Equal(builtBytes, configuredBytes);
+    }
+
+    private static long MeasurePerCall(Action call)
+    {
+        const int Calls = 200;
+        for (int i = 0; i < Calls; i++)
+        {
+            call();
+        }
+
+        long best = long.MaxValue;
+        for (int run = 0; run < 5; run++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++)
+            {
+                call();
+            }
+
+            best = Math.Min(best, (GC.GetAllocatedBytesForCurrentThread() - before) / Calls);
+        }
+
+        return best;
+    }
+
+    /// <summary>Answers synchronously, so only the router allocates.</summary>
+    private sealed class SynchronousClient : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "x")));
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>Holds every call until released.</summary>
     private sealed class GatedClient : IChatClient
     {
