@@ -1,23 +1,27 @@
 using LlmRouter;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers an LlmRouter as the application's <see cref="IChatClient"/>.</summary>
+/// <summary>Registers an LlmRouter as the application's <see cref="IChatClient"/>, built in code or from configuration.</summary>
+/// <remarks>
+/// Every registration is a singleton (keyed or not) that the container disposes, with every deployment's client, when it is
+/// disposed. The router uses the container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> when registered, and
+/// is also registered as <see cref="IRouterHealth"/> (keyed alike) unless one already is. Under a host, the router is built
+/// when the host starts (<c>ValidateOnStart</c>), so configuration errors stop the application with every problem listed;
+/// without one, it is built on first resolution and errors surface as <see cref="LlmRouterConfigurationException"/>.
+/// </remarks>
 public static class LlmRouterServiceCollectionExtensions
 {
-    /// <summary>
-    /// Registers a router built by <paramref name="configure"/> as the singleton <see cref="IChatClient"/>.
-    /// The router uses the container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> when registered.
-    /// </summary>
+    /// <summary>Registers a router built by <paramref name="configure"/> as the singleton <see cref="IChatClient"/>.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Adds deployments and routes to the builder.</param>
     /// <returns>The service collection.</returns>
-    /// <remarks>
-    /// The router is built on first resolution; configuration errors surface then as <see cref="LlmRouterConfigurationException"/>.
-    /// The container disposes the router, and with it every deployment's client, when it is disposed.
-    /// </remarks>
     public static IServiceCollection AddLlmRouter(this IServiceCollection services, Action<LlmRouterBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
@@ -35,7 +39,61 @@ public static class LlmRouterServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddSingleton<IChatClient>(provider => Build(provider, configure));
-        return services;
+        return Register(services, serviceKey: null, keyed: false);
+    }
+
+    /// <summary>
+    /// Registers a router read from <paramref name="configuration"/> (the <c>LlmRouter</c> section: Providers, Deployments, Routes,
+    /// DefaultRoute, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry) as the singleton <see cref="IChatClient"/>, and reloads
+    /// it when the configuration changes.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The router's section, such as <c>builder.Configuration.GetSection("LlmRouter")</c>.</param>
+    /// <returns>The service collection.</returns>
+    /// <remarks>
+    /// <para>
+    /// Provider clients are created with <see cref="ProviderClientFactory"/>; an API key not in configuration comes from the provider
+    /// type's environment variable. When the container has an <see cref="IHttpClientFactory"/>, their HTTP clients come from it, named
+    /// <c>LlmRouter.{provider}</c> (or the provider's <c>HttpClientName</c>), with a 10-minute timeout unless configured otherwise.
+    /// </para>
+    /// <para>
+    /// On a configuration change, new requests use the new routes and deployments while requests in flight finish on the old ones.
+    /// A deployment that keeps its name, provider and model keeps its circuit breaker, cooldown and calls in flight; one whose
+    /// provider or model changed starts afresh. An invalid change is logged (event 13) and ignored: the last valid configuration
+    /// stays. Clients no longer used are disposed once no request uses them.
+    /// </para>
+    /// </remarks>
+    public static IServiceCollection AddLlmRouter(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddLlmRouter(configuration, (Action<IServiceProvider, LlmRouterBuilder>?)null);
+
+    /// <summary>
+    /// Registers a router read from <paramref name="configuration"/> and completed in code by <paramref name="configure"/> (custom
+    /// clients, strategies, classifiers) as the singleton <see cref="IChatClient"/>; see <see cref="AddLlmRouter(IServiceCollection, IConfiguration)"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The router's section.</param>
+    /// <param name="configure">Completes the builder after the configuration was read; runs again on every reload.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddLlmRouter(this IServiceCollection services, IConfiguration configuration, Action<LlmRouterBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddLlmRouter(configuration, (_, builder) => configure(builder));
+    }
+
+    /// <summary>
+    /// Registers a router read from <paramref name="configuration"/> and completed in code, with access to the container, as the
+    /// singleton <see cref="IChatClient"/>; see <see cref="AddLlmRouter(IServiceCollection, IConfiguration)"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The router's section.</param>
+    /// <param name="configure">Completes the builder after the configuration was read; runs again on every reload. Optional.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddLlmRouter(this IServiceCollection services, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IChatClient>(provider => new ConfiguredRouter(provider, configuration, configure).Build());
+        return Register(services, serviceKey: null, keyed: false);
     }
 
     /// <summary>Registers a router as a keyed singleton <see cref="IChatClient"/>, so one application can hold several.</summary>
@@ -59,7 +117,24 @@ public static class LlmRouterServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => Build(provider, configure));
-        return services;
+        return Register(services, serviceKey, keyed: true);
+    }
+
+    /// <summary>
+    /// Registers a router read from <paramref name="configuration"/> as a keyed singleton <see cref="IChatClient"/>, reloaded when the
+    /// configuration changes; see <see cref="AddLlmRouter(IServiceCollection, IConfiguration)"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="serviceKey">The key to resolve the router with.</param>
+    /// <param name="configuration">The router's section.</param>
+    /// <param name="configure">Completes the builder after the configuration was read, with access to the container; runs again on every reload. Optional.</param>
+    /// <returns>The service collection.</returns>
+    public static IServiceCollection AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => new ConfiguredRouter(provider, configuration, configure).Build());
+        return Register(services, serviceKey, keyed: true);
     }
 
     private static IChatClient Build(IServiceProvider provider, Action<IServiceProvider, LlmRouterBuilder> configure)
@@ -78,4 +153,27 @@ public static class LlmRouterServiceCollectionExtensions
         configure(provider, builder);
         return builder.Build();
     }
+
+    /// <summary>Adds what every registration shares: the health view, the start-up build, the providers' HTTP client defaults.</summary>
+    private static IServiceCollection Register(IServiceCollection services, object? serviceKey, bool keyed)
+    {
+        if (keyed)
+        {
+            services.TryAddKeyedSingleton<IRouterHealth>(serviceKey, static (provider, key) => Health(provider.GetRequiredKeyedService<IChatClient>(key)));
+        }
+        else
+        {
+            services.TryAddSingleton<IRouterHealth>(static provider => Health(provider.GetRequiredService<IChatClient>()));
+        }
+
+        string name = LlmRouterStartupValidator.NextName();
+        services.AddOptions<LlmRouterStartupCheck>(name).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LlmRouterStartupCheck>>(provider => new LlmRouterStartupValidator(provider, name, serviceKey, keyed));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, ProviderHttpClients>());
+        return services;
+    }
+
+    private static IRouterHealth Health(IChatClient client) =>
+        client.GetService<IRouterHealth>() ?? throw new InvalidOperationException(
+            "The registered IChatClient is not an LlmRouter (it does not provide IRouterHealth); register IRouterHealth yourself.");
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LlmRouter;
 
 /// <summary>One call of one deployment in flight: what was admitted, when it started, and the timer that may cancel it.</summary>
@@ -31,4 +33,7 @@ internal struct Attempt
 
     /// <summary>Gets the token the call observes.</summary>
     public CancellationToken Token { get; }
+
+    /// <summary>Gets the attempt's client span, or <see langword="null"/> when nothing traces; cleared when telemetry ends it.</summary>
+    public Activity? Activity { get; set; }
 }

@@ -9,6 +9,8 @@ namespace LlmRouter;
 /// </summary>
 public sealed class Deployment
 {
+    private DeploymentTelemetry? _telemetry;
+
     internal Deployment(int index, string name, IChatClient client, string? model, string provider, DeploymentOptions options, DeploymentState state)
     {
         Index = index;
@@ -63,6 +65,9 @@ public sealed class Deployment
 
     /// <summary>Gets the deployment's mutable runtime state, kept across configuration reloads by name.</summary>
     internal DeploymentState State { get; }
+
+    /// <summary>Gets the deployment's telemetry values, computed on first use.</summary>
+    internal DeploymentTelemetry Telemetry => _telemetry ??= new DeploymentTelemetry(this, Client);
 
     /// <summary>Returns the name, provider and model, for diagnostics.</summary>
     /// <returns>For example <c>primary (openai, gpt-4o-mini)</c>.</returns>

@@ -39,6 +39,7 @@ public sealed class LlmRouterBuilder
     private readonly CircuitBreakerOptions _circuitBreaker = new();
     private readonly TimeoutOptions _timeouts = new();
     private readonly CooldownOptions _cooldown = new();
+    private readonly TelemetryOptions _telemetry = new();
 
     private string? _defaultRoute;
     private Func<double> _random = Random.Shared.NextDouble;
@@ -142,6 +143,16 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>Sets what the router's traces and logs record beyond names, timings and outcomes (<see cref="TelemetryOptions"/>).</summary>
+    /// <param name="configure">Changes the telemetry options; by default prompts and completions are not recorded.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder ConfigureTelemetry(Action<TelemetryOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_telemetry);
+        return this;
+    }
+
     /// <summary>Sets the source of randomness for jitter and random selection, so tests can be repeatable.</summary>
     /// <param name="nextDouble">Returns uniform numbers in [0, 1); called from many threads at once, so it must be thread-safe.</param>
     /// <returns>This builder.</returns>
@@ -189,7 +200,30 @@ public sealed class LlmRouterBuilder
     /// deployments, strategies or fallback routes, fallback cycles, invalid prices or weights).
     /// </exception>
     /// <exception cref="InvalidOperationException">The builder already built a router.</exception>
-    public IChatClient Build()
+    public IChatClient Build() => BuildClient(reloadable: false);
+
+    /// <summary>Gets the telemetry options set so far.</summary>
+    internal TelemetryOptions Telemetry => _telemetry;
+
+    /// <summary>Gets the clients added so far, in the order added.</summary>
+    internal IEnumerable<IChatClient> Clients => _deployments.Select(d => d.Client);
+
+    /// <summary>Gets how many deployments of the last model built kept the runtime state of the previous model's.</summary>
+    internal int KeptStates { get; private set; }
+
+    /// <summary>Validates the configuration and builds a router; a reloadable one accepts new models (<see cref="LlmRouterClient.Swap"/>).</summary>
+    internal LlmRouterClient BuildClient(bool reloadable)
+    {
+        RouterModel model = BuildModel(previous: null);
+        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"), _random, _telemetry, reloadable);
+    }
+
+    /// <summary>
+    /// Validates the configuration and builds the routing model. A deployment keeps the runtime state (circuit breaker,
+    /// cooldown, calls in flight) of <paramref name="previous"/>'s deployment of the same name when it serves the same
+    /// provider and model; see <see cref="CreateState"/>.
+    /// </summary>
+    internal RouterModel BuildModel(RouterModel? previous)
     {
         if (_built)
         {
@@ -197,7 +231,7 @@ public sealed class LlmRouterBuilder
         }
 
         var errors = new List<string>();
-        Dictionary<string, Deployment> deployments = BuildDeployments(errors);
+        Dictionary<string, Deployment> deployments = BuildDeployments(errors, previous);
         List<(string Name, RouteOptions Options)> routeOptions = _routes.Count > 0 || deployments.Count == 0
             ? _routes
             : [(ImplicitRouteName, new RouteOptions { Deployments = [.. _deployments.Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase)] })];
@@ -241,11 +275,12 @@ public sealed class LlmRouterBuilder
             [.. _classifiers],
             new ResilienceSettings(_retry, _circuitBreaker, _timeouts, _cooldown));
         _built = true;
-        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"), _random);
+        return model;
     }
 
-    private Dictionary<string, Deployment> BuildDeployments(List<string> errors)
+    private Dictionary<string, Deployment> BuildDeployments(List<string> errors, RouterModel? previous)
     {
+        KeptStates = 0;
         var built = new Dictionary<string, Deployment>(StringComparer.OrdinalIgnoreCase);
         if (_deployments.Count == 0)
         {
@@ -262,20 +297,54 @@ public sealed class LlmRouterBuilder
 
             ValidateDeployment(name, options, errors);
             var metadata = client.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
-            built[name] = new Deployment(
-                built.Count,
-                name,
-                client,
-                string.IsNullOrEmpty(options.Model) ? metadata?.DefaultModelId : options.Model,
-                options.Provider ?? metadata?.ProviderName ?? "unknown",
-                options,
-                new DeploymentState(
-                    new ConcurrencyGate(options.MaxConcurrentRequests, queues: options.QueueTimeout > TimeSpan.Zero),
-                    _circuitBreaker.Enabled ? new CircuitBreaker(_circuitBreaker, _timeProvider.TimestampFrequency) : null));
+            string? model = string.IsNullOrEmpty(options.Model) ? metadata?.DefaultModelId : options.Model;
+            string provider = options.Provider ?? metadata?.ProviderName ?? "unknown";
+            built[name] = new Deployment(built.Count, name, client, model, provider, options, CreateState(name, model, provider, options, previous));
         }
 
         return built;
     }
+
+    /// <summary>
+    /// The runtime state of a deployment. On a reload, a deployment of the same name that still serves the same provider and
+    /// model keeps its state: the whole of it when its concurrency limit and the circuit-breaker options are unchanged;
+    /// otherwise its cooldown, plus whichever of the calls-in-flight gate and circuit breaker is unchanged. A deployment whose
+    /// provider or model changed starts afresh, since the old health says nothing about the new backend.
+    /// </summary>
+    private DeploymentState CreateState(string name, string? model, string provider, DeploymentOptions options, RouterModel? previous)
+    {
+        bool queues = options.QueueTimeout > TimeSpan.Zero;
+        if (previous?.FindDeployment(name) is { } old &&
+            string.Equals(old.Model, model, StringComparison.Ordinal) &&
+            string.Equals(old.Provider, provider, StringComparison.OrdinalIgnoreCase))
+        {
+            bool sameGate = old.State.Gate.Limit == options.MaxConcurrentRequests && (old.QueueTimeout > TimeSpan.Zero) == queues;
+            bool sameBreaker = SameBreaker(previous.Settings.Breaker, _circuitBreaker);
+            KeptStates++;
+            if (sameGate && sameBreaker)
+            {
+                return old.State;
+            }
+
+            var state = new DeploymentState(
+                sameGate ? old.State.Gate : new ConcurrencyGate(options.MaxConcurrentRequests, queues),
+                sameBreaker ? old.State.Breaker : CreateBreaker());
+            state.ExtendCooldown(old.State.CooldownUntil);
+            return state;
+        }
+
+        return new DeploymentState(new ConcurrencyGate(options.MaxConcurrentRequests, queues), CreateBreaker());
+    }
+
+    private CircuitBreaker? CreateBreaker() =>
+        _circuitBreaker.Enabled ? new CircuitBreaker(_circuitBreaker, _timeProvider.TimestampFrequency) : null;
+
+    private static bool SameBreaker(CircuitBreakerOptions previous, CircuitBreakerOptions next) =>
+        previous.Enabled == next.Enabled &&
+        previous.FailureRatio.Equals(next.FailureRatio) &&
+        previous.MinimumThroughput == next.MinimumThroughput &&
+        previous.SamplingDuration == next.SamplingDuration &&
+        previous.BreakDuration == next.BreakDuration;
 
     private static void ValidateDeployment(string name, DeploymentOptions options, List<string> errors)
     {

@@ -31,7 +31,9 @@ internal sealed partial class LlmRouterClient
                 streaming && timeouts.BetweenChunks is { } idle ? Timestamps.FromTimeSpan(idle, frequency) : 0);
         }
 
-        return new Attempt(candidate, @try, now, timer, timer?.Token ?? cancellationToken);
+        var attempt = new Attempt(candidate, @try, now, timer, timer?.Token ?? cancellationToken);
+        _telemetry.StartAttempt(request, ref attempt, hedged: cancellable);
+        return attempt;
     }
 
     /// <summary>Releases what the attempt holds: its concurrency slot and its timer. Called exactly once per attempt.</summary>
@@ -123,6 +125,7 @@ internal sealed partial class LlmRouterClient
         {
             EndAttempt(ref attempt);
             attempt.Deployment.State.Breaker?.OnIgnored(attempt.Probe);
+            _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception, now);
             return exception;
         }
 
@@ -143,6 +146,7 @@ internal sealed partial class LlmRouterClient
         {
             // The caller's decision, not the deployment's failure: nothing is recorded and nothing else is tried.
             state.Breaker?.OnIgnored(attempt.Probe);
+            _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception, now);
             if (exception is OperationCanceledException)
             {
                 ExceptionDispatchInfo.Throw(exception);
@@ -164,6 +168,7 @@ internal sealed partial class LlmRouterClient
             if (error.Kind == ProviderErrorKind.Cancelled)
             {
                 state.Breaker?.OnIgnored(attempt.Probe);
+                _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception, now);
                 ExceptionDispatchInfo.Throw(exception);
             }
         }
@@ -199,6 +204,7 @@ internal sealed partial class LlmRouterClient
 
         var failed = new RouterAttempt(request.Attempts, attempt.Route.Name, deployment, error, Timestamps.ToTimeSpan(now - attempt.StartedAt, _time.TimestampFrequency), recorded);
         request.AddFailure(failed);
+        _telemetry.AttemptFailed(ref attempt, error.Kind, recorded, now);
         Log.AttemptFailed(_logger, deployment.Name, attempt.Route.Name, error.Kind, error.StatusCode, recorded);
         return error;
     }
@@ -287,6 +293,7 @@ internal sealed partial class LlmRouterClient
             request.Requested.Name,
             request.Failures,
             $"Route '{request.Requested.Name}': the request exceeded its total timeout of {request.Model.Settings.Timeouts.Total} (Timeouts.Total).{request.SkippedSummary()}");
+        request.Telemetry.Failure = exception;
         Log.AllCandidatesFailed(_logger, request.Requested.Name, request.Failures.Count, exception);
         return exception;
     }
@@ -298,6 +305,7 @@ internal sealed partial class LlmRouterClient
             request.Requested.Name,
             failures,
             $"Route '{request.Requested.Name}': all {failures.Count} attempt(s) failed.{request.SkippedSummary()}");
+        request.Telemetry.Failure = exception;
         Log.AllCandidatesFailed(_logger, request.Requested.Name, failures.Count, exception);
         return exception;
     }
@@ -308,6 +316,7 @@ internal sealed partial class LlmRouterClient
             request.Requested.Name,
             [],
             $"Route '{request.Requested.Name}': no deployment could be tried.{request.SkippedSummary()}");
+        request.Telemetry.Failure = exception;
         Log.AllCandidatesFailed(_logger, request.Requested.Name, 0, exception);
         return exception;
     }
@@ -315,6 +324,7 @@ internal sealed partial class LlmRouterClient
     private LlmRouterException Stopped(RouterRequest request, string message)
     {
         var exception = new LlmRouterException(request.Requested.Name, request.Failures, message);
+        request.Telemetry.Failure = exception;
         Log.RequestStopped(_logger, request.Requested.Name, exception);
         return exception;
     }
@@ -324,6 +334,7 @@ internal sealed partial class LlmRouterClient
         if (request.Failures is [.., RouterAttempt previous])
         {
             Log.FallingBack(_logger, request.Requested.Name, previous.Deployment, previous.Kind, next.Deployment.Name, next.Route.Name);
+            _telemetry.Fallback(request, previous);
         }
     }
 

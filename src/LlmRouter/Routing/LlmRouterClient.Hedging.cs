@@ -18,8 +18,10 @@ internal sealed partial class LlmRouterClient
                 attempt => Call(attempt, messages, options),
                 discard: null,
                 cancellationToken).ConfigureAwait(false);
-            Succeeded(ref winner, _time.GetTimestamp());
+            long end = _time.GetTimestamp();
+            Succeeded(ref winner, end);
             Annotate(response, winner, request);
+            Served(request, ref winner, response, end);
             return response;
         }
         finally
@@ -118,7 +120,7 @@ internal sealed partial class LlmRouterClient
             foreach ((Attempt attempt, Task<T> task) in running)
             {
                 attempt.Timer?.CancelNow();
-                _ = ObserveLoserAsync(attempt, task, discard);
+                _ = ObserveLoserAsync(attempt, task, discard, Hold(request.Model));
             }
         }
     }
@@ -160,7 +162,7 @@ internal sealed partial class LlmRouterClient
     }
 
     /// <summary>Lets a cancelled loser finish in the background, releases what it holds, and observes its outcome.</summary>
-    private async Task ObserveLoserAsync<T>(Attempt attempt, Task<T> task, Func<T, ValueTask>? discard)
+    private async Task ObserveLoserAsync<T>(Attempt attempt, Task<T> task, Func<T, ValueTask>? discard, RouterModel? held)
     {
         try
         {
@@ -178,6 +180,11 @@ internal sealed partial class LlmRouterClient
 
         EndAttempt(ref attempt);
         attempt.Deployment.State.Breaker?.OnIgnored(attempt.Probe);
+        _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception: null, _time.GetTimestamp());
+        if (held is not null)
+        {
+            Release(held);
+        }
     }
 
     /// <summary>A stream opened up to its commit point: the held role-only updates, the first committing update, and the rest to read.</summary>
@@ -208,6 +215,11 @@ internal sealed partial class LlmRouterClient
 
                 ChatResponseUpdate update = stream.Current;
                 attempt.Timer?.OnChunk();
+                if (held is not { Count: > 0 })
+                {
+                    _telemetry.FirstChunk(attempt);
+                }
+
                 if (Commits(update) || held?.Count >= MaxHeldUpdates)
                 {
                     return new StreamOpening(stream, held, update, Ended: false);

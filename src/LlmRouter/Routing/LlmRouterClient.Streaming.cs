@@ -29,7 +29,8 @@ internal sealed partial class LlmRouterClient
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         long now = _time.GetTimestamp();
-        RouterRequest request = RentRequest(model, requested, messages, options, now);
+        RouterRequest request = RentRequest(model, requested, messages, options, now, streaming: true, cancellationToken);
+        requested = request.Requested;
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
         List<ChatResponseUpdate>? held = null;
         ChatResponseUpdate? first = null;
@@ -97,6 +98,11 @@ internal sealed partial class LlmRouterClient
 
                         ChatResponseUpdate update = stream.Current;
                         attempt.Timer?.OnChunk();
+                        if (held is not { Count: > 0 })
+                        {
+                            _telemetry.FirstChunk(attempt);
+                        }
+
                         if (Commits(update) || held?.Count >= MaxHeldUpdates)
                         {
                             first = update;
@@ -148,14 +154,14 @@ internal sealed partial class LlmRouterClient
             {
                 foreach (ChatResponseUpdate update in held)
                 {
-                    tail.Observe(update);
+                    Observe(ref tail, request, update);
                     yield return update;
                 }
             }
 
             if (first is not null)
             {
-                tail.Observe(first);
+                Observe(ref tail, request, first);
                 yield return first;
                 while (true)
                 {
@@ -176,7 +182,9 @@ internal sealed partial class LlmRouterClient
                         stream = null;
                         await DisposeAfterFailureAsync(failed).ConfigureAwait(false);
                         attemptOpen = false;
-                        ExceptionDispatchInfo.Throw(OnStreamBroken(request, ref attempt, broken, cancellationToken, _time.GetTimestamp()));
+                        Exception surfaced = OnStreamBroken(request, ref attempt, broken, cancellationToken, _time.GetTimestamp());
+                        request.Telemetry.Failure = surfaced;
+                        ExceptionDispatchInfo.Throw(surfaced);
                     }
 
                     if (!more)
@@ -186,7 +194,7 @@ internal sealed partial class LlmRouterClient
 
                     ChatResponseUpdate update = stream!.Current;
                     attempt.Timer?.OnChunk();
-                    tail.Observe(update);
+                    Observe(ref tail, request, update);
                     yield return update;
                 }
             }
@@ -199,8 +207,11 @@ internal sealed partial class LlmRouterClient
             }
 
             attemptOpen = false;
-            Succeeded(ref attempt, _time.GetTimestamp());
-            yield return FinalUpdate(tail, attempt, request);
+            long end = _time.GetTimestamp();
+            Succeeded(ref attempt, end);
+            ChatResponseUpdate final = FinalUpdate(tail, attempt, request);
+            StreamServed(request, ref attempt, final.AdditionalProperties, end);
+            yield return final;
         }
         finally
         {
@@ -212,7 +223,10 @@ internal sealed partial class LlmRouterClient
             if (attemptOpen)
             {
                 // The consumer stopped reading: the deployment was serving fine.
-                Succeeded(ref attempt, _time.GetTimestamp());
+                long end = _time.GetTimestamp();
+                Succeeded(ref attempt, end);
+                request.Telemetry.Abandoned = true;
+                StreamServed(request, ref attempt, properties: null, end);
             }
 
             ReturnRequest(request);

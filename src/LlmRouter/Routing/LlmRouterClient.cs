@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -17,34 +18,56 @@ internal sealed partial class LlmRouterClient : IChatClient
 
     private static readonly object[] BoxedAttemptCounts = CreateBoxedCounts(32);
 
-    private readonly RouterModel _model;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<double> _random;
     private readonly AttemptTimerPool _timers;
     private readonly ObjectPool<RouterRequest> _requests = new();
-    private readonly ChatClientMetadata _metadata;
+    private readonly RouterTelemetry _telemetry;
+    private volatile RouterModel _model;
+    private volatile ChatClientMetadata _metadata;
     private int _disposed;
 
-    public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, Func<double> random)
+    public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, Func<double> random, TelemetryOptions telemetry, bool reloadable = false)
     {
         _model = model;
         _time = timeProvider;
         _logger = logger;
         _random = random;
+        _reloadable = reloadable;
         _timers = new AttemptTimerPool(timeProvider);
         _metadata = new ChatClientMetadata(RouterProviderName, providerUri: null, defaultModelId: model.DefaultRoute?.Name);
+        _telemetry = new RouterTelemetry(telemetry, timeProvider, logger, () => _model.Deployments);
     }
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        if (!_telemetry.Tracing)
+        {
+            return Respond(messages, options, cancellationToken);
+        }
+
+        // The spans started here become Activity.Current; the caller must get its own back when this returns.
+        Activity? caller = Activity.Current;
+        try
+        {
+            return Respond(messages, options, cancellationToken);
+        }
+        finally
+        {
+            Activity.Current = caller;
+        }
+    }
+
+    private Task<ChatResponse> Respond(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
         RouterModel model = _model;
         Route route = model.ResolveRoute(options?.ModelId);
         long now = _time.GetTimestamp();
-        RouterRequest request = RentRequest(model, route, messages, options, now);
-        if (route.Hedging is not null)
+        RouterRequest request = RentRequest(model, route, messages, options, now, streaming: false, cancellationToken);
+        if (request.Requested.Hedging is not null)
         {
             return HedgedResponseAsync(request, messages, options, cancellationToken);
         }
@@ -60,8 +83,10 @@ internal sealed partial class LlmRouterClient : IChatClient
         // A client that completes synchronously (a cache hit, a fake) is answered without an async state machine.
         if (pending.IsCompletedSuccessfully && pending.Result is { } response)
         {
-            Succeeded(ref attempt, _time.GetTimestamp());
+            long end = _time.GetTimestamp();
+            Succeeded(ref attempt, end);
             Annotate(response, attempt, request);
+            Served(request, ref attempt, response, end);
             ReturnRequest(request);
             return pending;
         }
@@ -94,16 +119,21 @@ internal sealed partial class LlmRouterClient : IChatClient
             return;
         }
 
+        _reloader?.Dispose();
         var disposed = new HashSet<IChatClient>(ReferenceEqualityComparer.Instance);
-        foreach (Deployment deployment in _model.Deployments)
+        foreach (RouterModel model in LiveModels())
         {
-            if (disposed.Add(deployment.Client))
+            foreach (Deployment deployment in model.Deployments)
             {
-                deployment.Client.Dispose();
+                if (disposed.Add(deployment.Client))
+                {
+                    deployment.Client.Dispose();
+                }
             }
         }
 
         _timers.Dispose();
+        _telemetry.Dispose();
     }
 
     /// <summary>
@@ -170,6 +200,7 @@ internal sealed partial class LlmRouterClient : IChatClient
                 {
                     Succeeded(ref attempt, end);
                     Annotate(response, attempt, request);
+                    Served(request, ref attempt, response, end);
                     return response;
                 }
 
@@ -196,17 +227,33 @@ internal sealed partial class LlmRouterClient : IChatClient
         }
     }
 
-    private RouterRequest RentRequest(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, long now)
+    private RouterRequest RentRequest(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, long now, bool streaming, CancellationToken cancellationToken)
     {
+        if (_reloadable)
+        {
+            route = Lease(ref model, route, options);
+        }
+
         RouterRequest request = _requests.TryRent() ?? new RouterRequest();
         request.Begin(model, route, messages, options, _time, now);
+        _telemetry.StartRequest(request, messages, options, streaming, now, cancellationToken);
         return request;
     }
 
     private void ReturnRequest(RouterRequest request)
     {
+        if (request.Telemetry.Enabled)
+        {
+            _telemetry.EndRequest(request);
+        }
+
+        RouterModel model = request.Model;
         request.End();
         _requests.TryReturn(request);
+        if (_reloadable)
+        {
+            Release(model);
+        }
     }
 
     private static Task<ChatResponse> Call(in Attempt attempt, IEnumerable<ChatMessage> messages, ChatOptions? options)

@@ -8,6 +8,9 @@ internal sealed class RouterModel
     private readonly FrozenDictionary<string, Route> _routes;
     private readonly string _knownRoutes;
 
+    // Requests holding the model, plus one for the router while the model is current; at zero the model is drained.
+    private int _users = 1;
+
     public RouterModel(Deployment[] deployments, IReadOnlyList<Route> routes, Route? defaultRoute, IProviderErrorClassifier[] classifiers, ResilienceSettings settings)
     {
         Settings = settings;
@@ -20,11 +23,38 @@ internal sealed class RouterModel
 
     public Deployment[] Deployments { get; }
 
+    /// <summary>Gets the number of routes.</summary>
+    public int RouteCount => _routes.Count;
+
     public Route? DefaultRoute { get; }
 
     public IProviderErrorClassifier[] Classifiers { get; }
 
     public ResilienceSettings Settings { get; }
+
+    /// <summary>Takes a lease unless the model is already drained (no request and no longer current).</summary>
+    public bool TryAddUser()
+    {
+        int users = Volatile.Read(ref _users);
+        while (users > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _users, users + 1, users);
+            if (seen == users)
+            {
+                return true;
+            }
+
+            users = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes one more lease on a model the caller already holds.</summary>
+    public void AddUser() => Interlocked.Increment(ref _users);
+
+    /// <summary>Gives a lease back; returns <see langword="true"/> when that drained the model.</summary>
+    public bool RemoveUser() => Interlocked.Decrement(ref _users) == 0;
 
     /// <summary>Finds a deployment by name, or returns <see langword="null"/>.</summary>
     public Deployment? FindDeployment(string name)

@@ -52,6 +52,9 @@ internal sealed class RouterRequest
 
     public RouterModel Model { get; private set; } = null!;
 
+    /// <summary>What telemetry keeps about the request; default when nothing listens.</summary>
+    public RequestTelemetry Telemetry;
+
     /// <summary>Gets the route the caller asked for.</summary>
     public Route Requested { get; private set; } = null!;
 
@@ -244,6 +247,7 @@ internal sealed class RouterRequest
         _overflowedWindow = null;
         _overflowedModels = null;
         Attempts = 0;
+        Telemetry = default;
         Model = null!;
         Requested = null!;
     }

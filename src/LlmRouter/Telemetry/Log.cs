@@ -40,4 +40,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 9, Level = LogLevel.Debug,
         Message = "Deployment '{Deployment}': retry {Retry} after {Wait} ({Kind}).")]
     public static partial void Retrying(ILogger logger, string deployment, int retry, TimeSpan wait, ProviderErrorKind kind);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Trace,
+        Message = "Route '{Route}': request messages {Messages}. Logged because sensitive data is enabled.")]
+    public static partial void RequestContent(ILogger logger, string route, string messages);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Trace,
+        Message = "Route '{Route}': deployment '{Deployment}' answered {Messages}. Logged because sensitive data is enabled.")]
+    public static partial void ResponseContent(ILogger logger, string route, string deployment, string messages);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information,
+        Message = "Router configuration reloaded: {Deployments} deployment(s), {Routes} route(s); {Kept} deployment(s) kept their health state.")]
+    public static partial void Reloaded(ILogger logger, int deployments, int routes, int kept);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error,
+        Message = "Router configuration change ignored; the router keeps its last valid configuration.")]
+    public static partial void ReloadRejected(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Debug,
+        Message = "A replaced router configuration has no request left; {Count} client(s) no longer used were disposed.")]
+    public static partial void ClientsRetired(ILogger logger, int count);
 }

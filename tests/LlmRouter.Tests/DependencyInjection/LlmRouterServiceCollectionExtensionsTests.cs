@@ -1,8 +1,12 @@
 using System.Net;
 using LlmRouter.Testing;
+using System.Text;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LlmRouter.Tests.DependencyInjection;
 
@@ -97,5 +101,131 @@ public class LlmRouterServiceCollectionExtensionsTests
         await provider.DisposeAsync();
 
         Assert.True(fake.IsDisposed);
+    }
+
+    private static IConfiguration Section(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>("LlmRouter:" + v.Key, v.Value)))
+            .Build()
+            .GetSection("LlmRouter");
+
+    private static readonly (string, string)[] LocalModel =
+    [
+        ("Providers:local:Type", "OpenAICompatible"),
+        ("Providers:local:Endpoint", "http://127.0.0.1:9/v1"),
+        ("Deployments:llama:Provider", "local"),
+        ("Deployments:llama:Model", "llama3.2"),
+    ];
+
+    [Fact]
+    public async Task AddLlmRouter_Configuration_RegistersRouterAndHealthAsSingletons()
+    {
+        await using ServiceProvider provider = new ServiceCollection().AddLlmRouter(Section(LocalModel)).BuildServiceProvider();
+
+        IChatClient chat = provider.GetRequiredService<IChatClient>();
+        IRouterHealth health = provider.GetRequiredService<IRouterHealth>();
+
+        Assert.Same(chat, provider.CreateScope().ServiceProvider.GetRequiredService<IChatClient>());
+        Assert.Same(chat, health);
+        Assert.Equal("llama", Assert.Single(health.GetDeployments()).Name);
+    }
+
+    [Fact]
+    public async Task AddLlmRouter_ConfigurationAndCode_CodeCompletesTheConfiguredRouter()
+    {
+        var custom = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("custom") };
+        await using ServiceProvider provider = new ServiceCollection()
+            .AddLlmRouter(Section([.. LocalModel, ("Routes:main:Deployments:0", "custom"), ("Routes:main:Deployments:1", "llama")]), b => b.AddDeployment("custom", custom))
+            .BuildServiceProvider();
+
+        ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(RouterCalls.Hello);
+
+        Assert.Equal("custom", response.Text);
+    }
+
+    [Fact]
+    public async Task AddLlmRouter_HttpClientFactoryRegistered_ProviderClientsUseTheNamedClient()
+    {
+        var handler = new CannedHandler();
+        await using ServiceProvider provider = new ServiceCollection()
+            .AddLlmRouter(Section(LocalModel))
+            .AddHttpClient("LlmRouter.local").ConfigurePrimaryHttpMessageHandler(() => handler).Services
+            .BuildServiceProvider();
+
+        ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(RouterCalls.Hello);
+
+        Assert.Equal("from the named client", response.Text);
+        Assert.Equal(1, handler.Calls);
+        Assert.Equal(TimeSpan.FromMinutes(10), provider.GetRequiredService<IHttpClientFactory>().CreateClient("LlmRouter.local").Timeout);
+    }
+
+    [Fact]
+    public async Task AddKeyedLlmRouter_Configuration_RegistersIndependentRoutersWithTheirHealth()
+    {
+        await using ServiceProvider provider = new ServiceCollection()
+            .AddKeyedLlmRouter("a", Section(LocalModel))
+            .AddKeyedLlmRouter("b", Section(LocalModel))
+            .BuildServiceProvider();
+
+        IChatClient a = provider.GetRequiredKeyedService<IChatClient>("a");
+
+        Assert.NotSame(a, provider.GetRequiredKeyedService<IChatClient>("b"));
+        Assert.Same(a, provider.GetRequiredKeyedService<IRouterHealth>("a"));
+        Assert.Null(provider.GetService<IChatClient>());
+    }
+
+    [Fact]
+    public async Task AddLlmRouter_InvalidConfigurationUnderHost_StopsStartWithEveryProblem()
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLlmRouter(Section(("Providers:p:Type", "Nope"), ("Retry:BaseDelay", "soon")));
+        using IHost host = builder.Build();
+
+        OptionsValidationException exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("LlmRouter:Providers:p: Type 'Nope' is not a known provider type.", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("LlmRouter:Retry:BaseDelay: 'soon' is not a duration.", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddLlmRouter_ValidConfigurationUnderHost_BuildsTheRouterAtStart()
+    {
+        var built = 0;
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLlmRouter(Section(LocalModel), (_, _) => built++);
+        using IHost host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Equal(1, built);
+    }
+
+    [Fact]
+    public async Task DisposingContainer_ConfiguredRouter_DisposesCodeClients()
+    {
+        var custom = new ScriptedChatClient();
+        ServiceProvider provider = new ServiceCollection()
+            .AddLlmRouter(Section(LocalModel), b => b.AddDeployment("custom", custom))
+            .BuildServiceProvider();
+        provider.GetRequiredService<IChatClient>();
+
+        await provider.DisposeAsync();
+
+        Assert.True(custom.IsDisposed);
+    }
+
+    private sealed class CannedHandler : HttpMessageHandler
+    {
+        public int Calls;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            const string Body = """
+                {"id":"chatcmpl-1","object":"chat.completion","model":"llama3.2","choices":[{"index":0,"message":{"role":"assistant","content":"from the named client"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}
+                """;
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(Body, Encoding.UTF8, "application/json") });
+        }
     }
 }

@@ -1,0 +1,60 @@
+using System.Text.Json;
+
+namespace LlmRouter.Tests.Configuration;
+
+/// <summary>The JSON schema shipped for appsettings IntelliSense names exactly the keys the configuration reader reads.</summary>
+public class ConfigurationSchemaTests
+{
+    private static readonly JsonElement Definitions = LoadDefinitions();
+
+    public static TheoryData<string, string?, string[]> Sections => new()
+    {
+        { "LlmRouter", null, ConfigurationReader.RootKeys },
+        { "Provider", null, ConfigurationReader.ProviderKeys },
+        { "Deployment", null, ConfigurationReader.DeploymentKeys },
+        { "Deployment", "Price", ConfigurationReader.PriceKeys },
+        { "Route", null, ConfigurationReader.RouteKeys },
+        { "Route", "Hedging", ConfigurationReader.HedgingKeys },
+        { "LlmRouter", "Retry", ConfigurationReader.RetryKeys },
+        { "LlmRouter", "CircuitBreaker", ConfigurationReader.CircuitBreakerKeys },
+        { "LlmRouter", "Timeouts", ConfigurationReader.TimeoutKeys },
+        { "LlmRouter", "Cooldown", ConfigurationReader.CooldownKeys },
+        { "LlmRouter", "Telemetry", ConfigurationReader.TelemetryKeys },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sections))]
+    public void Schema_Section_ListsTheKeysTheReaderReads(string definition, string? property, string[] keys)
+    {
+        JsonElement section = Definitions.GetProperty(definition);
+        if (property is not null)
+        {
+            section = section.GetProperty("properties").GetProperty(property);
+        }
+
+        string[] listed = [.. section.GetProperty("properties").EnumerateObject().Select(p => p.Name)];
+
+        Assert.Equal(keys, listed);
+        Assert.False(section.GetProperty("additionalProperties").GetBoolean());
+    }
+
+    [Fact]
+    public void Schema_ProviderTypes_AreTheKnownTypes()
+    {
+        string[] types = [.. Definitions.GetProperty("Provider").GetProperty("properties").GetProperty("Type").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
+
+        Assert.Equal(ProviderPresets.KnownTypes.Split(", "), types);
+    }
+
+    private static JsonElement LoadDefinitions()
+    {
+        DirectoryInfo? directory = new(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LlmRouter.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        string path = Path.Combine(directory!.FullName, "src", "LlmRouter", "ConfigurationSchema.json");
+        return JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("definitions").Clone();
+    }
+}
