@@ -413,6 +413,9 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         TotalTokenCount = usage.TotalTokens ?? usage.PromptTokens + usage.CompletionTokens,
         CachedInputTokenCount = usage.PromptTokensDetails?.CachedTokens ?? usage.PromptCacheHitTokens,
         ReasoningTokenCount = usage.CompletionTokensDetails?.ReasoningTokens,
+        AdditionalCounts = usage.PromptTokensDetails?.CacheWriteTokens is > 0 and long written
+            ? new AdditionalPropertiesDictionary<long> { [ProviderUsage.CacheWriteInputTokenCount] = written }
+            : null,
     };
 
     private ProviderException ContentFiltered() =>

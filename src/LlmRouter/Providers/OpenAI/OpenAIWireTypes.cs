@@ -91,6 +91,9 @@ internal sealed class OpenAIUsage
 internal sealed class OpenAIPromptTokensDetails
 {
     public long? CachedTokens { get; set; }
+
+    /// <summary>Prompt tokens written to the prompt cache, which newer OpenAI models (and OpenRouter) bill above the input price.</summary>
+    public long? CacheWriteTokens { get; set; }
 }
 
 internal sealed class OpenAICompletionTokensDetails

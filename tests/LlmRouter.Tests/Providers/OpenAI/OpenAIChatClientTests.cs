@@ -105,6 +105,27 @@ public sealed class OpenAIChatClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ToUsage_CacheWriteTokens_AreReportedAsCacheWritesForPricing()
+    {
+        OpenAIUsage usage = JsonSerializer.Deserialize(
+            """{"prompt_tokens":5000,"completion_tokens":200,"prompt_tokens_details":{"cached_tokens":1000,"cache_write_tokens":3000}}""",
+            OpenAIJsonContext.Default.OpenAIUsage)!;
+
+        UsageDetails details = OpenAIChatClient.ToUsage(usage);
+
+        Assert.Equal((5000, 1000, 3000L), (details.InputTokenCount!.Value, details.CachedInputTokenCount!.Value, details.AdditionalCounts![ProviderUsage.CacheWriteInputTokenCount]));
+        Assert.Equal(0.0117m, CostCalculator.Calculate(details, new ModelPrice(2m, 10m) { CachedInput = 0.2m, CacheWrite = 2.5m }));
+    }
+
+    [Fact]
+    public void ToUsage_NoCacheWrites_HasNoAdditionalCounts()
+    {
+        OpenAIUsage usage = JsonSerializer.Deserialize("""{"prompt_tokens":10,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":0}}""", OpenAIJsonContext.Default.OpenAIUsage)!;
+
+        Assert.Null(OpenAIChatClient.ToUsage(usage).AdditionalCounts);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_AllOptions_WritesEveryRequestField()
     {
         _server.EnqueueJson(Completion);
