@@ -28,6 +28,27 @@ internal sealed class JsonRequestContent : HttpContent, IBufferWriter<byte>
         Headers.TryAddWithoutValidation("Content-Type", "application/json");
     }
 
+    /// <summary>
+    /// Creates content holding the JSON <paramref name="write"/> produces from <paramref name="state"/>; the content is
+    /// disposed (its buffer returned) if writing throws. Pass a static lambda so no closure is allocated.
+    /// </summary>
+    public static JsonRequestContent Create<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        var content = new JsonRequestContent();
+        try
+        {
+            Utf8JsonWriter writer = content.BeginWriting();
+            write(writer, state);
+            EndWriting(writer);
+            return content;
+        }
+        catch
+        {
+            content.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Gets the bytes written so far.</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 

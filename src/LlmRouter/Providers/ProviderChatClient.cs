@@ -69,6 +69,34 @@ internal abstract class ProviderChatClient : IChatClient
 
     protected abstract IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends a request, reads its whole JSON response and converts it; disposes both messages, and turns any failure into a
+    /// <see cref="ProviderException"/>. One async method for the whole call, so a response costs one state machine.
+    /// </summary>
+    protected async Task<ChatResponse> SendForResponseAsync<T>(
+        HttpRequestMessage request, ErrorBodyParser parseError, JsonTypeInfo<T> typeInfo, Func<T, ChatResponse> convert, CancellationToken cancellationToken)
+        where T : class
+    {
+        using HttpResponseMessage response = await Connection.SendAsync(request, parseError, cancellationToken).ConfigureAwait(false);
+        using (request)
+        {
+            return convert(await ReadJsonAsync(response, typeInfo, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>Disposes what a streamed call holds, innermost first: the event reader, the body, the response, then the request.</summary>
+    protected static async ValueTask CloseStreamAsync<T>(IAsyncEnumerator<SseItem<T>>? events, Stream? body, HttpResponseMessage response, HttpRequestMessage request)
+    {
+        if (events is not null)
+        {
+            await events.DisposeAsync().ConfigureAwait(false);
+        }
+
+        body?.Dispose();
+        response.Dispose();
+        request.Dispose();
+    }
+
     /// <summary>Reads a whole JSON response body; any failure becomes a <see cref="ProviderException"/>.</summary>
     protected async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class

@@ -10,6 +10,7 @@ namespace LlmRouter;
 /// <remarks>Thread-safe. Never retries. Created by <see cref="ProviderClientFactory"/>.</remarks>
 internal sealed class AnthropicChatClient : ProviderChatClient
 {
+    private readonly Func<AnthropicMessage, ChatResponse> _toResponse;
     /// <summary>The <c>max_tokens</c> sent when a request sets none; Anthropic requires the field.</summary>
     public const int DefaultMaxTokens = 4096;
 
@@ -21,20 +22,13 @@ internal sealed class AnthropicChatClient : ProviderChatClient
     public AnthropicChatClient(ProviderConnection connection, string? defaultModel, int defaultMaxTokens)
         : base(connection, defaultModel)
     {
+        _toResponse = ToResponse;
         _uri = new Uri(connection.BaseUrl + "/v1/messages");
         _defaultMaxTokens = defaultMaxTokens;
     }
 
-    protected override async Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken)
-    {
-        HttpRequestMessage request = CreateRequest(messages, options, model, stream: false);
-        using HttpResponseMessage response = await Connection.SendAsync(request, AnthropicErrors.Parser, cancellationToken).ConfigureAwait(false);
-        using (request)
-        {
-            AnthropicMessage message = await ReadJsonAsync(response, AnthropicJsonContext.Default.AnthropicMessage, cancellationToken).ConfigureAwait(false);
-            return ToResponse(message);
-        }
-    }
+    protected override Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
+        SendForResponseAsync(CreateRequest(messages, options, model, stream: false), AnthropicErrors.Parser, AnthropicJsonContext.Default.AnthropicMessage, _toResponse, cancellationToken);
 
     protected override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
         StreamAsync(messages, options, model, cancellationToken);
@@ -76,31 +70,15 @@ internal sealed class AnthropicChatClient : ProviderChatClient
         }
         finally
         {
-            if (events is not null)
-            {
-                await events.DisposeAsync().ConfigureAwait(false);
-            }
-
-            body?.Dispose();
-            response.Dispose();
-            request.Dispose();
+            await CloseStreamAsync(events, body, response, request).ConfigureAwait(false);
         }
     }
 
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
-        var content = new JsonRequestContent();
-        try
-        {
-            Utf8JsonWriter writer = content.BeginWriting();
-            AnthropicRequestWriter.Write(writer, messages, options, model, stream, _defaultMaxTokens);
-            JsonRequestContent.EndWriting(writer);
-        }
-        catch
-        {
-            content.Dispose();
-            throw;
-        }
+        JsonRequestContent content = JsonRequestContent.Create(
+            (messages, options, model, stream, _defaultMaxTokens),
+            static (writer, state) => AnthropicRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._defaultMaxTokens));
 
         return new HttpRequestMessage(HttpMethod.Post, _uri) { Content = content };
     }

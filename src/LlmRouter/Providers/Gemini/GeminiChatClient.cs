@@ -13,6 +13,7 @@ namespace LlmRouter;
 /// <remarks>Thread-safe. Never retries. Created by <see cref="ProviderClientFactory"/>.</remarks>
 internal sealed class GeminiChatClient : ProviderChatClient
 {
+    private readonly Func<GeminiResponse, ChatResponse> _toResponse;
     private static readonly SseItemParser<GeminiResponse?> ChunkParser = ParseChunk;
 
     private readonly (Uri Generate, Uri Stream)? _defaultUris;
@@ -20,22 +21,15 @@ internal sealed class GeminiChatClient : ProviderChatClient
     public GeminiChatClient(ProviderConnection connection, string? defaultModel)
         : base(connection, defaultModel)
     {
+        _toResponse = ToResponse;
         if (DefaultModel is not null)
         {
             _defaultUris = (ModelUri(DefaultModel, stream: false), ModelUri(DefaultModel, stream: true));
         }
     }
 
-    protected override async Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken)
-    {
-        HttpRequestMessage request = CreateRequest(messages, options, model, stream: false);
-        using HttpResponseMessage response = await Connection.SendAsync(request, GeminiErrors.Parser, cancellationToken).ConfigureAwait(false);
-        using (request)
-        {
-            GeminiResponse body = await ReadJsonAsync(response, GeminiJsonContext.Default.GeminiResponse, cancellationToken).ConfigureAwait(false);
-            return ToResponse(body);
-        }
-    }
+    protected override Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
+        SendForResponseAsync(CreateRequest(messages, options, model, stream: false), GeminiErrors.Parser, GeminiJsonContext.Default.GeminiResponse, _toResponse, cancellationToken);
 
     protected override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
         StreamAsync(messages, options, model, cancellationToken);
@@ -71,31 +65,15 @@ internal sealed class GeminiChatClient : ProviderChatClient
         }
         finally
         {
-            if (events is not null)
-            {
-                await events.DisposeAsync().ConfigureAwait(false);
-            }
-
-            body?.Dispose();
-            response.Dispose();
-            request.Dispose();
+            await CloseStreamAsync(events, body, response, request).ConfigureAwait(false);
         }
     }
 
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
-        var content = new JsonRequestContent();
-        try
-        {
-            Utf8JsonWriter writer = content.BeginWriting();
-            GeminiRequestWriter.Write(writer, messages, options);
-            JsonRequestContent.EndWriting(writer);
-        }
-        catch
-        {
-            content.Dispose();
-            throw;
-        }
+        JsonRequestContent content = JsonRequestContent.Create(
+            (messages, options),
+            static (writer, state) => GeminiRequestWriter.Write(writer, state.messages, state.options));
 
         Uri uri = model == DefaultModel && _defaultUris is { } cached
             ? (stream ? cached.Stream : cached.Generate)

@@ -13,6 +13,7 @@ namespace LlmRouter;
 /// <remarks>Thread-safe. Never retries. Created by <see cref="ProviderClientFactory"/>.</remarks>
 internal sealed class OpenAIChatClient : ProviderChatClient
 {
+    private readonly Func<OpenAIChatCompletion, ChatResponse> _toResponse;
     private readonly OpenAIQuirks _quirks;
     private readonly Uri? _fixedUri;
     private readonly Uri? _defaultModelUri;
@@ -20,6 +21,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     public OpenAIChatClient(ProviderConnection connection, string? defaultModel)
         : base(connection, defaultModel)
     {
+        _toResponse = ToResponse;
         _quirks = connection.Preset.Quirks;
         if ((_quirks & OpenAIQuirks.AzureDeployments) != 0
             && connection.BaseUrl.EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase))
@@ -38,16 +40,8 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         }
     }
 
-    protected override async Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken)
-    {
-        HttpRequestMessage request = CreateRequest(messages, options, model, stream: false);
-        using HttpResponseMessage response = await Connection.SendAsync(request, OpenAIErrors.Parser, cancellationToken).ConfigureAwait(false);
-        using (request)
-        {
-            OpenAIChatCompletion completion = await ReadJsonAsync(response, OpenAIJsonContext.Default.OpenAIChatCompletion, cancellationToken).ConfigureAwait(false);
-            return ToResponse(completion);
-        }
-    }
+    protected override Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
+        SendForResponseAsync(CreateRequest(messages, options, model, stream: false), OpenAIErrors.Parser, OpenAIJsonContext.Default.OpenAIChatCompletion, _toResponse, cancellationToken);
 
     protected override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
         StreamAsync(messages, options, model, cancellationToken);
@@ -122,31 +116,15 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         }
         finally
         {
-            if (events is not null)
-            {
-                await events.DisposeAsync().ConfigureAwait(false);
-            }
-
-            body?.Dispose();
-            response.Dispose();
-            request.Dispose();
+            await CloseStreamAsync(events, body, response, request).ConfigureAwait(false);
         }
     }
 
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
-        var content = new JsonRequestContent();
-        try
-        {
-            Utf8JsonWriter writer = content.BeginWriting();
-            OpenAIRequestWriter.Write(writer, messages, options, model, stream, _quirks);
-            JsonRequestContent.EndWriting(writer);
-        }
-        catch
-        {
-            content.Dispose();
-            throw;
-        }
+        JsonRequestContent content = JsonRequestContent.Create(
+            (messages, options, model, stream, _quirks),
+            static (writer, state) => OpenAIRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._quirks));
 
         Uri uri = _fixedUri ?? (model == DefaultModel ? _defaultModelUri! : AzureUri(model));
         return new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
