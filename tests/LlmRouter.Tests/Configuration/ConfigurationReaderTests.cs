@@ -199,7 +199,7 @@ public class ConfigurationReaderTests
     public static TheoryData<(string, string?)[], string> InvalidModels => new()
     {
         { [("Routes:fast:Deployments:0", "lama")], "Route 'fast' names unknown deployment 'lama'. Known deployments: llama." },
-        { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapest")], "Route 'fast' uses unknown strategy 'Cheapest'. Known strategies: Ordered." },
+        { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapestt")], "Route 'fast' uses unknown strategy 'Cheapestt'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest." },
         { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Fallbacks:0", "smart")], "Route 'fast' falls back to unknown route 'smart'. Known routes: fast." },
         {
             [("Routes:a:Deployments:0", "llama"), ("Routes:a:Fallbacks:0", "b"), ("Routes:b:Deployments:0", "llama"), ("Routes:b:Fallbacks:0", "a")],
@@ -209,7 +209,7 @@ public class ConfigurationReaderTests
         { [("Deployments:llama:Price:Input", "-0.5"), ("Deployments:llama:Price:Output", "1")], "Deployment 'llama': Price.Input must be at least 0 USD per million tokens (was -0.5)." },
         { [("Deployments:llama:Weight", "-1")], "Deployment 'llama': Weight must be a finite number of at least 0 (was -1)." },
         { [("Deployments:llama:MaxConcurrentRequests", "0")], "Deployment 'llama': MaxConcurrentRequests must be at least 1, or null for no limit (was 0)." },
-        { [("Routes:fast:Deployments", null)], "Route 'fast' has no deployments; list at least one of: llama." },
+        { [("Routes:fast:Deployments", null)], "Route 'fast' has no deployments; list at least one of: llama, or dispatch by Tiers or Variants to other routes." },
     };
 
     [Theory]

@@ -50,7 +50,7 @@ public class LlmRouterBuilderTests
     {
         IReadOnlyList<string> errors = BuildErrors(WithDeployments("a", "b").AddRoute("empty", r => r.Deployments = []));
 
-        Assert.Equal(["Route 'empty' has no deployments; list at least one of: a, b."], errors);
+        Assert.Equal(["Route 'empty' has no deployments; list at least one of: a, b, or dispatch by Tiers or Variants to other routes."], errors);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public class LlmRouterBuilderTests
     {
         IReadOnlyList<string> errors = BuildErrors(WithDeployments("a").AddRoute("fast", r => { r.Deployments = ["a"]; r.Strategy = "Fastest"; }));
 
-        Assert.Equal(["Route 'fast' uses unknown strategy 'Fastest'. Known strategies: Ordered."], errors);
+        Assert.Equal(["Route 'fast' uses unknown strategy 'Fastest'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest."], errors);
     }
 
     [Fact]
