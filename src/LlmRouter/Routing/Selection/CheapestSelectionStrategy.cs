@@ -16,22 +16,28 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
         }
 
         double input = context.EstimatedInputTokens;
+
+        // As TokenEstimators.ExpectedOutputTokens, inlined: the limit is read once per request, not once per candidate.
+        double limit = context.Options?.MaxOutputTokens is > 0 and { } max ? max : double.PositiveInfinity;
+        double unobserved = double.IsPositiveInfinity(limit) ? TokenEstimators.DefaultExpectedOutputTokens : limit;
         Span<double> keys = count <= CandidateOrder.StackLimit ? stackalloc double[count] : new double[count];
         for (int i = 0; i < count; i++)
         {
             Deployment deployment = candidates[i];
-            keys[i] = deployment.Price is null
-                ? double.PositiveInfinity
-                : (input * deployment.InputPerToken) + (ExpectedOutput(context, deployment) * deployment.OutputPerToken);
+            if (deployment.Price is null)
+            {
+                keys[i] = double.PositiveInfinity;
+                continue;
+            }
+
+            double output = deployment.State.Statistics.OutputTokens is { } observed ? Math.Min(Math.Ceiling(observed), limit) : unobserved;
+            keys[i] = (input * deployment.InputPerToken) + (output * deployment.OutputPerToken);
         }
 
         CandidateOrder.SortByKey(candidates, keys);
     }
 
-    /// <summary>The output tokens to expect from <paramref name="deployment"/> for this request.</summary>
-    internal static int ExpectedOutput(in SelectionContext context, Deployment deployment) =>
-        ExpectedOutput(context.Options, deployment);
-
+    /// <summary>The output tokens to expect from <paramref name="deployment"/> for a request with <paramref name="options"/>.</summary>
     internal static int ExpectedOutput(Microsoft.Extensions.AI.ChatOptions? options, Deployment deployment)
     {
         double? observed = deployment.State.Statistics.OutputTokens;
