@@ -16,6 +16,7 @@ internal sealed class Route
         FallbackOnContentFilter = options.FallbackOnContentFilter;
         Spend = spend;
         Filter = RouteFilter.Create(options);
+        OrderHint = new int[deployments.Length];
         foreach (Deployment deployment in deployments)
         {
             // Only capabilities some candidate is known to lack are worth checking; unknown capabilities count as present.
@@ -82,6 +83,12 @@ internal sealed class Route
 
     /// <summary>Gets whether the route hands requests to other routes (by tier or variant) rather than serving them.</summary>
     public bool Dispatches => Variants is not null || Tiers is not null;
+
+    /// <summary>
+    /// Gets the order (positions in <see cref="Deployments"/>) the route's last sorted request ended with, a starting point for
+    /// the next sort; shared by concurrent requests without synchronization (see <see cref="CandidateOrder.SortByKey"/>).
+    /// </summary>
+    public int[] OrderHint { get; }
 
     /// <summary>Gets the next round-robin turn: 0, 1, 2, …, wrapping around at <see cref="int.MaxValue"/>.</summary>
     public int NextTurn() => Interlocked.Increment(ref _turn) & int.MaxValue;

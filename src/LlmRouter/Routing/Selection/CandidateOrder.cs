@@ -7,12 +7,18 @@ internal static class CandidateOrder
     public const int StackLimit = 128;
 
     /// <summary>
-    /// Sorts <paramref name="candidates"/> by ascending <paramref name="keys"/>, keeping the order of equal keys, and leaves
-    /// <paramref name="keys"/> sorted alike. (key, position) pairs are insertion-sorted on the stack (routes are short, and
-    /// for 20 candidates this beats a general sort), then each candidate is moved once: every store of a reference into the
-    /// heap array costs a GC write barrier, a few times the cost of moving a pair.
+    /// Sorts <paramref name="candidates"/> by ascending <paramref name="keys"/>, equal keys in their original order, and leaves
+    /// <paramref name="keys"/> sorted alike. (key, position) pairs are insertion-sorted on the stack, starting from
+    /// <paramref name="hint"/>: the order this route's previous request ended with, which usually still holds, so the sort is a
+    /// single pass. Then each candidate is moved once: every store of a reference into the heap array costs a GC write barrier.
     /// </summary>
-    public static void SortByKey(Span<Deployment> candidates, Span<double> keys)
+    /// <param name="candidates">The candidates, in route order.</param>
+    /// <param name="keys">Their keys, in the same order.</param>
+    /// <param name="hint">
+    /// The route's last order (positions), read and written without synchronization by concurrent requests: a torn read is
+    /// detected (not a permutation) and ignored, so it only ever costs speed, never correctness. <see langword="null"/> for none.
+    /// </param>
+    public static void SortByKey(Span<Deployment> candidates, Span<double> keys, int[]? hint = null)
     {
         int count = candidates.Length;
         if (count < 2)
@@ -21,22 +27,40 @@ internal static class CandidateOrder
         }
 
         Span<Ranked> ranked = count <= StackLimit ? stackalloc Ranked[count] : new Ranked[count];
-        bool moved = false;
+        bool hinted = hint is not null && hint.Length == count && IsPermutation(hint);
         for (int i = 0; i < count; i++)
         {
-            var item = new Ranked(keys[i], i);
+            int position = hinted ? hint![i] : i;
+            var item = new Ranked(keys[position], position);
             int j = i - 1;
-            while (j >= 0 && ranked[j].Key > item.Key)
+            while (j >= 0 && ranked[j].After(item))
             {
                 ranked[j + 1] = ranked[j];
                 j--;
             }
 
-            moved |= j != i - 1;
             ranked[j + 1] = item;
         }
 
-        if (!moved)
+        bool identity = true;
+        for (int k = 0; k < count; k++)
+        {
+            identity &= ranked[k].Position == k;
+            if (hinted && hint![k] != ranked[k].Position)
+            {
+                hint[k] = ranked[k].Position;
+            }
+        }
+
+        if (!hinted && hint is not null && hint.Length == count)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                hint[k] = ranked[k].Position;
+            }
+        }
+
+        if (identity)
         {
             return;
         }
@@ -68,6 +92,28 @@ internal static class CandidateOrder
                 position = from;
             }
         }
+    }
+
+    /// <summary>Whether <paramref name="order"/> holds each of 0 … n − 1 once (routes longer than 64 are not hinted).</summary>
+    private static bool IsPermutation(int[] order)
+    {
+        if (order.Length > 64)
+        {
+            return false;
+        }
+
+        ulong seen = 0;
+        foreach (int position in order)
+        {
+            if ((uint)position >= (uint)order.Length || (seen & (1UL << position)) != 0)
+            {
+                return false;
+            }
+
+            seen |= 1UL << position;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -148,6 +194,9 @@ internal static class CandidateOrder
         return a;
     }
 
-    /// <summary>A candidate's sort key and its position before the sort.</summary>
-    private readonly record struct Ranked(double Key, int Position);
+    /// <summary>A candidate's sort key and its position in route order, which breaks ties.</summary>
+    private readonly record struct Ranked(double Key, int Position)
+    {
+        public bool After(Ranked other) => Key > other.Key || (Key == other.Key && Position > other.Position);
+    }
 }

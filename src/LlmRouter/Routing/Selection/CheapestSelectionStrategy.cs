@@ -34,7 +34,7 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
             keys[i] = (input * deployment.InputPerToken) + (output * deployment.OutputPerToken);
         }
 
-        CandidateOrder.SortByKey(candidates, keys);
+        CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);
     }
 
     /// <summary>The output tokens to expect from <paramref name="deployment"/> for a request with <paramref name="options"/>.</summary>

@@ -23,6 +23,6 @@ internal sealed class LeastBusySelectionStrategy : ISelectionStrategy
             keys[i] = candidates[i].State.Gate.InFlight;
         }
 
-        CandidateOrder.SortByKey(candidates, keys);
+        CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class LowestLatencySelectionStrategy : ISelectionStrategy
             keys[i] = seconds ?? 0;
         }
 
-        CandidateOrder.SortByKey(candidates, keys);
+        CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);
         double buffer = context.Request?.Model.Selection.LatencyBuffer ?? SelectionConstants.LatencyBuffer;
         double threshold = keys[0] * (1 + buffer);
         int equals = 1;

@@ -24,6 +24,23 @@ public class CandidateOrderTests
     }
 
     [Theory]
+    [InlineData(new[] { 0, 0, 0, 0, 0 })]
+    [InlineData(new[] { 4, 3, 2, 1, 0 })]
+    [InlineData(new[] { 1, 2, 3, 4, 9 })]
+    [InlineData(new[] { 2, 2, 0, 1, 3 })]
+    public void SortByKey_AnyHint_SameOrderAndHintUpdated(int[] hint)
+    {
+        Deployment[] candidates = Deployments[..5];
+        double[] keys = [2, 1, 2, 0, 1];
+
+        CandidateOrder.SortByKey(candidates, keys, hint);
+
+        // Torn or stale hints only cost speed: the order is the stable sort by key.
+        Assert.Equal("3,1,4,0,2", string.Join(",", candidates.Select(d => d.Index)));
+        Assert.Equal([3, 1, 4, 0, 2], hint);
+    }
+
+    [Theory]
     [InlineData(9, 0, "0,1,2,3,4,5,6,7,8")]
     [InlineData(9, 1, "1,2,3,4,5,6,7,8,0")]
     [InlineData(9, 3, "3,4,5,6,7,8,0,1,2")]
