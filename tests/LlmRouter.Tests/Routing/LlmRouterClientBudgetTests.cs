@@ -261,6 +261,64 @@ public class LlmRouterClientBudgetTests
         Assert.Equal(CallCost, status.SpentUsd);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Call_Rejected_TelemetrySaysBudgetExceeded(bool streaming)
+    {
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("a", Exact(), d => d.Price = Price)
+            .AddBudget("tiny", b => b.LimitUsd = CallCost / 2)
+            .Build();
+        using var capture = new TelemetryCapture(router);
+
+        await Assert.ThrowsAsync<BudgetExceededException>(() => router.CallAsync(streaming, For()));
+
+        System.Diagnostics.Activity request = capture.Span("chat default");
+        Assert.Equal("budget_exceeded", request.GetTagItem("error.type"));
+        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("llmrouter.request.duration"));
+        Assert.Equal("budget_exceeded", duration.Tag("error.type"));
+        Assert.DoesNotContain(capture.Spans, s => s.DisplayName != "chat default");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Call_HedgedRace_EachRacerReservesAndEverythingSettles(bool streaming)
+    {
+        var clock = new ManualTimeProvider(Start);
+        ScriptedChatClient slow = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("slow").WithUsage(InputTokens, 100).After(TimeSpan.FromSeconds(10)));
+        ScriptedChatClient fast = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("fast").WithUsage(InputTokens, 100));
+        IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).WithoutRetries().WithoutTimeouts()
+            .AddDeployment("slow", slow, d => d.Price = Price)
+            .AddDeployment("fast", fast, d => d.Price = Price)
+            .AddRoute("hedged", r => { r.Deployments = ["slow", "fast"]; r.Hedging = new HedgingOptions { Delay = TimeSpan.FromSeconds(1) }; })
+            .AddBudget("daily", b => b.LimitUsd = 1m)
+            .Build();
+        IRouterSpend spend = router.GetService<IRouterSpend>()!;
+
+        Task<ChatResponse> call = router.CallAsync(streaming, For());
+        await slow.WaitForCallsAsync(1);
+        await clock.WaitForTimersAsync(2);
+        BudgetStatus racing = Assert.Single(await spend.GetBudgetsAsync());
+        clock.Advance(TimeSpan.FromSeconds(1));
+        ChatResponse response = await call;
+        await slow.WaitForStreamsClosedAsync();
+        BudgetStatus after = Assert.Single(await spend.GetBudgetsAsync());
+        for (int i = 0; i < 1_000 && after.ReservedUsd != 0; i++)
+        {
+            // The cancelled loser settles on a continuation after it observed the cancellation.
+            await Task.Yield();
+            after = Assert.Single(await spend.GetBudgetsAsync());
+        }
+
+        Assert.Equal("fast", response.Property(LlmRouterProperties.Deployment));
+        Assert.Equal(CallCost, racing.ReservedUsd);
+
+        // The winner at its cost; the cancelled loser, which reported nothing, at its estimate: providers bill what they generated.
+        Assert.Equal((CallCost * 2, 0m), (after.SpentUsd, after.ReservedUsd));
+    }
+
     [Fact]
     public async Task Call_LedgerFromTheBuilder_ReceivesReservationsAndSettlements()
     {
