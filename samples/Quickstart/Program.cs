@@ -33,6 +33,10 @@ await ShowErrorAsync("an unknown route", new ChatOptions { ModelId = "gpt-7" });
 await ShowErrorAsync("a route whose deployments all fail", new ChatOptions { ModelId = "broken" });
 
 Console.WriteLine();
+SpendTotal spent = router.GetService<IRouterSpend>()!.GetTotal();
+Console.WriteLine($"== Spend (IRouterSpend): ${spent.CostUsd:0.#########} over {spent.Calls} costed call(s) ==");
+
+Console.WriteLine();
 Console.WriteLine("== Deployment health (IRouterHealth) ==");
 foreach (DeploymentHealth deployment in router.GetService<IRouterHealth>()!.GetDeployments())
 {
@@ -108,6 +112,11 @@ static string Served(AdditionalPropertiesDictionary? properties, string? model)
 
     string text = $"served by '{properties[LlmRouterProperties.Deployment]}' ({properties[LlmRouterProperties.Provider]}, {model}) " +
         $"on route '{properties[LlmRouterProperties.Route]}' after {properties[LlmRouterProperties.Attempts]} attempt(s)";
+    if (properties.TryGetValue(LlmRouterProperties.CostUsd, out object? cost))
+    {
+        text += $", cost ${cost:0.#########}";
+    }
+
     return properties.TryGetValue(LlmRouterProperties.FallbackReasons, out object? reasons)
         ? $"{text}; earlier attempts failed: {reasons}"
         : text;

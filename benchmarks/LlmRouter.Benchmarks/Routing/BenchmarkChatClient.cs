@@ -4,16 +4,17 @@ namespace LlmRouter.Benchmarks;
 
 /// <summary>
 /// A provider stand-in: a fresh response per call, as a real client would build, and a stream of pre-built updates, so
-/// what the router adds is all the benchmark sees. It answers synchronously, or after one hop through the thread pool.
+/// what the router adds is all the benchmark sees. It answers synchronously, or after one hop through the thread pool, and
+/// reports the same usage object every time when given one.
 /// </summary>
-internal sealed class BenchmarkChatClient(string text, int chunks, bool asynchronous = false) : IChatClient
+internal sealed class BenchmarkChatClient(string text, int chunks, bool asynchronous = false, UsageDetails? usage = null) : IChatClient
 {
     private readonly ChatResponseUpdate[] _updates = CreateUpdates(chunks);
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         asynchronous ? AnswerLaterAsync(options) : Task.FromResult(Answer(options));
 
-    private ChatResponse Answer(ChatOptions? options) => new(new ChatMessage(ChatRole.Assistant, text)) { ModelId = options?.ModelId };
+    private ChatResponse Answer(ChatOptions? options) => new(new ChatMessage(ChatRole.Assistant, text)) { ModelId = options?.ModelId, Usage = usage };
 
     /// <summary>Completes on the thread pool, as a real provider call does, so the caller's async path is measured too.</summary>
     private async Task<ChatResponse> AnswerLaterAsync(ChatOptions? options)

@@ -12,7 +12,7 @@ namespace LlmRouter;
 internal sealed class ConfigurationReader
 {
     /// <summary>The keys of the section, in the order of the JSON schema.</summary>
-    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry"];
+    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry"];
 
     public static readonly string[] ProviderKeys = ["Type", "Endpoint", "ApiKey", "ApiVersion", "Headers", "Timeout", "DefaultMaxOutputTokens", "HttpClientName"];
 
@@ -20,7 +20,19 @@ internal sealed class ConfigurationReader
 
     public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ReasoningOutput"];
 
-    public static readonly string[] RouteKeys = ["Deployments", "Strategy", "Fallbacks", "FallbackOnContentFilter", "Hedging"];
+    public static readonly string[] RouteKeys =
+    [
+        "Deployments", "Strategy", "Fallbacks", "FallbackOnContentFilter", "Hedging", "MaxPrice", "RequiredTags", "ExcludedTags",
+        "AllowedProviders", "DeniedProviders", "Tiers", "ComplexityScorer", "Variants", "VariantKey",
+    ];
+
+    public static readonly string[] MaxPriceKeys = ["Input", "Output"];
+
+    public static readonly string[] TierKeys = System.Enum.GetNames<ComplexityTier>();
+
+    public static readonly string[] BudgetKeys = ["Scope", "Target", "CallerProperty", "Window", "LimitUsd", "OnExceeded", "DowngradeTo"];
+
+    public static readonly string[] SelectionKeys = ["LatencyBuffer", "SampleWeight"];
 
     public static readonly string[] HedgingKeys = ["Delay", "MaxParallelAttempts"];
 
@@ -54,6 +66,15 @@ internal sealed class ConfigurationReader
         {
             builder.UseDefaultRoute(defaultRoute);
         }
+
+        ReadBudgets(section.GetSection("Budgets"), builder);
+        IConfigurationSection selection = section.GetSection("Selection");
+        CheckKeys(selection, SelectionKeys, "selection settings");
+        builder.ConfigureSelection(s =>
+        {
+            s.LatencyBuffer = Double(selection, "LatencyBuffer") ?? s.LatencyBuffer;
+            s.SampleWeight = Double(selection, "SampleWeight") ?? s.SampleWeight;
+        });
 
         IConfigurationSection retry = section.GetSection("Retry");
         CheckKeys(retry, RetryKeys, "retry settings");
@@ -209,6 +230,15 @@ internal sealed class ConfigurationReader
             IList<string> fallbacks = List(route, "Fallbacks");
             string strategy = Value(route, "Strategy") ?? SelectionStrategies.Ordered;
             bool fallbackOnContentFilter = Bool(route, "FallbackOnContentFilter") ?? false;
+            PriceLimit? maxPrice = MaxPrice(route.GetSection("MaxPrice"));
+            IList<string> requiredTags = List(route, "RequiredTags");
+            IList<string> excludedTags = List(route, "ExcludedTags");
+            IList<string> allowedProviders = List(route, "AllowedProviders");
+            IList<string> deniedProviders = List(route, "DeniedProviders");
+            Dictionary<ComplexityTier, string> tiers = Tiers(route.GetSection("Tiers"));
+            string scorer = Value(route, "ComplexityScorer") ?? ComplexityScorers.Heuristic;
+            Dictionary<string, double> variants = Variants(route.GetSection("Variants"));
+            string variantKey = Value(route, "VariantKey") ?? LlmRouterRequestProperties.Caller;
             builder.AddRoute(route.Key, r =>
             {
                 r.Deployments = deployments;
@@ -216,8 +246,124 @@ internal sealed class ConfigurationReader
                 r.Fallbacks = fallbacks;
                 r.FallbackOnContentFilter = fallbackOnContentFilter;
                 r.Hedging = hedgingOptions;
+                r.MaxPrice = maxPrice;
+                r.RequiredTags = requiredTags;
+                r.ExcludedTags = excludedTags;
+                r.AllowedProviders = allowedProviders;
+                r.DeniedProviders = deniedProviders;
+                r.Tiers = tiers;
+                r.ComplexityScorer = scorer;
+                r.Variants = variants;
+                r.VariantKey = variantKey;
             });
         }
+    }
+
+    private void ReadBudgets(IConfigurationSection budgets, LlmRouterBuilder builder)
+    {
+        foreach (IConfigurationSection budget in budgets.GetChildren())
+        {
+            CheckKeys(budget, BudgetKeys, "budget settings");
+            var options = new BudgetOptions();
+            options.Scope = Enum(budget, "Scope", options.Scope);
+            options.Target = Value(budget, "Target");
+            options.CallerProperty = Value(budget, "CallerProperty") ?? options.CallerProperty;
+            options.Window = Enum(budget, "Window", options.Window);
+            options.OnExceeded = Enum(budget, "OnExceeded", options.OnExceeded);
+            options.DowngradeTo = Value(budget, "DowngradeTo");
+            if (Value(budget, "LimitUsd") is null)
+            {
+                _errors.Add($"{budget.Path}:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25).");
+            }
+            else if (Usd(budget, "LimitUsd") is { } limit)
+            {
+                options.LimitUsd = limit;
+            }
+
+            builder.AddBudget(budget.Key, b =>
+            {
+                b.Scope = options.Scope;
+                b.Target = options.Target;
+                b.CallerProperty = options.CallerProperty;
+                b.Window = options.Window;
+                b.LimitUsd = options.LimitUsd;
+                b.OnExceeded = options.OnExceeded;
+                b.DowngradeTo = options.DowngradeTo;
+            });
+        }
+    }
+
+    private PriceLimit? MaxPrice(IConfigurationSection limit)
+    {
+        if (!limit.Exists())
+        {
+            return null;
+        }
+
+        CheckKeys(limit, MaxPriceKeys, "price limits");
+        decimal? input = Decimal(limit, "Input");
+        decimal? output = Decimal(limit, "Output");
+        return new PriceLimit { Input = input, Output = output };
+    }
+
+    /// <summary>Reads a tier map: <c>{ "Simple": "fast", "Complex": "smart" }</c>.</summary>
+    private Dictionary<ComplexityTier, string> Tiers(IConfigurationSection tiers)
+    {
+        var read = new Dictionary<ComplexityTier, string>();
+        foreach (IConfigurationSection tier in tiers.GetChildren())
+        {
+            if (char.IsDigit(tier.Key[0]) || !System.Enum.TryParse(tier.Key, ignoreCase: true, out ComplexityTier parsed) || !System.Enum.IsDefined(parsed))
+            {
+                _errors.Add($"{tier.Path} is not a tier. Valid tiers: {string.Join(", ", TierKeys)}.");
+            }
+            else if (tier.Value is { Length: > 0 } route)
+            {
+                read[parsed] = route.Trim();
+            }
+            else
+            {
+                _errors.Add($"{tier.Path} must name the route that serves the tier.");
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>Reads A/B variants: <c>{ "smart-v1": 90, "smart-v2": 10 }</c>, route names with their weights.</summary>
+    private Dictionary<string, double> Variants(IConfigurationSection variants)
+    {
+        var read = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (IConfigurationSection variant in variants.GetChildren())
+        {
+            string? text = variant.Value?.Trim();
+            if (text is { Length: > 0 } && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double weight))
+            {
+                read[variant.Key] = weight;
+            }
+            else
+            {
+                _errors.Add($"{variant.Path}: '{text}' is not a weight. Give each variant route a number, its relative share of traffic (for example \"{variant.Key}\": 10).");
+            }
+        }
+
+        return read;
+    }
+
+    private decimal? Usd(IConfiguration section, string key)
+    {
+        string? text = Value(section, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal value))
+        {
+            return value;
+        }
+
+        _errors.Add($"{PathOf(section, key)}: '{text}' is not an amount of US dollars (such as 25 or 0.50).");
+        return null;
     }
 
     private ModelPrice? Price(IConfigurationSection price)

@@ -102,6 +102,11 @@ internal sealed class ConfiguredRouter
             builder.UseLoggerFactory(loggerFactory);
         }
 
+        if (_services.GetService<IBudgetLedger>() is { } ledger)
+        {
+            builder.UseBudgetLedger(ledger);
+        }
+
         var reader = new ConfigurationReader();
         reader.Read(_configuration, builder, _clients.Get, _environment);
         if (reader.Errors.Count > 0)

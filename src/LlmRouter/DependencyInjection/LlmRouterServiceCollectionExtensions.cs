@@ -11,8 +11,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers an LlmRouter as the application's <see cref="IChatClient"/>, built in code or from configuration.</summary>
 /// <remarks>
 /// Every registration is a singleton (keyed or not) that the container disposes, with every deployment's client, when it is
-/// disposed. The router uses the container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> when registered, and
-/// is also registered as <see cref="IRouterHealth"/> (keyed alike) unless one already is. Under a host, the router is built
+/// disposed. The router uses the container's <see cref="TimeProvider"/>, <see cref="ILoggerFactory"/> and <see cref="IBudgetLedger"/>
+/// when registered, and is also registered as <see cref="IRouterHealth"/> and <see cref="IRouterSpend"/> (keyed alike) unless
+/// they already are. Under a host, the router is built
 /// when the host starts (<c>ValidateOnStart</c>), so configuration errors stop the application with every problem listed;
 /// without one, it is built on first resolution and errors surface as <see cref="LlmRouterConfigurationException"/>.
 /// </remarks>
@@ -150,6 +151,11 @@ public static class LlmRouterServiceCollectionExtensions
             builder.UseLoggerFactory(loggerFactory);
         }
 
+        if (provider.GetService<IBudgetLedger>() is { } ledger)
+        {
+            builder.UseBudgetLedger(ledger);
+        }
+
         configure(provider, builder);
         return builder.Build();
     }
@@ -160,10 +166,12 @@ public static class LlmRouterServiceCollectionExtensions
         if (keyed)
         {
             services.TryAddKeyedSingleton<IRouterHealth>(serviceKey, static (provider, key) => Health(provider.GetRequiredKeyedService<IChatClient>(key)));
+            services.TryAddKeyedSingleton<IRouterSpend>(serviceKey, static (provider, key) => Spend(provider.GetRequiredKeyedService<IChatClient>(key)));
         }
         else
         {
             services.TryAddSingleton<IRouterHealth>(static provider => Health(provider.GetRequiredService<IChatClient>()));
+            services.TryAddSingleton<IRouterSpend>(static provider => Spend(provider.GetRequiredService<IChatClient>()));
         }
 
         string name = LlmRouterStartupValidator.NextName();
@@ -172,6 +180,10 @@ public static class LlmRouterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, ProviderHttpClients>());
         return services;
     }
+
+    private static IRouterSpend Spend(IChatClient client) =>
+        client.GetService<IRouterSpend>() ?? throw new InvalidOperationException(
+            "The registered IChatClient is not an LlmRouter (it does not provide IRouterSpend); register IRouterSpend yourself.");
 
     private static IRouterHealth Health(IChatClient client) =>
         client.GetService<IRouterHealth>() ?? throw new InvalidOperationException(

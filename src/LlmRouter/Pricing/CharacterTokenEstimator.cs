@@ -68,6 +68,58 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         return total >= int.MaxValue ? int.MaxValue : (int)total;
     }
 
+    /// <summary>
+    /// An upper bound of <see cref="EstimateInputTokens"/> that reads only lengths, for deciding cheaply that a request cannot
+    /// come near a context window: two tokens per character of text (no character costs more than 1.3), plus the fixed
+    /// overheads and media figures. <see cref="long.MaxValue"/> when the request holds what only the full estimate can bound:
+    /// tools, a response schema, function calls or results, or any other content.
+    /// </summary>
+    internal static long UpperBound(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        const int PerCharacter = 2;
+        long bound = RequestOverhead + 1;
+        if (options is not null)
+        {
+            if (options.Tools is { Count: > 0 } || options.ResponseFormat is ChatResponseFormatJson { Schema: not null })
+            {
+                return long.MaxValue;
+            }
+
+            bound += InstructionsOverhead + (PerCharacter * (long)(options.Instructions?.Length ?? 0));
+        }
+
+        if (messages is not IList<ChatMessage> list)
+        {
+            return long.MaxValue;
+        }
+
+        for (int i = 0; i < list.Count; i++)
+        {
+            ChatMessage message = list[i];
+            bound += MessageOverhead + 1 + (PerCharacter * (long)(message.AuthorName?.Length ?? 0));
+            IList<AIContent> contents = message.Contents;
+            for (int j = 0; j < contents.Count; j++)
+            {
+                switch (contents[j])
+                {
+                    case TextContent text:
+                        bound += PerCharacter * (long)(text.Text?.Length ?? 0);
+                        break;
+                    case TextReasoningContent reasoning:
+                        bound += PerCharacter * (long)(reasoning.Text?.Length ?? 0);
+                        break;
+                    case DataContent or UriContent:
+                        bound += MediaTokens;
+                        break;
+                    default:
+                        return long.MaxValue;
+                }
+            }
+        }
+
+        return bound;
+    }
+
     /// <summary>Estimates the tokens of a piece of text, in hundredths of a token.</summary>
     internal static long CountText(ReadOnlySpan<char> text)
     {

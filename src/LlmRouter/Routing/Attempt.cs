@@ -5,7 +5,7 @@ namespace LlmRouter;
 /// <summary>One call of one deployment in flight: what was admitted, when it started, and the timer that may cancel it.</summary>
 internal struct Attempt
 {
-    public Attempt(in Candidate candidate, int @try, long startedAt, AttemptTimer? timer, CancellationToken token)
+    public Attempt(in Candidate candidate, int @try, long startedAt, AttemptTimer? timer, CancellationToken token, RouterRequest request, bool streaming, AttemptCharges? charges)
     {
         Deployment = candidate.Deployment;
         Route = candidate.Route;
@@ -14,6 +14,10 @@ internal struct Attempt
         StartedAt = startedAt;
         Timer = timer;
         Token = token;
+        Asked = request.Asked;
+        Requested = request.Requested;
+        Streaming = streaming;
+        Charges = charges;
     }
 
     public Deployment Deployment { get; }
@@ -28,6 +32,14 @@ internal struct Attempt
 
     public long StartedAt { get; }
 
+    /// <summary>Gets the route the request asked for, whose spend the attempt counts toward.</summary>
+    public Route Asked { get; }
+
+    /// <summary>Gets the route that served the request after tiers, variants and downgrades, whose spend the attempt also counts toward.</summary>
+    public Route Requested { get; }
+
+    public bool Streaming { get; }
+
     /// <summary>Gets the timer that cancels the call, or <see langword="null"/> when no timeout applies; cleared when the attempt ends.</summary>
     public AttemptTimer? Timer { get; set; }
 
@@ -36,4 +48,10 @@ internal struct Attempt
 
     /// <summary>Gets the attempt's client span, or <see langword="null"/> when nothing traces; cleared when telemetry ends it.</summary>
     public Activity? Activity { get; set; }
+
+    /// <summary>Gets the budget reservations the attempt holds, or <see langword="null"/>; cleared when the attempt is charged.</summary>
+    public AttemptCharges? Charges { get; set; }
+
+    /// <summary>Gets whether the attempt's cost was recorded; set once, when it ends.</summary>
+    public bool Charged { get; set; }
 }

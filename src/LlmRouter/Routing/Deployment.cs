@@ -7,24 +7,46 @@ namespace LlmRouter;
 /// One callable model as the router built it: a client plus model id, provider, price, capabilities, tags and weight.
 /// Immutable; what selection strategies see of each candidate.
 /// </summary>
+/// <remarks>
+/// <see cref="Price"/>, <see cref="ContextWindow"/> and <see cref="Capabilities"/> are the deployment's own settings when it
+/// has them, else the <see cref="PriceCatalog.Default"/> entry of its model: found by model and provider, else by model
+/// alone when only one provider's entry has that name (so a model served through Azure OpenAI, OpenRouter or an
+/// OpenAI-compatible endpoint still finds its list price).
+/// </remarks>
 public sealed class Deployment
 {
     private DeploymentTelemetry? _telemetry;
 
-    internal Deployment(int index, string name, IChatClient client, string? model, string provider, DeploymentOptions options, DeploymentState state)
+    internal Deployment(
+        int index,
+        string name,
+        IChatClient client,
+        string? model,
+        string provider,
+        DeploymentOptions options,
+        ModelCatalogEntry? catalogEntry,
+        DeploymentState state,
+        SpendCounter spend)
     {
         Index = index;
         Name = name;
         Client = client;
         Model = model;
         Provider = provider;
-        Price = options.Price;
-        Capabilities = options.Capabilities;
-        ContextWindow = options.ContextWindow;
+        CatalogEntry = catalogEntry;
+        Price = options.Price ?? catalogEntry?.Price;
+        Capabilities = options.Capabilities ?? catalogEntry?.Capabilities;
+        ContextWindow = options.ContextWindow ?? catalogEntry?.ContextWindow;
         Tags = options.Tags.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         Weight = options.Weight;
         QueueTimeout = options.QueueTimeout;
         State = state;
+        Spend = spend;
+        if (Price is { } price)
+        {
+            InputPerToken = (double)price.Input / 1_000_000;
+            OutputPerToken = (double)price.Output / 1_000_000;
+        }
     }
 
     /// <summary>Gets the deployment's unique name.</summary>
@@ -36,13 +58,19 @@ public sealed class Deployment
     /// <summary>Gets the provider name reported on responses and in telemetry.</summary>
     public string Provider { get; }
 
-    /// <summary>Gets the price in USD per million tokens, or <see langword="null"/> when unknown.</summary>
+    /// <summary>
+    /// Gets the price in USD per million tokens: <see cref="DeploymentOptions.Price"/>, else the price catalog's list price for
+    /// the model; <see langword="null"/> when neither is known, in which case the deployment's calls are not costed.
+    /// </summary>
     public ModelPrice? Price { get; }
 
-    /// <summary>Gets what the model can do, or <see langword="null"/> when unknown.</summary>
+    /// <summary>
+    /// Gets what the model can do: <see cref="DeploymentOptions.Capabilities"/>, else the price catalog's; <see langword="null"/>
+    /// when unknown, in which case no request is kept from the deployment for lack of a capability.
+    /// </summary>
     public ModelCapabilities? Capabilities { get; }
 
-    /// <summary>Gets the context window in tokens, or <see langword="null"/> when unknown.</summary>
+    /// <summary>Gets the context window in tokens: <see cref="DeploymentOptions.ContextWindow"/>, else the price catalog's; <see langword="null"/> when unknown.</summary>
     public int? ContextWindow { get; }
 
     /// <summary>Gets the deployment's tags, compared case-insensitively.</summary>
@@ -54,8 +82,20 @@ public sealed class Deployment
     /// <summary>Gets the deployment's concurrency limit, or <see langword="null"/> when it has none.</summary>
     public int? MaxConcurrentRequests => State.Gate.Limit;
 
+    /// <summary>Gets how many calls to the deployment are in flight right now, across every route and request.</summary>
+    public int InFlight => State.Gate.InFlight;
+
     /// <summary>Gets how long a request waits for a free slot when the deployment is saturated.</summary>
     public TimeSpan QueueTimeout { get; }
+
+    /// <summary>Gets the price catalog entry of the deployment's model, or <see langword="null"/> when the catalog does not know it.</summary>
+    internal ModelCatalogEntry? CatalogEntry { get; }
+
+    /// <summary>Gets the input price per token as a <see cref="double"/>, for ranking; 0 without a price.</summary>
+    internal double InputPerToken { get; }
+
+    /// <summary>Gets the output price per token as a <see cref="double"/>, for ranking; 0 without a price.</summary>
+    internal double OutputPerToken { get; }
 
     /// <summary>Gets the position of the deployment in the router, for per-request bookkeeping without allocation.</summary>
     internal int Index { get; }
@@ -65,6 +105,15 @@ public sealed class Deployment
 
     /// <summary>Gets the deployment's mutable runtime state, kept across configuration reloads by name.</summary>
     internal DeploymentState State { get; }
+
+    /// <summary>Gets what the deployment's calls have cost, kept across configuration reloads by name.</summary>
+    internal SpendCounter Spend { get; }
+
+    /// <summary>Gets the budgets that limit this deployment's own spend; empty for most deployments.</summary>
+    internal Budget[] Budgets { get; set; } = [];
+
+    /// <summary>Gets whether a route ranks this deployment by latency, so its calls are timed.</summary>
+    internal bool TracksLatency { get; set; }
 
     /// <summary>Gets the deployment's telemetry values, computed on first use.</summary>
     internal DeploymentTelemetry Telemetry => _telemetry ??= new DeploymentTelemetry(this, Client);

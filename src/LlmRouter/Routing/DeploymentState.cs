@@ -1,24 +1,28 @@
 namespace LlmRouter;
 
 /// <summary>
-/// Mutable, thread-safe runtime state of one deployment: calls in flight, circuit breaker, cooldown. Lives as long as
-/// a deployment of that name does, across configuration reloads.
+/// Mutable, thread-safe runtime state of one deployment: calls in flight, circuit breaker, cooldown, and the statistics
+/// strategies rank by. Lives as long as a deployment of that name does, across configuration reloads.
 /// </summary>
 internal sealed class DeploymentState
 {
     private long _cooldownUntil;
     private int _misconfigurationReported;
 
-    public DeploymentState(ConcurrencyGate gate, CircuitBreaker? breaker)
+    public DeploymentState(ConcurrencyGate gate, CircuitBreaker? breaker, DeploymentStatistics? statistics = null)
     {
         Gate = gate;
         Breaker = breaker;
+        Statistics = statistics ?? new DeploymentStatistics();
     }
 
     public ConcurrencyGate Gate { get; }
 
     /// <summary>Gets the circuit breaker, or <see langword="null"/> when breakers are off.</summary>
     public CircuitBreaker? Breaker { get; }
+
+    /// <summary>Gets the observed latency and output averages.</summary>
+    public DeploymentStatistics Statistics { get; }
 
     /// <summary>Gets the timestamp until which the deployment cools down after a rate limit; 0 when it never did.</summary>
     public long CooldownUntil => Volatile.Read(ref _cooldownUntil);

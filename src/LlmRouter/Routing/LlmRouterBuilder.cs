@@ -22,7 +22,7 @@ namespace LlmRouter;
 /// A builder is not thread-safe and builds one router. The router takes ownership of the deployments' clients:
 /// disposing the router disposes each distinct client once.
 /// </remarks>
-public sealed class LlmRouterBuilder
+public sealed partial class LlmRouterBuilder
 {
     /// <summary>The name of the route created when no route is added: every deployment, in the order added.</summary>
     public const string ImplicitRouteName = "default";
@@ -33,7 +33,21 @@ public sealed class LlmRouterBuilder
     private readonly Dictionary<string, ISelectionStrategy> _strategies = new(StringComparer.OrdinalIgnoreCase)
     {
         [SelectionStrategies.Ordered] = OrderedSelectionStrategy.Instance,
+        [SelectionStrategies.Weighted] = WeightedSelectionStrategy.Instance,
+        [SelectionStrategies.RoundRobin] = RoundRobinSelectionStrategy.Instance,
+        [SelectionStrategies.LeastBusy] = LeastBusySelectionStrategy.Instance,
+        [SelectionStrategies.LowestLatency] = LowestLatencySelectionStrategy.Instance,
+        [SelectionStrategies.PowerOfTwoChoices] = PowerOfTwoChoicesSelectionStrategy.Instance,
+        [SelectionStrategies.Cheapest] = CheapestSelectionStrategy.Instance,
     };
+
+    private readonly Dictionary<string, IComplexityScorer> _scorers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [ComplexityScorers.Heuristic] = ComplexityScorers.Default,
+    };
+
+    private readonly List<(string Name, BudgetOptions Options)> _budgets = [];
+    private readonly SelectionOptions _selection = new();
 
     private readonly RetryOptions _retry = new();
     private readonly CircuitBreakerOptions _circuitBreaker = new();
@@ -45,6 +59,8 @@ public sealed class LlmRouterBuilder
     private Func<double> _random = Random.Shared.NextDouble;
     private TimeProvider _timeProvider = TimeProvider.System;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private ITokenEstimator _estimator = TokenEstimators.Default;
+    private IBudgetLedger? _ledger;
     private bool _built;
 
     /// <summary>Adds a deployment: one callable model served by <paramref name="client"/>.</summary>
@@ -193,11 +209,72 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>Adds a complexity scorer that tiered routes can name in <see cref="RouteOptions.ComplexityScorer"/>; replaces one of the same name.</summary>
+    /// <param name="scorer">The scorer.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder AddComplexityScorer(IComplexityScorer scorer)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(scorer.Name, nameof(scorer));
+        _scorers[scorer.Name] = scorer;
+        return this;
+    }
+
+    /// <summary>
+    /// Sets the estimator of a request's input tokens, used for the context-window filter, <see cref="SelectionStrategies.Cheapest"/>
+    /// and budget reservations; it runs at most once per request, and only when one of them needs it.
+    /// </summary>
+    /// <param name="estimator">The estimator; must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is <see cref="TokenEstimators.Default"/>.</value>
+    public LlmRouterBuilder UseTokenEstimator(ITokenEstimator estimator)
+    {
+        _estimator = estimator ?? throw new ArgumentNullException(nameof(estimator));
+        return this;
+    }
+
+    /// <summary>Sets how the strategies that learn from traffic weigh what they observe (<see cref="SelectionOptions"/>); validated when the router is built.</summary>
+    /// <param name="configure">Changes the selection options; defaults: a 10 % latency buffer, newest sample weighs 0.2.</param>
+    /// <returns>This builder.</returns>
+    public LlmRouterBuilder ConfigureSelection(Action<SelectionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(_selection);
+        return this;
+    }
+
+    /// <summary>Adds a spend limit in US dollars per window for the router, a route, a deployment or each caller (see <see cref="BudgetOptions"/>).</summary>
+    /// <param name="name">A unique name (case-insensitive), reported by <see cref="BudgetExceededException"/> and <see cref="IRouterSpend"/>.</param>
+    /// <param name="configure">Sets the scope, window, limit and what happens beyond it.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder AddBudget(string name, Action<BudgetOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new BudgetOptions();
+        configure(options);
+        _budgets.Add((name, options));
+        return this;
+    }
+
+    /// <summary>Sets where budget spend is kept, for budgets shared between processes.</summary>
+    /// <param name="ledger">The ledger; the router does not dispose it.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is an in-memory ledger per router, kept across configuration reloads.</value>
+    public LlmRouterBuilder UseBudgetLedger(IBudgetLedger ledger)
+    {
+        _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
+        return this;
+    }
+
     /// <summary>Validates the configuration and builds the router.</summary>
     /// <returns>The router, an <see cref="IChatClient"/> that is safe to use from any number of threads.</returns>
     /// <exception cref="LlmRouterConfigurationException">
     /// The configuration is invalid; the exception lists every problem (duplicate names, empty routes, unknown
-    /// deployments, strategies or fallback routes, fallback cycles, invalid prices or weights).
+    /// deployments, strategies or fallback routes, fallback cycles, invalid prices or weights, deployments without a price
+    /// where a route or budget needs one, invalid tiers, variants or budgets).
     /// </exception>
     /// <exception cref="InvalidOperationException">The builder already built a router.</exception>
     public IChatClient Build() => BuildClient(reloadable: false);
@@ -231,13 +308,15 @@ public sealed class LlmRouterBuilder
         }
 
         var errors = new List<string>();
-        Dictionary<string, Deployment> deployments = BuildDeployments(errors, previous);
+        SpendRegistry spend = previous?.Cost.Spend ?? new SpendRegistry();
+        Dictionary<string, Deployment> deployments = BuildDeployments(errors, previous, spend);
         List<(string Name, RouteOptions Options)> routeOptions = _routes.Count > 0 || deployments.Count == 0
             ? _routes
             : [(ImplicitRouteName, new RouteOptions { Deployments = [.. _deployments.Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase)] })];
 
         ValidateRoutes(routeOptions, deployments, errors);
         ValidateResilience(routeOptions, errors);
+        ValidateBudgets(routeOptions, deployments, errors);
         if (_defaultRoute is not null && !routeOptions.Exists(r => string.Equals(r.Name, _defaultRoute, StringComparison.OrdinalIgnoreCase)))
         {
             errors.Add($"The default route '{_defaultRoute}' is not a route. Known routes: {JoinNames(routeOptions.Select(r => r.Name))}.");
@@ -253,15 +332,23 @@ public sealed class LlmRouterBuilder
         {
             routes[name] = new Route(
                 name,
-                [.. options.Deployments.Select(d => deployments[d])],
-                _strategies[options.Strategy],
-                options.FallbackOnContentFilter,
-                options.Hedging);
+                Dispatches(options) ? [] : [.. options.Deployments.Select(d => deployments[d])],
+                Dispatches(options) ? OrderedSelectionStrategy.Instance : _strategies[options.Strategy],
+                options,
+                spend.Route(name));
         }
 
         foreach ((string name, RouteOptions _) in routeOptions)
         {
             routes[name].FallbackChain = FallbackChain(routes[name], routeOptions, routes);
+        }
+
+        WireDispatch(routeOptions, routes);
+        Budget[] budgets = BuildBudgets(routes, deployments);
+        ValidateCosts(routeOptions, routes, deployments, budgets, errors);
+        if (errors.Count > 0)
+        {
+            throw new LlmRouterConfigurationException(errors);
         }
 
         Route? defaultRoute = _defaultRoute is not null ? routes[_defaultRoute]
@@ -273,12 +360,13 @@ public sealed class LlmRouterBuilder
             [.. routeOptions.Select(r => routes[r.Name])],
             defaultRoute,
             [.. _classifiers],
-            new ResilienceSettings(_retry, _circuitBreaker, _timeouts, _cooldown));
+            new ResilienceSettings(_retry, _circuitBreaker, _timeouts, _cooldown),
+            new CostSettings(spend, _ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_timeProvider), budgets, _estimator, _selection));
         _built = true;
         return model;
     }
 
-    private Dictionary<string, Deployment> BuildDeployments(List<string> errors, RouterModel? previous)
+    private Dictionary<string, Deployment> BuildDeployments(List<string> errors, RouterModel? previous, SpendRegistry spend)
     {
         KeptStates = 0;
         var built = new Dictionary<string, Deployment>(StringComparer.OrdinalIgnoreCase);
@@ -299,17 +387,35 @@ public sealed class LlmRouterBuilder
             var metadata = client.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
             string? model = string.IsNullOrEmpty(options.Model) ? metadata?.DefaultModelId : options.Model;
             string provider = options.Provider ?? metadata?.ProviderName ?? "unknown";
-            built[name] = new Deployment(built.Count, name, client, model, provider, options, CreateState(name, model, provider, options, previous));
+            built[name] = new Deployment(
+                built.Count, name, client, model, provider, options, FindCatalogEntry(model, provider),
+                CreateState(name, model, provider, options, previous), spend.Deployment(name));
         }
 
         return built;
     }
 
     /// <summary>
+    /// The catalog entry of a deployment's model: by model and provider; else by model alone, when only one provider's entry
+    /// has that name (a model served through Azure OpenAI, OpenRouter or an OpenAI-compatible endpoint is sold under another
+    /// provider name than the catalog's).
+    /// </summary>
+    private static ModelCatalogEntry? FindCatalogEntry(string? model, string provider)
+    {
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            return null;
+        }
+
+        PriceCatalog catalog = PriceCatalog.Default;
+        return catalog.TryFind(model, provider, out ModelCatalogEntry? entry) || catalog.TryFind(model, provider: null, out entry) ? entry : null;
+    }
+
+    /// <summary>
     /// The runtime state of a deployment. On a reload, a deployment of the same name that still serves the same provider and
     /// model keeps its state: the whole of it when its concurrency limit and the circuit-breaker options are unchanged;
-    /// otherwise its cooldown, plus whichever of the calls-in-flight gate and circuit breaker is unchanged. A deployment whose
-    /// provider or model changed starts afresh, since the old health says nothing about the new backend.
+    /// otherwise its cooldown and statistics, plus whichever of the calls-in-flight gate and circuit breaker is unchanged. A
+    /// deployment whose provider or model changed starts afresh, since the old health says nothing about the new backend.
     /// </summary>
     private DeploymentState CreateState(string name, string? model, string provider, DeploymentOptions options, RouterModel? previous)
     {
@@ -328,7 +434,8 @@ public sealed class LlmRouterBuilder
 
             var state = new DeploymentState(
                 sameGate ? old.State.Gate : new ConcurrencyGate(options.MaxConcurrentRequests, queues),
-                sameBreaker ? old.State.Breaker : CreateBreaker());
+                sameBreaker ? old.State.Breaker : CreateBreaker(),
+                old.State.Statistics);
             state.ExtendCooldown(old.State.CooldownUntil);
             return state;
         }
@@ -406,9 +513,16 @@ public sealed class LlmRouterBuilder
                 continue;
             }
 
+            if (Dispatches(options))
+            {
+                ValidateDispatch(name, options, routeNames, knownRoutes, errors);
+                continue;
+            }
+
+            ValidateFilters(name, options, errors);
             if (options.Deployments is not { Count: > 0 })
             {
-                errors.Add($"Route '{name}' has no deployments; list at least one of: {knownDeployments}.");
+                errors.Add($"Route '{name}' has no deployments; list at least one of: {knownDeployments}, or dispatch by Tiers or Variants to other routes.");
             }
             else
             {
@@ -441,12 +555,21 @@ public sealed class LlmRouterBuilder
                 {
                     errors.Add($"Route '{name}' falls back to itself.");
                 }
+                else if (routes.Find(r => string.Equals(r.Name, fallback, StringComparison.OrdinalIgnoreCase)).Options is { } target && Dispatches(target))
+                {
+                    errors.Add($"Route '{name}' falls back to route '{fallback}', which dispatches to other routes (by {(target.Tiers.Count > 0 ? "Tiers" : "Variants")}); fall back to one of those routes instead.");
+                }
             }
         }
 
         foreach (string cycle in FindCycles(routes))
         {
             errors.Add($"Fallback cycle: {cycle}. A route must not fall back, directly or through others, to itself.");
+        }
+
+        foreach (string cycle in FindDispatchCycles(routes))
+        {
+            errors.Add($"Dispatch cycle: {cycle}. A route must not dispatch (by Tiers or Variants), directly or through others, to itself.");
         }
     }
 
@@ -456,6 +579,7 @@ public sealed class LlmRouterBuilder
         AddFailures(new CircuitBreakerOptionsValidator().Validate("CircuitBreaker", _circuitBreaker), errors);
         AddFailures(new TimeoutOptionsValidator().Validate("Timeouts", _timeouts), errors);
         AddFailures(new CooldownOptionsValidator().Validate("Cooldown", _cooldown), errors);
+        AddFailures(new SelectionOptionsValidator().Validate("Selection", _selection), errors);
         if (_retry.BaseDelay > _retry.MaxDelay)
         {
             errors.Add($"Retry.BaseDelay ({_retry.BaseDelay}) must not be longer than Retry.MaxDelay ({_retry.MaxDelay}).");

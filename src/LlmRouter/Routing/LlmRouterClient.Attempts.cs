@@ -12,7 +12,7 @@ internal sealed partial class LlmRouterClient
         Retry,
     }
 
-    private Attempt StartAttempt(RouterRequest request, in Candidate candidate, int @try, bool streaming, CancellationToken cancellationToken, long now, bool cancellable = false)
+    private Attempt StartAttempt(RouterRequest request, in Candidate candidate, int @try, bool streaming, CancellationToken cancellationToken, long now, AttemptCharges? charges, bool cancellable = false)
     {
         request.CountAttempt();
         ResilienceSettings settings = request.Model.Settings;
@@ -31,7 +31,7 @@ internal sealed partial class LlmRouterClient
                 streaming && timeouts.BetweenChunks is { } idle ? Timestamps.FromTimeSpan(idle, frequency) : 0);
         }
 
-        var attempt = new Attempt(candidate, @try, now, timer, timer?.Token ?? cancellationToken);
+        var attempt = new Attempt(candidate, @try, now, timer, timer?.Token ?? cancellationToken, request, streaming, charges);
         _telemetry.StartAttempt(request, ref attempt, hedged: cancellable);
         return attempt;
     }
@@ -50,6 +50,11 @@ internal sealed partial class LlmRouterClient
     private void Succeeded(ref Attempt attempt, long now)
     {
         EndAttempt(ref attempt);
+        if (!attempt.Streaming)
+        {
+            Timed(attempt, now, firstChunk: false);
+        }
+
         if (attempt.Deployment.State.Breaker?.OnSuccess(now, attempt.Probe) == true)
         {
             Log.CircuitClosed(_logger, attempt.Deployment.Name);
@@ -64,7 +69,7 @@ internal sealed partial class LlmRouterClient
     private AfterFailure OnFailure(RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now, out TimeSpan wait, bool mayRetry = true)
     {
         wait = TimeSpan.Zero;
-        ProviderError error = RecordFailure(request, ref attempt, exception, cancellationToken, now, out TimeoutKind timedOut, out bool opened);
+        ProviderError error = RecordFailure(request, ref attempt, exception, cancellationToken, now, usage: null, out TimeoutKind timedOut, out bool opened);
         Deployment deployment = attempt.Deployment;
 
         if (timedOut == TimeoutKind.Total)
@@ -119,31 +124,35 @@ internal sealed partial class LlmRouterClient
     /// but nothing is retried: the caller gets the provider's exception unchanged, or a <see cref="TimeoutException"/>
     /// when one of the router's timeouts stopped the stream.
     /// </summary>
-    private Exception OnStreamBroken(RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now)
+    private Exception OnStreamBroken(RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now, UsageDetails? usage)
     {
         if (cancellationToken.IsCancellationRequested && attempt.Timer?.Expired is null or TimeoutKind.None)
         {
             EndAttempt(ref attempt);
+            Charge(request, ref attempt, usage, AttemptEnd.Stopped);
             attempt.Deployment.State.Breaker?.OnIgnored(attempt.Probe);
             _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception, now);
             return exception;
         }
 
         TimeoutKind timedOut = attempt.Timer?.Expired ?? TimeoutKind.None;
-        RecordFailure(request, ref attempt, exception, cancellationToken, now, out _, out _);
+        RecordFailure(request, ref attempt, exception, cancellationToken, now, usage, out _, out _);
         return timedOut == TimeoutKind.None ? exception : CreateTimeout(timedOut, attempt.Deployment, request, exception);
     }
 
     /// <summary>Classifies, feeds breaker and cooldown, records and logs a failed attempt. Throws for the caller's cancellation.</summary>
-    private ProviderError RecordFailure(RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now, out TimeoutKind timedOut, out bool opened)
+    private ProviderError RecordFailure(
+        RouterRequest request, ref Attempt attempt, Exception exception, CancellationToken cancellationToken, long now, UsageDetails? usage, out TimeoutKind timedOut, out bool opened)
     {
         timedOut = attempt.Timer?.Expired ?? TimeoutKind.None;
         EndAttempt(ref attempt);
         Deployment deployment = attempt.Deployment;
         DeploymentState state = deployment.State;
+        usage ??= (exception as ProviderException)?.Usage;
 
         if (cancellationToken.IsCancellationRequested)
         {
+            Charge(request, ref attempt, usage, AttemptEnd.Stopped);
             // The caller's decision, not the deployment's failure: nothing is recorded and nothing else is tried.
             state.Breaker?.OnIgnored(attempt.Probe);
             _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception, now);
@@ -161,10 +170,13 @@ internal sealed partial class LlmRouterClient
         {
             error = new ProviderError(ProviderErrorKind.Timeout);
             recorded = CreateTimeout(timedOut, deployment, request, exception);
+            Timed(attempt, now, firstChunk: attempt.Streaming);
+            Charge(request, ref attempt, usage, AttemptEnd.Stopped);
         }
         else
         {
             error = ProviderErrorClassifier.Classify(exception, request.Model.Classifiers);
+            Charge(request, ref attempt, usage, error.Kind == ProviderErrorKind.Cancelled ? AttemptEnd.Stopped : AttemptEnd.Failed);
             if (error.Kind == ProviderErrorKind.Cancelled)
             {
                 state.Breaker?.OnIgnored(attempt.Probe);
@@ -312,10 +324,11 @@ internal sealed partial class LlmRouterClient
 
     private LlmRouterException NothingTried(RouterRequest request)
     {
+        string what = request.OnlyFiltered ? "no deployment can serve this request" : "no deployment could be tried";
         var exception = new LlmRouterException(
             request.Requested.Name,
             [],
-            $"Route '{request.Requested.Name}': no deployment could be tried.{request.SkippedSummary()}");
+            $"Route '{request.Requested.Name}': {what}.{request.SkippedSummary()}");
         request.Telemetry.Failure = exception;
         Log.AllCandidatesFailed(_logger, request.Requested.Name, 0, exception);
         return exception;
@@ -341,28 +354,46 @@ internal sealed partial class LlmRouterClient
     private static string Describe(ProviderError error) =>
         error.StatusCode is { } status ? $"{error.Kind}, HTTP {status}" : error.Kind.ToString();
 
-    private static void Annotate(ChatResponse response, in Attempt attempt, RouterRequest request)
+    /// <summary>Says on the response who served it, and records and reports what it cost.</summary>
+    private void Annotate(ChatResponse response, ref Attempt attempt, RouterRequest request)
     {
         response.ModelId ??= attempt.Deployment.Model;
+        object? cost = Charge(request, ref attempt, response.Usage, AttemptEnd.Served) is not null ? (object)request.Cost : null;
         if (response.AdditionalProperties is { } existing)
         {
             existing[LlmRouterProperties.Route] = attempt.Route.Name;
             existing[LlmRouterProperties.Deployment] = attempt.Deployment.Name;
             existing[LlmRouterProperties.Provider] = attempt.Deployment.Provider;
             existing[LlmRouterProperties.Attempts] = BoxAttempts(request.Attempts);
-            if (request.FallbackReasons() is { } reasons)
-            {
-                existing[LlmRouterProperties.FallbackReasons] = reasons;
-            }
+            SetIfPresent(existing, LlmRouterProperties.FallbackReasons, request.FallbackReasons());
+            SetIfPresent(existing, LlmRouterProperties.CostUsd, cost);
+            SetIfPresent(existing, LlmRouterProperties.Tier, request.Tier);
+            SetIfPresent(existing, LlmRouterProperties.Complexity, request.Complexity);
+            SetIfPresent(existing, LlmRouterProperties.Variant, request.Variant);
+            SetIfPresent(existing, LlmRouterProperties.DowngradedBy, request.DowngradedBy);
         }
         else
         {
-            response.AdditionalProperties = CreateProperties(attempt, request);
+            response.AdditionalProperties = CreateProperties(attempt, request, cost);
         }
     }
 
-    private static AdditionalPropertiesDictionary CreateProperties(in Attempt attempt, RouterRequest request) =>
-        RouterPropertyBag.Create(attempt.Route.Name, attempt.Deployment.Name, attempt.Deployment.Provider, BoxAttempts(request.Attempts), request.FallbackReasons());
+    private static void SetIfPresent(AdditionalPropertiesDictionary properties, string key, object? value)
+    {
+        if (value is not null)
+        {
+            properties[key] = value;
+        }
+    }
+
+    /// <summary>The response properties; <paramref name="cost"/> is the request's cost, boxed, or <see langword="null"/> when unknown.</summary>
+    private static AdditionalPropertiesDictionary CreateProperties(in Attempt attempt, RouterRequest request, object? cost) =>
+        RouterPropertyBag.Create(
+            attempt.Route.Name,
+            attempt.Deployment.Name,
+            attempt.Deployment.Provider,
+            BoxAttempts(request.Attempts),
+            new RouterPropertyBag.Optional(request.FallbackReasons(), cost, request.Tier, request.Complexity, request.Variant, request.DowngradedBy));
 
     private static bool HasRouterProperties(AdditionalPropertiesDictionary? properties)
     {

@@ -17,10 +17,11 @@ internal sealed partial class LlmRouterClient
                 streaming: false,
                 attempt => Call(attempt, messages, options),
                 discard: null,
+                usageOf: static response => response.Usage,
                 cancellationToken).ConfigureAwait(false);
             long end = _time.GetTimestamp();
             Succeeded(ref winner, end);
-            Annotate(response, winner, request);
+            Annotate(response, ref winner, request);
             Served(request, ref winner, response, end);
             return response;
         }
@@ -39,6 +40,7 @@ internal sealed partial class LlmRouterClient
         bool streaming,
         Func<Attempt, Task<T>> start,
         Func<T, ValueTask>? discard,
+        Func<T, UsageDetails?> usageOf,
         CancellationToken cancellationToken)
         where T : class
     {
@@ -54,12 +56,17 @@ internal sealed partial class LlmRouterClient
             {
                 if (running.Count == 0)
                 {
-                    if (!TryStartHedge(request, running, start, streaming, cancellationToken))
+                    if (!await TryStartHedgeAsync(request, running, start, streaming, cancellationToken).ConfigureAwait(false))
                     {
                         // Nothing left to race: Select either admits an earliest-opened circuit or throws the final error.
-                        long now = _time.GetTimestamp();
-                        Select(request, now, out Candidate last);
-                        running.Add(StartRacer(request, last, start, streaming, cancellationToken, now));
+                        Select(request, _time.GetTimestamp(), out Candidate last);
+                        Admission admission = await ReserveAsync(request, last, cancellationToken).ConfigureAwait(false);
+                        if (!admission.Proceed)
+                        {
+                            continue;
+                        }
+
+                        running.Add(StartRacer(request, last, start, streaming, cancellationToken, _time.GetTimestamp(), admission.Charges));
                         exhausted = true;
                     }
 
@@ -87,7 +94,7 @@ internal sealed partial class LlmRouterClient
                 {
                     hedgeTimer = null;
                     cancellationToken.ThrowIfCancellationRequested();
-                    exhausted = !TryStartHedge(request, running, start, streaming, cancellationToken);
+                    exhausted = !await TryStartHedgeAsync(request, running, start, streaming, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -110,7 +117,7 @@ internal sealed partial class LlmRouterClient
                 OnFailure(request, ref attempt, failure, cancellationToken, end, out _, mayRetry: false);
                 if (!exhausted && running.Count < hedging.MaxParallelAttempts)
                 {
-                    exhausted = !TryStartHedge(request, running, start, streaming, cancellationToken);
+                    exhausted = !await TryStartHedgeAsync(request, running, start, streaming, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -120,16 +127,22 @@ internal sealed partial class LlmRouterClient
             foreach ((Attempt attempt, Task<T> task) in running)
             {
                 attempt.Timer?.CancelNow();
-                _ = ObserveLoserAsync(attempt, task, discard, Hold(request.Model));
+                _ = ObserveLoserAsync(attempt, task, discard, usageOf, Hold(request.Model));
             }
         }
     }
 
-    private bool TryStartHedge<T>(RouterRequest request, List<(Attempt Attempt, Task<T> Task)> running, Func<Attempt, Task<T>> start, bool streaming, CancellationToken cancellationToken)
+    private async ValueTask<bool> TryStartHedgeAsync<T>(
+        RouterRequest request, List<(Attempt Attempt, Task<T> Task)> running, Func<Attempt, Task<T>> start, bool streaming, CancellationToken cancellationToken)
     {
-        long now = _time.GetTimestamp();
-        while (now < request.Deadline && request.TryNext(now, out Candidate candidate))
+        while (true)
         {
+            long now = _time.GetTimestamp();
+            if (now >= request.Deadline || !request.TryNext(now, out Candidate candidate))
+            {
+                return false;
+            }
+
             if (candidate.NeedsSlot)
             {
                 // A race does not queue for a busy deployment; the next candidate runs instead.
@@ -137,16 +150,21 @@ internal sealed partial class LlmRouterClient
                 continue;
             }
 
-            running.Add(StartRacer(request, candidate, start, streaming, cancellationToken, now));
+            Admission admission = await ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+            if (!admission.Proceed)
+            {
+                continue;
+            }
+
+            running.Add(StartRacer(request, candidate, start, streaming, cancellationToken, _time.GetTimestamp(), admission.Charges));
             return true;
         }
-
-        return false;
     }
 
-    private (Attempt Attempt, Task<T> Task) StartRacer<T>(RouterRequest request, in Candidate candidate, Func<Attempt, Task<T>> start, bool streaming, CancellationToken cancellationToken, long now)
+    private (Attempt Attempt, Task<T> Task) StartRacer<T>(
+        RouterRequest request, in Candidate candidate, Func<Attempt, Task<T>> start, bool streaming, CancellationToken cancellationToken, long now, AttemptCharges? charges)
     {
-        Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming, cancellationToken, now, cancellable: true);
+        Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming, cancellationToken, now, charges, cancellable: true);
         LogFallback(request, attempt);
         Task<T> task;
         try
@@ -161,24 +179,34 @@ internal sealed partial class LlmRouterClient
         return (attempt, task);
     }
 
-    /// <summary>Lets a cancelled loser finish in the background, releases what it holds, and observes its outcome.</summary>
-    private async Task ObserveLoserAsync<T>(Attempt attempt, Task<T> task, Func<T, ValueTask>? discard, RouterModel? held)
+    /// <summary>
+    /// Lets a cancelled loser finish in the background, releases what it holds, and observes its outcome. A loser that
+    /// completed anyway was billed by its provider: its usage is costed like any other call's.
+    /// </summary>
+    private async Task ObserveLoserAsync<T>(Attempt attempt, Task<T> task, Func<T, ValueTask>? discard, Func<T, UsageDetails?> usageOf, RouterModel? held)
     {
+        UsageDetails? usage = null;
         try
         {
             T result = await task.ConfigureAwait(false);
-            if (discard is not null && result is not null)
+            if (result is not null)
             {
-                await discard(result).ConfigureAwait(false);
+                usage = usageOf(result);
+                if (discard is not null)
+                {
+                    await discard(result).ConfigureAwait(false);
+                }
             }
         }
 #pragma warning disable CA1031 // The race already has its winner; a loser's failure (usually our own cancellation) is no news.
-        catch (Exception)
+        catch (Exception exception)
 #pragma warning restore CA1031
         {
+            usage = (exception as ProviderException)?.Usage;
         }
 
         EndAttempt(ref attempt);
+        Charge(request: null, ref attempt, usage, AttemptEnd.Stopped);
         attempt.Deployment.State.Breaker?.OnIgnored(attempt.Probe);
         _telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception: null, _time.GetTimestamp());
         if (held is not null)
@@ -188,7 +216,25 @@ internal sealed partial class LlmRouterClient
     }
 
     /// <summary>A stream opened up to its commit point: the held role-only updates, the first committing update, and the rest to read.</summary>
-    private sealed record StreamOpening(IAsyncEnumerator<ChatResponseUpdate> Stream, List<ChatResponseUpdate>? Held, ChatResponseUpdate? First, bool Ended);
+    private sealed record StreamOpening(IAsyncEnumerator<ChatResponseUpdate> Stream, List<ChatResponseUpdate>? Held, ChatResponseUpdate? First, bool Ended)
+    {
+        /// <summary>The usage the stream reported up to its commit point, if any (a stream that lost a race is not read further).</summary>
+        public UsageDetails? Usage()
+        {
+            var tail = default(StreamTail);
+            foreach (ChatResponseUpdate update in Held ?? [])
+            {
+                tail.Observe(update);
+            }
+
+            if (First is not null)
+            {
+                tail.Observe(First);
+            }
+
+            return tail.Usage;
+        }
+    }
 
     /// <summary>Opens a stream and reads it up to its commit point, for a hedged race; disposes it if it fails before.</summary>
     private async Task<StreamOpening> OpenStreamAsync(Attempt attempt, IEnumerable<ChatMessage> messages, ChatOptions? options)
@@ -218,6 +264,7 @@ internal sealed partial class LlmRouterClient
                 if (held is not { Count: > 0 })
                 {
                     _telemetry.FirstChunk(attempt);
+                    FirstChunkTimed(attempt);
                 }
 
                 if (Commits(update) || held?.Count >= MaxHeldUpdates)

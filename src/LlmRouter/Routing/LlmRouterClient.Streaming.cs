@@ -35,6 +35,7 @@ internal sealed partial class LlmRouterClient
         List<ChatResponseUpdate>? held = null;
         ChatResponseUpdate? first = null;
         Attempt attempt = default;
+        var tail = default(StreamTail);
         bool attemptOpen = false;
         bool ended = false;
         bool retrying = false;
@@ -47,6 +48,7 @@ internal sealed partial class LlmRouterClient
                     streaming: true,
                     racer => OpenStreamAsync(racer, messages, options),
                     discard: static loser => loser.Stream.DisposeAsync(),
+                    usageOf: static loser => loser.Usage(),
                     cancellationToken).ConfigureAwait(false);
                 attemptOpen = true;
                 (stream, held, first, ended) = (opening.Stream, opening.Held, opening.First, opening.Ended);
@@ -64,13 +66,18 @@ internal sealed partial class LlmRouterClient
                         continue;
                     }
 
-                    now = _time.GetTimestamp();
-                    if (candidate.NeedsSlot && !request.CompleteAdmission(ref candidate, now))
+                    if (candidate.NeedsSlot && !request.CompleteAdmission(ref candidate, _time.GetTimestamp()))
                     {
                         continue;
                     }
 
-                    attempt = StartAttempt(request, candidate, @try: 1, streaming: true, cancellationToken, now);
+                    Admission admission = await ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+                    if (!admission.Proceed)
+                    {
+                        continue;
+                    }
+
+                    attempt = StartAttempt(request, candidate, @try: 1, streaming: true, cancellationToken, _time.GetTimestamp(), admission.Charges);
                     LogFallback(request, attempt);
                 }
 
@@ -101,6 +108,7 @@ internal sealed partial class LlmRouterClient
                         if (held is not { Count: > 0 })
                         {
                             _telemetry.FirstChunk(attempt);
+                            FirstChunkTimed(attempt);
                         }
 
                         if (Commits(update) || held?.Count >= MaxHeldUpdates)
@@ -139,17 +147,19 @@ internal sealed partial class LlmRouterClient
                         await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                     }
 
-                    now = _time.GetTimestamp();
-                    if (request.TryReadmit(attempt.Deployment, attempt.Route, now, out Candidate again))
+                    if (request.TryReadmit(attempt.Deployment, attempt.Route, _time.GetTimestamp(), out Candidate again))
                     {
-                        attempt = StartAttempt(request, again, attempt.Try + 1, streaming: true, cancellationToken, now);
-                        retrying = true;
+                        Admission admission = await ReserveAsync(request, again, cancellationToken).ConfigureAwait(false);
+                        if (admission.Proceed)
+                        {
+                            attempt = StartAttempt(request, again, attempt.Try + 1, streaming: true, cancellationToken, _time.GetTimestamp(), admission.Charges);
+                            retrying = true;
+                        }
                     }
                 }
             }
 
             // Committed: from here on, the caller sees the provider's stream and its errors unchanged.
-            var tail = default(StreamTail);
             if (held is not null)
             {
                 foreach (ChatResponseUpdate update in held)
@@ -182,7 +192,7 @@ internal sealed partial class LlmRouterClient
                         stream = null;
                         await DisposeAfterFailureAsync(failed).ConfigureAwait(false);
                         attemptOpen = false;
-                        Exception surfaced = OnStreamBroken(request, ref attempt, broken, cancellationToken, _time.GetTimestamp());
+                        Exception surfaced = OnStreamBroken(request, ref attempt, broken, cancellationToken, _time.GetTimestamp(), tail.Usage);
                         request.Telemetry.Failure = surfaced;
                         ExceptionDispatchInfo.Throw(surfaced);
                     }
@@ -209,7 +219,8 @@ internal sealed partial class LlmRouterClient
             attemptOpen = false;
             long end = _time.GetTimestamp();
             Succeeded(ref attempt, end);
-            ChatResponseUpdate final = FinalUpdate(tail, attempt, request);
+            object? cost = Charge(request, ref attempt, tail.Usage, AttemptEnd.Served) is not null ? (object)request.Cost : null;
+            ChatResponseUpdate final = FinalUpdate(tail, attempt, request, cost);
             StreamServed(request, ref attempt, final.AdditionalProperties, end);
             yield return final;
         }
@@ -225,6 +236,7 @@ internal sealed partial class LlmRouterClient
                 // The consumer stopped reading: the deployment was serving fine.
                 long end = _time.GetTimestamp();
                 Succeeded(ref attempt, end);
+                Charge(request, ref attempt, tail.Usage, AttemptEnd.Stopped);
                 request.Telemetry.Abandoned = true;
                 StreamServed(request, ref attempt, properties: null, end);
             }
@@ -233,13 +245,13 @@ internal sealed partial class LlmRouterClient
         }
     }
 
-    private static ChatResponseUpdate FinalUpdate(in StreamTail tail, in Attempt attempt, RouterRequest request) => new()
+    private static ChatResponseUpdate FinalUpdate(in StreamTail tail, in Attempt attempt, RouterRequest request, object? cost) => new()
     {
         ResponseId = tail.ResponseId,
         MessageId = tail.MessageId,
         ConversationId = tail.ConversationId,
         ModelId = tail.ModelId ?? attempt.Deployment.Model,
-        AdditionalProperties = CreateProperties(attempt, request),
+        AdditionalProperties = CreateProperties(attempt, request, cost),
     };
 
     /// <summary>Whether an update carries something the caller must see; role-only and empty-text updates do not.</summary>
@@ -279,7 +291,7 @@ internal sealed partial class LlmRouterClient
         }
     }
 
-    /// <summary>The identifiers of a committed stream, copied onto the router's final update.</summary>
+    /// <summary>The identifiers of a committed stream, copied onto the router's final update, and the usage it reported, for its cost.</summary>
     private struct StreamTail
     {
         public string? ResponseId;
@@ -287,12 +299,45 @@ internal sealed partial class LlmRouterClient
         public string? ConversationId;
         public string? ModelId;
 
+        /// <summary>The usage the stream reported: its one <see cref="UsageContent"/>, or the sum of several (as <c>ToChatResponse</c> sums them).</summary>
+        public UsageDetails? Usage;
+
+        private bool _ownsUsage;
+
         public void Observe(ChatResponseUpdate update)
         {
             ResponseId = update.ResponseId ?? ResponseId;
             MessageId = update.MessageId ?? MessageId;
             ConversationId = update.ConversationId ?? ConversationId;
             ModelId = update.ModelId ?? ModelId;
+            IList<AIContent> contents = update.Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                if (contents[i] is UsageContent { Details: { } details })
+                {
+                    AddUsage(details);
+                }
+            }
+        }
+
+        private void AddUsage(UsageDetails details)
+        {
+            if (Usage is null)
+            {
+                Usage = details;
+                return;
+            }
+
+            // The provider's own object is never changed: a second report is added to a copy.
+            if (!_ownsUsage)
+            {
+                var sum = new UsageDetails();
+                sum.Add(Usage);
+                Usage = sum;
+                _ownsUsage = true;
+            }
+
+            Usage.Add(details);
         }
     }
 }

@@ -9,8 +9,8 @@ namespace LlmRouter;
 /// failures), then its fallback routes, and annotates the response with who served it.
 /// </summary>
 /// <remarks>
-/// Thread-safe: the routing model is immutable, per-deployment state is lock-free, and per-request bookkeeping lives on
-/// the stack of each call. Disposing the router disposes every deployment's client once.
+/// Thread-safe: the routing model is immutable, per-deployment state and spend totals are lock-free, and per-request
+/// bookkeeping lives in a pooled object each call owns. Disposing the router disposes every deployment's client once.
 /// </remarks>
 internal sealed partial class LlmRouterClient : IChatClient
 {
@@ -72,12 +72,13 @@ internal sealed partial class LlmRouterClient : IChatClient
             return HedgedResponseAsync(request, messages, options, cancellationToken);
         }
 
-        if (!request.TryNext(now, out Candidate candidate) || candidate.NeedsSlot)
+        if (!request.TryNext(now, out Candidate candidate) || candidate.NeedsSlot || request.Budgeted)
         {
+            // Waiting for a slot and reserving budget may not complete synchronously.
             return ResponseAsync(request, default, pending: null, candidate.Deployment is null ? null : candidate, messages, options, cancellationToken);
         }
 
-        Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now);
+        Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now, charges: null);
         Task<ChatResponse> pending = Call(attempt, messages, options);
 
         // A client that completes synchronously (a cache hit, a fake) is answered without an async state machine.
@@ -85,7 +86,7 @@ internal sealed partial class LlmRouterClient : IChatClient
         {
             long end = _time.GetTimestamp();
             Succeeded(ref attempt, end);
-            Annotate(response, attempt, request);
+            Annotate(response, ref attempt, request);
             Served(request, ref attempt, response, end);
             ReturnRequest(request);
             return pending;
@@ -172,13 +173,18 @@ internal sealed partial class LlmRouterClient : IChatClient
                         continue;
                     }
 
-                    long now = _time.GetTimestamp();
-                    if (candidate.NeedsSlot && !request.CompleteAdmission(ref candidate, now))
+                    if (candidate.NeedsSlot && !request.CompleteAdmission(ref candidate, _time.GetTimestamp()))
                     {
                         continue;
                     }
 
-                    attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now);
+                    Admission admission = await ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+                    if (!admission.Proceed)
+                    {
+                        continue;
+                    }
+
+                    attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
                     LogFallback(request, attempt);
                     pending = Call(attempt, messages, options);
                 }
@@ -199,7 +205,7 @@ internal sealed partial class LlmRouterClient : IChatClient
                 if (failure is null && response is not null)
                 {
                     Succeeded(ref attempt, end);
-                    Annotate(response, attempt, request);
+                    Annotate(response, ref attempt, request);
                     Served(request, ref attempt, response, end);
                     return response;
                 }
@@ -212,11 +218,14 @@ internal sealed partial class LlmRouterClient : IChatClient
                         await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                     }
 
-                    long now = _time.GetTimestamp();
-                    if (request.TryReadmit(attempt.Deployment, attempt.Route, now, out Candidate again))
+                    if (request.TryReadmit(attempt.Deployment, attempt.Route, _time.GetTimestamp(), out Candidate again))
                     {
-                        attempt = StartAttempt(request, again, attempt.Try + 1, streaming: false, cancellationToken, now);
-                        pending = Call(attempt, messages, options);
+                        Admission admission = await ReserveAsync(request, again, cancellationToken).ConfigureAwait(false);
+                        if (admission.Proceed)
+                        {
+                            attempt = StartAttempt(request, again, attempt.Try + 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
+                            pending = Call(attempt, messages, options);
+                        }
                     }
                 }
             }
@@ -235,7 +244,23 @@ internal sealed partial class LlmRouterClient : IChatClient
         }
 
         RouterRequest request = _requests.TryRent() ?? new RouterRequest();
-        request.Begin(model, route, messages, options, _time, now);
+        try
+        {
+            request.Begin(model, route, messages, options, _time, now, streaming, _random);
+        }
+        catch
+        {
+            // Invalid llmrouter.* request properties: nothing started, so nothing to end but the bookkeeping.
+            request.End();
+            _requests.TryReturn(request);
+            if (_reloadable)
+            {
+                Release(model);
+            }
+
+            throw;
+        }
+
         _telemetry.StartRequest(request, messages, options, streaming, now, cancellationToken);
         return request;
     }

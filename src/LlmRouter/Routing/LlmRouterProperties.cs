@@ -22,4 +22,25 @@ public static class LlmRouterProperties
     /// <c>deployment: kind, HTTP status</c> entry per failed attempt, separated by <c>"; "</c>. A <see cref="string"/>.
     /// </summary>
     public const string FallbackReasons = "llmrouter.fallback_reasons";
+
+    /// <summary>
+    /// What the request cost in US dollars, a <see cref="decimal"/>: the serving call's usage (from
+    /// <see cref="Microsoft.Extensions.AI.ChatResponse.Usage"/>, or the streamed <see cref="Microsoft.Extensions.AI.UsageContent"/>)
+    /// priced at its deployment's <see cref="Deployment.Price"/> by <see cref="CostCalculator.Calculate"/>, plus the cost of
+    /// failed attempts of the same request that reported usage. Exact, not rounded. Absent when the serving call reported no
+    /// usage or its deployment has no price.
+    /// </summary>
+    public const string CostUsd = "llmrouter.cost_usd";
+
+    /// <summary>The complexity tier that chose the route, for a request to a tiered route (<see cref="RouteOptions.Tiers"/>): <c>simple</c>, <c>medium</c>, <c>complex</c> or <c>reasoning</c>. A <see cref="string"/>.</summary>
+    public const string Tier = "llmrouter.tier";
+
+    /// <summary>The complexity score (0 to 100) the tier was chosen by; absent when the request named its tier. An <see cref="int"/>.</summary>
+    public const string Complexity = "llmrouter.complexity";
+
+    /// <summary>The variant (route name) an A/B route (<see cref="RouteOptions.Variants"/>) chose for the request. A <see cref="string"/>.</summary>
+    public const string Variant = "llmrouter.variant";
+
+    /// <summary>The budget whose exhaustion moved the request to its cheaper route (<see cref="BudgetExceededAction.Downgrade"/>). A <see cref="string"/>.</summary>
+    public const string DowngradedBy = "llmrouter.downgraded_by";
 }

@@ -1,21 +1,41 @@
 namespace LlmRouter;
 
-/// <summary>A built route: immutable, shared by every request.</summary>
+/// <summary>A built route: immutable, shared by every request (apart from the round-robin counter).</summary>
 internal sealed class Route
 {
-    public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, bool fallbackOnContentFilter, HedgingOptions? hedging)
+    private int _turn = -1;
+
+    public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, RouteOptions options, SpendCounter spend)
     {
+        HedgingOptions? hedging = options.Hedging;
         Hedging = hedging is null ? null : new HedgingOptions { Delay = hedging.Delay, MaxParallelAttempts = hedging.MaxParallelAttempts };
         Name = name;
         Deployments = deployments;
         Strategy = strategy;
         KeepsOrder = strategy is OrderedSelectionStrategy;
-        FallbackOnContentFilter = fallbackOnContentFilter;
+        FallbackOnContentFilter = options.FallbackOnContentFilter;
+        Spend = spend;
+        Filter = RouteFilter.Create(options);
+        OrderHint = new int[deployments.Length];
+        foreach (Deployment deployment in deployments)
+        {
+            // Only capabilities some candidate is known to lack are worth checking; unknown capabilities count as present.
+            if (deployment.Capabilities is { } capabilities)
+            {
+                CapabilityChecks |= ~capabilities & RouteFilter.Checkable;
+            }
+
+            if (deployment.ContextWindow is { } window)
+            {
+                ChecksContext = true;
+                SmallestContextWindow = Math.Min(SmallestContextWindow, window);
+            }
+        }
     }
 
     public string Name { get; }
 
-    /// <summary>Gets the candidates in the order the route lists them.</summary>
+    /// <summary>Gets the candidates in the order the route lists them; empty for a route that dispatches (tiers, variants).</summary>
     public Deployment[] Deployments { get; }
 
     public ISelectionStrategy Strategy { get; }
@@ -30,4 +50,48 @@ internal sealed class Route
 
     /// <summary>Gets the fallback routes to try after this route's candidates, breadth first, without this route or repeats.</summary>
     public Route[] FallbackChain { get; set; } = [];
+
+    /// <summary>Gets what requests that asked for the route have cost, kept across reloads by name.</summary>
+    public SpendCounter Spend { get; }
+
+    /// <summary>Gets the route's own filters (tags, providers, price limit), or <see langword="null"/> when it has none.</summary>
+    public RouteFilter? Filter { get; }
+
+    /// <summary>Gets the capabilities a request may need that at least one candidate is known to lack: nothing else needs checking.</summary>
+    public ModelCapabilities CapabilityChecks { get; }
+
+    /// <summary>Gets whether a candidate has a known context window, so a request's size is worth checking.</summary>
+    public bool ChecksContext { get; }
+
+    /// <summary>Gets the smallest known context window among the candidates; <see cref="int.MaxValue"/> when none is known.</summary>
+    public int SmallestContextWindow { get; } = int.MaxValue;
+
+    /// <summary>Gets the budgets of <see cref="BudgetScope.Route"/> that limit this route.</summary>
+    public Budget[] Budgets { get; set; } = [];
+
+    /// <summary>Gets the variants of an A/B route, or <see langword="null"/>.</summary>
+    public RouteVariant[]? Variants { get; set; }
+
+    /// <summary>Gets the request property that keeps a caller on one variant.</summary>
+    public string VariantKey { get; set; } = LlmRouterRequestProperties.Caller;
+
+    /// <summary>Gets, for a tiered route, the route of each tier (indexed by <see cref="ComplexityTier"/>, every tier filled), or <see langword="null"/>.</summary>
+    public Route[]? Tiers { get; set; }
+
+    /// <summary>Gets the scorer of a tiered route.</summary>
+    public IComplexityScorer? Scorer { get; set; }
+
+    /// <summary>Gets whether the route hands requests to other routes (by tier or variant) rather than serving them.</summary>
+    public bool Dispatches => Variants is not null || Tiers is not null;
+
+    /// <summary>
+    /// Gets the order (positions in <see cref="Deployments"/>) the route's last sorted request ended with, a starting point for
+    /// the next sort; shared by concurrent requests without synchronization (see <see cref="CandidateOrder.SortByKey"/>).
+    /// </summary>
+    public int[] OrderHint { get; }
+
+    /// <summary>Gets the next round-robin turn: 0, 1, 2, …, wrapping around at <see cref="int.MaxValue"/>.</summary>
+    public int NextTurn() => Interlocked.Increment(ref _turn) & int.MaxValue;
+
+    public override string ToString() => Name;
 }

@@ -35,4 +35,57 @@ public sealed class RouteOptions
     /// </summary>
     /// <value>The default is <see langword="null"/>: no hedging, one attempt at a time.</value>
     public HedgingOptions? Hedging { get; set; }
+
+    /// <summary>
+    /// Gets or sets the most a candidate may cost per million tokens: deployments priced above it are never called for this
+    /// route, whatever the strategy. Every deployment of a route with a limit must have a known price.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no limit.</value>
+    public PriceLimit? MaxPrice { get; set; }
+
+    /// <summary>
+    /// Gets or sets tags a candidate must all have (for example <c>eu</c> or <c>zero-retention</c>); deployments without
+    /// them are not called for this route. Requests can require more with <see cref="LlmRouterRequestProperties.RequiredTags"/>.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<string> RequiredTags { get; set; } = [];
+
+    /// <summary>Gets or sets tags a candidate must not have (for example <c>local</c>); deployments with any of them are not called for this route.</summary>
+    /// <value>The default is empty.</value>
+    public IList<string> ExcludedTags { get; set; } = [];
+
+    /// <summary>Gets or sets the only providers (by <see cref="Deployment.Provider"/>, case-insensitive) whose deployments this route may call; empty allows all.</summary>
+    /// <value>The default is empty: every provider.</value>
+    public IList<string> AllowedProviders { get; set; } = [];
+
+    /// <summary>Gets or sets providers (by <see cref="Deployment.Provider"/>, case-insensitive) whose deployments this route never calls.</summary>
+    /// <value>The default is empty.</value>
+    public IList<string> DeniedProviders { get; set; } = [];
+
+    /// <summary>
+    /// Gets or sets, for a route that dispatches by request complexity, the route that serves each tier. The request is scored
+    /// by <see cref="ComplexityScorer"/>; a tier with no route of its own goes to the next higher tier that has one, else the
+    /// next lower. A route with tiers has no <see cref="Deployments"/>, <see cref="Fallbacks"/> or <see cref="Variants"/> of
+    /// its own.
+    /// </summary>
+    /// <value>The default is empty: the route serves requests with its own deployments.</value>
+    public IDictionary<ComplexityTier, string> Tiers { get; set; } = new Dictionary<ComplexityTier, string>();
+
+    /// <summary>Gets or sets the name of the scorer that assigns a request its tier (see <see cref="ComplexityScorers"/>); used with <see cref="Tiers"/>.</summary>
+    /// <value>The default is <see cref="ComplexityScorers.Heuristic"/>.</value>
+    public string ComplexityScorer { get; set; } = ComplexityScorers.Heuristic;
+
+    /// <summary>
+    /// Gets or sets, for an A/B split or canary, the routes (variants) that share this route's traffic, with their relative
+    /// weights. A request with a key in <see cref="VariantKey"/> always gets the same variant (as long as the variants and
+    /// weights stay the same, in every process); a request without one gets a random variant. The variant is reported as
+    /// <see cref="LlmRouterProperties.Variant"/>. A route with variants has no <see cref="Deployments"/>, <see cref="Fallbacks"/>
+    /// or <see cref="Tiers"/> of its own.
+    /// </summary>
+    /// <value>The default is empty: the route serves requests with its own deployments.</value>
+    public IDictionary<string, double> Variants { get; set; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets the <c>ChatOptions.AdditionalProperties</c> key whose value (a user, team or session id) keeps a caller on one variant.</summary>
+    /// <value>The default is <see cref="LlmRouterRequestProperties.Caller"/>.</value>
+    public string VariantKey { get; set; } = LlmRouterRequestProperties.Caller;
 }

@@ -11,9 +11,17 @@ internal sealed class RouterModel
     // Requests holding the model, plus one for the router while the model is current; at zero the model is drained.
     private int _users = 1;
 
-    public RouterModel(Deployment[] deployments, IReadOnlyList<Route> routes, Route? defaultRoute, IProviderErrorClassifier[] classifiers, ResilienceSettings settings)
+    public RouterModel(
+        Deployment[] deployments,
+        IReadOnlyList<Route> routes,
+        Route? defaultRoute,
+        IProviderErrorClassifier[] classifiers,
+        ResilienceSettings settings,
+        CostSettings cost)
     {
         Settings = settings;
+        Cost = cost;
+        Routes = [.. routes];
         Deployments = deployments;
         DefaultRoute = defaultRoute;
         Classifiers = classifiers;
@@ -31,6 +39,15 @@ internal sealed class RouterModel
     public IProviderErrorClassifier[] Classifiers { get; }
 
     public ResilienceSettings Settings { get; }
+
+    /// <summary>Gets what cost tracking, budgets and the learning strategies use: spend counters, ledger, estimator, selection options.</summary>
+    public CostSettings Cost { get; }
+
+    /// <summary>Gets the selection options of the strategies that learn from traffic.</summary>
+    public SelectionOptions Selection => Cost.Selection;
+
+    /// <summary>Gets every route, in the order added.</summary>
+    public Route[] Routes { get; }
 
     /// <summary>Takes a lease unless the model is already drained (no request and no longer current).</summary>
     public bool TryAddUser()
@@ -69,6 +86,9 @@ internal sealed class RouterModel
 
         return null;
     }
+
+    /// <summary>Finds a route by name, or returns <see langword="null"/>.</summary>
+    public Route? FindRoute(string name) => _routes.GetValueOrDefault(name);
 
     /// <summary>Finds the route a request asked for in <c>ChatOptions.ModelId</c>.</summary>
     /// <exception cref="ArgumentException">The name is not a route, or none was given and there is no default route.</exception>

@@ -60,4 +60,16 @@ internal static partial class Log
     [LoggerMessage(EventId = 14, Level = LogLevel.Debug,
         Message = "A replaced router configuration has no request left; {Count} client(s) no longer used were disposed.")]
     public static partial void ClientsRetired(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning,
+        Message = "Route '{Route}': budget '{Budget}' cannot cover the request; it is rejected.")]
+    public static partial void BudgetExceeded(ILogger logger, string route, string budget, Exception exception);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information,
+        Message = "Route '{Route}': budget '{Budget}' cannot cover the request; it is served by route '{Downgrade}' instead.")]
+    public static partial void Downgraded(ILogger logger, string route, string budget, string downgrade);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error,
+        Message = "Budget '{Budget}': the ledger could not record a call's spend.")]
+    public static partial void BudgetSettlementFailed(ILogger logger, string budget, Exception exception);
 }

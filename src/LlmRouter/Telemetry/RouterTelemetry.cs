@@ -24,6 +24,9 @@ internal sealed class RouterTelemetry : IDisposable
     /// <summary>The <c>error.type</c> of a request for which no deployment could be tried.</summary>
     private const string Unavailable = "unavailable";
 
+    /// <summary>The <c>error.type</c> of a request a budget rejected.</summary>
+    private const string BudgetExceeded = "budget_exceeded";
+
     private static readonly object True = true;
 
     private readonly ActivitySource _source;
@@ -104,7 +107,7 @@ internal sealed class RouterTelemetry : IDisposable
         state.StartedAt = now;
         state.Cancellation = cancellationToken;
         state.LogContent = logContent;
-        string route = request.Requested.Name;
+        string route = request.Asked.Name;
         if (traced && _source.StartActivity(SpanName(route), ActivityKind.Internal) is { } activity)
         {
             state.Activity = activity;
@@ -316,7 +319,7 @@ internal sealed class RouterTelemetry : IDisposable
         {
             _fallbacks.Add(
                 1,
-                new KeyValuePair<string, object?>(Router.Route, request.Requested.Name),
+                new KeyValuePair<string, object?>(Router.Route, request.Asked.Name),
                 new KeyValuePair<string, object?>(Router.Deployment, failed.Deployment),
                 new KeyValuePair<string, object?>(Router.FallbackReason, ErrorType(failed.Kind)));
         }
@@ -335,12 +338,14 @@ internal sealed class RouterTelemetry : IDisposable
         double? cost = Number(properties, Properties.CostUsd);
         if (cost is { } usd && _cost.Enabled)
         {
-            _cost.Add(
-                usd,
-                new KeyValuePair<string, object?>(Router.Route, request.Requested.Name),
-                new KeyValuePair<string, object?>(Router.Deployment, attempt.Deployment.Name),
-                new KeyValuePair<string, object?>(GenAI.ProviderName, attempt.Deployment.Provider),
-                new KeyValuePair<string, object?>(GenAI.RequestModel, attempt.Deployment.Telemetry.Model));
+            var tags = default(TagBuffer);
+            int count = 0;
+            tags[count++] = new(Router.Route, request.Asked.Name);
+            tags[count++] = new(Router.Deployment, attempt.Deployment.Name);
+            tags[count++] = new(GenAI.ProviderName, attempt.Deployment.Provider);
+            tags[count++] = new(GenAI.RequestModel, attempt.Deployment.Telemetry.Model);
+            count = DispatchTags(tags, count, request);
+            _cost.Add(usd, ((ReadOnlySpan<KeyValuePair<string, object?>>)tags)[..count]);
         }
 
         string? finishReason = FinishReason(response) ?? state.FinishReason;
@@ -366,7 +371,9 @@ internal sealed class RouterTelemetry : IDisposable
             {
                 TagIfPresent(activity, properties, Properties.CacheHit, Router.CacheHit);
                 TagIfPresent(activity, properties, Properties.Tier, Router.Tier);
+                TagIfPresent(activity, properties, Properties.Complexity, Router.Complexity);
                 TagIfPresent(activity, properties, Properties.Variant, Router.Variant);
+                TagIfPresent(activity, properties, Properties.DowngradedBy, Router.DowngradedBy);
             }
 
             if (state.CaptureContent)
@@ -379,7 +386,7 @@ internal sealed class RouterTelemetry : IDisposable
 
         if (state.LogContent)
         {
-            Log.ResponseContent(_logger, request.Requested.Name, attempt.Deployment.Name, response is not null
+            Log.ResponseContent(_logger, request.Asked.Name, attempt.Deployment.Name, response is not null
                 ? MessageContent.Output(response.Messages, finishReason)
                 : MessageContent.OutputText(state.Text?.ToString() ?? string.Empty, finishReason));
         }
@@ -390,7 +397,7 @@ internal sealed class RouterTelemetry : IDisposable
     {
         ref RequestTelemetry state = ref request.Telemetry;
         long now = _time.GetTimestamp();
-        string route = request.Requested.Name;
+        string route = request.Asked.Name;
         string? errorType = null;
         if (state.ServedBy is null)
         {
@@ -398,6 +405,7 @@ internal sealed class RouterTelemetry : IDisposable
             {
                 LlmRouterException { Attempts: [.., RouterAttempt last] } => ErrorType(last.Kind),
                 LlmRouterException => Unavailable,
+                BudgetExceededException => BudgetExceeded,
                 ProviderException failure => ErrorType(failure.Kind),
                 TimeoutException => ErrorType(ProviderErrorKind.Timeout),
                 OperationCanceledException => ErrorType(ProviderErrorKind.Cancelled),
@@ -423,6 +431,7 @@ internal sealed class RouterTelemetry : IDisposable
                 tags[count++] = new(Common.ErrorType, errorType);
             }
 
+            count = DispatchTags(tags, count, request);
             _requestDuration.Record(Seconds(state.StartedAt, now), ((ReadOnlySpan<KeyValuePair<string, object?>>)tags)[..count]);
         }
 
@@ -443,6 +452,17 @@ internal sealed class RouterTelemetry : IDisposable
         {
             if (errorType is not null)
             {
+                // A failed request has no response properties: its tier and variant are tagged from the request.
+                if (request.Tier is not null)
+                {
+                    activity.SetTag(Router.Tier, request.Tier);
+                }
+
+                if (request.Variant is not null)
+                {
+                    activity.SetTag(Router.Variant, request.Variant);
+                }
+
                 activity.SetTag(Router.Attempts, request.Attempts);
                 Fail(activity, errorType, state.Failure);
             }
@@ -496,6 +516,22 @@ internal sealed class RouterTelemetry : IDisposable
 
         name = ChatOperation + " " + route;
         return _routeSpanNames.Count < 1024 ? _routeSpanNames.GetOrAdd(route, name) : name;
+    }
+
+    /// <summary>Adds the tier and A/B variant of a request that went through a tiered or A/B route: both low-cardinality, and what such routes are compared by.</summary>
+    private static int DispatchTags(Span<KeyValuePair<string, object?>> tags, int count, RouterRequest request)
+    {
+        if (request.Tier is { } tier)
+        {
+            tags[count++] = new(Router.Tier, tier);
+        }
+
+        if (request.Variant is { } variant)
+        {
+            tags[count++] = new(Router.Variant, variant);
+        }
+
+        return count;
     }
 
     private static int AttemptTags(Span<KeyValuePair<string, object?>> tags, in Attempt attempt, string? responseModel, string? errorType)

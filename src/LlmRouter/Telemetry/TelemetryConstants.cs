@@ -128,6 +128,12 @@ internal static class TelemetryConstants
         /// <summary>The A/B variant that served the request (response property <c>llmrouter.variant</c>).</summary>
         public const string Variant = "llmrouter.variant";
 
+        /// <summary>The complexity score the tier came from (response property <c>llmrouter.complexity</c>).</summary>
+        public const string Complexity = "llmrouter.complexity";
+
+        /// <summary>The budget that moved the request to a cheaper route (response property <c>llmrouter.downgraded_by</c>).</summary>
+        public const string DowngradedBy = "llmrouter.downgraded_by";
+
         /// <summary>Metric: duration of a request through the router, fallbacks and retries included, in seconds.</summary>
         public const string RequestDuration = "llmrouter.request.duration";
 
@@ -154,6 +160,8 @@ internal static class TelemetryConstants
         public const string CacheHit = "llmrouter.cache_hit";
         public const string Tier = "llmrouter.tier";
         public const string Variant = "llmrouter.variant";
+        public const string Complexity = "llmrouter.complexity";
+        public const string DowngradedBy = "llmrouter.downgraded_by";
     }
 
     /// <summary>Returns the low-cardinality <c>error.type</c> / fallback reason of a failure kind, such as <c>rate_limited</c>.</summary>

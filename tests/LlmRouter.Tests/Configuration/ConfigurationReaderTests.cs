@@ -121,6 +121,65 @@ public class ConfigurationReaderTests
     }
 
     [Fact]
+    public void Read_CostSettings_BindsEveryKey()
+    {
+        const string json = """
+            {
+              "LlmRouter": {
+                "Providers": { "local": { "Type": "Ollama" }, "openai": { "Type": "OpenAI", "ApiKey": "sk-test" } },
+                "Deployments": {
+                  "llama": { "Provider": "local", "Model": "llama3.2", "Price": { "Input": 0, "Output": 0 }, "Tags": [ "local", "zero-retention" ] },
+                  "mini":  { "Provider": "openai", "Model": "gpt-4o-mini", "Tags": [ "us" ] }
+                },
+                "Routes": {
+                  "fast":  { "Deployments": [ "llama", "mini" ], "Strategy": "Cheapest", "MaxPrice": { "Output": 5 },
+                             "RequiredTags": [ "zero-retention" ], "ExcludedTags": [ "eu" ], "AllowedProviders": [ "ollama", "openai" ], "DeniedProviders": [ "x_ai" ] },
+                  "smart": { "Deployments": [ "mini" ], "Strategy": "LowestLatency" },
+                  "auto":  { "Tiers": { "Simple": "fast", "complex": "smart" }, "ComplexityScorer": "Heuristic" },
+                  "ab":    { "Variants": { "auto": 95, "smart": 5 }, "VariantKey": "llmrouter.team" }
+                },
+                "DefaultRoute": "ab",
+                "Budgets": {
+                  "monthly": { "LimitUsd": 500, "Window": "Month" },
+                  "smart":   { "Scope": "Route", "Target": "smart", "LimitUsd": 20, "OnExceeded": "Downgrade", "DowngradeTo": "fast" },
+                  "mini":    { "Scope": "Deployment", "Target": "mini", "Window": "Hour", "LimitUsd": 2.5 },
+                  "teams":   { "Scope": "Caller", "CallerProperty": "llmrouter.team", "Window": "Minute", "LimitUsd": 0.25 }
+                },
+                "Selection": { "LatencyBuffer": 0.25, "SampleWeight": 0.5 }
+              }
+            }
+            """;
+
+        using LlmRouterClient router = Build(Json(json));
+
+        RouterModel model = router.Model;
+        Route fast = model.FindRoute("fast")!;
+        Assert.IsType<CheapestSelectionStrategy>(fast.Strategy);
+        Assert.Equal(new PriceLimit { Output = 5 }, fast.Filter!.MaxPrice);
+        Assert.Equal(["zero-retention"], fast.Filter.RequiredTags);
+        Assert.Equal(["eu"], fast.Filter.ExcludedTags);
+        Assert.Equal(["ollama", "openai"], fast.Filter.AllowedProviders);
+        Assert.Equal(["x_ai"], fast.Filter.DeniedProviders);
+        Route auto = model.FindRoute("auto")!;
+        Assert.Equal(["fast", "smart", "smart", "smart"], auto.Tiers!.Select(r => r.Name));
+        Assert.Same(ComplexityScorers.Default, auto.Scorer);
+        Route ab = model.FindRoute("ab")!;
+        Assert.Equal([("auto", 95.0), ("smart", 5.0)], ab.Variants!.Select(v => (v.Route.Name, v.Weight)).OrderBy(v => v.Name));
+        Assert.Equal("llmrouter.team", ab.VariantKey);
+        Assert.Same(ab, model.DefaultRoute);
+        Assert.Equal(
+            [
+                ("mini", BudgetScope.Deployment, "mini", BudgetWindow.Hour, 2.5m, BudgetExceededAction.Reject, (string?)null),
+                ("monthly", BudgetScope.Router, null, BudgetWindow.Month, 500m, BudgetExceededAction.Reject, null),
+                ("smart", BudgetScope.Route, "smart", BudgetWindow.Day, 20m, BudgetExceededAction.Downgrade, "fast"),
+                ("teams", BudgetScope.Caller, null, BudgetWindow.Minute, 0.25m, BudgetExceededAction.Reject, null),
+            ],
+            model.Cost.Budgets.Select(b => (b.Name, b.Scope, b.Target, b.Window, b.LimitUsd, b.OnExceeded, b.DowngradeTo?.Name)).OrderBy(b => b.Item1));
+        Assert.Equal("llmrouter.team", model.Cost.CallerBudgets.Single().CallerProperty);
+        Assert.Equal((0.25, 0.5), (model.Selection.LatencyBuffer, model.Selection.SampleWeight));
+    }
+
+    [Fact]
     public void Read_ProviderClients_ReportEndpointAndProviderName()
     {
         using LlmRouterClient router = Build(Json(Appsettings), OpenAIKey);
@@ -167,7 +226,7 @@ public class ConfigurationReaderTests
 
     public static TheoryData<string, string?, string> InvalidValues => new()
     {
-        { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry." },
+        { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry." },
         { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, UseJitter." },
         { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Weight, MaxConcurrentRequests, QueueTimeout." },
         { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, HttpClientName." },
@@ -185,6 +244,13 @@ public class ConfigurationReaderTests
         { "Providers:local:Timeout", "-00:00:01", "LlmRouter:Providers:local: Timeout must be positive (was -00:00:01)." },
         { "Deployments:llama:Provider", "olama", "LlmRouter:Deployments:llama:Provider names unknown provider 'olama'. Known providers: local." },
         { "Deployments:llama:Model", null, "LlmRouter:Deployments:llama:Model is required: the model id sent to the provider (for example gpt-4o-mini)." },
+        { "Routes:auto:Tiers:Easy", "fast", "LlmRouter:Routes:auto:Tiers:Easy is not a tier. Valid tiers: Simple, Medium, Complex, Reasoning." },
+        { "Routes:ab:Variants:control", "lots", "LlmRouter:Routes:ab:Variants:control: 'lots' is not a weight. Give each variant route a number, its relative share of traffic (for example \"control\": 10)." },
+        { "Routes:fast:MaxPrice:Inptu", "1", "LlmRouter:Routes:fast:MaxPrice:Inptu is not a known setting. Valid price limits: Input, Output." },
+        { "Routes:fast:Stratgy", "Cheapest", "LlmRouter:Routes:fast:Stratgy is not a known setting. Valid route settings: Deployments, Strategy, Fallbacks, FallbackOnContentFilter, Hedging, MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, Tiers, ComplexityScorer, Variants, VariantKey." },
+        { "Budgets:daily:Window", "Day", "LlmRouter:Budgets:daily:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25)." },
+        { "Budgets:daily:LimitUsd", "ten", "LlmRouter:Budgets:daily:LimitUsd: 'ten' is not an amount of US dollars (such as 25 or 0.50)." },
+        { "Selection:Buffer", "0.2", "LlmRouter:Selection:Buffer is not a known setting. Valid selection settings: LatencyBuffer, SampleWeight." },
     };
 
     [Theory]
@@ -196,10 +262,27 @@ public class ConfigurationReaderTests
         Assert.Equal(expected, Assert.Single(errors));
     }
 
+    public static TheoryData<string, string, string> InvalidBudgetValues => new()
+    {
+        { "Window", "Week", "LlmRouter:Budgets:daily:Window: 'Week' is not valid. Valid values: Minute, Hour, Day, Month." },
+        { "Scope", "Team", "LlmRouter:Budgets:daily:Scope: 'Team' is not valid. Valid values: Router, Route, Deployment, Caller." },
+        { "OnExceeded", "Throttle", "LlmRouter:Budgets:daily:OnExceeded: 'Throttle' is not valid. Valid values: Reject, Downgrade." },
+        { "Limit", "5", "LlmRouter:Budgets:daily:Limit is not a known setting. Valid budget settings: Scope, Target, CallerProperty, Window, LimitUsd, OnExceeded, DowngradeTo." },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidBudgetValues))]
+    public void Read_InvalidBudgetValue_NamesTheKeyAndWhatIsValid(string key, string value, string expected)
+    {
+        IReadOnlyList<string> errors = Errors(Minimal(("Budgets:daily:LimitUsd", "5"), ("Budgets:daily:" + key, value)));
+
+        Assert.Equal(expected, Assert.Single(errors));
+    }
+
     public static TheoryData<(string, string?)[], string> InvalidModels => new()
     {
         { [("Routes:fast:Deployments:0", "lama")], "Route 'fast' names unknown deployment 'lama'. Known deployments: llama." },
-        { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapest")], "Route 'fast' uses unknown strategy 'Cheapest'. Known strategies: Ordered." },
+        { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapestt")], "Route 'fast' uses unknown strategy 'Cheapestt'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest." },
         { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Fallbacks:0", "smart")], "Route 'fast' falls back to unknown route 'smart'. Known routes: fast." },
         {
             [("Routes:a:Deployments:0", "llama"), ("Routes:a:Fallbacks:0", "b"), ("Routes:b:Deployments:0", "llama"), ("Routes:b:Fallbacks:0", "a")],
@@ -209,7 +292,38 @@ public class ConfigurationReaderTests
         { [("Deployments:llama:Price:Input", "-0.5"), ("Deployments:llama:Price:Output", "1")], "Deployment 'llama': Price.Input must be at least 0 USD per million tokens (was -0.5)." },
         { [("Deployments:llama:Weight", "-1")], "Deployment 'llama': Weight must be a finite number of at least 0 (was -1)." },
         { [("Deployments:llama:MaxConcurrentRequests", "0")], "Deployment 'llama': MaxConcurrentRequests must be at least 1, or null for no limit (was 0)." },
-        { [("Routes:fast:Deployments", null)], "Route 'fast' has no deployments; list at least one of: llama." },
+        { [("Routes:fast:Deployments", null)], "Route 'fast' has no deployments; list at least one of: llama, or dispatch by Tiers or Variants to other routes." },
+        {
+            [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapest")],
+            "Deployment 'llama' has no known price (model 'llama3.2' of provider 'ollama' is not in the price catalog), but route 'fast' ranks by cost (Strategy Cheapest). " +
+            "Set its price in USD per million tokens: DeploymentOptions.Price = new ModelPrice(input, output), or in configuration Deployments:llama:Price with Input and Output (0 and 0 for a free local model)."
+        },
+        {
+            [("Budgets:daily:LimitUsd", "5")],
+            "Deployment 'llama' has no known price (model 'llama3.2' of provider 'ollama' is not in the price catalog), but budget 'daily' counts its spend. " +
+            "Set its price in USD per million tokens: DeploymentOptions.Price = new ModelPrice(input, output), or in configuration Deployments:llama:Price with Input and Output (0 and 0 for a free local model)."
+        },
+        {
+            [("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "5"), ("Budgets:daily:Scope", "Route"), ("Budgets:daily:Target", "slow")],
+            "Budget 'daily': Scope Route needs Target, the name of a route (was 'slow'). Known routes: default."
+        },
+        {
+            [("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "5"), ("Budgets:daily:OnExceeded", "Downgrade")],
+            "Budget 'daily': OnExceeded Downgrade needs DowngradeTo, the name of the route that serves what the budget cannot cover (was ''). Known routes: default."
+        },
+        {
+            [("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "0")],
+            "Budget 'daily': LimitUsd must be more than 0 and at most 100,000,000 US dollars per window (was 0)."
+        },
+        {
+            [("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "5"), ("Budgets:daily:Scope", "Deployment"), ("Budgets:daily:Target", "llama"), ("Budgets:daily:OnExceeded", "Downgrade"), ("Budgets:daily:DowngradeTo", "default")],
+            "Budget 'daily': a Deployment budget cannot Downgrade; when it is exhausted its deployment is skipped and requests go to their routes' other candidates. Use OnExceeded Reject."
+        },
+        {
+            [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:MaxPrice:Output", "5")],
+            "Deployment 'llama' has no known price (model 'llama3.2' of provider 'ollama' is not in the price catalog), but route 'fast' has a MaxPrice. " +
+            "Set its price in USD per million tokens: DeploymentOptions.Price = new ModelPrice(input, output), or in configuration Deployments:llama:Price with Input and Output (0 and 0 for a free local model)."
+        },
     };
 
     [Theory]

@@ -15,6 +15,10 @@ public class ConfigurationSchemaTests
         { "Deployment", "Price", ConfigurationReader.PriceKeys },
         { "Route", null, ConfigurationReader.RouteKeys },
         { "Route", "Hedging", ConfigurationReader.HedgingKeys },
+        { "Route", "MaxPrice", ConfigurationReader.MaxPriceKeys },
+        { "Route", "Tiers", ConfigurationReader.TierKeys },
+        { "Budget", null, ConfigurationReader.BudgetKeys },
+        { "LlmRouter", "Selection", ConfigurationReader.SelectionKeys },
         { "LlmRouter", "Retry", ConfigurationReader.RetryKeys },
         { "LlmRouter", "CircuitBreaker", ConfigurationReader.CircuitBreakerKeys },
         { "LlmRouter", "Timeouts", ConfigurationReader.TimeoutKeys },
@@ -44,6 +48,27 @@ public class ConfigurationSchemaTests
         string[] types = [.. Definitions.GetProperty("Provider").GetProperty("properties").GetProperty("Type").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
 
         Assert.Equal(ProviderPresets.KnownTypes.Split(", "), types);
+    }
+
+    [Fact]
+    public void Schema_StrategyNames_AreTheBuiltInStrategies()
+    {
+        JsonElement strategy = Definitions.GetProperty("Route").GetProperty("properties").GetProperty("Strategy");
+        string[] names = [.. strategy.GetProperty("anyOf")[0].GetProperty("enum").EnumerateArray().Select(e => e.GetString()!)];
+
+        Assert.Equal(
+            typeof(SelectionStrategies).GetFields().Select(f => (string)f.GetRawConstantValue()!),
+            names);
+    }
+
+    [Fact]
+    public void Schema_BudgetEnums_AreTheEnumNames()
+    {
+        JsonElement budget = Definitions.GetProperty("Budget").GetProperty("properties");
+
+        Assert.Equal(Enum.GetNames<BudgetScope>(), budget.GetProperty("Scope").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(Enum.GetNames<BudgetWindow>(), budget.GetProperty("Window").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(Enum.GetNames<BudgetExceededAction>(), budget.GetProperty("OnExceeded").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
     }
 
     private static JsonElement LoadDefinitions()

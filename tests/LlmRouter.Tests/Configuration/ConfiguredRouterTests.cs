@@ -176,6 +176,33 @@ public class ConfiguredRouterTests
         Assert.NotSame(before, fresh);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Reload_SpendTotalsBudgetsAndStatistics_Continue(bool streaming)
+    {
+        var a = new ScriptedChatClient("a") { DefaultOutcome = ScriptedOutcome.Chunks("ok").WithUsage(1000, 100) };
+        int? limit = null;
+        Dictionary<string, string?> values = Route("a");
+        values["LlmRouter:Budgets:daily:LimitUsd"] = "1";
+        ReloadableConfiguration configuration = ReloadableConfiguration.Create(values);
+        using LlmRouterClient router = Build(configuration, builder => builder.AddDeployment("a", a, d => { d.Price = new ModelPrice(1m, 2m); d.MaxConcurrentRequests = limit; }));
+        await router.CallAsync(streaming);
+        IBudgetLedger ledger = router.Model.Cost.Ledger;
+        DeploymentStatistics statistics = router.Model.FindDeployment("a")!.State.Statistics;
+
+        limit = 4;
+        configuration.Replace(values);
+        await router.CallAsync(streaming);
+
+        Assert.Same(ledger, router.Model.Cost.Ledger);
+        Assert.Same(statistics, router.Model.FindDeployment("a")!.State.Statistics);
+        Assert.Equal((0.0024m, 2L), (router.GetTotal().CostUsd, router.GetTotal().Calls));
+        Assert.Equal([("main", 0.0024m)], router.GetRouteTotals().Select(t => (t.Name, t.CostUsd)));
+        BudgetStatus daily = Assert.Single(await router.GetBudgetsAsync());
+        Assert.Equal(0.0024m, daily.SpentUsd);
+    }
+
     [Fact]
     public void Reload_ConcurrencyLimitChanged_KeepsBreakerAndCooldownButNotTheGate()
     {

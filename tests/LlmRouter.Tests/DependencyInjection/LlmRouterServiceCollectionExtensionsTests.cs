@@ -131,6 +131,57 @@ public class LlmRouterServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task AddLlmRouter_LedgerInTheContainer_BudgetsUseItAndSpendIsRegistered()
+    {
+        var ledger = new CountingLedger();
+        var client = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("ok").WithUsage(1000, 100) };
+        await using ServiceProvider provider = new ServiceCollection()
+            .AddSingleton<IBudgetLedger>(ledger)
+            .AddLlmRouter(b => b.AddDeployment("a", client, d => d.Price = new ModelPrice(1m, 2m)).AddBudget("daily", o => o.LimitUsd = 5m))
+            .BuildServiceProvider();
+
+        await provider.GetRequiredService<IChatClient>().GetResponseAsync(RouterCalls.Hello);
+
+        Assert.Equal((1, 1), (ledger.Reserved, ledger.Settled));
+        Assert.Equal(0.0012m, provider.GetRequiredService<IRouterSpend>().GetTotal().CostUsd);
+        Assert.Same(provider.GetRequiredService<IChatClient>(), provider.GetRequiredService<IRouterSpend>());
+    }
+
+    [Fact]
+    public async Task AddLlmRouter_ConfigurationWithLedgerInTheContainer_BudgetsUseIt()
+    {
+        var ledger = new CountingLedger();
+        await using ServiceProvider provider = new ServiceCollection()
+            .AddSingleton<IBudgetLedger>(ledger)
+            .AddLlmRouter(Section([.. LocalModel, ("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "1")]))
+            .BuildServiceProvider();
+
+        Assert.Same(ledger, ((LlmRouterClient)provider.GetRequiredService<IChatClient>()).Model.Cost.Ledger);
+        Assert.NotNull(provider.GetRequiredService<IRouterSpend>());
+    }
+
+    private sealed class CountingLedger : IBudgetLedger
+    {
+        public int Reserved { get; private set; }
+
+        public int Settled { get; private set; }
+
+        public ValueTask<BudgetReservation> TryReserveAsync(BudgetKey key, decimal limitUsd, decimal amountUsd, CancellationToken cancellationToken)
+        {
+            Reserved++;
+            return new(new BudgetReservation(key, amountUsd, IsGranted: true, SpentUsd: 0, ReservedUsd: 0));
+        }
+
+        public ValueTask SettleAsync(BudgetReservation reservation, decimal actualUsd, CancellationToken cancellationToken)
+        {
+            Settled++;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask<BudgetUsage> GetUsageAsync(BudgetKey key, CancellationToken cancellationToken) => new(default(BudgetUsage));
+    }
+
+    [Fact]
     public async Task AddLlmRouter_ConfigurationAndCode_CodeCompletesTheConfiguredRouter()
     {
         var custom = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("custom") };

@@ -218,4 +218,42 @@ public sealed class CharacterTokenEstimatorTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Theory]
+    [InlineData("The quick brown fox jumps over the lazy dog.")]
+    [InlineData("é\né\né\né")]
+    [InlineData("a b c d e f g")]
+    [InlineData("aBcDeFgHiJ")]
+    [InlineData("\n\n\n\n")]
+    [InlineData("👍👍👍☺☺☺")]
+    [InlineData("你好世界こんにちは안녕하세요")]
+    [InlineData("{\"k\":[1,2,3],\"v\":\"x\"}")]
+    public void UpperBound_TextOnlyRequests_NeverBelowTheEstimate(string text)
+    {
+        ChatMessage[] messages = [new(ChatRole.System, "Be brief.") { AuthorName = "sys" }, new(ChatRole.User, text)];
+        var options = new ChatOptions { Instructions = "Answer in French." };
+
+        long bound = CharacterTokenEstimator.UpperBound(messages, options);
+
+        Assert.InRange(Estimator.EstimateInputTokens(messages, options), 0, bound);
+        Assert.True(bound < 100 + (2 * text.Length));
+    }
+
+    [Fact]
+    public void UpperBound_ToolsOrFunctionCalls_Unbounded()
+    {
+        ChatMessage[] call = [new(ChatRole.Assistant, [new FunctionCallContent("c", "f")])];
+
+        Assert.Equal(long.MaxValue, CharacterTokenEstimator.UpperBound(TypicalRequest.Messages, TypicalRequest.Options));
+        Assert.Equal(long.MaxValue, CharacterTokenEstimator.UpperBound(call, null));
+    }
+
+    [Fact]
+    public void UpperBound_Image_CountsTheMediaFigure()
+    {
+        ChatMessage[] image = [new(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")])];
+
+        // One token of slack for rounding on the request and on each message.
+        Assert.Equal(Estimator.EstimateInputTokens(image, null) + 2, CharacterTokenEstimator.UpperBound(image, null));
+    }
 }

@@ -50,7 +50,7 @@ public class LlmRouterBuilderTests
     {
         IReadOnlyList<string> errors = BuildErrors(WithDeployments("a", "b").AddRoute("empty", r => r.Deployments = []));
 
-        Assert.Equal(["Route 'empty' has no deployments; list at least one of: a, b."], errors);
+        Assert.Equal(["Route 'empty' has no deployments; list at least one of: a, b, or dispatch by Tiers or Variants to other routes."], errors);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public class LlmRouterBuilderTests
     {
         IReadOnlyList<string> errors = BuildErrors(WithDeployments("a").AddRoute("fast", r => { r.Deployments = ["a"]; r.Strategy = "Fastest"; }));
 
-        Assert.Equal(["Route 'fast' uses unknown strategy 'Fastest'. Known strategies: Ordered."], errors);
+        Assert.Equal(["Route 'fast' uses unknown strategy 'Fastest'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest."], errors);
     }
 
     [Fact]
@@ -291,4 +291,173 @@ public class LlmRouterBuilderTests
 
         public void Order(in SelectionContext context, Span<Deployment> candidates) => capture(candidates[0]);
     }
+
+    [Fact]
+    public void Build_ModelInCatalog_PriceContextWindowAndCapabilitiesFromTheCatalog()
+    {
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("mini", new ScriptedChatClient("openai", "gpt-4o-mini"))
+            .Build();
+        Assert.True(PriceCatalog.Default.TryFind("gpt-4o-mini", "openai", out ModelCatalogEntry? entry));
+
+        Deployment mini = ((LlmRouterClient)router).Model.FindDeployment("mini")!;
+
+        Assert.Same(entry.Price, mini.Price);
+        Assert.Equal(entry.ContextWindow, mini.ContextWindow);
+        Assert.Equal(entry.Capabilities, mini.Capabilities);
+        Assert.Equal((128_000, ModelCapabilities.Tools | ModelCapabilities.Vision | ModelCapabilities.JsonSchema | ModelCapabilities.Streaming), (mini.ContextWindow, mini.Capabilities));
+    }
+
+    [Fact]
+    public void Build_ProviderTheCatalogDoesNotSellThrough_PriceFoundByTheModelAlone()
+    {
+        // Azure OpenAI and OpenRouter serve OpenAI's models under their own provider names.
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("azure", new ScriptedChatClient("azure.ai.openai", "gpt-4o-mini"))
+            .AddDeployment("openrouter", new ScriptedChatClient("openrouter"), d => d.Model = "openai/gpt-4o-mini")
+            .Build();
+        Assert.True(PriceCatalog.Default.TryFind("gpt-4o-mini", "openai", out ModelCatalogEntry? entry));
+
+        RouterModel model = ((LlmRouterClient)router).Model;
+
+        Assert.Same(entry.Price, model.FindDeployment("azure")!.Price);
+        Assert.Same(entry.Price, model.FindDeployment("openrouter")!.Price);
+    }
+
+    [Fact]
+    public void Build_ModelSoldBySeveralHosts_PricedOnlyForAHostThatSellsIt()
+    {
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("groq", new ScriptedChatClient("groq", "llama-3.3-70b-instruct"))
+            .AddDeployment("self-hosted", new ScriptedChatClient("vllm", "llama-3.3-70b-instruct"))
+            .Build();
+
+        RouterModel model = ((LlmRouterClient)router).Model;
+
+        Assert.Equal(new ModelPrice(0.59m, 0.79m), model.FindDeployment("groq")!.Price);
+        Assert.Null(model.FindDeployment("self-hosted")!.Price);
+    }
+
+    [Fact]
+    public void Build_OwnSettings_TakePrecedenceOverTheCatalog()
+    {
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("mini", new ScriptedChatClient("openai", "gpt-4o-mini"), d =>
+            {
+                d.Price = new ModelPrice(0.1m, 0.2m);
+                d.ContextWindow = 64_000;
+                d.Capabilities = ModelCapabilities.None;
+            })
+            .Build();
+
+        Deployment mini = ((LlmRouterClient)router).Model.FindDeployment("mini")!;
+
+        Assert.Equal((new ModelPrice(0.1m, 0.2m), 64_000, ModelCapabilities.None), (mini.Price, mini.ContextWindow, mini.Capabilities));
+    }
+
+    [Fact]
+    public void Build_UnpricedDeploymentWhereCostIsNeeded_RejectedSayingWhyAndHowToFix()
+    {
+        IReadOnlyList<string> errors = BuildErrors(new LlmRouterBuilder()
+            .AddDeployment("local", new ScriptedChatClient("ollama", "llama3.2"))
+            .AddDeployment("own", new ScriptedChatClient("custom", defaultModelId: null))
+            .AddDeployment("free", new ScriptedChatClient("ollama", "llama3.2"), d => d.Price = new ModelPrice(0, 0))
+            .AddRoute("cheap", r => { r.Deployments = ["local", "free"]; r.Strategy = SelectionStrategies.Cheapest; })
+            .AddRoute("capped", r => { r.Deployments = ["local", "own"]; r.MaxPrice = new PriceLimit { Output = 1m }; })
+            .AddRoute("plain", r => r.Deployments = ["own", "local"])
+            .AddBudget("own-monthly", b => { b.Scope = BudgetScope.Deployment; b.Target = "own"; b.LimitUsd = 10; }));
+
+        Assert.Equal(
+            [
+                "Deployment 'local' has no known price (model 'llama3.2' of provider 'ollama' is not in the price catalog), but route 'cheap' ranks by cost (Strategy Cheapest) and route 'capped' has a MaxPrice. " +
+                "Set its price in USD per million tokens: DeploymentOptions.Price = new ModelPrice(input, output), or in configuration Deployments:local:Price with Input and Output (0 and 0 for a free local model).",
+                "Deployment 'own' has no known price (it has no model id to look up in the price catalog), but route 'capped' has a MaxPrice and budget 'own-monthly' counts its spend. " +
+                "Set its price in USD per million tokens: DeploymentOptions.Price = new ModelPrice(input, output), or in configuration Deployments:own:Price with Input and Output (0 and 0 for a free local model).",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Build_UnpricedDeploymentOnlyWhereCostIsNotNeeded_Accepted()
+    {
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("local", new ScriptedChatClient("ollama", "llama3.2"))
+            .AddDeployment("free", new ScriptedChatClient("ollama", "llama3.2"), d => d.Price = new ModelPrice(0, 0))
+            .AddRoute("plain", r => r.Deployments = ["local"])
+            .AddRoute("budgeted", r => r.Deployments = ["free"])
+            .AddBudget("budgeted-daily", b => { b.Scope = BudgetScope.Route; b.Target = "budgeted"; b.LimitUsd = 1; })
+            .Build();
+
+        Assert.NotNull(router);
+    }
+
+    [Fact]
+    public void Build_InvalidBudgets_RejectedNamingEachSettingAndWhatIsValid()
+    {
+        IReadOnlyList<string> errors = BuildErrors(WithPricedDeployment()
+            .AddRoute("fast", r => r.Deployments = ["a"])
+            .AddBudget("zero", b => b.LimitUsd = 0)
+            .AddBudget("Zero", b => b.LimitUsd = 1)
+            .AddBudget("targeted", b => { b.Target = "fast"; b.LimitUsd = 1; })
+            .AddBudget("route", b => { b.Scope = BudgetScope.Route; b.LimitUsd = 1; })
+            .AddBudget("deployment", b => { b.Scope = BudgetScope.Deployment; b.Target = "b"; b.LimitUsd = 1; })
+            .AddBudget("downgrade", b => { b.LimitUsd = 1; b.OnExceeded = BudgetExceededAction.Downgrade; b.DowngradeTo = "slow"; })
+            .AddBudget("self", b => { b.Scope = BudgetScope.Route; b.Target = "fast"; b.LimitUsd = 1; b.OnExceeded = BudgetExceededAction.Downgrade; b.DowngradeTo = "fast"; })
+            .AddBudget("stray", b => { b.LimitUsd = 1; b.DowngradeTo = "fast"; })
+            .AddBudget("caller", b => { b.Scope = BudgetScope.Caller; b.CallerProperty = ""; b.LimitUsd = 1; })
+            .AddBudget("window", b => { b.Window = (BudgetWindow)9; b.LimitUsd = 1; }));
+
+        Assert.Equal(
+            [
+                "Budget 'zero': LimitUsd must be more than 0 and at most 100,000,000 US dollars per window (was 0).",
+                "Budget name 'Zero' is used more than once; budget names are case-insensitive and must be unique.",
+                "Budget 'targeted': Target is for Route, Deployment and Caller budgets; a Router budget limits every call, so remove Target or change Scope.",
+                "Budget 'route': Scope Route needs Target, the name of a route (was ''). Known routes: fast.",
+                "Budget 'deployment': Scope Deployment needs Target, the name of a deployment (was 'b'). Known deployments: a.",
+                "Budget 'downgrade': OnExceeded Downgrade needs DowngradeTo, the name of the route that serves what the budget cannot cover (was 'slow'). Known routes: fast.",
+                "Budget 'self': DowngradeTo must be another route than the one the budget limits ('fast').",
+                "Budget 'stray': DowngradeTo is only used with OnExceeded Downgrade; set OnExceeded to Downgrade or remove DowngradeTo.",
+                "Budget 'caller': CallerProperty must name the ChatOptions.AdditionalProperties key that identifies the caller (default llmrouter.caller).",
+                "Budget 'window': Window '9' is not valid. Valid windows: Minute, Hour, Day, Month.",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Build_InvalidSelectionOptionsAndFilters_RejectedNamingEachSetting()
+    {
+        IReadOnlyList<string> errors = BuildErrors(WithPricedDeployment()
+            .ConfigureSelection(s => { s.LatencyBuffer = -1; s.SampleWeight = 0; })
+            .AddRoute("fast", r =>
+            {
+                r.Deployments = ["a"];
+                r.RequiredTags = [" "];
+                r.MaxPrice = new PriceLimit { Input = -1m };
+            }));
+
+        Assert.Equal(
+            [
+                "Route 'fast': RequiredTags must be a list of non-empty strings.",
+                "Route 'fast': MaxPrice.Input and MaxPrice.Output must be at least 0 USD per million tokens.",
+                "The field Selection.LatencyBuffer must be between 0 and 10.",
+                "The field Selection.SampleWeight must be between 0.001 and 1.",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void AddBudgetAndOthers_InvalidArguments_Throw()
+    {
+        var builder = new LlmRouterBuilder();
+
+        Assert.Throws<ArgumentException>(() => builder.AddBudget(" ", _ => { }));
+        Assert.Throws<ArgumentNullException>(() => builder.AddBudget("b", null!));
+        Assert.Throws<ArgumentNullException>(() => builder.UseBudgetLedger(null!));
+        Assert.Throws<ArgumentNullException>(() => builder.UseTokenEstimator(null!));
+        Assert.Throws<ArgumentNullException>(() => builder.AddComplexityScorer(null!));
+        Assert.Throws<ArgumentNullException>(() => builder.ConfigureSelection(null!));
+    }
+
+    private static LlmRouterBuilder WithPricedDeployment() =>
+        new LlmRouterBuilder().AddDeployment("a", new ScriptedChatClient(), d => d.Price = new ModelPrice(1, 1));
 }

@@ -36,10 +36,84 @@ public class LlmRouterClientAllocationTests
         Assert.Equal(overheadShort, overheadLong);
     }
 
-    private static long StreamOverhead(int chunks)
+    [Fact]
+    public void GetResponseAsync_PricedDeploymentReportsUsage_CostAddsOnlyTheBoxedDecimal()
     {
-        var direct = new SynchronousClient(chunks);
-        IChatClient router = BuildRouter(chunks);
+        var direct = new SynchronousClient(chunks: 1, Usage);
+        IChatClient unpriced = BuildRouter(chunks: 1, usage: Usage);
+        IChatClient priced = BuildRouter(chunks: 1, usage: Usage, price: new ModelPrice(0.15m, 0.60m));
+        var directOptions = new ChatOptions { ModelId = "m" };
+        var routerOptions = new ChatOptions { ModelId = "default" };
+
+        long directBytes = MeasurePerCall(() => direct.GetResponseAsync(Messages, directOptions).GetAwaiter().GetResult());
+        long unpricedBytes = MeasurePerCall(() => unpriced.GetResponseAsync(Messages, routerOptions).GetAwaiter().GetResult());
+        long pricedBytes = MeasurePerCall(() => priced.GetResponseAsync(Messages, routerOptions).GetAwaiter().GetResult());
+
+        // llmrouter.cost_usd is a decimal in a dictionary of objects: one 32-byte box. The dictionary's capacity (7 entries) is unchanged.
+        Assert.Equal(32, pricedBytes - unpricedBytes);
+        Assert.InRange(pricedBytes - directBytes, 0, NonStreamingBudgetBytes);
+    }
+
+    [Fact]
+    public void GetStreamingResponseAsync_PricedDeploymentReportsUsage_NothingPerChunk()
+    {
+        long overheadShort = StreamOverhead(chunks: 10, new ModelPrice(0.15m, 0.60m));
+        long overheadLong = StreamOverhead(chunks: 100, new ModelPrice(0.15m, 0.60m));
+
+        Assert.Equal(overheadShort, overheadLong);
+    }
+
+    [Theory]
+    [InlineData(SelectionStrategies.Weighted)]
+    [InlineData(SelectionStrategies.RoundRobin)]
+    [InlineData(SelectionStrategies.LeastBusy)]
+    [InlineData(SelectionStrategies.LowestLatency)]
+    [InlineData(SelectionStrategies.PowerOfTwoChoices)]
+    [InlineData(SelectionStrategies.Cheapest)]
+    public void GetResponseAsync_BuiltInStrategy_AllocatesNothingMoreThanOrdered(string strategy)
+    {
+        IChatClient ordered = BuildRouter(chunks: 1, price: new ModelPrice(1, 1), deployments: 3);
+        IChatClient ranked = BuildRouter(chunks: 1, price: new ModelPrice(1, 1), deployments: 3, strategy: strategy);
+        var options = new ChatOptions { ModelId = "default" };
+
+        long orderedBytes = MeasurePerCall(() => ordered.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+        long rankedBytes = MeasurePerCall(() => ranked.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+
+        Assert.Equal(orderedBytes, rankedBytes);
+    }
+
+    [Fact]
+    public void GetResponseAsync_CheapestOverTwentyDeployments_AllocatesNothingMoreThanOrdered()
+    {
+        IChatClient ordered = BuildRouter(chunks: 1, price: new ModelPrice(1, 1), deployments: 20);
+        IChatClient cheapest = BuildRouter(chunks: 1, price: new ModelPrice(1, 1), deployments: 20, strategy: SelectionStrategies.Cheapest);
+        var options = new ChatOptions { ModelId = "default" };
+
+        long orderedBytes = MeasurePerCall(() => ordered.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+        long cheapestBytes = MeasurePerCall(() => cheapest.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+
+        Assert.Equal(orderedBytes, cheapestBytes);
+    }
+
+    [Fact]
+    public void GetResponseAsync_RouteWithFiltersThatExcludeNothing_AllocatesNothingMore()
+    {
+        IChatClient plain = BuildRouter(chunks: 1);
+        IChatClient filtered = BuildRouter(chunks: 1, configure: r => { r.RequiredTags = ["eu"]; r.DeniedProviders = ["x_ai"]; });
+        var options = new ChatOptions { ModelId = "default" };
+
+        long plainBytes = MeasurePerCall(() => plain.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+        long filteredBytes = MeasurePerCall(() => filtered.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+
+        Assert.Equal(plainBytes, filteredBytes);
+    }
+
+    private static readonly UsageDetails Usage = new() { InputTokenCount = 12, OutputTokenCount = 3 };
+
+    private static long StreamOverhead(int chunks, ModelPrice? price = null)
+    {
+        var direct = new SynchronousClient(chunks, price is null ? null : Usage);
+        IChatClient router = BuildRouter(chunks, price is null ? null : Usage, price);
         var directOptions = new ChatOptions { ModelId = "m" };
         var routerOptions = new ChatOptions { ModelId = "default" };
 
@@ -48,11 +122,28 @@ public class LlmRouterClientAllocationTests
         return routerBytes - directBytes;
     }
 
-    private static IChatClient BuildRouter(int chunks) => new LlmRouterBuilder()
-        .AddDeployment("primary", new SynchronousClient(chunks), d => d.Model = "m")
-        .AddDeployment("backup", new SynchronousClient(chunks), d => d.Model = "m")
-        .AddRoute("default", r => r.Deployments = ["primary", "backup"])
-        .Build();
+    private static IChatClient BuildRouter(
+        int chunks, UsageDetails? usage = null, ModelPrice? price = null, int deployments = 2, string strategy = SelectionStrategies.Ordered, Action<RouteOptions>? configure = null)
+    {
+        var builder = new LlmRouterBuilder();
+        string[] names = [.. Enumerable.Range(0, deployments).Select(i => i == 0 ? "primary" : i == 1 ? "backup" : "d" + i)];
+        foreach (string name in names)
+        {
+            builder.AddDeployment(name, new SynchronousClient(chunks, usage), d =>
+            {
+                d.Model = "m";
+                d.Price = price;
+                d.Tags = ["eu"];
+            });
+        }
+
+        return builder.AddRoute("default", r =>
+        {
+            r.Deployments = names;
+            r.Strategy = strategy;
+            configure?.Invoke(r);
+        }).Build();
+    }
 
     private static void Drain(IAsyncEnumerable<ChatResponseUpdate> stream)
     {
@@ -94,12 +185,16 @@ public class LlmRouterClientAllocationTests
     }
 
     /// <summary>Answers synchronously with a fresh response, and streams pre-built updates, so only the router allocates.</summary>
-    private sealed class SynchronousClient(int chunks) : IChatClient
+    private sealed class SynchronousClient(int chunks, UsageDetails? usage = null) : IChatClient
     {
-        private readonly ChatResponseUpdate[] _updates = [.. Enumerable.Range(0, chunks).Select(_ => new ChatResponseUpdate(ChatRole.Assistant, "x") { MessageId = "m1" })];
+        private readonly ChatResponseUpdate[] _updates =
+        [
+            .. Enumerable.Range(0, chunks).Select(_ => new ChatResponseUpdate(ChatRole.Assistant, "x") { MessageId = "m1" }),
+            .. usage is null ? [] : new[] { new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)]) { MessageId = "m1" } },
+        ];
 
         public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "x")));
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "x")) { Usage = usage });
 
         public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
             IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -53,6 +53,12 @@ public class ProviderException : HttpRequestException
     /// <summary>Gets the provider's error code (for example <c>context_length_exceeded</c>), when the error body had one.</summary>
     public string? ErrorCode { get; init; }
 
+    /// <summary>
+    /// Gets the tokens the provider reported for the failed call, when it billed some (a stream that broke after usage was
+    /// sent, a response refused after generation); the router costs a failed attempt by it.
+    /// </summary>
+    public Microsoft.Extensions.AI.UsageDetails? Usage { get; init; }
+
     private static HttpRequestError ToHttpRequestError(ProviderErrorKind kind) => kind switch
     {
         ProviderErrorKind.Transport => HttpRequestError.ConnectionError,

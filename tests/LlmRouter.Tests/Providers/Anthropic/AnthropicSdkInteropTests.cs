@@ -140,7 +140,8 @@ public sealed class AnthropicSdkInteropTests : IAsyncLifetime
             .AddDeployment("sdk", sdk.AsIChatClient("claude-haiku-4-5", 1024));
         if (withBackup)
         {
-            builder.AddDeployment("backup", Create(ProviderTypes.OpenAI, _server.Url("/v1"), "gpt-4o-mini"));
+            // A window larger than claude-haiku-4-5's 200K, so the prompt that overflowed it may still fall back here.
+            builder.AddDeployment("backup", Create(ProviderTypes.OpenAI, _server.Url("/v1"), "gpt-4o-mini"), d => d.ContextWindow = 1_000_000);
         }
 
         return builder.Build();

@@ -1,0 +1,131 @@
+namespace LlmRouter;
+
+/// <summary>
+/// A route's own filters: required and excluded tags, allowed and denied providers, and a price limit. Immutable; a route
+/// without any has none, so requests to it pay nothing for filtering.
+/// </summary>
+internal sealed class RouteFilter
+{
+    /// <summary>The capabilities a request can be seen to need: the rest (streaming) is not checked.</summary>
+    public const ModelCapabilities Checkable = ModelCapabilities.Tools | ModelCapabilities.Vision | ModelCapabilities.JsonSchema | ModelCapabilities.Reasoning;
+
+    private RouteFilter(string[] requiredTags, string[] excludedTags, string[] allowedProviders, string[] deniedProviders, PriceLimit? maxPrice)
+    {
+        RequiredTags = requiredTags;
+        ExcludedTags = excludedTags;
+        AllowedProviders = allowedProviders;
+        DeniedProviders = deniedProviders;
+        MaxPrice = maxPrice;
+    }
+
+    public string[] RequiredTags { get; }
+
+    public string[] ExcludedTags { get; }
+
+    public string[] AllowedProviders { get; }
+
+    public string[] DeniedProviders { get; }
+
+    public PriceLimit? MaxPrice { get; }
+
+    public static RouteFilter? Create(RouteOptions options)
+    {
+        string[] required = Names(options.RequiredTags);
+        string[] excluded = Names(options.ExcludedTags);
+        string[] allowed = Names(options.AllowedProviders);
+        string[] denied = Names(options.DeniedProviders);
+        PriceLimit? maxPrice = options.MaxPrice is { Input: null, Output: null } ? null : options.MaxPrice;
+        return required.Length + excluded.Length + allowed.Length + denied.Length == 0 && maxPrice is null
+            ? null
+            : new RouteFilter(required, excluded, allowed, denied, maxPrice is null ? null : maxPrice with { });
+    }
+
+    /// <summary>Checks the route's filters; on exclusion, says why.</summary>
+    public bool Excludes(Deployment deployment, out Exclusion exclusion)
+    {
+        if (Excludes(deployment, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, byRequest: false, out exclusion))
+        {
+            return true;
+        }
+
+        if (MaxPrice is { } limit && deployment.Price is { } price &&
+            (price.Input > limit.Input || price.Output > limit.Output))
+        {
+            exclusion = new Exclusion(deployment, ExclusionKind.AboveMaxPrice, Limit: limit);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Checks tags and providers, from a route or from a request's properties.</summary>
+    public static bool Excludes(
+        Deployment deployment, string[] requiredTags, string[] excludedTags, string[] allowedProviders, string[] deniedProviders, bool byRequest, out Exclusion exclusion)
+    {
+        IReadOnlySet<string> tags = deployment.Tags;
+        foreach (string tag in requiredTags)
+        {
+            if (!tags.Contains(tag))
+            {
+                exclusion = new Exclusion(deployment, ExclusionKind.MissingTag, byRequest, Name: tag);
+                return true;
+            }
+        }
+
+        foreach (string tag in excludedTags)
+        {
+            if (tags.Contains(tag))
+            {
+                exclusion = new Exclusion(deployment, ExclusionKind.ExcludedTag, byRequest, Name: tag);
+                return true;
+            }
+        }
+
+        if (allowedProviders.Length > 0 && !Contains(allowedProviders, deployment.Provider))
+        {
+            exclusion = new Exclusion(deployment, ExclusionKind.ProviderNotAllowed, byRequest, Names: allowedProviders);
+            return true;
+        }
+
+        if (Contains(deniedProviders, deployment.Provider))
+        {
+            exclusion = new Exclusion(deployment, ExclusionKind.ProviderDenied, byRequest);
+            return true;
+        }
+
+        exclusion = default;
+        return false;
+    }
+
+    private static bool Contains(string[] names, string name)
+    {
+        foreach (string candidate in names)
+        {
+            if (string.Equals(candidate, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[] Names(IList<string>? names)
+    {
+        if (names is not { Count: > 0 })
+        {
+            return [];
+        }
+
+        var kept = new List<string>(names.Count);
+        foreach (string name in names)
+        {
+            if (!string.IsNullOrWhiteSpace(name))
+            {
+                kept.Add(name.Trim());
+            }
+        }
+
+        return [.. kept];
+    }
+}

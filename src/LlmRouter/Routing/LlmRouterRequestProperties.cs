@@ -1,0 +1,39 @@
+namespace LlmRouter;
+
+/// <summary>
+/// Keys a caller may set in <c>ChatOptions.AdditionalProperties</c> to steer the router for one request. The router reads
+/// them and removes every <c>llmrouter.*</c> key before forwarding the options to a deployment.
+/// </summary>
+/// <remarks>
+/// List values may be a <see cref="string"/> (one value, or several separated by commas), any
+/// <see cref="IEnumerable{T}"/> of strings, or a <see cref="System.Text.Json.JsonElement"/> string or array of strings.
+/// </remarks>
+public static class LlmRouterRequestProperties
+{
+    /// <summary>
+    /// Who the request is for (a user, team or tenant id), a <see cref="string"/>: the key of caller budgets
+    /// (<see cref="BudgetScope.Caller"/>) and of sticky A/B variants (<see cref="RouteOptions.VariantKey"/>) by default.
+    /// </summary>
+    public const string Caller = "llmrouter.caller";
+
+    /// <summary>Tags every candidate must have for this request, on top of the route's <see cref="RouteOptions.RequiredTags"/>.</summary>
+    public const string RequiredTags = "llmrouter.required_tags";
+
+    /// <summary>Tags no candidate may have for this request, on top of the route's <see cref="RouteOptions.ExcludedTags"/>.</summary>
+    public const string ExcludedTags = "llmrouter.excluded_tags";
+
+    /// <summary>The only providers this request may go to, on top of the route's <see cref="RouteOptions.AllowedProviders"/>.</summary>
+    public const string AllowedProviders = "llmrouter.allowed_providers";
+
+    /// <summary>Providers this request must not go to, on top of the route's <see cref="RouteOptions.DeniedProviders"/>.</summary>
+    public const string DeniedProviders = "llmrouter.denied_providers";
+
+    /// <summary>
+    /// The tier a tiered route (<see cref="RouteOptions.Tiers"/>) serves this request with, skipping the scorer: a
+    /// <see cref="ComplexityTier"/> or its name (<c>simple</c>, <c>medium</c>, <c>complex</c>, <c>reasoning</c>).
+    /// </summary>
+    public const string Tier = "llmrouter.tier";
+
+    /// <summary>The variant (route name) an A/B route (<see cref="RouteOptions.Variants"/>) serves this request with, skipping the assignment.</summary>
+    public const string Variant = "llmrouter.variant";
+}

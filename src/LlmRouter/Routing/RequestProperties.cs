@@ -1,0 +1,147 @@
+using System.Collections;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// The router's own <c>llmrouter.*</c> keys of a request's <c>ChatOptions.AdditionalProperties</c>
+/// (<see cref="LlmRouterRequestProperties"/>), read in one pass when the request begins.
+/// </summary>
+internal struct RequestProperties
+{
+    public string[] RequiredTags;
+    public string[] ExcludedTags;
+    public string[] AllowedProviders;
+    public string[] DeniedProviders;
+    public string? Tier;
+    public string? Variant;
+
+    /// <summary>Gets whether the request sets any tag or provider filter.</summary>
+    public readonly bool Filters => RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length > 0;
+
+    /// <summary>Reads the router's keys; every list is empty when the request sets none.</summary>
+    /// <exception cref="ArgumentException">A value is neither a string nor a list of strings.</exception>
+    public static RequestProperties Read(AdditionalPropertiesDictionary? properties)
+    {
+        var read = new RequestProperties { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [] };
+        if (properties is null)
+        {
+            return read;
+        }
+
+        foreach (KeyValuePair<string, object?> property in properties)
+        {
+            string key = property.Key;
+            if (!key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (Is(key, LlmRouterRequestProperties.RequiredTags))
+            {
+                read.RequiredTags = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.ExcludedTags))
+            {
+                read.ExcludedTags = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.AllowedProviders))
+            {
+                read.AllowedProviders = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.DeniedProviders))
+            {
+                read.DeniedProviders = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.Tier))
+            {
+                read.Tier = Text(property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.Variant))
+            {
+                read.Variant = Text(property.Value);
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>Reads a request property as text (a caller key): a string, a JSON string, or a number or id by its invariant text.</summary>
+    public static string? Text(AdditionalPropertiesDictionary? properties, string key) =>
+        properties is not null && properties.TryGetValue(key, out object? value) ? Text(value) : null;
+
+    private static string? Text(object? value)
+    {
+        string? text = value switch
+        {
+            null => null,
+            string s => s,
+            JsonElement { ValueKind: JsonValueKind.String } element => element.GetString(),
+            JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
+            JsonElement element => element.GetRawText(),
+            IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString(),
+        };
+        return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    }
+
+    private static bool Is(string key, string name) => string.Equals(key, name, StringComparison.OrdinalIgnoreCase);
+
+    private static string[] List(string key, object? value)
+    {
+        var items = new List<string>();
+        switch (value)
+        {
+            case null:
+                break;
+            case string text:
+                Split(text, items);
+                break;
+            case JsonElement { ValueKind: JsonValueKind.String } element:
+                Split(element.GetString() ?? string.Empty, items);
+                break;
+            case JsonElement { ValueKind: JsonValueKind.Array } element:
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String)
+                    {
+                        throw Invalid(key, value);
+                    }
+
+                    Split(item.GetString() ?? string.Empty, items);
+                }
+
+                break;
+            case IEnumerable sequence:
+                foreach (object? item in sequence)
+                {
+                    if (item is not string text)
+                    {
+                        throw Invalid(key, value);
+                    }
+
+                    Split(text, items);
+                }
+
+                break;
+            default:
+                throw Invalid(key, value);
+        }
+
+        return [.. items];
+    }
+
+    private static void Split(string text, List<string> into)
+    {
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            into.Add(part);
+        }
+    }
+
+    private static ArgumentException Invalid(string key, object value) => new(
+        $"ChatOptions.AdditionalProperties['{key}'] must be a string (one value or several separated by commas) or a list of strings; it is a {value.GetType().Name}.",
+        "options");
+}
