@@ -46,6 +46,39 @@ public sealed class CharacterTokenEstimatorTests
     }
 
     [Fact]
+    public void CountText_RandomMixedText_GivesTheSameCountAsTheUtf8Counter()
+    {
+        // The two counters are written differently (branch-free on UTF-16, a word-at-a-time state machine on UTF-8);
+        // random text over every kind of character, with camel case and long words, checks they agree.
+        const string alphabet = "abcxyzABCXYZ0123456789 \t\n.,{}\"_-éüÑçПриві你好こん안👍\u0007";
+        var random = new Random(20261122);
+        var text = new StringBuilder();
+        for (int sample = 0; sample < 2_000; sample++)
+        {
+            text.Clear();
+            int length = random.Next(0, 80);
+            while (text.Length < length)
+            {
+                int index = random.Next(alphabet.Length);
+                if (char.IsHighSurrogate(alphabet[index]))
+                {
+                    text.Append(alphabet, index, 2);
+                }
+                else if (!char.IsLowSurrogate(alphabet[index]))
+                {
+                    // Runs of one letter make long words and camel-case humps far more often than single picks would.
+                    text.Append(alphabet[index], random.Next(1, 4) == 1 ? random.Next(1, 12) : 1);
+                }
+            }
+
+            string value = text.ToString();
+            Assert.True(
+                CharacterTokenEstimator.CountText(value) == CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(value)),
+                $"The counters disagree on \"{value}\".");
+        }
+    }
+
+    [Fact]
     public void CountUtf8_InvalidBytes_CountEachAsOneUnknownCharacter()
     {
         Assert.Equal(100 + 100 + 100, CharacterTokenEstimator.CountUtf8([(byte)'a', 0xFF, (byte)'b']));
