@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -121,110 +123,221 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     }
 
     /// <summary>Estimates the tokens of a piece of text, in hundredths of a token.</summary>
+    /// <remarks>
+    /// Runs of ASCII are counted 64 characters at a time with the widest vectors the processor has; other characters, and
+    /// text shorter than <see cref="TextCounter.MinimumBlock"/>, one at a time. Every path gives the count
+    /// <see cref="CountTextByCharacter"/> gives.
+    /// </remarks>
     internal static long CountText(ReadOnlySpan<char> text)
     {
-        // The state lives in locals rather than in a TextCounter so that it stays in registers: this loop is the estimator's cost.
-        ReadOnlySpan<byte> kinds = TextCounter.AsciiKinds;
-        ReadOnlySpan<byte> weights = TextCounter.AsciiWeights;
-        long sum = 0;
-        int letters = 0;
-        int extra = 0;
-        bool previousLower = false;
-        bool previousWhitespace = false;
-        for (int i = 0; i < text.Length; i++)
+        if (text.Length >= TextCounter.MinimumBlock)
         {
-            char c = text[i];
-            if (c < 128)
+            if (Vector512.IsHardwareAccelerated)
             {
-                int kind = kinds[c];
-                if (kind == TextCounter.Lower)
-                {
-                    letters++;
-                    previousLower = true;
-                    previousWhitespace = false;
-                    continue;
-                }
-
-                if (kind == TextCounter.Upper)
-                {
-                    if (previousLower)
-                    {
-                        sum += TextCounter.WordCost(letters, extra);
-                        letters = 0;
-                        extra = 0;
-                    }
-
-                    letters++;
-                    previousLower = false;
-                    previousWhitespace = false;
-                    continue;
-                }
-
-                if (letters != 0)
-                {
-                    sum += TextCounter.WordCost(letters, extra);
-                    letters = 0;
-                    extra = 0;
-                }
-
-                previousLower = false;
-                bool whitespace = kind == TextCounter.Whitespace;
-                sum += whitespace && previousWhitespace ? TextCounter.WhitespaceRunWeight : weights[c];
-                previousWhitespace = whitespace;
+                return CountText<AsciiBlock512>(text);
             }
-            else if (TextCounter.IsLatinLetter(c))
-            {
-                letters++;
-                extra += TextCounter.AccentedLetterWeight;
-                previousWhitespace = false;
-            }
-            else
-            {
-                if (letters != 0)
-                {
-                    sum += TextCounter.WordCost(letters, extra);
-                    letters = 0;
-                    extra = 0;
-                }
 
-                previousLower = false;
-                previousWhitespace = false;
-                sum += TextCounter.Weight(c);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                return CountText<AsciiBlock256>(text);
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                return CountText<AsciiBlock128>(text);
             }
         }
 
-        return letters != 0 ? sum + TextCounter.WordCost(letters, extra) : sum;
+        return CountTextByCharacter(text);
+    }
+
+    /// <summary>Counts <paramref name="text"/> with vectors of one width; every width gives the same count.</summary>
+    internal static long CountText<TBlock>(ReadOnlySpan<char> text)
+        where TBlock : struct, IAsciiBlock<TBlock>
+    {
+        var counter = new TextCounter();
+        Span<char> padded = stackalloc char[AsciiBlock.Length];
+        int i = 0;
+        while (text.Length - i >= TextCounter.MinimumBlock)
+        {
+            int remaining = text.Length - i;
+            int skip = 0;
+            scoped ReadOnlySpan<char> block;
+            if (remaining >= AsciiBlock.Length)
+            {
+                block = text.Slice(i, AsciiBlock.Length);
+            }
+            else if (text.Length >= AsciiBlock.Length)
+            {
+                // The last block of a long text ends at its end and skips what was counted already.
+                skip = AsciiBlock.Length - remaining;
+                block = text[^AsciiBlock.Length..];
+            }
+            else
+            {
+                // Characters past the end of the text are left out of the count; the copy only keeps the loads in bounds.
+                text[i..].CopyTo(padded);
+                block = padded;
+            }
+
+            ulong nonAscii = TBlock.Load(block, out TBlock loaded) >> skip;
+            if (nonAscii == 0 && remaining >= AsciiBlock.Length)
+            {
+                // A whole block of ASCII: the next block's position does not wait for this one's classification.
+                counter.AddAsciiBlock(in loaded, 0, AsciiBlock.Length);
+                i += AsciiBlock.Length;
+                continue;
+            }
+
+            int ascii = Math.Min(remaining, BitOperations.TrailingZeroCount(nonAscii));
+            if (ascii > 0)
+            {
+                counter.AddAsciiBlock(in loaded, skip, ascii);
+                i += ascii;
+                continue;
+            }
+
+            do
+            {
+                counter.AddNonAscii(text[i]);
+                i++;
+            }
+            while (i < text.Length && text[i] >= TextCounter.AsciiLimit);
+        }
+
+        for (; i < text.Length; i++)
+        {
+            counter.Add(text[i]);
+        }
+
+        return counter.Sum;
+    }
+
+    /// <summary>The count <see cref="CountText"/> gives, taken one character at a time: the reference the vector paths match.</summary>
+    internal static long CountTextByCharacter(ReadOnlySpan<char> text)
+    {
+        var counter = new TextCounter();
+        for (int i = 0; i < text.Length; i++)
+        {
+            counter.Add(text[i]);
+        }
+
+        return counter.Sum;
     }
 
     /// <summary>Estimates the tokens of UTF-8 text (raw JSON), in hundredths of a token; gives the same count as <see cref="CountText"/>.</summary>
     internal static long CountUtf8(ReadOnlySpan<byte> utf8)
     {
-        var counter = new TextCounter();
-        int i = 0;
-        while (i < utf8.Length)
+        if (utf8.Length >= TextCounter.MinimumBlock)
         {
-            byte b = utf8[i];
-            if (b < 128)
+            if (Vector512.IsHardwareAccelerated)
             {
-                counter.AddAscii((char)b);
-                i++;
-                continue;
+                return CountUtf8<AsciiBlock512>(utf8);
             }
 
-            if (Rune.DecodeFromUtf8(utf8[i..], out Rune rune, out int consumed) == OperationStatus.Done && rune.IsBmp)
+            if (Vector256.IsHardwareAccelerated)
             {
-                counter.AddNonAscii((char)rune.Value);
+                return CountUtf8<AsciiBlock256>(utf8);
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                return CountUtf8<AsciiBlock128>(utf8);
+            }
+        }
+
+        var counter = new TextCounter();
+        AddUtf8ByCharacter(ref counter, utf8);
+        return counter.Sum;
+    }
+
+    /// <summary>Counts UTF-8 text with vectors of one width; every width gives the same count.</summary>
+    internal static long CountUtf8<TBlock>(ReadOnlySpan<byte> utf8)
+        where TBlock : struct, IAsciiBlock<TBlock>
+    {
+        var counter = new TextCounter();
+        Span<byte> padded = stackalloc byte[AsciiBlock.Length];
+        int i = 0;
+        while (utf8.Length - i >= TextCounter.MinimumBlock)
+        {
+            int remaining = utf8.Length - i;
+            int skip = 0;
+            scoped ReadOnlySpan<byte> block;
+            if (remaining >= AsciiBlock.Length)
+            {
+                block = utf8.Slice(i, AsciiBlock.Length);
+            }
+            else if (utf8.Length >= AsciiBlock.Length)
+            {
+                // The last block of a long text ends at its end and skips what was counted already.
+                skip = AsciiBlock.Length - remaining;
+                block = utf8[^AsciiBlock.Length..];
             }
             else
             {
-                // A character outside the Basic Multilingual Plane (or an invalid byte) counts as a UTF-16 surrogate pair does.
-                counter.AddNonAscii('\uD800');
+                utf8[i..].CopyTo(padded);
+                block = padded;
             }
 
-            i += Math.Max(consumed, 1);
+            ulong nonAscii = TBlock.Load(block, out TBlock loaded) >> skip;
+            if (nonAscii == 0 && remaining >= AsciiBlock.Length)
+            {
+                // A whole block of ASCII: the next block's position does not wait for this one's classification.
+                counter.AddAsciiBlock(in loaded, 0, AsciiBlock.Length);
+                i += AsciiBlock.Length;
+                continue;
+            }
+
+            int ascii = Math.Min(remaining, BitOperations.TrailingZeroCount(nonAscii));
+            if (ascii > 0)
+            {
+                counter.AddAsciiBlock(in loaded, skip, ascii);
+                i += ascii;
+                continue;
+            }
+
+            do
+            {
+                i += AddUtf8Character(ref counter, utf8[i..]);
+            }
+            while (i < utf8.Length && utf8[i] >= TextCounter.AsciiLimit);
         }
 
-        return counter.Finish();
+        AddUtf8ByCharacter(ref counter, utf8[i..]);
+        return counter.Sum;
+    }
+
+    private static void AddUtf8ByCharacter(ref TextCounter counter, ReadOnlySpan<byte> utf8)
+    {
+        int i = 0;
+        while (i < utf8.Length)
+        {
+            if (utf8[i] < TextCounter.AsciiLimit)
+            {
+                counter.Add((char)utf8[i]);
+                i++;
+            }
+            else
+            {
+                i += AddUtf8Character(ref counter, utf8[i..]);
+            }
+        }
+    }
+
+    /// <summary>Counts the non-ASCII character <paramref name="utf8"/> starts with; returns the bytes it took.</summary>
+    private static int AddUtf8Character(ref TextCounter counter, ReadOnlySpan<byte> utf8)
+    {
+        if (Rune.DecodeFromUtf8(utf8, out Rune rune, out int consumed) == OperationStatus.Done && rune.IsBmp)
+        {
+            counter.AddNonAscii((char)rune.Value);
+        }
+        else
+        {
+            // A character outside the Basic Multilingual Plane (or an invalid byte) counts as a UTF-16 surrogate pair does.
+            counter.AddNonAscii('\uD800');
+        }
+
+        return Math.Max(consumed, 1);
     }
 
     private static void AddMessage(ref Tally tally, ChatMessage message)
@@ -357,33 +470,44 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         element.ValueKind == JsonValueKind.Undefined ? 0 : CountUtf8(JsonMarshal.GetRawUtf8Value(element));
 
     /// <summary>
-    /// Counts text in hundredths of a token, one character at a time (used for UTF-8 JSON; <see cref="CountText"/> inlines the
-    /// same rules for UTF-16 text). A word (a run of Latin letters, split where a lower-case letter is followed by an
-    /// upper-case one, as in camelCase) costs one token plus a third of a token for each letter beyond eight, because current
-    /// tokenizers hold common words whole; every other character costs its script's weight.
+    /// Counts text in hundredths of a token. A word (a run of Latin letters, split where a lower-case letter is followed by an
+    /// upper-case one, as in camelCase) costs one token, charged at its first letter, plus a third of a token for each letter
+    /// beyond the eighth, because current tokenizers hold common words whole; every other character costs its script's weight.
     /// </summary>
+    /// <remarks>
+    /// Charging a word where it starts, not where it ends, lets a block of 64 ASCII characters be counted from bit masks
+    /// (<see cref="AddAsciiBlock"/>) with only the state at its edges carried between blocks and single characters.
+    /// </remarks>
     private struct TextCounter
     {
-        internal const int WordWeight = 100;
+        internal const int MinimumBlock = 16;
+        internal const char AsciiLimit = (char)128;
+        private const int WordWeight = 100;
         private const int WordFreeLetters = 8;
         private const int LongWordLetterWeight = 33;
-        internal const int AccentedLetterWeight = 30;
-        internal const int WhitespaceRunWeight = 30;
-        internal const byte Lower = 1;
-        internal const byte Upper = 2;
-        internal const byte Whitespace = 3;
+        private const int AccentedLetterWeight = 30;
+        private const int WhitespaceRunWeight = 30;
+        private const int PunctuationWeight = 35;
+        private const int DigitWeight = 45;
+        private const int ControlWeight = 50;
+        private const int SpaceWeight = 10;
+        private const int NewlineWeight = 100;
+        private const byte Lower = 1;
+        private const byte Upper = 2;
+        private const byte Whitespace = 3;
 
         /// <summary>The weight of each block of 16 UTF-16 code units outside ASCII; see <see cref="BuildBlockWeights"/>.</summary>
         private static readonly byte[] BlockWeights = BuildBlockWeights();
 
-        private long _sum;
+        public long Sum;
+
+        /// <summary>The letters so far of the word the last character belongs to; 0 when it was not a letter.</summary>
         private int _wordLetters;
-        private int _wordExtra;
         private bool _previousLower;
         private bool _previousWhitespace;
 
         /// <summary>The kind of each ASCII character: 1 a lower-case letter, 2 an upper-case letter, 3 whitespace, 0 anything else.</summary>
-        internal static ReadOnlySpan<byte> AsciiKinds =>
+        private static ReadOnlySpan<byte> AsciiKinds =>
         [
             0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 3, 0, 0,
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -395,8 +519,12 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
         ];
 
-        /// <summary>Weights of the ASCII characters in hundredths of a token (letters are counted as words instead).</summary>
-        internal static ReadOnlySpan<byte> AsciiWeights =>
+        /// <summary>
+        /// Weights of the ASCII characters in hundredths of a token (letters are counted as words instead): control characters
+        /// 50, tab and space 10, line breaks 100, digits 45, punctuation and symbols 35. <see cref="AddAsciiBlock"/> applies the
+        /// same weights by class.
+        /// </summary>
+        private static ReadOnlySpan<byte> AsciiWeights =>
         [
             50, 50, 50, 50, 50, 50, 50, 50, 50, 10, 100, 50, 50, 100, 50, 50,
             50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
@@ -409,38 +537,40 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         ];
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(char c)
+        {
+            if (c < AsciiLimit)
+            {
+                AddAscii(c);
+            }
+            else
+            {
+                AddNonAscii(c);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddAscii(char c)
         {
             int kind = AsciiKinds[c];
             if (kind == Lower)
             {
-                _wordLetters++;
+                AddLetter(startsWord: _wordLetters == 0);
                 _previousLower = true;
-                _previousWhitespace = false;
                 return;
             }
 
             if (kind == Upper)
             {
-                if (_previousLower)
-                {
-                    EndWord();
-                }
-
-                _wordLetters++;
+                AddLetter(startsWord: _wordLetters == 0 || _previousLower);
                 _previousLower = false;
-                _previousWhitespace = false;
                 return;
             }
 
-            if (_wordLetters != 0)
-            {
-                EndWord();
-            }
-
+            _wordLetters = 0;
             _previousLower = false;
             bool whitespace = kind == Whitespace;
-            _sum += whitespace && _previousWhitespace ? WhitespaceRunWeight : AsciiWeights[c];
+            Sum += whitespace && _previousWhitespace ? WhitespaceRunWeight : AsciiWeights[c];
             _previousWhitespace = whitespace;
         }
 
@@ -448,35 +578,95 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         {
             if (IsLatinLetter(c))
             {
-                _wordLetters++;
-                _wordExtra += AccentedLetterWeight;
-                _previousWhitespace = false;
+                // An accented letter continues a word (it never starts a camel-case hump) and costs a little extra.
+                AddLetter(startsWord: _wordLetters == 0);
+                Sum += AccentedLetterWeight;
                 return;
             }
 
-            EndWord();
+            _wordLetters = 0;
             _previousLower = false;
-            _sum += Weight(c);
             _previousWhitespace = false;
+            Sum += Weight(c);
         }
 
-        public long Finish()
+        /// <summary>
+        /// Counts <paramref name="count"/> characters of a block of 64 ASCII characters, after the first <paramref name="skip"/>:
+        /// each class of character becomes a 64-bit mask and each charge a population count, so nothing branches on the text.
+        /// Gives the count <see cref="AddAscii"/> gives one character at a time.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddAsciiBlock<TBlock>(in TBlock block, int skip, int count)
+            where TBlock : struct, IAsciiBlock<TBlock>
         {
-            EndWord();
-            return _sum;
+            ulong valid = count == AsciiBlock.Length ? ulong.MaxValue : (1UL << count) - 1;
+            ulong lower = (block.InRange((byte)'a', 26) >> skip) & valid;
+            ulong upper = (block.InRange((byte)'A', 26) >> skip) & valid;
+            ulong digit = (block.InRange((byte)'0', 10) >> skip) & valid;
+            ulong control = ((block.InRange(0, 32) | block.EqualTo(0x7F)) >> skip) & valid;
+            ulong lineBreaks = block.EqualTo((byte)'\n') | block.EqualTo((byte)'\r');
+            ulong newline = lineBreaks >> skip;
+            ulong whitespace = ((lineBreaks | block.EqualTo((byte)' ') | block.EqualTo((byte)'\t')) >> skip) & valid;
+            ulong letter = lower | upper;
+
+            // Bit i of "previous" masks describes character i - 1; bit 0 comes from the state before the block.
+            ulong previousLetter = (letter << 1) | (_wordLetters > 0 ? 1UL : 0);
+            ulong previousLower = (lower << 1) | (_previousLower ? 1UL : 0);
+            ulong previousWhitespace = (whitespace << 1) | (_previousWhitespace ? 1UL : 0);
+            ulong start = letter & (~previousLetter | (upper & previousLower));
+
+            // A letter is past the eighth of its word when it and the seven before it all continue a word.
+            ulong continuing = letter & ~start;
+            int carried = Math.Min(Math.Max(_wordLetters - 1, 0), WordFreeLetters - 1);
+            ulong continuingBefore = carried == 0 ? 0 : ulong.MaxValue << (AsciiBlock.Length - carried);
+            ulong longWord = continuing;
+            for (int shift = 1; shift < WordFreeLetters; shift++)
+            {
+                longWord &= (continuing << shift) | (continuingBefore >> (AsciiBlock.Length - shift));
+            }
+
+            ulong whitespaceRun = whitespace & previousWhitespace;
+            ulong firstWhitespace = whitespace & ~whitespaceRun;
+            ulong other = ~(letter | whitespace) & valid;
+            Sum += (WordWeight * (long)BitOperations.PopCount(start))
+                + (LongWordLetterWeight * (long)BitOperations.PopCount(longWord))
+                + (WhitespaceRunWeight * (long)BitOperations.PopCount(whitespaceRun))
+                + (SpaceWeight * (long)BitOperations.PopCount(firstWhitespace))
+                + ((NewlineWeight - SpaceWeight) * (long)BitOperations.PopCount(firstWhitespace & newline))
+                + (PunctuationWeight * (long)BitOperations.PopCount(other))
+                + ((DigitWeight - PunctuationWeight) * (long)BitOperations.PopCount(digit))
+                + ((ControlWeight - PunctuationWeight) * (long)BitOperations.PopCount(control & ~whitespace));
+
+            int last = count - 1;
+            _previousLower = ((lower >> last) & 1) != 0;
+            _previousWhitespace = ((whitespace >> last) & 1) != 0;
+            if (((letter >> last) & 1) == 0)
+            {
+                _wordLetters = 0;
+            }
+            else
+            {
+                // The word the block ends in started at the last start (a letter after a non-letter is always a start).
+                _wordLetters = start == 0 ? _wordLetters + count : count - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(start));
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static int WordCost(int letters, int extra) => WordWeight + (Math.Max(letters - WordFreeLetters, 0) * LongWordLetterWeight) + extra;
-
-        private void EndWord()
+        private void AddLetter(bool startsWord)
         {
-            if (_wordLetters > 0)
+            if (startsWord)
             {
-                _sum += WordCost(_wordLetters, _wordExtra);
+                Sum += WordWeight;
                 _wordLetters = 0;
-                _wordExtra = 0;
             }
+
+            _wordLetters++;
+            if (_wordLetters > WordFreeLetters)
+            {
+                Sum += LongWordLetterWeight;
+            }
+
+            _previousWhitespace = false;
         }
 
         /// <summary>Accented Latin letters, which tokenizers keep inside the word they belong to.</summary>

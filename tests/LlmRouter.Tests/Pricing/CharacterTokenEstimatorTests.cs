@@ -45,37 +45,73 @@ public sealed class CharacterTokenEstimatorTests
         Assert.Equal(CharacterTokenEstimator.CountText(text), CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(text)));
     }
 
-    [Fact]
-    public void CountText_RandomMixedText_GivesTheSameCountAsTheUtf8Counter()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void CountTextAndUtf8_RandomMixedText_GiveTheCountOfTheCharacterByCharacterCounter(int seed)
     {
-        // The two counters are written differently (branch-free on UTF-16, a word-at-a-time state machine on UTF-8);
-        // random text over every kind of character, with camel case and long words, checks they agree.
-        const string alphabet = "abcxyzABCXYZ0123456789 \t\n.,{}\"_-éüÑçПриві你好こん안👍\u0007";
-        var random = new Random(20261122);
+        // The vector paths count 64 ASCII characters at a time and carry words, camel-case humps and whitespace runs across
+        // blocks and non-ASCII characters; random text, mostly ASCII so that blocks form, checks them against the simple loop.
+        const string ascii = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t\n\r.,;{}[]\"'_-/\u0000\u0007\u007F";
+        const string other = "éüÑçßПриві你好こん안→…\u00A0";
+        var random = new Random(seed);
         var text = new StringBuilder();
-        for (int sample = 0; sample < 2_000; sample++)
+        for (int sample = 0; sample < 3_000; sample++)
         {
             text.Clear();
-            int length = random.Next(0, 80);
+            int length = random.Next(0, sample % 10 == 0 ? 600 : 160);
             while (text.Length < length)
             {
-                int index = random.Next(alphabet.Length);
-                if (char.IsHighSurrogate(alphabet[index]))
+                int pick = random.Next(100);
+                if (pick < 2)
                 {
-                    text.Append(alphabet, index, 2);
+                    text.Append("👍");
                 }
-                else if (!char.IsLowSurrogate(alphabet[index]))
+                else if (pick < 8)
                 {
-                    // Runs of one letter make long words and camel-case humps far more often than single picks would.
-                    text.Append(alphabet[index], random.Next(1, 4) == 1 ? random.Next(1, 12) : 1);
+                    text.Append(other[random.Next(other.Length)]);
+                }
+                else
+                {
+                    // Runs of one character make long words, camel-case humps and whitespace runs far more often than single picks.
+                    text.Append(ascii[random.Next(ascii.Length)], random.Next(4) == 0 ? random.Next(1, 20) : 1);
                 }
             }
 
             string value = text.ToString();
-            Assert.True(
-                CharacterTokenEstimator.CountText(value) == CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(value)),
-                $"The counters disagree on \"{value}\".");
+            byte[] utf8 = Encoding.UTF8.GetBytes(value);
+            long expected = CharacterTokenEstimator.CountTextByCharacter(value);
+            Assert.True(CharacterTokenEstimator.CountText(value) == expected, $"CountText disagrees on \"{value}\".");
+            Assert.True(CharacterTokenEstimator.CountUtf8(utf8) == expected, $"CountUtf8 disagrees on \"{value}\".");
+
+            // Every vector width, whichever this processor accelerates (the others run in software, slowly but exactly).
+            Assert.True(CharacterTokenEstimator.CountText<AsciiBlock128>(value) == expected, $"128-bit UTF-16 disagrees on \"{value}\".");
+            Assert.True(CharacterTokenEstimator.CountText<AsciiBlock256>(value) == expected, $"256-bit UTF-16 disagrees on \"{value}\".");
+            Assert.True(CharacterTokenEstimator.CountText<AsciiBlock512>(value) == expected, $"512-bit UTF-16 disagrees on \"{value}\".");
+            Assert.True(CharacterTokenEstimator.CountUtf8<AsciiBlock128>(utf8) == expected, $"128-bit UTF-8 disagrees on \"{value}\".");
+            Assert.True(CharacterTokenEstimator.CountUtf8<AsciiBlock256>(utf8) == expected, $"256-bit UTF-8 disagrees on \"{value}\".");
+            Assert.True(CharacterTokenEstimator.CountUtf8<AsciiBlock512>(utf8) == expected, $"512-bit UTF-8 disagrees on \"{value}\".");
         }
+    }
+
+    [Theory]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(200)]
+    public void CountText_WordsAndRunsAcrossBlocks_CountAsOne(int length)
+    {
+        // One word of `length` letters: a token and a third for each letter past the eighth, however the blocks cut it.
+        Assert.Equal(100 + ((length - 8) * 33), CharacterTokenEstimator.CountText(new string('a', length)));
+        Assert.Equal(100 + ((length - 8) * 33), CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(new string('a', length))));
+
+        // A word, then a run of spaces: the first space 10, the rest 30 each.
+        Assert.Equal(100 + 10 + ((length - 1) * 30), CharacterTokenEstimator.CountText("a" + new string(' ', length)));
+
+        // camelCase humps at every block boundary and in between.
+        string humps = string.Concat(Enumerable.Repeat("aB", length));
+        Assert.Equal(length * 100 + 100, CharacterTokenEstimator.CountText(humps + "c"));
     }
 
     [Fact]
