@@ -186,7 +186,7 @@ public class LlmRouterClientCostTests
 
         // The provider billed the loser anyway: it finished although the router had moved on.
         slow.Complete(new ChatResponse(new ChatMessage(ChatRole.Assistant, "late")) { Usage = new UsageDetails { InputTokenCount = 1000, OutputTokenCount = 500 } });
-        await WaitUntilAsync(() => spend.GetTotal().Calls == 2);
+        await Eventually.WaitUntilAsync(() => spend.GetTotal().Calls == 2);
 
         Assert.Equal(0.0026m, spend.GetTotal().CostUsd);
         Assert.Equal([("slow", 0.002m), ("fast", 0.0006m)], spend.GetDeploymentTotals().Select(t => (t.Name, t.CostUsd)));
@@ -238,16 +238,6 @@ public class LlmRouterClientCostTests
         ChatResponse response = await router.GetResponseAsync(RouterCalls.Hello);
 
         Assert.Equal(entry.Price!.Input + entry.Price.Output, response.Property(LlmRouterProperties.CostUsd));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Yield();
-            timeout.Token.ThrowIfCancellationRequested();
-        }
     }
 
     /// <summary>Answers when the test says so, ignoring cancellation, as a provider that already generated the answer would.</summary>

@@ -80,11 +80,9 @@ public class LlmRouterClientHedgingTests
     {
         await loser.WaitForStreamsClosedAsync();
         IRouterHealth health = router.GetService<IRouterHealth>()!;
-        for (int i = 0; i < 1_000 && health.GetDeployments().Any(d => d.InFlight != 0); i++)
-        {
-            // The loser releases its slot on a continuation after its call observed the cancellation.
-            await Task.Yield();
-        }
+
+        // The loser releases its slot on a continuation after its call observed the cancellation.
+        await Eventually.WaitUntilAsync(() => health.GetDeployments().All(d => d.InFlight == 0));
 
         Assert.All(health.GetDeployments(), d => Assert.Equal(0, d.InFlight));
     }
