@@ -153,65 +153,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
     /// <summary>Counts <paramref name="text"/> with vectors of one width; every width gives the same count.</summary>
     internal static long CountText<TBlock>(ReadOnlySpan<char> text)
-        where TBlock : struct, IAsciiBlock<TBlock>
-    {
-        var counter = new TextCounter();
-        Span<char> padded = stackalloc char[AsciiBlock.Length];
-        int i = 0;
-        while (text.Length - i >= TextCounter.MinimumBlock)
-        {
-            int remaining = text.Length - i;
-            int skip = 0;
-            scoped ReadOnlySpan<char> block;
-            if (remaining >= AsciiBlock.Length)
-            {
-                block = text.Slice(i, AsciiBlock.Length);
-            }
-            else if (text.Length >= AsciiBlock.Length)
-            {
-                // The last block of a long text ends at its end and skips what was counted already.
-                skip = AsciiBlock.Length - remaining;
-                block = text[^AsciiBlock.Length..];
-            }
-            else
-            {
-                // Characters past the end of the text are left out of the count; the copy only keeps the loads in bounds.
-                text[i..].CopyTo(padded);
-                block = padded;
-            }
-
-            ulong nonAscii = TBlock.Load(block, out TBlock loaded) >> skip;
-            if (nonAscii == 0 && remaining >= AsciiBlock.Length)
-            {
-                // A whole block of ASCII: the next block's position does not wait for this one's classification.
-                counter.AddAsciiBlock(in loaded, 0, AsciiBlock.Length);
-                i += AsciiBlock.Length;
-                continue;
-            }
-
-            int ascii = Math.Min(remaining, BitOperations.TrailingZeroCount(nonAscii));
-            if (ascii > 0)
-            {
-                counter.AddAsciiBlock(in loaded, skip, ascii);
-                i += ascii;
-                continue;
-            }
-
-            do
-            {
-                counter.AddNonAscii(text[i]);
-                i++;
-            }
-            while (i < text.Length && text[i] >= TextCounter.AsciiLimit);
-        }
-
-        for (; i < text.Length; i++)
-        {
-            counter.Add(text[i]);
-        }
-
-        return counter.Sum;
-    }
+        where TBlock : struct, IAsciiBlock<TBlock> => Count<char, Utf16Units, TBlock>(text);
 
     /// <summary>The count <see cref="CountText"/> gives, taken one character at a time: the reference the vector paths match.</summary>
     internal static long CountTextByCharacter(ReadOnlySpan<char> text)
@@ -247,39 +189,53 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         }
 
         var counter = new TextCounter();
-        AddUtf8ByCharacter(ref counter, utf8);
+        for (int i = 0; i < utf8.Length;)
+        {
+            i += Utf8Units.AddCharacter(ref counter, utf8[i..]);
+        }
+
         return counter.Sum;
     }
 
     /// <summary>Counts UTF-8 text with vectors of one width; every width gives the same count.</summary>
     internal static long CountUtf8<TBlock>(ReadOnlySpan<byte> utf8)
+        where TBlock : struct, IAsciiBlock<TBlock> => Count<byte, Utf8Units, TBlock>(utf8);
+
+    /// <summary>
+    /// Counts text in either encoding: blocks of 64 code units while they are ASCII, one character at a time from the first
+    /// that is not until ASCII resumes, and a text's last partial block either overlapping the block before (the characters
+    /// already counted are skipped) or, in a text shorter than a block, copied into a padded buffer.
+    /// </summary>
+    private static long Count<TUnit, TUnits, TBlock>(ReadOnlySpan<TUnit> text)
+        where TUnit : unmanaged
+        where TUnits : struct, ITextUnits<TUnit>
         where TBlock : struct, IAsciiBlock<TBlock>
     {
         var counter = new TextCounter();
-        Span<byte> padded = stackalloc byte[AsciiBlock.Length];
+        Span<TUnit> padded = stackalloc TUnit[AsciiBlock.Length];
         int i = 0;
-        while (utf8.Length - i >= TextCounter.MinimumBlock)
+        while (text.Length - i >= TextCounter.MinimumBlock)
         {
-            int remaining = utf8.Length - i;
+            int remaining = text.Length - i;
             int skip = 0;
-            scoped ReadOnlySpan<byte> block;
+            scoped ReadOnlySpan<TUnit> block;
             if (remaining >= AsciiBlock.Length)
             {
-                block = utf8.Slice(i, AsciiBlock.Length);
+                block = text.Slice(i, AsciiBlock.Length);
             }
-            else if (utf8.Length >= AsciiBlock.Length)
+            else if (text.Length >= AsciiBlock.Length)
             {
-                // The last block of a long text ends at its end and skips what was counted already.
                 skip = AsciiBlock.Length - remaining;
-                block = utf8[^AsciiBlock.Length..];
+                block = text[^AsciiBlock.Length..];
             }
             else
             {
-                utf8[i..].CopyTo(padded);
+                // Code units past the end of the text are left out of the count; the copy only keeps the loads in bounds.
+                text[i..].CopyTo(padded);
                 block = padded;
             }
 
-            ulong nonAscii = TBlock.Load(block, out TBlock loaded) >> skip;
+            ulong nonAscii = TUnits.Load(block, out TBlock loaded) >> skip;
             if (nonAscii == 0 && remaining >= AsciiBlock.Length)
             {
                 // A whole block of ASCII: the next block's position does not wait for this one's classification.
@@ -298,46 +254,74 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
             do
             {
-                i += AddUtf8Character(ref counter, utf8[i..]);
+                i += TUnits.AddCharacter(ref counter, text[i..]);
             }
-            while (i < utf8.Length && utf8[i] >= TextCounter.AsciiLimit);
+            while (i < text.Length && !TUnits.IsAscii(text[i]));
         }
 
-        AddUtf8ByCharacter(ref counter, utf8[i..]);
+        while (i < text.Length)
+        {
+            i += TUnits.AddCharacter(ref counter, text[i..]);
+        }
+
         return counter.Sum;
     }
 
-    private static void AddUtf8ByCharacter(ref TextCounter counter, ReadOnlySpan<byte> utf8)
+    /// <summary>What <see cref="Count{TUnit, TUnits, TBlock}"/> needs to know of an encoding's code units.</summary>
+    private interface ITextUnits<TUnit>
+        where TUnit : unmanaged
     {
-        int i = 0;
-        while (i < utf8.Length)
+        static abstract ulong Load<TBlock>(ReadOnlySpan<TUnit> units, out TBlock block)
+            where TBlock : struct, IAsciiBlock<TBlock>;
+
+        static abstract bool IsAscii(TUnit unit);
+
+        /// <summary>Counts the character <paramref name="units"/> starts with; returns the code units it took.</summary>
+        static abstract int AddCharacter(ref TextCounter counter, ReadOnlySpan<TUnit> units);
+    }
+
+    private readonly struct Utf16Units : ITextUnits<char>
+    {
+        public static ulong Load<TBlock>(ReadOnlySpan<char> units, out TBlock block)
+            where TBlock : struct, IAsciiBlock<TBlock> => TBlock.Load(units, out block);
+
+        public static bool IsAscii(char unit) => unit < TextCounter.AsciiLimit;
+
+        public static int AddCharacter(ref TextCounter counter, ReadOnlySpan<char> units)
         {
-            if (utf8[i] < TextCounter.AsciiLimit)
-            {
-                counter.Add((char)utf8[i]);
-                i++;
-            }
-            else
-            {
-                i += AddUtf8Character(ref counter, utf8[i..]);
-            }
+            // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
+            counter.Add(units[0]);
+            return 1;
         }
     }
 
-    /// <summary>Counts the non-ASCII character <paramref name="utf8"/> starts with; returns the bytes it took.</summary>
-    private static int AddUtf8Character(ref TextCounter counter, ReadOnlySpan<byte> utf8)
+    private readonly struct Utf8Units : ITextUnits<byte>
     {
-        if (Rune.DecodeFromUtf8(utf8, out Rune rune, out int consumed) == OperationStatus.Done && rune.IsBmp)
-        {
-            counter.AddNonAscii((char)rune.Value);
-        }
-        else
-        {
-            // A character outside the Basic Multilingual Plane (or an invalid byte) counts as a UTF-16 surrogate pair does.
-            counter.AddNonAscii('\uD800');
-        }
+        public static ulong Load<TBlock>(ReadOnlySpan<byte> units, out TBlock block)
+            where TBlock : struct, IAsciiBlock<TBlock> => TBlock.Load(units, out block);
 
-        return Math.Max(consumed, 1);
+        public static bool IsAscii(byte unit) => unit < TextCounter.AsciiLimit;
+
+        public static int AddCharacter(ref TextCounter counter, ReadOnlySpan<byte> units)
+        {
+            if (units[0] < TextCounter.AsciiLimit)
+            {
+                counter.AddAscii((char)units[0]);
+                return 1;
+            }
+
+            if (Rune.DecodeFromUtf8(units, out Rune rune, out int consumed) == OperationStatus.Done && rune.IsBmp)
+            {
+                counter.AddNonAscii((char)rune.Value);
+            }
+            else
+            {
+                // A character outside the Basic Multilingual Plane (or an invalid byte) counts as a UTF-16 surrogate pair does.
+                counter.AddNonAscii('\uD800');
+            }
+
+            return Math.Max(consumed, 1);
+        }
     }
 
     private static void AddMessage(ref Tally tally, ChatMessage message)
