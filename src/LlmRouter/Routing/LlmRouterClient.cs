@@ -75,7 +75,8 @@ internal sealed partial class LlmRouterClient : IChatClient
         if (!request.TryNext(now, out Candidate candidate) || candidate.NeedsSlot || request.Budgeted)
         {
             // Waiting for a slot and reserving budget may not complete synchronously.
-            return ResponseAsync(request, default, pending: null, candidate.Deployment is null ? null : candidate, messages, options, cancellationToken);
+            request.Chosen = candidate;
+            return ResponseAsync(request, pending: null, messages, options, cancellationToken);
         }
 
         Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now, charges: null);
@@ -92,7 +93,8 @@ internal sealed partial class LlmRouterClient : IChatClient
             return pending;
         }
 
-        return ResponseAsync(request, attempt, pending, next: null, messages, options, cancellationToken);
+        request.Attempt = attempt;
+        return ResponseAsync(request, pending, messages, options, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -138,14 +140,13 @@ internal sealed partial class LlmRouterClient : IChatClient
     }
 
     /// <summary>
-    /// The asynchronous path: awaits the attempt in flight (or starts the next), retries or falls back on failure, and
-    /// answers with the first success.
+    /// The asynchronous path: awaits the attempt in flight, <see cref="RouterRequest.Attempt"/> (or starts the next, beginning
+    /// with <see cref="RouterRequest.Chosen"/> when there is one), retries or falls back on failure, and answers with the
+    /// first success.
     /// </summary>
     private async Task<ChatResponse> ResponseAsync(
         RouterRequest request,
-        Attempt attempt,
         Task<ChatResponse>? pending,
-        Candidate? next,
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
         CancellationToken cancellationToken)
@@ -156,15 +157,14 @@ internal sealed partial class LlmRouterClient : IChatClient
             {
                 if (pending is null)
                 {
-                    Candidate candidate;
-                    if (next is { } given)
+                    Candidate candidate = request.Chosen;
+                    if (candidate.Deployment is null)
                     {
-                        candidate = given;
-                        next = null;
+                        Select(request, _time.GetTimestamp(), out candidate);
                     }
                     else
                     {
-                        Select(request, _time.GetTimestamp(), out candidate);
+                        request.Chosen = default;
                     }
 
                     if (candidate.NeedsSlot && !await WaitForSlotAsync(request.Deadline, candidate, cancellationToken).ConfigureAwait(false))
@@ -184,9 +184,9 @@ internal sealed partial class LlmRouterClient : IChatClient
                         continue;
                     }
 
-                    attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
-                    LogFallback(request, attempt);
-                    pending = Call(attempt, messages, options);
+                    request.Attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
+                    LogFallback(request, request.Attempt);
+                    pending = Call(request.Attempt, messages, options);
                 }
 
                 ChatResponse? response = null;
@@ -204,27 +204,27 @@ internal sealed partial class LlmRouterClient : IChatClient
                 long end = _time.GetTimestamp();
                 if (failure is null && response is not null)
                 {
-                    Succeeded(ref attempt, end);
-                    Annotate(response, ref attempt, request);
-                    Served(request, ref attempt, response, end);
+                    Succeeded(ref request.Attempt, end);
+                    Annotate(response, ref request.Attempt, request);
+                    Served(request, ref request.Attempt, response, end);
                     return response;
                 }
 
-                failure ??= new ProviderException($"Deployment '{attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
-                if (OnFailure(request, ref attempt, failure, cancellationToken, end, out TimeSpan wait) == AfterFailure.Retry)
+                failure ??= new ProviderException($"Deployment '{request.Attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
+                if (OnFailure(request, ref request.Attempt, failure, cancellationToken, end, out TimeSpan wait) == AfterFailure.Retry)
                 {
                     if (wait > TimeSpan.Zero)
                     {
                         await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
                     }
 
-                    if (request.TryReadmit(attempt.Deployment, attempt.Route, _time.GetTimestamp(), out Candidate again))
+                    if (request.TryReadmit(request.Attempt.Deployment, request.Attempt.Route, _time.GetTimestamp(), out Candidate again))
                     {
                         Admission admission = await ReserveAsync(request, again, cancellationToken).ConfigureAwait(false);
                         if (admission.Proceed)
                         {
-                            attempt = StartAttempt(request, again, attempt.Try + 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
-                            pending = Call(attempt, messages, options);
+                            request.Attempt = StartAttempt(request, again, request.Attempt.Try + 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
+                            pending = Call(request.Attempt, messages, options);
                         }
                     }
                 }

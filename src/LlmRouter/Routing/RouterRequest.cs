@@ -65,6 +65,18 @@ internal sealed class RouterRequest
 
     public RouterModel Model { get; private set; } = null!;
 
+    /// <summary>
+    /// The attempt in flight on the non-streaming path. It lives here, in the pooled request, rather than in the async
+    /// method's state machine, which is allocated on every call that does not complete synchronously.
+    /// </summary>
+    public Attempt Attempt;
+
+    /// <summary>
+    /// A candidate already chosen but not yet started, because it first needs a concurrency slot or a budget reservation
+    /// (kept here for the same reason as <see cref="Attempt"/>); <see langword="default"/> when there is none.
+    /// </summary>
+    public Candidate Chosen;
+
     /// <summary>What telemetry keeps about the request; default when nothing listens.</summary>
     public RequestTelemetry Telemetry;
 
@@ -383,6 +395,8 @@ internal sealed class RouterRequest
             _rented = null;
         }
 
+        Attempt = default;
+        Chosen = default;
         _messages = null!;
         _options = null;
         _random = null!;
