@@ -144,6 +144,19 @@ internal static class AnthropicRequestWriter
             writer.WriteEndObject();
         }
 
+        // Structured output: a schema constrains the answer's text to JSON that matches it. Anthropic has no mode for JSON
+        // without a schema, so ChatResponseFormat.Json alone is left to the prompt.
+        if (options.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } && !JsonValues.Overrides(extra, "output_config"))
+        {
+            writer.WriteStartObject("output_config"u8);
+            writer.WriteStartObject("format"u8);
+            writer.WriteString("type"u8, "json_schema"u8);
+            writer.WritePropertyName("schema"u8);
+            schema.WriteTo(writer);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
         bool anyTools = false;
         if (options.Tools is { Count: > 0 } tools && !JsonValues.Overrides(extra, "tools"))
         {

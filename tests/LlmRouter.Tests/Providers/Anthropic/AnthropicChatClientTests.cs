@@ -113,6 +113,42 @@ public sealed class AnthropicChatClientTests : IAsyncLifetime
         Assert.Equal("""{"user_id":"u-1"}""", body.GetProperty("metadata").GetRawText());
     }
 
+    [Fact]
+    public async Task GetResponseAsync_JsonSchemaResponseFormat_WritesOutputConfigFormat()
+    {
+        _server.EnqueueJson(Message);
+        using IChatClient client = Create(ProviderTypes.Anthropic, _server.BaseUri, "claude-sonnet-4-5");
+        JsonElement schema = JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}""").RootElement;
+
+        await client.GetResponseAsync(Hello, new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "place") }, Guard());
+
+        Assert.Equal(
+            """{"format":{"type":"json_schema","schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}}}""",
+            _server.LastRequest.Json.GetProperty("output_config").GetRawText());
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_JsonWithoutSchemaOrOutputConfigGiven_WritesNoOutputConfigOfItsOwn()
+    {
+        _server.EnqueueJson(Message);
+        _server.EnqueueJson(Message);
+        using IChatClient client = Create(ProviderTypes.Anthropic, _server.BaseUri, "claude-sonnet-4-5");
+        JsonElement schema = JsonDocument.Parse("""{"type":"object"}""").RootElement;
+
+        // Anthropic has no JSON mode without a schema: nothing is sent for it.
+        await client.GetResponseAsync(Hello, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }, Guard());
+        Assert.False(_server.LastRequest.Json.TryGetProperty("output_config", out _));
+
+        // An output_config the caller passes through AdditionalProperties wins over the translated schema.
+        var options = new ChatOptions
+        {
+            ResponseFormat = ChatResponseFormat.ForJsonSchema(schema),
+            AdditionalProperties = new() { ["output_config"] = new Dictionary<string, object?> { ["effort"] = "low" } },
+        };
+        await client.GetResponseAsync(Hello, options, Guard());
+        Assert.Equal("""{"effort":"low"}""", _server.LastRequest.Json.GetProperty("output_config").GetRawText());
+    }
+
     [Theory]
     [InlineData("auto", """{"type":"auto"}""")]
     [InlineData("none", """{"type":"none"}""")]
