@@ -147,12 +147,12 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         }
 
         var contents = new List<AIContent>();
-        if ((message.ReasoningContent ?? message.Reasoning) is { Length: > 0 } reasoning)
+        if ((message.ReasoningContent ?? message.Reasoning ?? message.Content.Reasoning) is { Length: > 0 } reasoning)
         {
             contents.Add(new TextReasoningContent(reasoning));
         }
 
-        if (message.Content is { Length: > 0 } text)
+        if (message.Content.Text is { Length: > 0 } text)
         {
             contents.Add(new TextContent(text));
         }
@@ -236,12 +236,12 @@ internal sealed class OpenAIChatClient : ProviderChatClient
                 OpenAIChoice choice = choices[i];
                 if (choice.Delta is { } delta)
                 {
-                    if ((delta.ReasoningContent ?? delta.Reasoning) is { Length: > 0 } reasoning)
+                    if ((delta.ReasoningContent ?? delta.Reasoning ?? delta.Content.Reasoning) is { Length: > 0 } reasoning)
                     {
                         (contents ??= []).Add(new TextReasoningContent(reasoning));
                     }
 
-                    if (delta.Content is { Length: > 0 } text)
+                    if (delta.Content.Text is { Length: > 0 } text)
                     {
                         (contents ??= []).Add(new TextContent(text));
                     }

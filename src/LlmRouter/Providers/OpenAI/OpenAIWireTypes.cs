@@ -41,7 +41,9 @@ internal sealed class OpenAIMessage
 {
     public string? Role { get; set; }
 
-    public string? Content { get; set; }
+    /// <summary>The text: a string, or (Mistral) an array of text and thinking parts.</summary>
+    [JsonConverter(typeof(OpenAIContentConverter))]
+    public OpenAIContent Content { get; set; }
 
     public string? Refusal { get; set; }
 
@@ -129,3 +131,114 @@ internal sealed class OpenAIInnerError
 [JsonSerializable(typeof(OpenAIChatCompletion))]
 [JsonSerializable(typeof(OpenAIErrorBody))]
 internal sealed partial class OpenAIJsonContext : JsonSerializerContext;
+
+/// <summary>A message's <c>content</c>: its text, and the reasoning that Mistral's reasoning models send as thinking parts.</summary>
+internal readonly record struct OpenAIContent(string? Text, string? Reasoning);
+
+/// <summary>
+/// Reads <c>content</c> as a string, as null, or as an array of parts (Mistral): <c>text</c> parts make the text, <c>thinking</c>
+/// parts (whose own text is a string or an array of text parts) the reasoning; other parts (images, references) are skipped.
+/// </summary>
+internal sealed class OpenAIContentConverter : JsonConverter<OpenAIContent>
+{
+    public override bool HandleNull => true;
+
+    public override OpenAIContent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return default;
+            case JsonTokenType.String:
+                return new OpenAIContent(reader.GetString(), null);
+            case JsonTokenType.StartArray:
+                string? text = null;
+                string? reasoning = null;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    ReadPart(ref reader, ref text, ref reasoning);
+                }
+
+                return new OpenAIContent(text, reasoning);
+            default:
+                throw new JsonException($"Expected the content as a string, null or an array of parts, not {reader.TokenType}.");
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, OpenAIContent value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Text);
+
+    private static void ReadPart(ref Utf8JsonReader reader, ref string? text, ref string? reasoning)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            text += reader.GetString();
+            return;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"Expected a content part as an object, not {reader.TokenType}.");
+        }
+
+        // A part's members may come in any order: hold its text until its type is known.
+        string? type = null;
+        string? partText = null;
+        string? thinking = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                type = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("text"u8))
+            {
+                reader.Read();
+                partText = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("thinking"u8))
+            {
+                reader.Read();
+                thinking = ReadThinking(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (type == "text")
+        {
+            text += partText;
+        }
+        else if (type == "thinking")
+        {
+            reasoning += thinking;
+        }
+    }
+
+    private static string? ReadThinking(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? thinking = null;
+        string? ignored = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            ReadPart(ref reader, ref thinking, ref ignored);
+        }
+
+        return thinking;
+    }
+}

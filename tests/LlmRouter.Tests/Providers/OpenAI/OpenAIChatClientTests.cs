@@ -327,6 +327,47 @@ public sealed class OpenAIChatClientTests : IAsyncLifetime
         Assert.Equal(18, response.Usage.ReasoningTokenCount);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task GetResponseAsync_MistralContentParts_ReturnsThinkingAsReasoningAndTextAsText(bool streaming)
+    {
+        // Mistral's reasoning models send content as an array of parts, thinking parts holding their own array of text parts.
+        if (streaming)
+        {
+            _server.EnqueueEvents(
+            [
+                Sse.Data("""{"id":"m1","object":"chat.completion.chunk","created":1,"model":"magistral-medium-latest","choices":[{"index":0,"delta":{"role":"assistant","content":[{"type":"thinking","thinking":[{"type":"text","text":"Six times "}]}]},"finish_reason":null}]}"""),
+                Sse.Data("""{"id":"m1","object":"chat.completion.chunk","created":1,"model":"magistral-medium-latest","choices":[{"index":0,"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":"seven."}]}]},"finish_reason":null}]}"""),
+                Sse.Data("""{"id":"m1","object":"chat.completion.chunk","created":1,"model":"magistral-medium-latest","choices":[{"index":0,"delta":{"content":"4"},"finish_reason":null}]}"""),
+                Sse.Data("""{"id":"m1","object":"chat.completion.chunk","created":1,"model":"magistral-medium-latest","choices":[{"index":0,"delta":{"content":[{"type":"text","text":"2"}]},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}"""),
+                Sse.Done,
+            ]);
+        }
+        else
+        {
+            _server.EnqueueJson("""{"id":"m1","object":"chat.completion","created":1,"model":"magistral-medium-latest","choices":[{"index":0,"message":{"role":"assistant","content":[{"type":"thinking","thinking":[{"type":"text","text":"Six times "},{"type":"text","text":"seven."}]},{"text":"4","type":"text"},{"type":"reference","reference_ids":[1]},{"type":"text","text":"2"}]},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}""");
+        }
+
+        using IChatClient client = Create(ProviderTypes.Mistral, V1, "magistral-medium-latest");
+        ChatResponse response = await CallAsync(client, streaming, Hello);
+
+        Assert.Equal("Six times seven.", string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text)));
+        Assert.Equal("42", response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_ContentNeitherStringNorParts_ThrowsInvalidResponse()
+    {
+        _server.EnqueueJson("""{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":42},"finish_reason":"stop"}]}""");
+        using IChatClient client = Create(ProviderTypes.OpenAI, V1, "gpt-4o-mini");
+
+        ProviderException exception = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync(Hello, cancellationToken: Guard()));
+
+        Assert.Equal(ProviderErrorKind.InvalidResponse, exception.Kind);
+    }
+
     [Fact]
     public async Task GetStreamingResponseAsync_EmptyChoicesAndRoleOnlyChunks_AreSkipped()
     {
