@@ -18,7 +18,7 @@ internal sealed class ConfigurationReader
 
     public static readonly string[] DeploymentKeys = ["Provider", "Model", "Price", "Capabilities", "ContextWindow", "Tags", "Weight", "MaxConcurrentRequests", "QueueTimeout"];
 
-    public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ReasoningOutput"];
+    public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput"];
 
     public static readonly string[] RouteKeys =
     [
@@ -386,6 +386,7 @@ internal sealed class ConfigurationReader
         {
             CachedInput = Decimal(price, "CachedInput"),
             CacheWrite = Decimal(price, "CacheWrite"),
+            ExtendedCacheWrite = Decimal(price, "ExtendedCacheWrite"),
             ReasoningOutput = Decimal(price, "ReasoningOutput"),
         };
     }

@@ -17,7 +17,9 @@ namespace LlmRouter;
 /// <list type="bullet">
 /// <item><description>input tokens neither read from nor written to the cache at <see cref="ModelPrice.Input"/>;</description></item>
 /// <item><description>cache reads at <see cref="ModelPrice.CachedInput"/>, else <see cref="ModelPrice.Input"/>;</description></item>
-/// <item><description>cache writes at <see cref="ModelPrice.CacheWrite"/>, else <see cref="ModelPrice.Input"/>;</description></item>
+/// <item><description>cache writes at <see cref="ModelPrice.CacheWrite"/>, else <see cref="ModelPrice.Input"/>; those of them
+/// the additional count <c>ExtendedCacheWriteInputTokenCount</c> puts in a longer-lived cache (Anthropic's one-hour cache) at
+/// <see cref="ModelPrice.ExtendedCacheWrite"/>, else the cache-write price;</description></item>
 /// <item><description>
 /// output at <see cref="ModelPrice.Output"/>; when <see cref="ModelPrice.ReasoningOutput"/> is set, the reasoning tokens within
 /// the output are billed at that price instead (not also at the output price).
@@ -50,7 +52,7 @@ public static class CostCalculator
 
         long input = NonNegative(usage.InputTokenCount);
         long cacheReads = NonNegative(usage.CachedInputTokenCount);
-        long cacheWrites = CacheWrites(usage.AdditionalCounts);
+        long cacheWrites = CacheWrites(usage.AdditionalCounts, out long extendedWrites);
         long uncached = Math.Max(input - cacheReads - cacheWrites, 0);
 
         long output = NonNegative(usage.OutputTokenCount);
@@ -59,7 +61,8 @@ public static class CostCalculator
         decimal perMillion =
             (uncached * price.Input)
             + (cacheReads * (price.CachedInput ?? price.Input))
-            + (cacheWrites * (price.CacheWrite ?? price.Input));
+            + ((cacheWrites - extendedWrites) * (price.CacheWrite ?? price.Input))
+            + (extendedWrites * (price.ExtendedCacheWrite ?? price.CacheWrite ?? price.Input));
 
         if (price.ReasoningOutput is { } reasoningPrice)
         {
@@ -90,8 +93,10 @@ public static class CostCalculator
 
     private static long NonNegative(long? count) => count is > 0 ? count.Value : 0;
 
-    private static long CacheWrites(AdditionalPropertiesDictionary<long>? counts)
+    /// <summary>All cache writes, and how many of them went to the longer-lived cache (never more than all of them).</summary>
+    private static long CacheWrites(AdditionalPropertiesDictionary<long>? counts, out long extended)
     {
+        extended = 0;
         if (counts is null)
         {
             return 0;
@@ -101,7 +106,13 @@ public static class CostCalculator
         if (counts.TryGetValue(ProviderUsage.CacheWriteInputTokenCount, out long written)
             || counts.TryGetValue(AnthropicSdkCacheWriteInputTokenCount, out written))
         {
-            return Math.Max(written, 0);
+            written = Math.Max(written, 0);
+            if (counts.TryGetValue(ProviderUsage.ExtendedCacheWriteInputTokenCount, out long longer))
+            {
+                extended = Math.Clamp(longer, 0, written);
+            }
+
+            return written;
         }
 
         return 0;

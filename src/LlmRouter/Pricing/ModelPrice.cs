@@ -18,6 +18,13 @@ public sealed record ModelPrice(decimal Input, decimal Output)
     /// <summary>Gets the USD per million input tokens written to the provider's prompt cache; <see langword="null"/> means the input price.</summary>
     public decimal? CacheWrite { get; init; }
 
+    /// <summary>
+    /// Gets the USD per million input tokens written to the provider's longer-lived prompt cache (Anthropic's one-hour cache, at
+    /// twice the input price against 1.25 times for the five-minute one), for providers that report those writes apart;
+    /// <see langword="null"/> means the <see cref="CacheWrite"/> price.
+    /// </summary>
+    public decimal? ExtendedCacheWrite { get; init; }
+
     /// <summary>Gets the USD per million reasoning (thinking) output tokens; <see langword="null"/> means the output price.</summary>
     public decimal? ReasoningOutput { get; init; }
 }

@@ -219,14 +219,16 @@ public sealed class PriceCatalog
             {
                 CachedInput = model.CachedInput,
                 CacheWrite = model.CacheWrite,
+                ExtendedCacheWrite = model.ExtendedCacheWrite,
                 ReasoningOutput = model.ReasoningOutput,
             };
-            if (input < 0 || output < 0 || model.CachedInput < 0 || model.CacheWrite < 0 || model.ReasoningOutput < 0)
+            if (input < 0 || output < 0 || model.CachedInput < 0 || model.CacheWrite < 0 || model.ExtendedCacheWrite < 0 || model.ReasoningOutput < 0)
             {
                 throw Invalid(index, name, "prices must not be negative");
             }
         }
-        else if (model.Input is not null || model.Output is not null || model.CachedInput is not null || model.CacheWrite is not null || model.ReasoningOutput is not null)
+        else if (model.Input is not null || model.Output is not null || model.CachedInput is not null || model.CacheWrite is not null || model.ExtendedCacheWrite is not null
+            || model.ReasoningOutput is not null)
         {
             throw Invalid(index, name, "'input' and 'output' are both required when any price is given");
         }

@@ -23,6 +23,8 @@ internal sealed class PriceCatalogModel
 
     public decimal? CacheWrite { get; set; }
 
+    public decimal? ExtendedCacheWrite { get; set; }
+
     public decimal? Output { get; set; }
 
     public decimal? ReasoningOutput { get; set; }

@@ -8,4 +8,10 @@ internal static class ProviderUsage
     /// <c>prompt_tokens_details.cache_write_tokens</c>), priced as cache writes.
     /// </summary>
     public const string CacheWriteInputTokenCount = "CacheWriteInputTokenCount";
+
+    /// <summary>
+    /// Of the <see cref="CacheWriteInputTokenCount"/>, those written to the provider's longer-lived cache (Anthropic
+    /// <c>cache_creation.ephemeral_1h_input_tokens</c>), priced at <see cref="ModelPrice.ExtendedCacheWrite"/>.
+    /// </summary>
+    public const string ExtendedCacheWriteInputTokenCount = "ExtendedCacheWriteInputTokenCount";
 }

@@ -18,7 +18,7 @@ public class ConfigurationReaderTests
             },
             "Deployments": {
               "mini":  { "Provider": "openai", "Model": "gpt-4o-mini", "Tags": [ "us" ], "Capabilities": [ "Tools", "Vision" ], "ContextWindow": 128000 },
-              "ds":    { "Provider": "deepseek", "Model": "deepseek-chat", "Price": { "Input": 0.27, "Output": 1.10, "CachedInput": 0.07 }, "Weight": 2.5 },
+              "ds":    { "Provider": "deepseek", "Model": "deepseek-chat", "Price": { "Input": 0.27, "Output": 1.10, "CachedInput": 0.07, "ExtendedCacheWrite": 0.54 }, "Weight": 2.5 },
               "haiku": { "Provider": "claude", "Model": "claude-haiku-4-5", "Capabilities": "Tools, Reasoning", "MaxConcurrentRequests": 4, "QueueTimeout": "00:00:02" },
               "llama": { "Provider": "local", "Model": "llama3.2" }
             },
@@ -83,7 +83,7 @@ public class ConfigurationReaderTests
         Assert.Equal(ModelCapabilities.Tools | ModelCapabilities.Vision, mini.Capabilities);
         Assert.Equal(128000, mini.ContextWindow);
         Deployment ds = model.FindDeployment("ds")!;
-        Assert.Equal(new ModelPrice(0.27m, 1.10m) { CachedInput = 0.07m }, ds.Price);
+        Assert.Equal(new ModelPrice(0.27m, 1.10m) { CachedInput = 0.07m, ExtendedCacheWrite = 0.54m }, ds.Price);
         Assert.Equal(2.5, ds.Weight);
         Deployment haiku = model.FindDeployment("haiku")!;
         Assert.Equal("anthropic", haiku.Provider);

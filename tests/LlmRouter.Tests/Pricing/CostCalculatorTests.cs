@@ -59,6 +59,41 @@ public sealed class CostCalculatorTests
     }
 
     [Fact]
+    public void Calculate_AnthropicOneHourCacheWrites_BilledAtTheExtendedCacheWritePrice()
+    {
+        // cache_creation splits the 4,000 written tokens: 3,000 to the five-minute cache, 1,000 to the one-hour cache.
+        UsageDetails usage = AnthropicChatClient.ToUsage(
+            new AnthropicUsage
+            {
+                InputTokens = 6_000,
+                CacheCreationInputTokens = 4_000,
+                CacheCreation = new AnthropicCacheCreation { Ephemeral5mInputTokens = 3_000, Ephemeral1hInputTokens = 1_000 },
+                OutputTokens = 1,
+            },
+            new AnthropicUsage { OutputTokens = 200 });
+        ModelPrice price = ClaudeHaiku45 with { ExtendedCacheWrite = 2.00m };
+
+        // 6,000 × $1 + 3,000 × $1.25 + 1,000 × $2 + 200 × $5, per million.
+        Assert.Equal(0.01275m, CostCalculator.Calculate(usage, price));
+
+        // Without an extended price, the one-hour writes are billed as cache writes.
+        Assert.Equal(0.012m, CostCalculator.Calculate(usage, ClaudeHaiku45));
+    }
+
+    [Fact]
+    public void Calculate_ExtendedWritesAboveAllWrites_NeverBillMoreThanTheWritesReported()
+    {
+        var usage = new UsageDetails
+        {
+            InputTokenCount = 1_000,
+            AdditionalCounts = new AdditionalPropertiesDictionary<long> { ["CacheWriteInputTokenCount"] = 100, ["ExtendedCacheWriteInputTokenCount"] = 500 },
+        };
+
+        // 900 × $1 + 100 × $2 (all 100 writes one-hour), per million.
+        Assert.Equal(0.0011m, CostCalculator.Calculate(usage, ClaudeHaiku45 with { ExtendedCacheWrite = 2.00m }));
+    }
+
+    [Fact]
     public void Calculate_AnthropicSdkUsageShape_BillsTheSameAsThisPackagesClient()
     {
         // The official Anthropic SDK's IChatClient sums the three input counts too, but names the cache writes differently.

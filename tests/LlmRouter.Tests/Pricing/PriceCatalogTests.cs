@@ -40,6 +40,7 @@ public sealed class PriceCatalogTests
                 Assert.True(price.Input > 0 && price.Output > 0, entry.Model);
                 Assert.True(price.CachedInput is null || price.CachedInput < price.Input, $"{entry.Model}: a cache read costs less than input");
                 Assert.True(price.CacheWrite is null || price.CacheWrite >= price.Input, $"{entry.Model}: a cache write costs at least input");
+                Assert.True(price.ExtendedCacheWrite is null || price.ExtendedCacheWrite >= price.CacheWrite, $"{entry.Model}: a longer-lived cache write costs at least a cache write");
                 // Per-million prices: anything below a thousandth of a dollar per million tokens is a per-token price typed by mistake.
                 Assert.True(price.Input >= 0.001m && price.Output < 1_000m, $"{entry.Model}: prices are per million tokens");
             }
@@ -77,6 +78,16 @@ public sealed class PriceCatalogTests
         Assert.Equal((decimal)output, price.Output);
         Assert.Equal((decimal?)cached, price.CachedInput);
         Assert.Equal((decimal?)write, price.CacheWrite);
+    }
+
+    [Fact]
+    public void Default_AnthropicModels_PriceOneHourCacheWritesAtTwiceInput()
+    {
+        ModelCatalogEntry[] claude = [.. PriceCatalog.Default.Entries.Where(e => e.Provider == "anthropic" && e.Price is not null)];
+
+        Assert.NotEmpty(claude);
+        Assert.All(claude, e => Assert.Equal((e.Model, e.Price!.Input * 2), (e.Model, e.Price.ExtendedCacheWrite!.Value)));
+        Assert.All(claude, e => Assert.Equal((e.Model, e.Price!.Input * 1.25m), (e.Model, e.Price.CacheWrite!.Value)));
     }
 
     [Fact]

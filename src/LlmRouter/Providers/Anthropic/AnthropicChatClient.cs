@@ -273,13 +273,15 @@ internal sealed class AnthropicChatClient : ProviderChatClient
 
     /// <summary>
     /// Anthropic counts cached input apart from <c>input_tokens</c>; the total input is all three, of which cache reads are
-    /// <see cref="UsageDetails.CachedInputTokenCount"/> and cache writes an additional count.
+    /// <see cref="UsageDetails.CachedInputTokenCount"/> and cache writes an additional count, with the one-hour cache's share of
+    /// them (from <c>cache_creation</c>) in another.
     /// </summary>
     internal static UsageDetails ToUsage(AnthropicUsage? start, AnthropicUsage? delta)
     {
         long? input = delta?.InputTokens ?? start?.InputTokens;
         long? cacheRead = delta?.CacheReadInputTokens ?? start?.CacheReadInputTokens;
         long? cacheWrite = delta?.CacheCreationInputTokens ?? start?.CacheCreationInputTokens;
+        long? oneHourWrites = (delta?.CacheCreation ?? start?.CacheCreation)?.Ephemeral1hInputTokens;
         long? output = delta?.OutputTokens ?? start?.OutputTokens;
         long? totalInput = input is null && cacheRead is null && cacheWrite is null ? null : (input ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0);
         var usage = new UsageDetails
@@ -293,6 +295,11 @@ internal sealed class AnthropicChatClient : ProviderChatClient
         if (cacheWrite is { } written)
         {
             usage.AdditionalCounts = new AdditionalPropertiesDictionary<long> { [ProviderUsage.CacheWriteInputTokenCount] = written };
+            if (oneHourWrites is > 0)
+            {
+                // One-hour cache writes cost more than five-minute ones; the split prices each at its rate.
+                usage.AdditionalCounts[ProviderUsage.ExtendedCacheWriteInputTokenCount] = oneHourWrites.Value;
+            }
         }
 
         return usage;

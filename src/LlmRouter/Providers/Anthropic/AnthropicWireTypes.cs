@@ -54,7 +54,19 @@ internal sealed class AnthropicUsage
 
     public long? CacheCreationInputTokens { get; set; }
 
+    /// <summary>The cache writes split by the cache's lifetime.</summary>
+    public AnthropicCacheCreation? CacheCreation { get; set; }
+
     public long? CacheReadInputTokens { get; set; }
+}
+
+internal sealed class AnthropicCacheCreation
+{
+    [JsonPropertyName("ephemeral_5m_input_tokens")]
+    public long? Ephemeral5mInputTokens { get; set; }
+
+    [JsonPropertyName("ephemeral_1h_input_tokens")]
+    public long? Ephemeral1hInputTokens { get; set; }
 }
 
 /// <summary>One streamed event; which members are set depends on <see cref="Type"/>.</summary>

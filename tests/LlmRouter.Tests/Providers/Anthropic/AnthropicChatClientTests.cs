@@ -62,6 +62,22 @@ public sealed class AnthropicChatClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetResponseAsync_CacheCreationSplit_ReportsOneHourWritesApart()
+    {
+        _server.EnqueueJson(Message.Replace(
+            "\"cache_creation_input_tokens\": 100,",
+            "\"cache_creation_input_tokens\": 100, \"cache_creation\": { \"ephemeral_5m_input_tokens\": 60, \"ephemeral_1h_input_tokens\": 40 },",
+            StringComparison.Ordinal));
+        using IChatClient client = Create(ProviderTypes.Anthropic, _server.BaseUri, "claude-sonnet-4-5");
+
+        ChatResponse response = await client.GetResponseAsync(Hello, cancellationToken: Guard());
+
+        Assert.Equal(100, response.Usage!.AdditionalCounts!["CacheWriteInputTokenCount"]);
+        Assert.Equal(40, response.Usage.AdditionalCounts["ExtendedCacheWriteInputTokenCount"]);
+        Assert.Equal(3195, response.Usage.InputTokenCount);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_AllOptions_WritesEveryRequestField()
     {
         _server.EnqueueJson(Message);
