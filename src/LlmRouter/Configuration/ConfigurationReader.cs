@@ -44,7 +44,7 @@ internal sealed class ConfigurationReader
 
     public static readonly string[] CooldownKeys = ["DefaultDuration", "MaxDuration"];
 
-    public static readonly string[] TelemetryKeys = ["EnableSensitiveData"];
+    public static readonly string[] TelemetryKeys = ["EnableSensitiveData", "RouterName"];
 
     private readonly List<string> _errors = [];
 
@@ -119,7 +119,11 @@ internal sealed class ConfigurationReader
 
         IConfigurationSection telemetry = section.GetSection("Telemetry");
         CheckKeys(telemetry, TelemetryKeys, "telemetry settings");
-        builder.ConfigureTelemetry(t => t.EnableSensitiveData = Bool(telemetry, "EnableSensitiveData") ?? t.EnableSensitiveData);
+        builder.ConfigureTelemetry(t =>
+        {
+            t.EnableSensitiveData = Bool(telemetry, "EnableSensitiveData") ?? t.EnableSensitiveData;
+            t.RouterName = Value(telemetry, "RouterName") ?? t.RouterName;
+        });
     }
 
     private Dictionary<string, (ProviderOptions Options, string? HttpClientName, bool Valid)> ReadProviders(IConfigurationSection providers, Func<string, string?> environment)

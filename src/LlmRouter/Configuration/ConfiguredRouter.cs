@@ -27,8 +27,13 @@ internal sealed class ConfiguredRouter
     private readonly Lock _reloading = new();
     private LlmRouterClient? _router;
 
-    public ConfiguredRouter(IServiceProvider services, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure, Func<string, string?>? environment = null)
+    /// <summary>The name telemetry records when the configuration gives none (a keyed registration's key).</summary>
+    private readonly string? _routerName;
+
+    public ConfiguredRouter(
+        IServiceProvider services, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure, Func<string, string?>? environment = null, string? routerName = null)
     {
+        _routerName = routerName;
         _services = services;
         _configuration = configuration;
         _configure = configure;
@@ -92,6 +97,11 @@ internal sealed class ConfiguredRouter
     private LlmRouterBuilder Configure()
     {
         var builder = new LlmRouterBuilder();
+        if (_routerName is not null)
+        {
+            builder.ConfigureTelemetry(t => t.RouterName = _routerName);
+        }
+
         if (_services.GetService<TimeProvider>() is { } timeProvider)
         {
             builder.UseTimeProvider(timeProvider);

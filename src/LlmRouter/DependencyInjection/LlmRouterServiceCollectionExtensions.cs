@@ -117,7 +117,13 @@ public static class LlmRouterServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => Build(provider, configure));
+        string? name = RouterName(serviceKey);
+        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => Build(provider, (p, builder) =>
+        {
+            // The key names the router in telemetry unless the configuration gives it another name.
+            builder.ConfigureTelemetry(t => t.RouterName = name);
+            configure(p, builder);
+        }));
         return Register(services, serviceKey, keyed: true);
     }
 
@@ -134,9 +140,13 @@ public static class LlmRouterServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => new ConfiguredRouter(provider, configuration, configure).Build());
+        string? name = RouterName(serviceKey);
+        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => new ConfiguredRouter(provider, configuration, configure, routerName: name).Build());
         return Register(services, serviceKey, keyed: true);
     }
+
+    /// <summary>The name a keyed router's telemetry records: its key as text.</summary>
+    private static string? RouterName(object? serviceKey) => serviceKey as string ?? serviceKey?.ToString();
 
     private static IChatClient Build(IServiceProvider provider, Action<IServiceProvider, LlmRouterBuilder> configure)
     {

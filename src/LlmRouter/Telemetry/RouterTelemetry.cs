@@ -42,6 +42,7 @@ internal sealed class RouterTelemetry : IDisposable
     private readonly ILogger _logger;
     private volatile bool _sensitive;
     private readonly Func<Deployment[]> _deployments;
+    private readonly string? _routerName;
     private readonly ConcurrentDictionary<string, string> _routeSpanNames = new(StringComparer.Ordinal);
 
     public RouterTelemetry(TelemetryOptions options, TimeProvider time, ILogger logger, Func<Deployment[]> deployments)
@@ -50,6 +51,7 @@ internal sealed class RouterTelemetry : IDisposable
         _logger = logger;
         _sensitive = options.EnableSensitiveData;
         _deployments = deployments;
+        _routerName = string.IsNullOrWhiteSpace(options.RouterName) ? null : options.RouterName;
         _source = new ActivitySource(SourceName);
         _meter = new Meter(SourceName);
 
@@ -79,6 +81,9 @@ internal sealed class RouterTelemetry : IDisposable
 
     /// <summary>Gets the router's meter.</summary>
     public Meter Meter => _meter;
+
+    /// <summary>Gets the name recorded as <c>llmrouter.router</c>, or <see langword="null"/> when the router has none.</summary>
+    public string? RouterName => _routerName;
 
     /// <summary>Gets or sets whether prompts and completions are recorded; a reload may change it.</summary>
     public bool EnableSensitiveData
@@ -116,6 +121,10 @@ internal sealed class RouterTelemetry : IDisposable
                 activity.SetTag(GenAI.OperationName, ChatOperation);
                 activity.SetTag(GenAI.RequestModel, route);
                 activity.SetTag(Router.Route, route);
+                if (_routerName is not null)
+                {
+                    activity.SetTag(Router.RouterName, _routerName);
+                }
                 if (options is not null)
                 {
                     TagOptions(activity, options);
@@ -178,6 +187,10 @@ internal sealed class RouterTelemetry : IDisposable
 
         activity.SetTag(Router.Deployment, deployment.Name);
         activity.SetTag(Router.Route, attempt.Route.Name);
+        if (_routerName is not null)
+        {
+            activity.SetTag(Router.RouterName, _routerName);
+        }
         activity.SetTag(Router.Strategy, attempt.Route.Strategy.Name);
         activity.SetTag(Router.Attempt, request.Attempts);
         activity.SetTag(Router.Try, attempt.Try);
@@ -317,11 +330,12 @@ internal sealed class RouterTelemetry : IDisposable
     {
         if (_fallbacks.Enabled)
         {
-            _fallbacks.Add(
-                1,
-                new KeyValuePair<string, object?>(Router.Route, request.Asked.Name),
-                new KeyValuePair<string, object?>(Router.Deployment, failed.Deployment),
-                new KeyValuePair<string, object?>(Router.FallbackReason, ErrorType(failed.Kind)));
+            var tags = default(TagBuffer);
+            int count = RouterTag(tags, 0);
+            tags[count++] = new(Router.Route, request.Asked.Name);
+            tags[count++] = new(Router.Deployment, failed.Deployment);
+            tags[count++] = new(Router.FallbackReason, ErrorType(failed.Kind));
+            _fallbacks.Add(1, ((ReadOnlySpan<KeyValuePair<string, object?>>)tags)[..count]);
         }
     }
 
@@ -339,7 +353,7 @@ internal sealed class RouterTelemetry : IDisposable
         if (cost is { } usd && _cost.Enabled)
         {
             var tags = default(TagBuffer);
-            int count = 0;
+            int count = RouterTag(tags, 0);
             tags[count++] = new(Router.Route, request.Asked.Name);
             tags[count++] = new(Router.Deployment, attempt.Deployment.Name);
             tags[count++] = new(GenAI.ProviderName, attempt.Deployment.Provider);
@@ -417,7 +431,7 @@ internal sealed class RouterTelemetry : IDisposable
         if (_requestDuration.Enabled)
         {
             var tags = default(TagBuffer);
-            int count = 0;
+            int count = RouterTag(tags, 0);
             tags[count++] = new(GenAI.OperationName, ChatOperation);
             tags[count++] = new(Router.Route, route);
             if (state.ServedBy is { } served)
@@ -437,15 +451,15 @@ internal sealed class RouterTelemetry : IDisposable
 
         if (_attempts.Enabled)
         {
-            var routeTag = new KeyValuePair<string, object?>(Router.Route, route);
-            if (errorType is null)
+            var tags = default(TagBuffer);
+            int count = RouterTag(tags, 0);
+            tags[count++] = new(Router.Route, route);
+            if (errorType is not null)
             {
-                _attempts.Record(request.Attempts, routeTag);
+                tags[count++] = new(Common.ErrorType, errorType);
             }
-            else
-            {
-                _attempts.Record(request.Attempts, routeTag, new KeyValuePair<string, object?>(Common.ErrorType, errorType));
-            }
+
+            _attempts.Record(request.Attempts, ((ReadOnlySpan<KeyValuePair<string, object?>>)tags)[..count]);
         }
 
         if (state.Activity is { } activity)
@@ -519,6 +533,17 @@ internal sealed class RouterTelemetry : IDisposable
     }
 
     /// <summary>Adds the tier and A/B variant of a request that went through a tiered or A/B route: both low-cardinality, and what such routes are compared by.</summary>
+    /// <summary>Adds <c>llmrouter.router</c> when the router has a name.</summary>
+    private int RouterTag(Span<KeyValuePair<string, object?>> tags, int count)
+    {
+        if (_routerName is not null)
+        {
+            tags[count++] = new(Router.RouterName, _routerName);
+        }
+
+        return count;
+    }
+
     private static int DispatchTags(Span<KeyValuePair<string, object?>> tags, int count, RouterRequest request)
     {
         if (request.Tier is { } tier)
@@ -534,10 +559,10 @@ internal sealed class RouterTelemetry : IDisposable
         return count;
     }
 
-    private static int AttemptTags(Span<KeyValuePair<string, object?>> tags, in Attempt attempt, string? responseModel, string? errorType)
+    private int AttemptTags(Span<KeyValuePair<string, object?>> tags, in Attempt attempt, string? responseModel, string? errorType)
     {
         DeploymentTelemetry deployment = attempt.Deployment.Telemetry;
-        int count = 0;
+        int count = RouterTag(tags, 0);
         tags[count++] = new(GenAI.OperationName, ChatOperation);
         tags[count++] = new(GenAI.ProviderName, deployment.Provider);
         tags[count++] = new(GenAI.RequestModel, deployment.Model);
@@ -684,8 +709,7 @@ internal sealed class RouterTelemetry : IDisposable
             Deployment deployment = deployments[i];
             measurements[i] = new Measurement<int>(
                 deployment.State.Gate.InFlight,
-                new KeyValuePair<string, object?>(Router.Deployment, deployment.Name),
-                new KeyValuePair<string, object?>(GenAI.ProviderName, deployment.Provider));
+                ObservedTags(new(Router.Deployment, deployment.Name), new(GenAI.ProviderName, deployment.Provider)));
         }
 
         return measurements;
@@ -708,10 +732,13 @@ internal sealed class RouterTelemetry : IDisposable
 
             void Add(CircuitState state, string name) => measurements.Add(new Measurement<int>(
                 current == state ? 1 : 0,
-                new KeyValuePair<string, object?>(Router.Deployment, deployment.Name),
-                new KeyValuePair<string, object?>(Router.CircuitState, name)));
+                ObservedTags(new(Router.Deployment, deployment.Name), new(Router.CircuitState, name))));
         }
 
         return measurements;
     }
+
+    /// <summary>Tags of an observed measurement: the two given, after <c>llmrouter.router</c> when the router has a name.</summary>
+    private KeyValuePair<string, object?>[] ObservedTags(KeyValuePair<string, object?> first, KeyValuePair<string, object?> second) =>
+        _routerName is null ? [first, second] : [new(Router.RouterName, _routerName), first, second];
 }

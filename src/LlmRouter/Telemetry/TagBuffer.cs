@@ -6,7 +6,7 @@ namespace LlmRouter;
 [InlineArray(Length)]
 internal struct TagBuffer
 {
-    public const int Length = 10;
+    public const int Length = 12;
 
     private KeyValuePair<string, object?> _first;
 }

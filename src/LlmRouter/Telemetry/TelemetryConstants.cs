@@ -83,6 +83,9 @@ internal static class TelemetryConstants
     /// <summary>The router's own names.</summary>
     public static class Router
     {
+        /// <summary>The router's name (<see cref="TelemetryOptions.RouterName"/>), on every measurement and span when set.</summary>
+        public const string RouterName = "llmrouter.router";
+
         /// <summary>The route a request asked for (request span and metrics), or the route a candidate came from (attempt span).</summary>
         public const string Route = "llmrouter.route";
 

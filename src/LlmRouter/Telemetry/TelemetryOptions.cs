@@ -20,6 +20,17 @@ public sealed class TelemetryOptions
     /// </value>
     public bool EnableSensitiveData { get; set; } = CaptureByDefault();
 
+    /// <summary>
+    /// Gets or sets a name for this router, recorded as <c>llmrouter.router</c> on every metric measurement and span when set,
+    /// so that several routers in one process whose deployments share names keep separate series (an exporter keeps one value
+    /// per series of an observable instrument such as <c>llmrouter.deployment.in_flight</c>). Read when the router is built.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: no such tag. <c>AddKeyedLlmRouter</c> sets the service key (as text) unless a
+    /// name is given.
+    /// </value>
+    public string? RouterName { get; set; }
+
     private static bool CaptureByDefault() =>
         string.Equals(Environment.GetEnvironmentVariable(TelemetryConstants.CaptureMessageContentVariable), "true", StringComparison.OrdinalIgnoreCase);
 }

@@ -226,6 +226,26 @@ public class LlmRouterServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task AddKeyedLlmRouter_SameDeploymentNames_TelemetryNamesEachRouterByItsKey()
+    {
+        await using ServiceProvider provider = new ServiceCollection()
+            .AddKeyedLlmRouter("chat", b => b.AddDeployment("shared", new ScriptedChatClient()))
+            .AddKeyedLlmRouter("code", b => b.AddDeployment("shared", new ScriptedChatClient()).ConfigureTelemetry(t => t.RouterName = "coding"))
+            .AddKeyedLlmRouter("a", Section(LocalModel))
+            .AddKeyedLlmRouter("b", Section([.. LocalModel, ("Telemetry:RouterName", "configured")]))
+            .AddLlmRouter(b => b.AddDeployment("shared", new ScriptedChatClient()))
+            .BuildServiceProvider();
+
+        string? NameOf(IChatClient router) => ((LlmRouterClient)router).Telemetry.RouterName;
+
+        Assert.Equal("chat", NameOf(provider.GetRequiredKeyedService<IChatClient>("chat")));
+        Assert.Equal("coding", NameOf(provider.GetRequiredKeyedService<IChatClient>("code")));
+        Assert.Equal("a", NameOf(provider.GetRequiredKeyedService<IChatClient>("a")));
+        Assert.Equal("configured", NameOf(provider.GetRequiredKeyedService<IChatClient>("b")));
+        Assert.Null(NameOf(provider.GetRequiredService<IChatClient>()));
+    }
+
+    [Fact]
     public async Task AddLlmRouter_InvalidConfigurationUnderHost_StopsStartWithEveryProblem()
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -448,6 +448,45 @@ public class RouterTelemetryTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Call_RouterName_TagsEveryMeasurementAndSpan(bool streaming)
+    {
+        // A fallback, a priced success with usage, then the observable instruments: every kind of measurement.
+        IChatClient router = Router(
+            b => b.ConfigureTelemetry(t => t.RouterName = "checkout").ConfigureCircuitBreaker(c => c.MinimumThroughput = 100),
+            ("primary", Fake(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable))),
+            ("backup", Fake(ScriptedOutcome.Chunks("Hi").WithUsage(10, 2))));
+        using var capture = new TelemetryCapture(router);
+
+        await router.CallAsync(streaming);
+        IReadOnlyList<TelemetryCapture.Measurement> recorded = capture.Measurements;
+        IReadOnlyList<TelemetryCapture.Measurement> observed = [.. capture.Observe("llmrouter.deployment.in_flight"), .. capture.Observe("llmrouter.deployment.circuit.state")];
+
+        string[] instruments = [.. recorded.Select(m => m.Instrument).Distinct().Order(StringComparer.Ordinal)];
+        Assert.Contains("llmrouter.fallbacks", instruments);
+        Assert.Contains("gen_ai.client.token.usage", instruments);
+        Assert.Contains("llmrouter.attempts", instruments);
+        Assert.All(recorded.Concat(observed), m => Assert.Equal((m.Instrument, (object?)"checkout"), (m.Instrument, m.Tag("llmrouter.router"))));
+        Assert.Equal(2, observed.Count(m => m.Instrument == "llmrouter.deployment.in_flight"));
+        Assert.Equal(2 * 3, observed.Count(m => m.Instrument == "llmrouter.deployment.circuit.state"));
+        Assert.All(capture.Spans, span => Assert.Equal((span.DisplayName, (object?)"checkout"), (span.DisplayName, span.GetTagItem("llmrouter.router"))));
+    }
+
+    [Fact]
+    public async Task Call_NoRouterName_RecordsNoRouterTag()
+    {
+        IChatClient router = Router(("primary", Fake(ScriptedOutcome.Text("Hi"))));
+        using var capture = new TelemetryCapture(router);
+
+        await router.GetResponseAsync(RouterCalls.Hello);
+
+        Assert.NotEmpty(capture.Measurements);
+        Assert.All(capture.Measurements.Concat(capture.Observe("llmrouter.deployment.in_flight")), m => Assert.Null(m.Tag("llmrouter.router")));
+        Assert.All(capture.Spans, span => Assert.Null(span.GetTagItem("llmrouter.router")));
+    }
+
     [Fact]
     public async Task GetResponseAsync_ProviderWithEndpoint_RecordsServerAddressAndPort()
     {
