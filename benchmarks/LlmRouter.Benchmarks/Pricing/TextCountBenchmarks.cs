@@ -5,7 +5,8 @@ namespace LlmRouter.Benchmarks;
 
 /// <summary>
 /// The token estimator's text counter on about 1,000 characters of English prose, as UTF-16 and as UTF-8, against the same
-/// count taken one character at a time (the baseline).
+/// count taken one character at a time (the baseline); and on about 500 characters of Vietnamese, whose diacritics put a letter
+/// outside ASCII every few characters, both ways.
 /// </summary>
 [MemoryDiagnoser]
 public class TextCountBenchmarks
@@ -18,6 +19,13 @@ public class TextCountBenchmarks
         + "In March the weather changes quickly, so carry a light waterproof jacket and wear shoes with a good grip, because the "
         + "limestone pavements become slippery after rain. Museums close on Mondays; the Gulbenkian and the Tile Museum deserve a "
         + "morning each. For dinner, book ahead in Alfama if you want to hear fado, and expect the music to start late.";
+
+    /// <summary>Vietnamese: a letter outside ASCII every few characters, the hardest case for counting runs of ASCII.</summary>
+    private const string Vietnamese =
+        "Hà Nội là thủ đô của Việt Nam, nằm bên bờ sông Hồng. Thành phố có nhiều hồ nước, phố cổ và những con đường rợp bóng cây. "
+        + "Du khách thường bắt đầu từ hồ Hoàn Kiếm, đi bộ qua khu phố cổ với ba mươi sáu phố phường, rồi thưởng thức phở vào buổi sáng. "
+        + "Mùa thu là thời điểm đẹp nhất trong năm: trời mát, nắng vàng nhẹ và hoa sữa nở khắp các con phố. Đừng quên mang theo áo khoác "
+        + "mỏng vì buổi tối có thể se lạnh, và hãy dành một buổi chiều để ghé thăm Văn Miếu, trường đại học đầu tiên của đất nước.";
 
     private readonly string _ascii = Paragraph.Replace('ç', 'c').Replace('ã', 'a').Replace('â', 'a');
     private byte[] _utf8 = [];
@@ -36,4 +44,10 @@ public class TextCountBenchmarks
 
     [Benchmark]
     public long Utf8() => CharacterTokenEstimator.CountUtf8(_utf8);
+
+    [Benchmark]
+    public long VietnameseByCharacter() => CharacterTokenEstimator.CountTextByCharacter(Vietnamese);
+
+    [Benchmark]
+    public long VietnameseUtf16() => CharacterTokenEstimator.CountText(Vietnamese);
 }

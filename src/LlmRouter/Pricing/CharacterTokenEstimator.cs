@@ -203,8 +203,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
     /// <summary>
     /// Counts text in either encoding: blocks of 64 code units while they are ASCII, one character at a time from the first
-    /// that is not until ASCII resumes, and a text's last partial block either overlapping the block before (the characters
-    /// already counted are skipped) or, in a text shorter than a block, copied into a padded buffer.
+    /// that is not until a run of ASCII resumes, and a text's last partial block either overlapping the block before (the
+    /// characters already counted are skipped) or, in a text shorter than a block, copied into a padded buffer.
     /// </summary>
     private static long Count<TUnit, TUnits, TBlock>(ReadOnlySpan<TUnit> text)
         where TUnit : unmanaged
@@ -252,18 +252,12 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 continue;
             }
 
-            do
-            {
-                i += TUnits.AddCharacter(ref counter, text[i..]);
-            }
-            while (i < text.Length && !TUnits.IsAscii(text[i]));
+            // From a character outside ASCII, one character at a time until a run of ASCII long enough for a block starts:
+            // text with such letters every few characters (Vietnamese, Czech) would otherwise load a block for every few.
+            i = TUnits.AddRun(ref counter, text, i);
         }
 
-        while (i < text.Length)
-        {
-            i += TUnits.AddCharacter(ref counter, text[i..]);
-        }
-
+        TUnits.AddRest(ref counter, text[i..]);
         return counter.Sum;
     }
 
@@ -274,10 +268,14 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         static abstract ulong Load<TBlock>(ReadOnlySpan<TUnit> units, out TBlock block)
             where TBlock : struct, IAsciiBlock<TBlock>;
 
-        static abstract bool IsAscii(TUnit unit);
+        /// <summary>
+        /// Counts from <paramref name="start"/> one character at a time until a stretch of <see cref="TextCounter.AsciiRunForBlock"/>
+        /// code units was all ASCII or the text ends; returns where it stopped.
+        /// </summary>
+        static abstract int AddRun(ref TextCounter counter, ReadOnlySpan<TUnit> text, int start);
 
-        /// <summary>Counts the character <paramref name="units"/> starts with; returns the code units it took.</summary>
-        static abstract int AddCharacter(ref TextCounter counter, ReadOnlySpan<TUnit> units);
+        /// <summary>Counts the whole of <paramref name="text"/> one character at a time.</summary>
+        static abstract void AddRest(ref TextCounter counter, ReadOnlySpan<TUnit> text);
     }
 
     private readonly struct Utf16Units : ITextUnits<char>
@@ -285,13 +283,38 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         public static ulong Load<TBlock>(ReadOnlySpan<char> units, out TBlock block)
             where TBlock : struct, IAsciiBlock<TBlock> => TBlock.Load(units, out block);
 
-        public static bool IsAscii(char unit) => unit < TextCounter.AsciiLimit;
-
-        public static int AddCharacter(ref TextCounter counter, ReadOnlySpan<char> units)
+        public static int AddRun(ref TextCounter counter, ReadOnlySpan<char> text, int start)
         {
-            // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
-            counter.Add(units[0]);
-            return 1;
+            // Eight characters at a time, then one test of whether all of them were ASCII: a test per character would be a
+            // branch as hard to predict as the one in Add, on exactly the text that comes here.
+            int i = start;
+            while (i < text.Length)
+            {
+                int end = Math.Min(i + TextCounter.AsciiRunForBlock, text.Length);
+                int seen = 0;
+                for (; i < end; i++)
+                {
+                    // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
+                    char c = text[i];
+                    counter.Add(c);
+                    seen |= c;
+                }
+
+                if (seen < TextCounter.AsciiLimit)
+                {
+                    break;
+                }
+            }
+
+            return i;
+        }
+
+        public static void AddRest(ref TextCounter counter, ReadOnlySpan<char> text)
+        {
+            for (int i = 0; i < text.Length; i++)
+            {
+                counter.Add(text[i]);
+            }
         }
     }
 
@@ -300,7 +323,36 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         public static ulong Load<TBlock>(ReadOnlySpan<byte> units, out TBlock block)
             where TBlock : struct, IAsciiBlock<TBlock> => TBlock.Load(units, out block);
 
-        public static bool IsAscii(byte unit) => unit < TextCounter.AsciiLimit;
+        public static int AddRun(ref TextCounter counter, ReadOnlySpan<byte> text, int start)
+        {
+            // As for UTF-16, eight bytes or more at a time (a character outside ASCII is counted whole).
+            int i = start;
+            while (i < text.Length)
+            {
+                int end = Math.Min(i + TextCounter.AsciiRunForBlock, text.Length);
+                int seen = 0;
+                while (i < end)
+                {
+                    seen |= text[i];
+                    i += AddCharacter(ref counter, text[i..]);
+                }
+
+                if (seen < TextCounter.AsciiLimit)
+                {
+                    break;
+                }
+            }
+
+            return i;
+        }
+
+        public static void AddRest(ref TextCounter counter, ReadOnlySpan<byte> text)
+        {
+            for (int i = 0; i < text.Length;)
+            {
+                i += AddCharacter(ref counter, text[i..]);
+            }
+        }
 
         public static int AddCharacter(ref TextCounter counter, ReadOnlySpan<byte> units)
         {
@@ -465,6 +517,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     private struct TextCounter
     {
         internal const int MinimumBlock = 16;
+
+        /// <summary>How many ASCII code units in a row, after a character that is not ASCII, make loading a block worthwhile again.</summary>
+        internal const int AsciiRunForBlock = 8;
         internal const char AsciiLimit = (char)128;
         private const int WordWeight = 100;
         private const int WordFreeLetters = 8;
