@@ -29,6 +29,13 @@ public static class LlmRouterRequestProperties
     public const string DeniedProviders = "llmrouter.denied_providers";
 
     /// <summary>
+    /// The most this request accepts to pay per million tokens, a <see cref="PriceLimit"/> (or a JSON object with <c>Input</c>
+    /// and/or <c>Output</c>), on top of the route's <see cref="RouteOptions.MaxPrice"/>: a candidate priced above it, or with no
+    /// known price, is not called for the request.
+    /// </summary>
+    public const string MaxPrice = "llmrouter.max_price";
+
+    /// <summary>
     /// The tier a tiered route (<see cref="RouteOptions.Tiers"/>) serves this request with, skipping the scorer: a
     /// <see cref="ComplexityTier"/> or its name (<c>simple</c>, <c>medium</c>, <c>complex</c>, <c>reasoning</c>).
     /// </summary>

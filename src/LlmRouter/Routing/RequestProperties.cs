@@ -15,14 +15,16 @@ internal struct RequestProperties
     public string[] ExcludedTags;
     public string[] AllowedProviders;
     public string[] DeniedProviders;
+    public PriceLimit? MaxPrice;
     public string? Tier;
     public string? Variant;
 
-    /// <summary>Gets whether the request sets any tag or provider filter.</summary>
-    public readonly bool Filters => RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length > 0;
+    /// <summary>Gets whether the request sets any tag, provider or price filter.</summary>
+    public readonly bool Filters =>
+        RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length > 0 || MaxPrice is not null;
 
     /// <summary>Reads the router's keys; every list is empty when the request sets none.</summary>
-    /// <exception cref="ArgumentException">A value is neither a string nor a list of strings.</exception>
+    /// <exception cref="ArgumentException">A list is neither a string nor a list of strings, or a price limit is not one.</exception>
     public static RequestProperties Read(AdditionalPropertiesDictionary? properties)
     {
         var read = new RequestProperties { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [] };
@@ -54,6 +56,10 @@ internal struct RequestProperties
             else if (Is(key, LlmRouterRequestProperties.DeniedProviders))
             {
                 read.DeniedProviders = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.MaxPrice))
+            {
+                read.MaxPrice = Limit(key, property.Value);
             }
             else if (Is(key, LlmRouterRequestProperties.Tier))
             {
@@ -132,6 +138,48 @@ internal struct RequestProperties
 
         return [.. items];
     }
+
+    /// <summary>Reads a price limit: a <see cref="PriceLimit"/>, or a JSON object with <c>Input</c> and/or <c>Output</c> numbers.</summary>
+    private static PriceLimit? Limit(string key, object? value)
+    {
+        PriceLimit? limit = value switch
+        {
+            null => null,
+            PriceLimit given => given,
+            JsonElement { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
+            JsonElement { ValueKind: JsonValueKind.Object } element => new PriceLimit { Input = Price(key, element, "Input"), Output = Price(key, element, "Output") },
+            _ => throw InvalidLimit(key, $"it is a {value.GetType().Name}"),
+        };
+
+        if (limit is { Input: < 0 } or { Output: < 0 })
+        {
+            throw InvalidLimit(key, $"it is {limit.Input?.ToString(CultureInfo.InvariantCulture) ?? "any"} in, {limit.Output?.ToString(CultureInfo.InvariantCulture) ?? "any"} out");
+        }
+
+        return limit is { Input: null, Output: null } ? null : limit;
+    }
+
+    private static decimal? Price(string key, JsonElement limit, string name)
+    {
+        foreach (JsonProperty property in limit.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value.ValueKind switch
+                {
+                    JsonValueKind.Null => null,
+                    JsonValueKind.Number when property.Value.TryGetDecimal(out decimal price) => price,
+                    _ => throw InvalidLimit(key, $"its {name} is {property.Value.GetRawText()}"),
+                };
+            }
+        }
+
+        return null;
+    }
+
+    private static ArgumentException InvalidLimit(string key, string actual) => new(
+        $"ChatOptions.AdditionalProperties['{key}'] must be a PriceLimit (or a JSON object with Input and/or Output) in USD per million tokens, at least 0; {actual}.",
+        "options");
 
     private static void Split(string text, List<string> into)
     {

@@ -602,8 +602,9 @@ internal sealed class RouterRequest
     /// <summary>Checks the request-wide filters: the request's tags and providers, its capabilities, and its size.</summary>
     private bool ExcludedByRequest(Deployment deployment)
     {
-        if (_properties.Filters && RouteFilter.Excludes(
-            deployment, _properties.RequiredTags, _properties.ExcludedTags, _properties.AllowedProviders, _properties.DeniedProviders, byRequest: true, out Exclusion exclusion))
+        if (_properties.Filters && (RouteFilter.Excludes(
+            deployment, _properties.RequiredTags, _properties.ExcludedTags, _properties.AllowedProviders, _properties.DeniedProviders, byRequest: true, out Exclusion exclusion)
+            || RouteFilter.ExceedsLimit(deployment, _properties.MaxPrice, byRequest: true, out exclusion)))
         {
             _skipped.Add(new SkipEntry(null, exclusion));
             return true;

@@ -242,6 +242,62 @@ public class LlmRouterClientFilterTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task Call_RequestMaxPrice_SkipsPricierAndUnpricedDeploymentsSayingTheRequestDidIt(bool streaming)
+    {
+        ScriptedChatClient dear = Answers("dear");
+        ScriptedChatClient unpriced = Answers("unpriced");
+        IChatClient router = Builder()
+            .AddDeployment("dear", dear, d => d.Price = new ModelPrice(2.50m, 10m))
+            .AddDeployment("unpriced", unpriced)
+            .AddDeployment("cheap", Answers("cheap"), d => d.Price = new ModelPrice(0.15m, 0.60m))
+            .AddRoute("any", r => r.Deployments = ["dear", "unpriced", "cheap"])
+            .Build();
+        var capped = new ChatOptions
+        {
+            ModelId = "any",
+            AdditionalProperties = new() { [LlmRouterRequestProperties.MaxPrice] = new PriceLimit { Output = 5m } },
+        };
+        var tight = new ChatOptions
+        {
+            ModelId = "any",
+            AdditionalProperties = new() { [LlmRouterRequestProperties.MaxPrice] = JsonDocument.Parse("""{"input": 0.1}""").RootElement },
+        };
+
+        ChatResponse response = await router.CallAsync(streaming, capped);
+        LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(() => router.CallAsync(streaming, tight));
+        ChatResponse unlimited = await router.CallAsync(streaming, new ChatOptions { ModelId = "any" });
+
+        Assert.Equal("cheap", response.Property(LlmRouterProperties.Deployment));
+        Assert.Equal(0, unpriced.CallCount);
+        Assert.Equal("dear", unlimited.Property(LlmRouterProperties.Deployment));
+        Assert.Equal(
+            "Route 'any': no deployment can serve this request." + Environment.NewLine +
+            "  Not tried: dear (price of $2.50 in, $10.00 out per million tokens is above the request's MaxPrice of $0.10 in, any out); " +
+            "unpriced (has no known price, and the request sets a MaxPrice); " +
+            "cheap (price of $0.15 in, $0.60 out per million tokens is above the request's MaxPrice of $0.10 in, any out).",
+            exception.Message);
+    }
+
+    [Theory]
+    [InlineData(-1, "it is -1 in, any out")]
+    [InlineData(0, "its Output is \"cheap\"")]
+    public async Task Call_RequestMaxPriceInvalid_ArgumentExceptionSaysWhatIsValid(int input, string actual)
+    {
+        IChatClient router = Builder().AddDeployment("a", Answers("a"), d => d.Price = new ModelPrice(1, 1)).Build();
+        object limit = input < 0 ? new PriceLimit { Input = input } : JsonDocument.Parse("""{"Output":"cheap"}""").RootElement;
+        var options = new ChatOptions { AdditionalProperties = new() { [LlmRouterRequestProperties.MaxPrice] = limit } };
+
+        ArgumentException exception = await Assert.ThrowsAsync<ArgumentException>(() => router.GetResponseAsync(RouterCalls.Hello, options));
+
+        Assert.StartsWith(
+            "ChatOptions.AdditionalProperties['llmrouter.max_price'] must be a PriceLimit (or a JSON object with Input and/or Output) in USD per million tokens, at least 0; " + actual + ".",
+            exception.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Call_RouteFilterExcludesADeployment_FallbackRouteMayStillCallIt(bool streaming)
     {
         IChatClient router = Builder()

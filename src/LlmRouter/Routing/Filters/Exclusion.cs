@@ -52,9 +52,13 @@ internal readonly record struct Exclusion(
             case ExclusionKind.AboveMaxPrice:
                 ModelPrice price = Deployment.Price!;
                 text.Append("price of ").Append(BudgetExceededException.Usd(price.Input)).Append(" in, ")
-                    .Append(BudgetExceededException.Usd(price.Output)).Append(" out per million tokens is above the route's MaxPrice of ")
+                    .Append(BudgetExceededException.Usd(price.Output)).Append(" out per million tokens is above ").Append(ByRequest ? "the request's" : "the route's")
+                    .Append(" MaxPrice of ")
                     .Append(Limit?.Input is { } input ? BudgetExceededException.Usd(input) : "any").Append(" in, ")
                     .Append(Limit?.Output is { } output ? BudgetExceededException.Usd(output) : "any").Append(" out");
+                break;
+            case ExclusionKind.NoKnownPrice:
+                text.Append("has no known price, and ").Append(by).Append(" sets a MaxPrice");
                 break;
         }
 

@@ -10,4 +10,5 @@ internal enum ExclusionKind
     ProviderNotAllowed,
     ProviderDenied,
     AboveMaxPrice,
+    NoKnownPrice,
 }

@@ -48,13 +48,32 @@ internal sealed class RouteFilter
             return true;
         }
 
-        if (MaxPrice is { } limit && deployment.Price is { } price &&
-            (price.Input > limit.Input || price.Output > limit.Output))
+        // A route with a MaxPrice has only priced deployments (checked when the router is built).
+        return deployment.Price is not null && ExceedsLimit(deployment, MaxPrice, byRequest: false, out exclusion);
+    }
+
+    /// <summary>Checks a price limit; a deployment with no known price cannot be shown to be within one, so it is excluded.</summary>
+    public static bool ExceedsLimit(Deployment deployment, PriceLimit? limit, bool byRequest, out Exclusion exclusion)
+    {
+        if (limit is null)
         {
-            exclusion = new Exclusion(deployment, ExclusionKind.AboveMaxPrice, Limit: limit);
+            exclusion = default;
+            return false;
+        }
+
+        if (deployment.Price is not { } price)
+        {
+            exclusion = new Exclusion(deployment, ExclusionKind.NoKnownPrice, byRequest);
             return true;
         }
 
+        if (price.Input > limit.Input || price.Output > limit.Output)
+        {
+            exclusion = new Exclusion(deployment, ExclusionKind.AboveMaxPrice, byRequest, Limit: limit);
+            return true;
+        }
+
+        exclusion = default;
         return false;
     }
 
