@@ -1,8 +1,9 @@
 namespace LlmRouter;
 
 /// <summary>
-/// The most a route accepts to pay per <b>million</b> tokens, as <see cref="RouteOptions.MaxPrice"/>: a candidate whose
-/// <see cref="ModelPrice.Input"/> or <see cref="ModelPrice.Output"/> is above the limit is never called for the route.
+/// The most a route (<see cref="RouteOptions.MaxPrice"/>) or a request (<see cref="LlmRouterRequestProperties.MaxPrice"/>) accepts
+/// to pay per <b>million</b> tokens: a candidate whose <see cref="ModelPrice.Input"/> or <see cref="ModelPrice.Output"/> is above
+/// the limit is never called for it.
 /// </summary>
 /// <remarks>Either limit may be left <see langword="null"/> for none; the same units as <see cref="ModelPrice"/> (USD per million tokens).</remarks>
 public sealed record PriceLimit
