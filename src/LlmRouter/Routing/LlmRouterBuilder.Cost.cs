@@ -139,59 +139,13 @@ public sealed partial class LlmRouterBuilder
     /// <summary>Finds cycles of routes dispatching to each other by tiers or variants (self-references are reported separately).</summary>
     private static List<string> FindDispatchCycles(List<(string Name, RouteOptions Options)> routes)
     {
-        var targets = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        var targets = new Dictionary<string, IList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach ((string name, RouteOptions options) in routes)
         {
-            var next = new List<string>();
-            next.AddRange(options.Tiers?.Values ?? []);
-            next.AddRange(options.Variants?.Keys ?? []);
-            targets.TryAdd(name, next);
+            targets.TryAdd(name, [.. options.Tiers?.Values ?? [], .. options.Variants?.Keys ?? []]);
         }
 
-        var cycles = new List<string>();
-        var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        var path = new List<string>();
-
-        void Visit(string route)
-        {
-            state[route] = 1;
-            path.Add(route);
-            foreach (string next in targets[route])
-            {
-                if (next is null || !targets.ContainsKey(next) || string.Equals(next, route, StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                if (state.GetValueOrDefault(next) == 1)
-                {
-                    int start = path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase));
-                    List<string> cycle = path.GetRange(start, path.Count - start);
-                    if (reported.Add(string.Join("|", cycle.Order(StringComparer.OrdinalIgnoreCase))))
-                    {
-                        cycles.Add(string.Join(" → ", cycle.Append(next)));
-                    }
-                }
-                else if (state.GetValueOrDefault(next) == 0)
-                {
-                    Visit(next);
-                }
-            }
-
-            path.RemoveAt(path.Count - 1);
-            state[route] = 2;
-        }
-
-        foreach (string route in targets.Keys)
-        {
-            if (state.GetValueOrDefault(route) == 0)
-            {
-                Visit(route);
-            }
-        }
-
-        return cycles;
+        return FindCycles(targets);
     }
 
     private void ValidateBudgets(List<(string Name, RouteOptions Options)> routes, Dictionary<string, Deployment> deployments, List<string> errors)

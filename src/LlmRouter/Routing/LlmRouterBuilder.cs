@@ -562,7 +562,7 @@ public sealed partial class LlmRouterBuilder
             }
         }
 
-        foreach (string cycle in FindCycles(routes))
+        foreach (string cycle in FindFallbackCycles(routes))
         {
             errors.Add($"Fallback cycle: {cycle}. A route must not fall back, directly or through others, to itself.");
         }
@@ -611,7 +611,7 @@ public sealed partial class LlmRouterBuilder
     }
 
     /// <summary>Finds fallback cycles of two or more routes (self-references are reported separately).</summary>
-    private static List<string> FindCycles(List<(string Name, RouteOptions Options)> routes)
+    private static List<string> FindFallbackCycles(List<(string Name, RouteOptions Options)> routes)
     {
         var fallbacks = new Dictionary<string, IList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach ((string name, RouteOptions options) in routes)
@@ -619,6 +619,16 @@ public sealed partial class LlmRouterBuilder
             fallbacks.TryAdd(name, options.Fallbacks ?? []);
         }
 
+        return FindCycles(fallbacks);
+    }
+
+    /// <summary>
+    /// Finds the cycles of two or more routes in <paramref name="edges"/> (each route to the routes it leads to), each once
+    /// whichever route it is entered from, as "a → b → a". Self-references and names that are not routes are left to the
+    /// callers' own checks.
+    /// </summary>
+    private static List<string> FindCycles(Dictionary<string, IList<string>> edges)
+    {
         var cycles = new List<string>();
         var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -628,18 +638,18 @@ public sealed partial class LlmRouterBuilder
         {
             state[route] = 1;
             path.Add(route);
-            foreach (string next in fallbacks[route])
+            foreach (string next in edges[route])
             {
-                if (next is null || !fallbacks.ContainsKey(next) || string.Equals(next, route, StringComparison.OrdinalIgnoreCase))
+                if (next is null || !edges.ContainsKey(next) || string.Equals(next, route, StringComparison.OrdinalIgnoreCase))
                 {
                     continue;
                 }
 
                 if (state.GetValueOrDefault(next) == 1)
                 {
-                    List<string> cycle = path.GetRange(path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase)), path.Count - path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase)));
-                    string key = string.Join("|", cycle.Order(StringComparer.OrdinalIgnoreCase));
-                    if (reported.Add(key))
+                    int start = path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase));
+                    List<string> cycle = path.GetRange(start, path.Count - start);
+                    if (reported.Add(string.Join("|", cycle.Order(StringComparer.OrdinalIgnoreCase))))
                     {
                         cycles.Add(string.Join(" → ", cycle.Append(next)));
                     }
@@ -654,7 +664,7 @@ public sealed partial class LlmRouterBuilder
             state[route] = 2;
         }
 
-        foreach (string route in fallbacks.Keys)
+        foreach (string route in edges.Keys)
         {
             if (state.GetValueOrDefault(route) == 0)
             {
