@@ -7,15 +7,44 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter;
 
 /// <summary>
-/// Writes the loosely typed values of <c>AdditionalProperties</c>, function arguments and function results as JSON:
-/// primitives, JSON DOM types, dictionaries and lists directly; anything else through the type information
-/// Microsoft.Extensions.AI registers (<see cref="AIJsonUtilities.DefaultOptions"/>), never through reflection of our own.
+/// JSON the provider request writers share. Above all the loosely typed values of <c>AdditionalProperties</c>, function
+/// arguments and function results: primitives, JSON DOM types, dictionaries and lists directly; anything else through the
+/// type information Microsoft.Extensions.AI registers (<see cref="AIJsonUtilities.DefaultOptions"/>), never through
+/// reflection of our own. Also string arrays and function declarations, which every wire format writes alike.
 /// </summary>
 internal static class JsonValues
 {
     private const int MaxDepth = 64;
 
     public static void Write(Utf8JsonWriter writer, object? value) => Write(writer, value, 0);
+
+    /// <summary>Writes <paramref name="values"/> as an array of strings named <paramref name="name"/>.</summary>
+    public static void WriteStrings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IList<string> values)
+    {
+        writer.WriteStartArray(name);
+        for (int i = 0; i < values.Count; i++)
+        {
+            writer.WriteStringValue(values[i]);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Writes the members every wire format declares a function with, into the object the caller opened: its name, its
+    /// description when it has one, and its JSON schema under <paramref name="schemaName"/>.
+    /// </summary>
+    public static void WriteFunction(Utf8JsonWriter writer, AIFunctionDeclaration function, ReadOnlySpan<byte> schemaName)
+    {
+        writer.WriteString("name"u8, function.Name);
+        if (!string.IsNullOrEmpty(function.Description))
+        {
+            writer.WriteString("description"u8, function.Description);
+        }
+
+        writer.WritePropertyName(schemaName);
+        function.JsonSchema.WriteTo(writer);
+    }
 
     /// <summary>Writes <paramref name="properties"/> as members of the object being written, skipping none.</summary>
     public static void WriteProperties(Utf8JsonWriter writer, AdditionalPropertiesDictionary? properties)

@@ -127,13 +127,7 @@ internal static class AnthropicRequestWriter
 
         if (options.StopSequences is { Count: > 0 } stops && !JsonValues.Overrides(extra, "stop_sequences"))
         {
-            writer.WriteStartArray("stop_sequences"u8);
-            foreach (string stop in stops)
-            {
-                writer.WriteStringValue(stop);
-            }
-
-            writer.WriteEndArray();
+            JsonValues.WriteStrings(writer, "stop_sequences"u8, stops);
         }
 
         if (thinkingBudget is { } budget && !JsonValues.Overrides(extra, "thinking"))
@@ -174,14 +168,7 @@ internal static class AnthropicRequestWriter
                 }
 
                 writer.WriteStartObject();
-                writer.WriteString("name"u8, function.Name);
-                if (!string.IsNullOrEmpty(function.Description))
-                {
-                    writer.WriteString("description"u8, function.Description);
-                }
-
-                writer.WritePropertyName("input_schema"u8);
-                function.JsonSchema.WriteTo(writer);
+                JsonValues.WriteFunction(writer, function, "input_schema"u8);
                 writer.WriteEndObject();
             }
 

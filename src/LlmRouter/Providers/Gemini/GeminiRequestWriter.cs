@@ -114,16 +114,9 @@ internal static class GeminiRequestWriter
                     any = true;
                 }
 
-                writer.WriteStartObject();
-                writer.WriteString("name"u8, function.Name);
-                if (!string.IsNullOrEmpty(function.Description))
-                {
-                    writer.WriteString("description"u8, function.Description);
-                }
-
                 // parametersJsonSchema takes JSON Schema as Microsoft.Extensions.AI produces it; "parameters" wants OpenAPI.
-                writer.WritePropertyName("parametersJsonSchema"u8);
-                function.JsonSchema.WriteTo(writer);
+                writer.WriteStartObject();
+                JsonValues.WriteFunction(writer, function, "parametersJsonSchema"u8);
                 writer.WriteEndObject();
             }
 
@@ -196,13 +189,7 @@ internal static class GeminiRequestWriter
         if (options.StopSequences is { Count: > 0 } stops)
         {
             Start(writer, ref started);
-            writer.WriteStartArray("stopSequences"u8);
-            foreach (string stop in stops)
-            {
-                writer.WriteStringValue(stop);
-            }
-
-            writer.WriteEndArray();
+            JsonValues.WriteStrings(writer, "stopSequences"u8, stops);
         }
 
         if (options.Seed is { } seed)

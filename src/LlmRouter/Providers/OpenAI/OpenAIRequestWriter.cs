@@ -77,13 +77,7 @@ internal static class OpenAIRequestWriter
 
         if (options.StopSequences is { Count: > 0 } stops && !JsonValues.Overrides(extra, "stop"))
         {
-            writer.WriteStartArray("stop"u8);
-            foreach (string stop in stops)
-            {
-                writer.WriteStringValue(stop);
-            }
-
-            writer.WriteEndArray();
+            JsonValues.WriteStrings(writer, "stop"u8, stops);
         }
 
         if (options.Seed is { } seed)
@@ -202,14 +196,7 @@ internal static class OpenAIRequestWriter
             writer.WriteStartObject();
             writer.WriteString("type"u8, "function"u8);
             writer.WriteStartObject("function"u8);
-            writer.WriteString("name"u8, function.Name);
-            if (!string.IsNullOrEmpty(function.Description))
-            {
-                writer.WriteString("description"u8, function.Description);
-            }
-
-            writer.WritePropertyName("parameters"u8);
-            function.JsonSchema.WriteTo(writer);
+            JsonValues.WriteFunction(writer, function, "parameters"u8);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
