@@ -128,78 +128,56 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     /// text shorter than <see cref="TextCounter.MinimumBlock"/>, one at a time. Every path gives the count
     /// <see cref="CountTextByCharacter"/> gives.
     /// </remarks>
-    internal static long CountText(ReadOnlySpan<char> text)
-    {
-        if (text.Length >= TextCounter.MinimumBlock)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                return CountText<AsciiBlock512>(text);
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                return CountText<AsciiBlock256>(text);
-            }
-
-            if (Vector128.IsHardwareAccelerated)
-            {
-                return CountText<AsciiBlock128>(text);
-            }
-        }
-
-        return CountTextByCharacter(text);
-    }
+    internal static long CountText(ReadOnlySpan<char> text) => Count<char, Utf16Units>(text);
 
     /// <summary>Counts <paramref name="text"/> with vectors of one width; every width gives the same count.</summary>
     internal static long CountText<TBlock>(ReadOnlySpan<char> text)
         where TBlock : struct, IAsciiBlock<TBlock> => Count<char, Utf16Units, TBlock>(text);
 
     /// <summary>The count <see cref="CountText"/> gives, taken one character at a time: the reference the vector paths match.</summary>
-    internal static long CountTextByCharacter(ReadOnlySpan<char> text)
-    {
-        var counter = new TextCounter();
-        for (int i = 0; i < text.Length; i++)
-        {
-            counter.Add(text[i]);
-        }
-
-        return counter.Sum;
-    }
+    internal static long CountTextByCharacter(ReadOnlySpan<char> text) => CountByCharacter<char, Utf16Units>(text);
 
     /// <summary>Estimates the tokens of UTF-8 text (raw JSON), in hundredths of a token; gives the same count as <see cref="CountText"/>.</summary>
-    internal static long CountUtf8(ReadOnlySpan<byte> utf8)
-    {
-        if (utf8.Length >= TextCounter.MinimumBlock)
-        {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                return CountUtf8<AsciiBlock512>(utf8);
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                return CountUtf8<AsciiBlock256>(utf8);
-            }
-
-            if (Vector128.IsHardwareAccelerated)
-            {
-                return CountUtf8<AsciiBlock128>(utf8);
-            }
-        }
-
-        var counter = new TextCounter();
-        for (int i = 0; i < utf8.Length;)
-        {
-            i += Utf8Units.AddCharacter(ref counter, utf8[i..]);
-        }
-
-        return counter.Sum;
-    }
+    internal static long CountUtf8(ReadOnlySpan<byte> utf8) => Count<byte, Utf8Units>(utf8);
 
     /// <summary>Counts UTF-8 text with vectors of one width; every width gives the same count.</summary>
     internal static long CountUtf8<TBlock>(ReadOnlySpan<byte> utf8)
         where TBlock : struct, IAsciiBlock<TBlock> => Count<byte, Utf8Units, TBlock>(utf8);
+
+    /// <summary>Counts text in either encoding with the widest vectors the processor runs, or one character at a time.</summary>
+    private static long Count<TUnit, TUnits>(ReadOnlySpan<TUnit> text)
+        where TUnit : unmanaged
+        where TUnits : struct, ITextUnits<TUnit>
+    {
+        if (text.Length >= TextCounter.MinimumBlock)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                return Count<TUnit, TUnits, AsciiBlock512>(text);
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                return Count<TUnit, TUnits, AsciiBlock256>(text);
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                return Count<TUnit, TUnits, AsciiBlock128>(text);
+            }
+        }
+
+        return CountByCharacter<TUnit, TUnits>(text);
+    }
+
+    private static long CountByCharacter<TUnit, TUnits>(ReadOnlySpan<TUnit> text)
+        where TUnit : unmanaged
+        where TUnits : struct, ITextUnits<TUnit>
+    {
+        var counter = new TextCounter();
+        TUnits.AddRest(ref counter, text);
+        return counter.Sum;
+    }
 
     /// <summary>
     /// Counts text in either encoding: blocks of 64 code units while they are ASCII, one character at a time from the first
@@ -354,7 +332,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
         }
 
-        public static int AddCharacter(ref TextCounter counter, ReadOnlySpan<byte> units)
+        private static int AddCharacter(ref TextCounter counter, ReadOnlySpan<byte> units)
         {
             if (units[0] < TextCounter.AsciiLimit)
             {
