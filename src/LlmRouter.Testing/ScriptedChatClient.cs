@@ -18,7 +18,8 @@ namespace LlmRouter.Testing;
 /// </example>
 /// <remarks>
 /// Thread-safe: outcomes are handed out in order to concurrent calls. Delays and stalls run on the
-/// <see cref="TimeProvider"/> given to the constructor, so a <see cref="ManualTimeProvider"/> makes them deterministic.
+/// <see cref="TimeProvider"/> given to the constructor, so a <see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/>
+/// makes them deterministic.
 /// When the queue is empty, <see cref="DefaultOutcome"/> answers; without one, the call fails with
 /// <see cref="InvalidOperationException"/>.
 /// </remarks>

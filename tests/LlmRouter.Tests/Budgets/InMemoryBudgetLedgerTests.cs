@@ -1,4 +1,5 @@
 using LlmRouter.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Budgets;
 
@@ -10,7 +11,7 @@ public class InMemoryBudgetLedgerTests
     [Fact]
     public async Task TryReserve_FitsUnderTheLimit_GrantedUntilTheNextWouldNot()
     {
-        var ledger = new InMemoryBudgetLedger(new ManualTimeProvider(Start));
+        var ledger = new InMemoryBudgetLedger(new FakeTimeProvider(Start));
 
         BudgetReservation first = await ledger.TryReserveAsync(Key, 1m, 0.4m, CancellationToken.None);
         BudgetReservation second = await ledger.TryReserveAsync(Key, 1m, 0.6m, CancellationToken.None);
@@ -24,7 +25,7 @@ public class InMemoryBudgetLedgerTests
     [Fact]
     public async Task Settle_ActualBelowTheReservation_FreesTheDifference()
     {
-        var ledger = new InMemoryBudgetLedger(new ManualTimeProvider(Start));
+        var ledger = new InMemoryBudgetLedger(new FakeTimeProvider(Start));
         BudgetReservation reservation = await ledger.TryReserveAsync(Key, 1m, 0.8m, CancellationToken.None);
 
         await ledger.SettleAsync(reservation, 0.3m, CancellationToken.None);
@@ -37,7 +38,7 @@ public class InMemoryBudgetLedgerTests
     [Fact]
     public async Task Settle_Charge_CountsWithoutAReservation()
     {
-        var ledger = new InMemoryBudgetLedger(new ManualTimeProvider(Start));
+        var ledger = new InMemoryBudgetLedger(new FakeTimeProvider(Start));
         await ledger.TryReserveAsync(Key, 1m, 0m, CancellationToken.None);
 
         await ledger.SettleAsync(BudgetReservation.Charge(Key), 1.5m, CancellationToken.None);
@@ -49,7 +50,7 @@ public class InMemoryBudgetLedgerTests
     [Fact]
     public async Task TryReserve_ConcurrentCallers_NeverExceedTheLimit()
     {
-        var ledger = new InMemoryBudgetLedger(new ManualTimeProvider(Start));
+        var ledger = new InMemoryBudgetLedger(new FakeTimeProvider(Start));
 
         BudgetReservation[] reservations = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(_ =>
             Task.Run(async () => await ledger.TryReserveAsync(Key, 1m, 0.003m, CancellationToken.None))));
@@ -61,7 +62,7 @@ public class InMemoryBudgetLedgerTests
     [Fact]
     public async Task Sweep_WindowsEndedMoreThanAMinuteAgo_Forgotten()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         var ledger = new InMemoryBudgetLedger(clock);
         var minute = new BudgetKey("m", null, Start, Start.AddMinutes(1));
         await ledger.TryReserveAsync(minute, 1m, 0.5m, CancellationToken.None);
@@ -76,7 +77,7 @@ public class InMemoryBudgetLedgerTests
     [Fact]
     public async Task TryReserve_CallersAreSeparate()
     {
-        var ledger = new InMemoryBudgetLedger(new ManualTimeProvider(Start));
+        var ledger = new InMemoryBudgetLedger(new FakeTimeProvider(Start));
 
         BudgetReservation a = await ledger.TryReserveAsync(Key with { Caller = "a" }, 1m, 1m, CancellationToken.None);
         BudgetReservation b = await ledger.TryReserveAsync(Key with { Caller = "b" }, 1m, 1m, CancellationToken.None);

@@ -1,6 +1,6 @@
 using System.Net;
-using LlmRouter.Testing;
 using System.Text;
+using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +31,7 @@ public class LlmRouterServiceCollectionExtensionsTests
     [Fact]
     public async Task AddLlmRouter_UsesContainerClockAndLogging()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         var logs = new ListLoggerProvider();
         var slow = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable).After(TimeSpan.FromSeconds(3)));
         await using ServiceProvider provider = new ServiceCollection()

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
@@ -41,7 +42,7 @@ public class LlmRouterClientBudgetTests
     [InlineData(true)]
     public async Task Call_RouterBudgetSpent_RejectsNamingBudgetLimitSpentAndReset(bool streaming)
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         ScriptedChatClient client = Exact();
         IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).WithoutRetries()
             .AddDeployment("a", client, d => d.Price = Price)
@@ -205,7 +206,7 @@ public class LlmRouterClientBudgetTests
     [InlineData(true)]
     public async Task Call_DeploymentBudgetSpent_NextCandidateServesAndErrorSaysWhyWhenNoneIsLeft(bool streaming)
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).WithoutRetries()
             .AddDeployment("dear", Exact(), d => d.Price = Price)
             .AddDeployment("other", Exact(), d => d.Price = Price)
@@ -286,7 +287,7 @@ public class LlmRouterClientBudgetTests
     [InlineData(true)]
     public async Task Call_HedgedRace_EachRacerReservesAndEverythingSettles(bool streaming)
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new TimerTrackingFakeTimeProvider(Start);
         ScriptedChatClient slow = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("slow").WithUsage(InputTokens, 100).After(TimeSpan.FromSeconds(10)));
         ScriptedChatClient fast = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("fast").WithUsage(InputTokens, 100));
         IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).WithoutRetries().WithoutTimeouts()
@@ -321,7 +322,7 @@ public class LlmRouterClientBudgetTests
     {
         var ledger = new RecordingLedger();
         IChatClient router = new LlmRouterBuilder()
-            .UseTimeProvider(new ManualTimeProvider(Start))
+            .UseTimeProvider(new FakeTimeProvider(Start))
             .UseBudgetLedger(ledger)
             .AddDeployment("a", Exact(), d => d.Price = Price)
             .AddBudget("daily", b => b.LimitUsd = 1m)

@@ -1,6 +1,7 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
@@ -8,7 +9,7 @@ public class LlmRouterClientCircuitBreakerTests
 {
     private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(10);
 
-    private static IChatClient Router(ManualTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, AllCircuitsOpenBehavior whenAllOpen = AllCircuitsOpenBehavior.FailFast) =>
+    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, AllCircuitsOpenBehavior whenAllOpen = AllCircuitsOpenBehavior.FailFast) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutRetries()
@@ -35,7 +36,7 @@ public class LlmRouterClientCircuitBreakerTests
         }
     }
 
-    private static ScriptedChatClient Primary(ManualTimeProvider clock) => new ScriptedChatClient(timeProvider: clock).Enqueue(
+    private static ScriptedChatClient Primary(FakeTimeProvider clock) => new ScriptedChatClient(timeProvider: clock).Enqueue(
         ScriptedOutcome.Text("ok"),
         ScriptedOutcome.Text("ok"),
         ScriptedOutcome.Failure(HttpStatusCode.InternalServerError),
@@ -46,7 +47,7 @@ public class LlmRouterClientCircuitBreakerTests
     [InlineData(true)]
     public async Task Breaker_FailureRatioReached_OpensAndSkipsTheDeployment(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = Primary(clock);
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup);
@@ -76,7 +77,7 @@ public class LlmRouterClientCircuitBreakerTests
     [InlineData(true)]
     public async Task Breaker_BreakEnds_OneProbeThroughWhileOthersSkipThenSuccessCloses(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = Primary(clock).Enqueue(ScriptedOutcome.Text("probe ok").After(TimeSpan.FromSeconds(1)), ScriptedOutcome.Text("closed again"));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup);
@@ -104,7 +105,7 @@ public class LlmRouterClientCircuitBreakerTests
     [InlineData(true)]
     public async Task Breaker_ProbeFails_ReopensForAnotherBreak(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = Primary(clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.BadGateway));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup);
@@ -128,7 +129,7 @@ public class LlmRouterClientCircuitBreakerTests
     [InlineData(true)]
     public async Task Breaker_CallerCancellationsAndBadRequests_AreNotCounted(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var primary = new ScriptedChatClient(timeProvider: clock);
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = Router(clock, primary, backup);
@@ -160,7 +161,7 @@ public class LlmRouterClientCircuitBreakerTests
     [InlineData(true)]
     public async Task Breaker_EveryCircuitOpen_FailsFastSayingWhy(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var primary = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.InternalServerError) };
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.InternalServerError) };
         IChatClient router = Router(clock, primary, backup);
@@ -184,7 +185,7 @@ public class LlmRouterClientCircuitBreakerTests
     [InlineData(true)]
     public async Task Breaker_EveryCircuitOpenAndTryEarliestOpened_CallsTheFirstToOpenAsAProbe(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var primary = new ScriptedChatClient(timeProvider: clock);
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = Router(clock, primary, backup, AllCircuitsOpenBehavior.TryEarliestOpened);

@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientConcurrencyLimitTests
 {
-    private static IChatClient Router(ManualTimeProvider clock, IChatClient primary, IChatClient backup, int limit, TimeSpan queueTimeout) =>
+    private static IChatClient Router(FakeTimeProvider clock, IChatClient primary, IChatClient backup, int limit, TimeSpan queueTimeout) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutRetries()
@@ -20,7 +21,7 @@ public class LlmRouterClientConcurrencyLimitTests
     [InlineData(true)]
     public async Task Saturated_IsSkippedForTheNextCandidate(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("first").After(TimeSpan.FromSeconds(1)));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup, limit: 1, TimeSpan.Zero);
@@ -40,7 +41,7 @@ public class LlmRouterClientConcurrencyLimitTests
     [Fact]
     public async Task Saturated_EveryCandidate_ErrorSaysTheSlotsWereBusy()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("first").After(TimeSpan.FromSeconds(1)));
         IChatClient router = new LlmRouterBuilder()
             .UseTimeProvider(clock)
@@ -60,7 +61,7 @@ public class LlmRouterClientConcurrencyLimitTests
     [InlineData(true)]
     public async Task Saturated_WithQueueTimeout_WaitsForTheSlot(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock)
             .Enqueue(ScriptedOutcome.Text("first").After(TimeSpan.FromSeconds(2)), ScriptedOutcome.Text("second"));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
@@ -83,7 +84,7 @@ public class LlmRouterClientConcurrencyLimitTests
     [InlineData(true)]
     public async Task Saturated_QueueTimeoutPasses_MovesOn(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("first").After(TimeSpan.FromSeconds(10)));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup, limit: 1, TimeSpan.FromSeconds(3));

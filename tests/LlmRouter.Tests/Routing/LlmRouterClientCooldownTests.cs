@@ -1,12 +1,13 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientCooldownTests
 {
-    private static IChatClient Router(ManualTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup) =>
+    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutRetries()
@@ -22,7 +23,7 @@ public class LlmRouterClientCooldownTests
     [InlineData(true)]
     public async Task RateLimited_WithRetryAfter_SkippedByOtherRequestsUntilTheDeadline(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock)
             .Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(5)), ScriptedOutcome.Text("primary again"));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
@@ -43,7 +44,7 @@ public class LlmRouterClientCooldownTests
     [Fact]
     public async Task RateLimited_WithoutRetryAfter_CoolsDownForTheDefaultDuration()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup);
@@ -56,7 +57,7 @@ public class LlmRouterClientCooldownTests
     [Fact]
     public async Task EveryCandidateCoolingDown_ErrorSaysHowLongEachWaits()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(20)));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(3)));
         IChatClient router = Router(clock, primary, backup);
@@ -74,7 +75,7 @@ public class LlmRouterClientCooldownTests
     public async Task SecondRateLimit_ExtendsACooldownButNeverShortensIt(int firstRetryAfter, int secondRetryAfter, int expectedUntilSeconds)
     {
         // Two requests reach the primary before either fails; the first fails at t=1 s, the second at t=2 s.
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(firstRetryAfter)).After(TimeSpan.FromSeconds(1)),
             ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(secondRetryAfter)).After(TimeSpan.FromSeconds(2)));
@@ -96,7 +97,7 @@ public class LlmRouterClientCooldownTests
     [Fact]
     public async Task Overloaded_WithRetryAfter_CoolsDownToo()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(7)));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup);
@@ -109,7 +110,7 @@ public class LlmRouterClientCooldownTests
     [Fact]
     public async Task RetryAfterBeyondMaxDuration_IsCapped()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, TimeSpan.FromDays(2)));
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Text("backup") };
         IChatClient router = Router(clock, primary, backup);

@@ -165,7 +165,7 @@ public class LlmRouterClientCostTests
     [Fact]
     public async Task Hedging_LoserCompletesAfterTheWinner_LoserIsCostedToo()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         var slow = new ManualChatClient();
         ScriptedChatClient fast = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Text("fast").WithUsage(1000, 100));
         IChatClient router = new LlmRouterBuilder()

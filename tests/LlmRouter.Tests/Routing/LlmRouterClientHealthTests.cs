@@ -1,6 +1,7 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
@@ -34,7 +35,7 @@ public class LlmRouterClientHealthTests
     [Fact]
     public async Task Snapshot_ReportsInFlightLimitAndUnavailability()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient client = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("x").After(TimeSpan.FromSeconds(1)));
         IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).AddDeployment("a", client, d => d.MaxConcurrentRequests = 1).Build();
         IRouterHealth health = router.GetService<IRouterHealth>()!;
@@ -52,7 +53,7 @@ public class LlmRouterClientHealthTests
     [Fact]
     public async Task Snapshot_CoolingDown_SaysUntilWhen()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient client = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(30)));
         IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).WithoutRetries().AddDeployment("a", client).Build();
 

@@ -1,12 +1,13 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientHedgingTests
 {
-    private static IChatClient Router(ManualTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, ScriptedChatClient? third = null) =>
+    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, ScriptedChatClient? third = null) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutRetries()
@@ -26,7 +27,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_SlowAttempt_NextCandidateStartsAfterTheDelayAndTheFirstAnswerWins(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("slow").After(TimeSpan.FromSeconds(10)));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("fa", "st"));
         IChatClient router = Router(clock, primary, backup);
@@ -52,7 +53,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_ManyRaces_ReleaseEverySlotExactlyOnce(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         var primary = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Chunks("slow").After(TimeSpan.FromSeconds(10)) };
         var backup = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Chunks("fa", "st") };
         IChatClient router = new LlmRouterBuilder()
@@ -92,7 +93,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_AnswerBeforeTheDelay_StartsNothingElse(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("quick").After(TimeSpan.FromMilliseconds(500)));
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = Router(clock, primary, backup);
@@ -110,7 +111,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_AttemptFails_NextStartsAtOnceWithoutWaitingForTheDelay(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
         IChatClient router = Router(clock, primary, backup);
@@ -119,7 +120,7 @@ public class LlmRouterClientHedgingTests
 
         Assert.Equal("backup", response.Text);
         Assert.Equal("primary: Overloaded, HTTP 503", response.Property(LlmRouterProperties.FallbackReasons));
-        Assert.Equal(TimeSpan.Zero, clock.Elapsed);
+        Assert.Equal(TimeSpan.Zero, clock.GetUtcNow() - clock.Start);
     }
 
     [Theory]
@@ -127,7 +128,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_AtMostMaxParallelAttemptsRunAtOnce(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup").After(TimeSpan.FromSeconds(5)));
         var third = new ScriptedChatClient(timeProvider: clock);
@@ -149,7 +150,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_EveryAttemptFails_ThrowsWithEveryAttempt(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.InternalServerError));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.BadGateway));
         ScriptedChatClient third = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.GatewayTimeout));
@@ -165,7 +166,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_BadRequest_StopsTheRaceAndCancelsTheOthers(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.BadRequest));
         IChatClient router = Router(clock, primary, backup);
@@ -185,7 +186,7 @@ public class LlmRouterClientHedgingTests
     [InlineData(true)]
     public async Task Hedging_CallerCancels_EveryAttemptIsCancelled(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         IChatClient router = Router(clock, primary, backup);

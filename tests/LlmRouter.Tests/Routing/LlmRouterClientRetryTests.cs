@@ -1,12 +1,13 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientRetryTests
 {
-    private static IChatClient Router(ManualTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, Action<RetryOptions>? retry = null) =>
+    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, Action<RetryOptions>? retry = null) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutTimeouts()
@@ -22,7 +23,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_TransientFailures_RetriesSameDeploymentOnTheBackoffSchedule(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable),
             ScriptedOutcome.Failure(HttpStatusCode.BadGateway),
@@ -56,7 +57,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_RetriesExhausted_MovesOnToNextCandidate(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.InternalServerError),
             ScriptedOutcome.Failure(HttpStatusCode.InternalServerError));
@@ -78,7 +79,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_RetryAfterWithinCap_WaitsExactlyThatLong(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(3)),
             ScriptedOutcome.Text("after the wait"));
@@ -100,7 +101,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_RetryAfterBeyondCap_MovesOnWithoutWaiting(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(30)));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup at once"));
@@ -109,7 +110,7 @@ public class LlmRouterClientRetryTests
         ChatResponse response = await router.CallAsync(streaming);
 
         Assert.Equal("backup at once", response.Text);
-        Assert.Equal(TimeSpan.Zero, clock.Elapsed);
+        Assert.Equal(TimeSpan.Zero, clock.GetUtcNow() - clock.Start);
         Assert.Equal(1, primary.CallCount);
     }
 
@@ -118,7 +119,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_BackoffBeyondCap_MovesOnWithoutWaiting(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
         IChatClient router = Router(clock, primary, backup, r =>
@@ -138,7 +139,7 @@ public class LlmRouterClientRetryTests
     [InlineData(HttpStatusCode.PaymentRequired)]
     public async Task Call_NonTransientFailure_IsNotRetried(HttpStatusCode status)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(status));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
         IChatClient router = Router(clock, primary, backup);
@@ -150,7 +151,7 @@ public class LlmRouterClientRetryTests
     [Fact]
     public async Task Call_ContextLengthExceeded_IsNotRetried()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(ProviderErrorKind.ContextLengthExceeded));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
         IChatClient router = Router(clock, primary, backup);
@@ -164,7 +165,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_MaxAttemptsOne_NeverRetries(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
         IChatClient router = Router(clock, primary, backup, r => r.MaxAttempts = 1);
@@ -176,7 +177,7 @@ public class LlmRouterClientRetryTests
     [Fact]
     public async Task Stream_BrokenAfterCommit_IsNeitherRetriedNorFailedOver()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var reset = new IOException("connection reset");
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("partial").ThenThrow(reset));
         var backup = new ScriptedChatClient(timeProvider: clock);
@@ -194,7 +195,7 @@ public class LlmRouterClientRetryTests
     [InlineData(true)]
     public async Task Call_CallerCancelsDuringBackoff_StopsWithCancellation(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable));
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = Router(clock, primary, backup);

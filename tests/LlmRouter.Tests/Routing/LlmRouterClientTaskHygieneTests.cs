@@ -44,7 +44,7 @@ public class LlmRouterClientTaskHygieneTests
         {
             foreach (bool streaming in new[] { false, true })
             {
-                var clock = new ManualTimeProvider();
+                var clock = new TimerTrackingFakeTimeProvider();
                 ScriptedChatClient slow = new ScriptedChatClient(timeProvider: clock)
                     .Enqueue(ScriptedOutcome.Failure(HttpStatusCode.InternalServerError).After(TimeSpan.FromSeconds(5)), ScriptedOutcome.Stall());
                 ScriptedChatClient fast = new ScriptedChatClient(timeProvider: clock)

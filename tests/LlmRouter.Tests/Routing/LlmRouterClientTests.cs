@@ -2,13 +2,14 @@ using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientTests
 {
-    private static readonly ManualTimeProvider Clock = new();
+    private static readonly FakeTimeProvider Clock = new();
 
     private static IChatClient Router(params (string Name, ScriptedChatClient Client)[] deployments) =>
         Router(b => b.AddRoute("default", r => r.Deployments = [.. deployments.Select(d => d.Name)]), deployments);
@@ -124,7 +125,7 @@ public class LlmRouterClientTests
     [InlineData(true)]
     public async Task Call_CallerCancels_ThrowsCancellationAndTriesNothingElse(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient first = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient second = Fake(ScriptedOutcome.Text("never"));
         IChatClient router = Router(("first", first), ("second", second));
@@ -625,7 +626,7 @@ public class LlmRouterClientTests
     [Fact]
     public async Task GetStreamingResponseAsync_CallerCancelsAfterCommit_CancellationReachesCaller()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("a").ThenStall());
         ScriptedChatClient backup = Fake(ScriptedOutcome.Text("never"));
         IChatClient router = Router(("primary", primary), ("backup", backup));

@@ -1,12 +1,13 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientTimeoutTests
 {
-    private static IChatClient Router(ManualTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, Action<TimeoutOptions> timeouts) =>
+    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, Action<TimeoutOptions> timeouts) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutRetries()
@@ -21,7 +22,7 @@ public class LlmRouterClientTimeoutTests
     [InlineData(true)]
     public async Task Attempt_NoAnswerInTime_CancelsTheCallAndFallsBack(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
         IChatClient router = Router(clock, primary, backup, t => t.Attempt = TimeSpan.FromSeconds(5));
@@ -41,7 +42,7 @@ public class LlmRouterClientTimeoutTests
     [Fact]
     public async Task Attempt_EveryCandidateTimesOut_ExceptionSaysWhichTimeout()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         IChatClient router = Router(clock, primary, backup, t => t.Attempt = TimeSpan.FromSeconds(5));
@@ -65,7 +66,7 @@ public class LlmRouterClientTimeoutTests
     [Fact]
     public async Task FirstChunk_StreamSilentFromTheStart_FailsOver()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("from ", "backup"));
         IChatClient router = Router(clock, primary, backup, t => t.FirstChunk = TimeSpan.FromSeconds(3));
@@ -85,7 +86,7 @@ public class LlmRouterClientTimeoutTests
     [Fact]
     public async Task FirstChunk_EveryStreamSilent_ExceptionNamesTheTimeout()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         IChatClient router = Router(clock, primary, backup, t => t.FirstChunk = TimeSpan.FromSeconds(3));
@@ -107,7 +108,7 @@ public class LlmRouterClientTimeoutTests
     [Fact]
     public async Task BetweenChunks_StallBeforeContent_FailsOver()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock)
             .Enqueue(ScriptedOutcome.Stream(new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = "primary" }).ThenStall());
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
@@ -127,7 +128,7 @@ public class LlmRouterClientTimeoutTests
     [Fact]
     public async Task BetweenChunks_StallAfterCommit_SurfacesTimeoutToTheCaller()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("partial").ThenStall());
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = Router(clock, primary, backup, t => t.BetweenChunks = TimeSpan.FromSeconds(2));
@@ -149,7 +150,7 @@ public class LlmRouterClientTimeoutTests
     [Fact]
     public async Task BetweenChunks_SteadyStream_IsNeverCut()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock)
             .Enqueue(ScriptedOutcome.Chunks("a", "b", "c", "d", "e").WithChunkDelay(TimeSpan.FromMilliseconds(1_900)));
         var backup = new ScriptedChatClient(timeProvider: clock);
@@ -171,7 +172,7 @@ public class LlmRouterClientTimeoutTests
     [InlineData(true)]
     public async Task Total_DeadlinePasses_StopsWithoutTryingFurther(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = Router(clock, primary, backup, t => t.Total = TimeSpan.FromSeconds(10));
@@ -192,7 +193,7 @@ public class LlmRouterClientTimeoutTests
     [InlineData(true)]
     public async Task Attempt_TimedOut_IsRetriedLikeAnyTimeout(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall(), ScriptedOutcome.Text("second try"));
         var backup = new ScriptedChatClient(timeProvider: clock);
         IChatClient router = new LlmRouterBuilder()

@@ -173,7 +173,7 @@ public class RouterTelemetryTests
     [Fact]
     public async Task GetResponseAsync_SlowAttempt_RecordsDurationsFromTheRouterClock()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient slow = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Text("late").After(TimeSpan.FromSeconds(3)));
         IChatClient router = Router(b => b.UseTimeProvider(clock), ("slow", slow));
         using var capture = new TelemetryCapture(router, spans: false);
@@ -190,7 +190,7 @@ public class RouterTelemetryTests
     [Fact]
     public async Task GetStreamingResponseAsync_FirstChunkAfterDelay_RecordsTimeToFirstChunk()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient slow = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("a", "b").After(TimeSpan.FromSeconds(2)));
         IChatClient router = Router(b => b.UseTimeProvider(clock), ("slow", slow));
         using var capture = new TelemetryCapture(router);

@@ -1,6 +1,7 @@
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Testing;
 
@@ -60,7 +61,7 @@ public class ScriptedChatClientTests
     [InlineData(true)]
     public async Task Call_DelaysRunOnTheGivenClock(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         var fake = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("a", "b").After(TimeSpan.FromSeconds(2)).WithChunkDelay(TimeSpan.FromSeconds(1)));
 
         Task<ChatResponse> call = fake.CallAsync(streaming);
@@ -79,7 +80,7 @@ public class ScriptedChatClientTests
     [InlineData(true)]
     public async Task Call_Stall_WaitsUntilCancelled(bool streaming)
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var fake = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Stall());
         using var cancellation = new CancellationTokenSource();
 

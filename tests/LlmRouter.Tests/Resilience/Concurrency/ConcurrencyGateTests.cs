@@ -34,7 +34,7 @@ public class ConcurrencyGateTests
     [Fact]
     public async Task WaitAsync_SlotFreedBeforeTimeout_Admits()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         var gate = new ConcurrencyGate(limit: 1, queues: true);
         gate.TryEnter();
 
@@ -51,7 +51,7 @@ public class ConcurrencyGateTests
     [Fact]
     public async Task WaitAsync_NoSlotWithinTimeout_ReturnsFalse()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         var gate = new ConcurrencyGate(limit: 1, queues: true);
         gate.TryEnter();
 

@@ -1,18 +1,35 @@
 using LlmRouter.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Resilience.Timeouts;
 
 public class AttemptTimerTests
 {
+    private static readonly TimeSpan Millisecond = TimeSpan.FromMilliseconds(1);
+
     private static long Ticks(double seconds) => TimeSpan.FromSeconds(seconds).Ticks;
+
+    /// <summary>
+    /// Lets <paramref name="duration"/> pass a millisecond at a time. FakeTimeProvider.Advance fires a due timer once, with the
+    /// clock already at the end of the jump; the idle check re-arms itself from its own callback, so only small steps let it run
+    /// at each of its due times, as it would while real time passes.
+    /// </summary>
+    private static void Pass(FakeTimeProvider clock, TimeSpan duration)
+    {
+        for (TimeSpan left = duration; left > TimeSpan.Zero; left -= Millisecond)
+        {
+            clock.Advance(left < Millisecond ? left : Millisecond);
+        }
+    }
 
     [Fact]
     public async Task Arm_AttemptDeadlinePasses_CancelsWithAttemptKind()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         using var timer = new AttemptTimer(clock);
 
-        timer.Arm(CancellationToken.None, 0, Timestamps.Never, Ticks(5), Timestamps.Never, 0);
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(5), Timestamps.Never, 0);
         await clock.WaitForTimersAsync(1);
         clock.Advance(TimeSpan.FromMilliseconds(4_999));
         Assert.False(timer.Token.IsCancellationRequested);
@@ -25,10 +42,11 @@ public class AttemptTimerTests
     [Fact]
     public void Arm_TotalDeadlineEarlier_CancelsWithTotalKind()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var timer = new AttemptTimer(clock);
 
-        timer.Arm(CancellationToken.None, 0, Ticks(2), Ticks(5), Ticks(3), 0);
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, now + Ticks(2), now + Ticks(5), now + Ticks(3), 0);
         clock.Advance(TimeSpan.FromSeconds(2));
 
         Assert.Equal(TimeoutKind.Total, timer.Expired);
@@ -37,13 +55,14 @@ public class AttemptTimerTests
     [Fact]
     public void OnChunk_FirstChunk_EndsFirstChunkAndAttemptDeadlines()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var timer = new AttemptTimer(clock);
-        timer.Arm(CancellationToken.None, 0, Timestamps.Never, Ticks(5), Ticks(3), betweenChunks: Ticks(10));
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(5), now + Ticks(3), betweenChunks: Ticks(10));
 
-        clock.Advance(TimeSpan.FromSeconds(2));
+        Pass(clock, TimeSpan.FromSeconds(2));
         timer.OnChunk();
-        clock.Advance(TimeSpan.FromSeconds(9));
+        Pass(clock, TimeSpan.FromSeconds(9));
 
         Assert.False(timer.Token.IsCancellationRequested);
         Assert.Equal(TimeoutKind.None, timer.Expired);
@@ -52,10 +71,11 @@ public class AttemptTimerTests
     [Fact]
     public void Arm_NoChunkBeforeFirstChunkDeadline_CancelsWithFirstChunkKind()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var timer = new AttemptTimer(clock);
 
-        timer.Arm(CancellationToken.None, 0, Timestamps.Never, Timestamps.Never, Ticks(3), betweenChunks: Ticks(10));
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, Timestamps.Never, now + Ticks(3), betweenChunks: Ticks(10));
         clock.Advance(TimeSpan.FromSeconds(3));
 
         Assert.Equal(TimeoutKind.FirstChunk, timer.Expired);
@@ -64,22 +84,23 @@ public class AttemptTimerTests
     [Fact]
     public void OnChunk_SteadyChunks_KeepTheStreamAliveThenSilenceCutsIt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var timer = new AttemptTimer(clock);
-        timer.Arm(CancellationToken.None, 0, Timestamps.Never, Timestamps.Never, Timestamps.Never, betweenChunks: Ticks(4));
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, Timestamps.Never, Timestamps.Never, betweenChunks: Ticks(4));
         timer.OnChunk();
 
         for (int i = 0; i < 20; i++)
         {
-            clock.Advance(TimeSpan.FromSeconds(3));
+            Pass(clock, TimeSpan.FromSeconds(3));
             timer.OnChunk();
         }
 
         // Silent from the last chunk on: not cut before the timeout, cut by 1.25 times it.
         Assert.False(timer.Token.IsCancellationRequested);
-        clock.Advance(TimeSpan.FromMilliseconds(3_999));
+        Pass(clock, TimeSpan.FromMilliseconds(3_999));
         Assert.False(timer.Token.IsCancellationRequested);
-        clock.Advance(TimeSpan.FromMilliseconds(1_001));
+        Pass(clock, TimeSpan.FromMilliseconds(1_001));
 
         Assert.True(timer.Token.IsCancellationRequested);
         Assert.Equal(TimeoutKind.BetweenChunks, timer.Expired);
@@ -88,16 +109,17 @@ public class AttemptTimerTests
     [Fact]
     public void Silence_IsDetectedWithinAQuarterOfTheTimeoutAfterItPasses()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var timer = new AttemptTimer(clock);
-        timer.Arm(CancellationToken.None, 0, Timestamps.Never, Timestamps.Never, Timestamps.Never, betweenChunks: Ticks(4));
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, Timestamps.Never, Timestamps.Never, betweenChunks: Ticks(4));
         timer.OnChunk();
-        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Pass(clock, TimeSpan.FromMilliseconds(100));
         timer.OnChunk();
 
-        clock.Advance(TimeSpan.FromSeconds(4));
+        Pass(clock, TimeSpan.FromSeconds(4));
         Assert.False(timer.Token.IsCancellationRequested);
-        clock.Advance(TimeSpan.FromSeconds(1));
+        Pass(clock, TimeSpan.FromSeconds(1));
 
         Assert.Equal(TimeoutKind.BetweenChunks, timer.Expired);
     }
@@ -105,10 +127,11 @@ public class AttemptTimerTests
     [Fact]
     public async Task Arm_CallerCancels_CancelsWithoutATimeoutKind()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var timer = new AttemptTimer(clock);
         using var caller = new CancellationTokenSource();
-        timer.Arm(caller.Token, 0, Timestamps.Never, Ticks(5), Timestamps.Never, 0);
+        long now = clock.GetTimestamp();
+        timer.Arm(caller.Token, now, Timestamps.Never, now + Ticks(5), Timestamps.Never, 0);
 
         await caller.CancelAsync();
 
@@ -119,9 +142,10 @@ public class AttemptTimerTests
     [Fact]
     public void Disarm_AfterCancellation_GivesAFreshTokenAndNoTimerFiresLater()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         using var timer = new AttemptTimer(clock);
-        timer.Arm(CancellationToken.None, 0, Timestamps.Never, Ticks(1), Timestamps.Never, 0);
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(1), Timestamps.Never, 0);
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(timer.Token.IsCancellationRequested);
 
@@ -135,10 +159,11 @@ public class AttemptTimerTests
     [Fact]
     public void Pool_ReturnedTimer_IsReusedDisarmed()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         using var pool = new AttemptTimerPool(clock);
         AttemptTimer first = pool.Rent();
-        first.Arm(CancellationToken.None, 0, Timestamps.Never, Ticks(1), Timestamps.Never, 0);
+        long now = clock.GetTimestamp();
+        first.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(1), Timestamps.Never, 0);
         pool.Return(first);
 
         AttemptTimer second = pool.Rent();

@@ -44,7 +44,7 @@ public class LowestLatencySelectionStrategyTests
     [Fact]
     public async Task Calls_ThroughTheRouter_DecayingAverageOfLatencyAndFirstChunk()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient client = new ScriptedChatClient("fake", timeProvider: clock).Enqueue(
             ScriptedOutcome.Text("one").After(TimeSpan.FromSeconds(1)),
             ScriptedOutcome.Text("two").After(TimeSpan.FromSeconds(3)),
