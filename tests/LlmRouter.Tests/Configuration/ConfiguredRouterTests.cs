@@ -3,6 +3,7 @@ using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace LlmRouter.Tests.Configuration;
 
@@ -117,10 +118,11 @@ public class ConfiguredRouterTests
     [Fact]
     public async Task Reload_InvalidChange_IsLoggedAndTheLastValidConfigurationStays()
     {
-        var logs = new ListLoggerProvider();
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
         using var a = new ScriptedChatClient("a") { DefaultOutcome = ScriptedOutcome.Text("a") };
         ReloadableConfiguration configuration = ReloadableConfiguration.Create(Route("a"));
-        using LlmRouterClient router = Build(configuration, builder => builder.AddDeployment("a", a), logs);
+        using LlmRouterClient router = Build(configuration, builder => builder.AddDeployment("a", a), loggerFactory);
 
         configuration.Replace(Route("missing"));
         Dictionary<string, string?> badTimeout = Route("a");
@@ -128,7 +130,7 @@ public class ConfiguredRouterTests
         configuration.Replace(badTimeout);
 
         Assert.Equal("a", await ServedByAsync(router));
-        List<ListLoggerProvider.LogEntry> rejected = [.. logs.Entries.Where(e => e.EventId.Id == 13)];
+        List<FakeLogRecord> rejected = [.. logs.GetSnapshot().Where(e => e.Id.Id == 13)];
         Assert.Equal(2, rejected.Count);
         Assert.All(rejected, e => Assert.Equal(LogLevel.Error, e.Level));
         Assert.Contains("Route 'main' names unknown deployment 'missing'", rejected[0].Exception!.Message, StringComparison.Ordinal);

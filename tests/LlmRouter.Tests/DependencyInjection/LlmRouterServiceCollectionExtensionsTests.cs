@@ -32,11 +32,10 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task AddLlmRouter_UsesContainerClockAndLogging()
     {
         var clock = new TimerTrackingFakeTimeProvider();
-        var logs = new ListLoggerProvider();
         var slow = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable).After(TimeSpan.FromSeconds(3)));
         await using ServiceProvider provider = new ServiceCollection()
             .AddSingleton<TimeProvider>(clock)
-            .AddSingleton<ILoggerFactory>(logs)
+            .AddFakeLogging()
             .AddLlmRouter(b => b.WithoutRetries().AddDeployment("slow", slow))
             .BuildServiceProvider();
         IChatClient chat = provider.GetRequiredService<IChatClient>();
@@ -47,7 +46,7 @@ public class LlmRouterServiceCollectionExtensionsTests
 
         LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(() => call);
         Assert.Equal(TimeSpan.FromSeconds(3), Assert.Single(exception.Attempts).Duration);
-        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Category == "LlmRouter");
+        Assert.Contains(provider.GetFakeLogCollector().GetSnapshot(), e => e.Level == LogLevel.Error && e.Category == "LlmRouter");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Routing;
@@ -277,8 +278,8 @@ public class LlmRouterClientBudgetTests
 
         System.Diagnostics.Activity request = capture.Span("chat default");
         Assert.Equal("budget_exceeded", request.GetTagItem("error.type"));
-        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("llmrouter.request.duration"));
-        Assert.Equal("budget_exceeded", duration.Tag("error.type"));
+        CollectedMeasurement<double> duration = Assert.Single(capture.Metric<double>("llmrouter.request.duration"));
+        Assert.Equal("budget_exceeded", duration.Tags["error.type"]);
         Assert.DoesNotContain(capture.Spans, s => s.DisplayName != "chat default");
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
@@ -202,9 +203,9 @@ public class LlmRouterClientCostTests
 
         await router.CallAsync(streaming);
 
-        TelemetryCapture.Measurement cost = Assert.Single(capture.Metric("llmrouter.cost"));
+        CollectedMeasurement<double> cost = Assert.Single(capture.Metric<double>("llmrouter.cost"));
         Assert.Equal(0.000233775, cost.Value, 12);
-        Assert.Equal("primary", cost.Tag("llmrouter.deployment"));
+        Assert.Equal("primary", cost.Tags["llmrouter.deployment"]);
         Activity request = capture.Span("chat default");
         Assert.Equal(0.000233775, (double)request.GetTagItem("llmrouter.cost")!, 12);
     }

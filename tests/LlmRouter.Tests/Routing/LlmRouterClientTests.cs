@@ -2,6 +2,7 @@ using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
@@ -423,11 +424,12 @@ public class LlmRouterClientTests
     [InlineData(true)]
     public async Task Call_AuthenticationFailure_FallsBackAndWarnsOncePerDeployment(bool streaming)
     {
-        var logs = new ListLoggerProvider();
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
         ScriptedChatClient broken = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.Unauthorized) };
         ScriptedChatClient working = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Text("ok") };
         IChatClient router = new LlmRouterBuilder().WithoutRetries()
-            .UseLoggerFactory(logs)
+            .UseLoggerFactory(loggerFactory)
             .AddDeployment("broken", broken)
             .AddDeployment("working", working)
             .Build();
@@ -437,11 +439,11 @@ public class LlmRouterClientTests
             Assert.Equal("ok", (await router.CallAsync(streaming)).Text);
         }
 
-        ListLoggerProvider.LogEntry warning = Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
-        Assert.Equal(3, warning.EventId.Id);
+        FakeLogRecord warning = Assert.Single(logs.GetSnapshot(), e => e.Level == LogLevel.Warning);
+        Assert.Equal(3, warning.Id.Id);
         Assert.Contains("'broken'", warning.Message, StringComparison.Ordinal);
         Assert.Contains("Authentication", warning.Message, StringComparison.Ordinal);
-        Assert.Equal(3, logs.Entries.Count(e => e.EventId.Id == 1));
+        Assert.Equal(3, logs.GetSnapshot().Count(e => e.Id.Id == 1));
     }
 
     [Theory]
@@ -449,16 +451,17 @@ public class LlmRouterClientTests
     [InlineData(true)]
     public async Task Call_EveryCandidateFails_LogsOneError(bool streaming)
     {
-        var logs = new ListLoggerProvider();
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
         IChatClient router = new LlmRouterBuilder().WithoutRetries()
-            .UseLoggerFactory(logs)
+            .UseLoggerFactory(loggerFactory)
             .AddDeployment("a", Fake(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable)))
             .Build();
 
         await Assert.ThrowsAsync<LlmRouterException>(() => router.CallAsync(streaming));
 
-        ListLoggerProvider.LogEntry error = Assert.Single(logs.Entries, e => e.Level == LogLevel.Error);
-        Assert.Equal(4, error.EventId.Id);
+        FakeLogRecord error = Assert.Single(logs.GetSnapshot(), e => e.Level == LogLevel.Error);
+        Assert.Equal(4, error.Id.Id);
         Assert.IsType<LlmRouterException>(error.Exception);
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
@@ -114,8 +115,8 @@ public class LlmRouterClientTierTests
         Assert.Equal("auto", request.GetTagItem("llmrouter.route"));
         Assert.Equal("complex", request.GetTagItem("llmrouter.tier"));
         Assert.Equal(20, request.GetTagItem("llmrouter.complexity"));
-        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("llmrouter.request.duration"));
-        Assert.Equal(("auto", "complex"), (duration.Tag("llmrouter.route"), duration.Tag("llmrouter.tier")));
+        CollectedMeasurement<double> duration = Assert.Single(capture.Metric<double>("llmrouter.request.duration"));
+        Assert.Equal(("auto", "complex"), (duration.Tags["llmrouter.route"], duration.Tags["llmrouter.tier"]));
     }
 
     [Fact]

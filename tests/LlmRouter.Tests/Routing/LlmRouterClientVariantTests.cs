@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace LlmRouter.Tests.Routing;
 
@@ -137,8 +138,8 @@ public class LlmRouterClientVariantTests
 
         Activity request = capture.Span("chat chat");
         Assert.Equal("control", request.GetTagItem("llmrouter.variant"));
-        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("llmrouter.request.duration"));
-        Assert.Equal(("chat", "control", "v1"), (duration.Tag("llmrouter.route"), duration.Tag("llmrouter.variant"), duration.Tag("llmrouter.deployment")));
+        CollectedMeasurement<double> duration = Assert.Single(capture.Metric<double>("llmrouter.request.duration"));
+        Assert.Equal(("chat", "control", "v1"), (duration.Tags["llmrouter.route"], duration.Tags["llmrouter.variant"], duration.Tags["llmrouter.deployment"]));
     }
 
     [Theory]

@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace LlmRouter.Tests.Telemetry;
 
@@ -41,7 +42,6 @@ public class ApiKeyLeakTests
     {
         await using LoopbackServer primaryServer = await LoopbackServer.StartAsync();
         await using LoopbackServer backupServer = await LoopbackServer.StartAsync();
-        var logs = new ListLoggerProvider();
         IConfiguration section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["LlmRouter:Providers:primary:Type"] = type,
@@ -59,7 +59,8 @@ public class ApiKeyLeakTests
             ["LlmRouter:Retry:MaxAttempts"] = "1",
             ["LlmRouter:Telemetry:EnableSensitiveData"] = "true",
         }).Build().GetSection("LlmRouter");
-        IServiceProvider services = new ServiceCollection().AddSingleton<ILoggerFactory>(logs).BuildServiceProvider();
+        IServiceProvider services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddFakeLogging()).BuildServiceProvider();
+        FakeLogCollector logs = services.GetFakeLogCollector();
         using LlmRouterClient router = ConfigurationReaderTests.Build(section, services: services);
         using var capture = new TelemetryCapture(router);
 
@@ -93,7 +94,7 @@ public class ApiKeyLeakTests
         Assert.True(primaryServer.Requests.Count + backupServer.Requests.Count > 0);
         var everything = new StringBuilder(answer);
         everything.AppendLine(thrown?.ToString());
-        foreach (ListLoggerProvider.LogEntry entry in logs.Entries)
+        foreach (FakeLogRecord entry in logs.GetSnapshot())
         {
             everything.AppendLine(entry.Message).AppendLine(entry.Exception?.ToString());
         }
@@ -116,16 +117,16 @@ public class ApiKeyLeakTests
             }
         }
 
-        foreach (TelemetryCapture.Measurement measurement in capture.Measurements)
+        foreach ((string _, IReadOnlyDictionary<string, object?> tags) in capture.Measurements)
         {
-            foreach (KeyValuePair<string, object?> tag in measurement.Tags)
+            foreach (KeyValuePair<string, object?> tag in tags)
             {
                 everything.AppendLine(tag.Key).AppendLine(tag.Value?.ToString());
             }
         }
 
         Assert.NotEmpty(capture.Spans);
-        Assert.NotEmpty(logs.Entries);
+        Assert.NotEmpty(logs.GetSnapshot());
         Assert.DoesNotContain(Key, everything.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("LEAKCHECK", everything.ToString(), StringComparison.Ordinal);
     }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace LlmRouter.Tests.Telemetry;
 
@@ -97,17 +99,17 @@ public class RouterTelemetryTests
         Assert.Equal("primary: Overloaded, HTTP 503", request.GetTagItem("llmrouter.fallback_reasons"));
         Assert.Equal(ActivityStatusCode.Unset, request.Status);
 
-        TelemetryCapture.Measurement fallback = Assert.Single(capture.Metric("llmrouter.fallbacks"));
+        CollectedMeasurement<long> fallback = Assert.Single(capture.Metric<long>("llmrouter.fallbacks"));
         Assert.Equal(1, fallback.Value);
-        Assert.Equal("overloaded", fallback.Tag("llmrouter.fallback.reason"));
-        Assert.Equal("primary", fallback.Tag("llmrouter.deployment"));
-        Assert.Equal("chat", fallback.Tag("llmrouter.route"));
+        Assert.Equal("overloaded", fallback.Tags["llmrouter.fallback.reason"]);
+        Assert.Equal("primary", fallback.Tags["llmrouter.deployment"]);
+        Assert.Equal("chat", fallback.Tags["llmrouter.route"]);
 
-        IReadOnlyList<TelemetryCapture.Measurement> durations = capture.Metric("gen_ai.client.operation.duration");
+        IReadOnlyList<CollectedMeasurement<double>> durations = capture.Metric<double>("gen_ai.client.operation.duration");
         Assert.Equal(2, durations.Count);
-        Assert.Equal("overloaded", durations.Single(d => (string?)d.Tag("llmrouter.deployment") == "primary").Tag("error.type"));
-        Assert.Null(durations.Single(d => (string?)d.Tag("llmrouter.deployment") == "backup").Tag("error.type"));
-        Assert.Equal(2, Assert.Single(capture.Metric("llmrouter.attempts")).Value);
+        Assert.Equal("overloaded", durations.Single(d => (string?)d.Tags.GetValueOrDefault("llmrouter.deployment") == "primary").Tags["error.type"]);
+        Assert.Null(durations.Single(d => (string?)d.Tags.GetValueOrDefault("llmrouter.deployment") == "backup").Tags.GetValueOrDefault("error.type"));
+        Assert.Equal(2, Assert.Single(capture.Metric<int>("llmrouter.attempts")).Value);
     }
 
     [Theory]
@@ -127,10 +129,10 @@ public class RouterTelemetryTests
         Assert.Equal(ActivityStatusCode.Error, request.Status);
         Assert.Equal(2, request.GetTagItem("llmrouter.attempts"));
         Assert.Equal(2, capture.Spans.Count(s => s.Kind == ActivityKind.Client && s.Status == ActivityStatusCode.Error));
-        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("llmrouter.request.duration"));
-        Assert.Equal("rate_limited", duration.Tag("error.type"));
-        Assert.Null(duration.Tag("llmrouter.deployment"));
-        Assert.Equal("rate_limited", Assert.Single(capture.Metric("llmrouter.attempts")).Tag("error.type"));
+        CollectedMeasurement<double> duration = Assert.Single(capture.Metric<double>("llmrouter.request.duration"));
+        Assert.Equal("rate_limited", duration.Tags["error.type"]);
+        Assert.Null(duration.Tags.GetValueOrDefault("llmrouter.deployment"));
+        Assert.Equal("rate_limited", Assert.Single(capture.Metric<int>("llmrouter.attempts")).Tags["error.type"]);
     }
 
     [Theory]
@@ -143,31 +145,31 @@ public class RouterTelemetryTests
 
         await router.CallAsync(streaming);
 
-        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("gen_ai.client.operation.duration"));
-        Assert.Equal("s", duration.Unit);
+        CollectedMeasurement<double> duration = Assert.Single(capture.Metric<double>("gen_ai.client.operation.duration"));
+        Assert.Equal("s", capture.Collector<double>("gen_ai.client.operation.duration").Instrument!.Unit);
         Assert.True(duration.Value >= 0);
-        Assert.Equal("chat", duration.Tag("gen_ai.operation.name"));
-        Assert.Equal("fake", duration.Tag("gen_ai.provider.name"));
-        Assert.Equal("primary-model", duration.Tag("gen_ai.request.model"));
-        Assert.Equal("primary-model", duration.Tag("gen_ai.response.model"));
-        Assert.Equal("primary", duration.Tag("llmrouter.deployment"));
-        Assert.Equal("chat", duration.Tag("llmrouter.route"));
+        Assert.Equal("chat", duration.Tags["gen_ai.operation.name"]);
+        Assert.Equal("fake", duration.Tags["gen_ai.provider.name"]);
+        Assert.Equal("primary-model", duration.Tags["gen_ai.request.model"]);
+        Assert.Equal("primary-model", duration.Tags["gen_ai.response.model"]);
+        Assert.Equal("primary", duration.Tags["llmrouter.deployment"]);
+        Assert.Equal("chat", duration.Tags["llmrouter.route"]);
         Assert.False(duration.Tags.ContainsKey("error.type"));
 
-        IReadOnlyList<TelemetryCapture.Measurement> tokens = capture.Metric("gen_ai.client.token.usage");
-        Assert.Equal("{token}", tokens[0].Unit);
-        Assert.Equal(100, Assert.Single(tokens, t => (string?)t.Tag("gen_ai.token.type") == "input").Value);
-        Assert.Equal(7, Assert.Single(tokens, t => (string?)t.Tag("gen_ai.token.type") == "output").Value);
+        IReadOnlyList<CollectedMeasurement<long>> tokens = capture.Metric<long>("gen_ai.client.token.usage");
+        Assert.Equal("{token}", capture.Collector<long>("gen_ai.client.token.usage").Instrument!.Unit);
+        Assert.Equal(100, Assert.Single(tokens, t => (string?)t.Tags.GetValueOrDefault("gen_ai.token.type") == "input").Value);
+        Assert.Equal(7, Assert.Single(tokens, t => (string?)t.Tags.GetValueOrDefault("gen_ai.token.type") == "output").Value);
 
-        Assert.Equal(streaming ? 1 : 0, capture.Metric("gen_ai.client.operation.time_to_first_chunk").Count);
-        TelemetryCapture.Measurement request = Assert.Single(capture.Metric("llmrouter.request.duration"));
-        Assert.Equal("primary", request.Tag("llmrouter.deployment"));
-        Assert.Null(request.Tag("error.type"));
-        TelemetryCapture.Measurement attempts = Assert.Single(capture.Metric("llmrouter.attempts"));
+        Assert.Equal(streaming ? 1 : 0, capture.Metric<double>("gen_ai.client.operation.time_to_first_chunk").Count);
+        CollectedMeasurement<double> request = Assert.Single(capture.Metric<double>("llmrouter.request.duration"));
+        Assert.Equal("primary", request.Tags["llmrouter.deployment"]);
+        Assert.Null(request.Tags.GetValueOrDefault("error.type"));
+        CollectedMeasurement<int> attempts = Assert.Single(capture.Metric<int>("llmrouter.attempts"));
         Assert.Equal(1, attempts.Value);
         Assert.False(attempts.Tags.ContainsKey("error.type"));
-        Assert.Empty(capture.Metric("llmrouter.fallbacks"));
-        Assert.Empty(capture.Metric("llmrouter.cost"));
+        Assert.Empty(capture.Metric<long>("llmrouter.fallbacks"));
+        Assert.Empty(capture.Metric<double>("llmrouter.cost"));
     }
 
     [Fact]
@@ -183,8 +185,8 @@ public class RouterTelemetryTests
         clock.Advance(TimeSpan.FromSeconds(3));
         await call;
 
-        Assert.Equal(3, Assert.Single(capture.Metric("gen_ai.client.operation.duration")).Value);
-        Assert.Equal(3, Assert.Single(capture.Metric("llmrouter.request.duration")).Value);
+        Assert.Equal(3, Assert.Single(capture.Metric<double>("gen_ai.client.operation.duration")).Value);
+        Assert.Equal(3, Assert.Single(capture.Metric<double>("llmrouter.request.duration")).Value);
     }
 
     [Fact]
@@ -200,7 +202,7 @@ public class RouterTelemetryTests
         clock.Advance(TimeSpan.FromSeconds(2));
         await call;
 
-        Assert.Equal(2, Assert.Single(capture.Metric("gen_ai.client.operation.time_to_first_chunk")).Value);
+        Assert.Equal(2, Assert.Single(capture.Metric<double>("gen_ai.client.operation.time_to_first_chunk")).Value);
         Assert.Equal(2.0, capture.Span("chat slow-model").GetTagItem("gen_ai.response.time_to_first_chunk"));
     }
 
@@ -249,24 +251,25 @@ public class RouterTelemetryTests
     [InlineData(true, true)]
     public async Task Call_TraceLogging_LogsContentOnlyWhenSensitiveDataIsOn(bool streaming, bool sensitive)
     {
-        var logs = new ListLoggerProvider();
+        var logs = new FakeLogCollector();
+        using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(logs)]);
         IChatClient router = Router(
-            b => b.UseLoggerFactory(logs).ConfigureTelemetry(t => t.EnableSensitiveData = sensitive),
+            b => b.UseLoggerFactory(loggerFactory).ConfigureTelemetry(t => t.EnableSensitiveData = sensitive),
             ("primary", Fake(ScriptedOutcome.Text("private reply"))));
 
         await router.CallAsync(streaming, messages: [new(ChatRole.User, "private prompt")]);
 
-        List<ListLoggerProvider.LogEntry> content = [.. logs.Entries.Where(e => e.EventId.Id is 10 or 11)];
+        List<FakeLogRecord> content = [.. logs.GetSnapshot().Where(e => e.Id.Id is 10 or 11)];
         if (!sensitive)
         {
             Assert.Empty(content);
-            Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("private", StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.GetSnapshot(), e => e.Message.Contains("private", StringComparison.Ordinal));
             return;
         }
 
         Assert.All(content, e => Assert.Equal(LogLevel.Trace, e.Level));
-        Assert.Contains("private prompt", Assert.Single(content, e => e.EventId.Id == 10).Message, StringComparison.Ordinal);
-        Assert.Contains("private reply", Assert.Single(content, e => e.EventId.Id == 11).Message, StringComparison.Ordinal);
+        Assert.Contains("private prompt", Assert.Single(content, e => e.Id.Id == 10).Message, StringComparison.Ordinal);
+        Assert.Contains("private reply", Assert.Single(content, e => e.Id.Id == 11).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -375,10 +378,10 @@ public class RouterTelemetryTests
         // Streams carry these on the router's own final update, where the features that compute them put them.
         await router.GetResponseAsync(RouterCalls.Hello);
 
-        TelemetryCapture.Measurement cost = Assert.Single(capture.Metric("llmrouter.cost"));
+        CollectedMeasurement<double> cost = Assert.Single(capture.Metric<double>("llmrouter.cost"));
         Assert.Equal(0.0125, cost.Value, 10);
-        Assert.Equal("USD", cost.Unit);
-        Assert.Equal("priced", cost.Tag("llmrouter.deployment"));
+        Assert.Equal("USD", capture.Collector<double>("llmrouter.cost").Instrument!.Unit);
+        Assert.Equal("priced", cost.Tags["llmrouter.deployment"]);
         Activity request = capture.Span("chat chat");
         Assert.Equal(0.0125, (double)request.GetTagItem("llmrouter.cost")!, 10);
         Assert.Equal("premium", request.GetTagItem("llmrouter.tier"));
@@ -436,14 +439,14 @@ public class RouterTelemetryTests
         Task call = router.GetResponseAsync(RouterCalls.Hello, RouterCalls.Route("chat"), cancellation.Token);
         await stalling.WaitForCallsAsync(1);
 
-        IReadOnlyList<TelemetryCapture.Measurement> inFlight = capture.Observe("llmrouter.deployment.in_flight");
-        IReadOnlyList<TelemetryCapture.Measurement> circuits = capture.Observe("llmrouter.deployment.circuit.state");
+        IReadOnlyList<CollectedMeasurement<int>> inFlight = capture.Observe<int>("llmrouter.deployment.in_flight");
+        IReadOnlyList<CollectedMeasurement<int>> circuits = capture.Observe<int>("llmrouter.deployment.circuit.state");
 
-        Assert.Equal(1, inFlight.Single(m => (string?)m.Tag("llmrouter.deployment") == "stalling").Value);
-        Assert.Equal(0, inFlight.Single(m => (string?)m.Tag("llmrouter.deployment") == "failing").Value);
-        Assert.Equal(1, circuits.Single(m => (string?)m.Tag("llmrouter.deployment") == "failing" && (string?)m.Tag("llmrouter.circuit.state") == "open").Value);
-        Assert.Equal(0, circuits.Single(m => (string?)m.Tag("llmrouter.deployment") == "failing" && (string?)m.Tag("llmrouter.circuit.state") == "closed").Value);
-        Assert.Equal(1, circuits.Single(m => (string?)m.Tag("llmrouter.deployment") == "stalling" && (string?)m.Tag("llmrouter.circuit.state") == "closed").Value);
+        Assert.Equal(1, inFlight.Single(m => (string?)m.Tags.GetValueOrDefault("llmrouter.deployment") == "stalling").Value);
+        Assert.Equal(0, inFlight.Single(m => (string?)m.Tags.GetValueOrDefault("llmrouter.deployment") == "failing").Value);
+        Assert.Equal(1, circuits.Single(m => (string?)m.Tags.GetValueOrDefault("llmrouter.deployment") == "failing" && (string?)m.Tags.GetValueOrDefault("llmrouter.circuit.state") == "open").Value);
+        Assert.Equal(0, circuits.Single(m => (string?)m.Tags.GetValueOrDefault("llmrouter.deployment") == "failing" && (string?)m.Tags.GetValueOrDefault("llmrouter.circuit.state") == "closed").Value);
+        Assert.Equal(1, circuits.Single(m => (string?)m.Tags.GetValueOrDefault("llmrouter.deployment") == "stalling" && (string?)m.Tags.GetValueOrDefault("llmrouter.circuit.state") == "closed").Value);
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
@@ -461,16 +464,18 @@ public class RouterTelemetryTests
         using var capture = new TelemetryCapture(router);
 
         await router.CallAsync(streaming);
-        IReadOnlyList<TelemetryCapture.Measurement> recorded = capture.Measurements;
-        IReadOnlyList<TelemetryCapture.Measurement> observed = [.. capture.Observe("llmrouter.deployment.in_flight"), .. capture.Observe("llmrouter.deployment.circuit.state")];
+        IReadOnlyList<(string Instrument, IReadOnlyDictionary<string, object?> Tags)> recorded = capture.Measurements;
+        IReadOnlyList<CollectedMeasurement<int>> inFlight = capture.Observe<int>("llmrouter.deployment.in_flight");
+        IReadOnlyList<CollectedMeasurement<int>> circuits = capture.Observe<int>("llmrouter.deployment.circuit.state");
 
         string[] instruments = [.. recorded.Select(m => m.Instrument).Distinct().Order(StringComparer.Ordinal)];
         Assert.Contains("llmrouter.fallbacks", instruments);
         Assert.Contains("gen_ai.client.token.usage", instruments);
         Assert.Contains("llmrouter.attempts", instruments);
-        Assert.All(recorded.Concat(observed), m => Assert.Equal((m.Instrument, (object?)"checkout"), (m.Instrument, m.Tag("llmrouter.router"))));
-        Assert.Equal(2, observed.Count(m => m.Instrument == "llmrouter.deployment.in_flight"));
-        Assert.Equal(2 * 3, observed.Count(m => m.Instrument == "llmrouter.deployment.circuit.state"));
+        Assert.All(recorded, m => Assert.Equal((m.Instrument, (object?)"checkout"), (m.Instrument, m.Tags.GetValueOrDefault("llmrouter.router"))));
+        Assert.All(inFlight.Concat(circuits), m => Assert.Equal("checkout", m.Tags.GetValueOrDefault("llmrouter.router")));
+        Assert.Equal(2, inFlight.Count);
+        Assert.Equal(2 * 3, circuits.Count);
         Assert.All(capture.Spans, span => Assert.Equal((span.DisplayName, (object?)"checkout"), (span.DisplayName, span.GetTagItem("llmrouter.router"))));
     }
 
@@ -483,7 +488,8 @@ public class RouterTelemetryTests
         await router.GetResponseAsync(RouterCalls.Hello);
 
         Assert.NotEmpty(capture.Measurements);
-        Assert.All(capture.Measurements.Concat(capture.Observe("llmrouter.deployment.in_flight")), m => Assert.Null(m.Tag("llmrouter.router")));
+        Assert.All(capture.Measurements, m => Assert.Null(m.Tags.GetValueOrDefault("llmrouter.router")));
+        Assert.All(capture.Observe<int>("llmrouter.deployment.in_flight"), m => Assert.Null(m.Tags.GetValueOrDefault("llmrouter.router")));
         Assert.All(capture.Spans, span => Assert.Null(span.GetTagItem("llmrouter.router")));
     }
 
@@ -498,9 +504,9 @@ public class RouterTelemetryTests
         Activity attempt = capture.Span("chat remote-model");
         Assert.Equal("api.example.test", attempt.GetTagItem("server.address"));
         Assert.Equal(8443, attempt.GetTagItem("server.port"));
-        TelemetryCapture.Measurement duration = Assert.Single(capture.Metric("gen_ai.client.operation.duration"));
-        Assert.Equal("api.example.test", duration.Tag("server.address"));
-        Assert.Equal(8443, duration.Tag("server.port"));
+        CollectedMeasurement<double> duration = Assert.Single(capture.Metric<double>("gen_ai.client.operation.duration"));
+        Assert.Equal("api.example.test", duration.Tags["server.address"]);
+        Assert.Equal(8443, duration.Tags["server.port"]);
     }
 
     [Fact]
