@@ -18,7 +18,9 @@ namespace LlmRouter.Testing;
 /// <remarks>
 /// <para>
 /// Everything else is <see cref="FakeTimeProvider"/>'s: the start time, <see cref="FakeTimeProvider.Advance(TimeSpan)"/>,
-/// <see cref="FakeTimeProvider.SetUtcNow(DateTimeOffset)"/>, <see cref="FakeTimeProvider.AutoAdvanceAmount"/>. Use a plain
+/// <see cref="FakeTimeProvider.SetUtcNow(DateTimeOffset)"/>, <see cref="FakeTimeProvider.AutoAdvanceAmount"/>. So, as with any
+/// <see cref="FakeTimeProvider"/>, <c>Advance</c> fires each timer that falls due once, with the clock already at the new
+/// time, and a timer re-armed by its own callback fires again only on a later <c>Advance</c>. Use a plain
 /// <see cref="FakeTimeProvider"/> when the test never waits for another thread's timers.
 /// </para>
 /// <para>

@@ -1,4 +1,6 @@
+using System.Net;
 using LlmRouter.Testing;
+using Microsoft.Extensions.AI;
 
 namespace LlmRouter.Tests.Testing;
 
@@ -148,6 +150,29 @@ public class TimerTrackingFakeTimeProviderTests
 
         clock.Advance(TimeSpan.FromSeconds(2));
         await Task.WhenAll(first, second);
+    }
+
+    [Fact]
+    public async Task WaitForTimersAsync_RouterWaitsOutRetryAfter_AdvancingPastItAnswers()
+    {
+        // The README's example.
+        var clock = new TimerTrackingFakeTimeProvider();
+        var flaky = new ScriptedChatClient(timeProvider: clock)
+            .Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(2)))
+            .Enqueue(ScriptedOutcome.Text("Hello!"));
+        IChatClient router = new LlmRouterBuilder()
+            .UseTimeProvider(clock)
+            .ConfigureTimeouts(t => t.Attempt = null)
+            .AddDeployment("flaky", flaky)
+            .Build();
+
+        Task<ChatResponse> call = router.GetResponseAsync("Hi");
+        await clock.WaitForTimersAsync(1);
+        Assert.False(call.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal("Hello!", (await call).Text);
+        Assert.Equal(2, flaky.CallCount);
     }
 
     [Fact]
