@@ -61,16 +61,6 @@ public class ConfigurationSchemaTests
             names);
     }
 
-    [Fact]
-    public void Schema_BudgetEnums_AreTheEnumNames()
-    {
-        JsonElement budget = Definitions.GetProperty("Budget").GetProperty("properties");
-
-        Assert.Equal(Enum.GetNames<BudgetScope>(), budget.GetProperty("Scope").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
-        Assert.Equal(Enum.GetNames<BudgetWindow>(), budget.GetProperty("Window").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
-        Assert.Equal(Enum.GetNames<BudgetExceededAction>(), budget.GetProperty("OnExceeded").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!));
-    }
-
     private static JsonElement LoadDefinitions()
     {
         DirectoryInfo? directory = new(AppContext.BaseDirectory);
