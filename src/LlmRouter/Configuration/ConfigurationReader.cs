@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -9,42 +10,134 @@ namespace LlmRouter;
 /// keep working). Every problem is collected with the full key at fault and what would be valid; cross-references the
 /// builder checks (routes naming deployments, fallbacks, cycles, ranges) are left to it, since code may add deployments.
 /// </summary>
+/// <remarks>
+/// Each section that binds an options type has one <see cref="SectionKeys{T}"/> table: its keys, in the order of the JSON
+/// schema, each with the line that reads it into the options (or none, for the few keys a section reads apart). The same
+/// table is the list of valid keys in errors and what the tests hold against the options types and ConfigurationSchema.json.
+/// Values are read into the builder's own options objects (its callbacks run at once), so an absent key keeps the options'
+/// default and no options are copied. Adding an option: its property, one line in its table, its schema entry.
+/// </remarks>
 internal sealed class ConfigurationReader
 {
     /// <summary>The keys of the section, in the order of the JSON schema.</summary>
     public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry"];
 
-    public static readonly string[] ProviderKeys = ["Type", "Endpoint", "ApiKey", "ApiVersion", "Headers", "Timeout", "DefaultMaxOutputTokens", "HttpClientName"];
+    public static readonly SectionKeys<ProviderOptions> ProviderKeys = new("provider settings")
+    {
+        { "Type", static (key, o) => o.Type = key.Text() ?? o.Type },
+        { "Endpoint", static (key, o) => o.Endpoint = key.Url() ?? o.Endpoint },
+        { "ApiKey", static (key, o) => o.ApiKey = key.Text() ?? o.ApiKey },
+        { "ApiVersion", static (key, o) => o.ApiVersion = key.Text() ?? o.ApiVersion },
+        { "Headers", static (key, o) => key.Strings(o.Headers) },
+        { "Timeout", static (key, o) => o.Timeout = key.Duration() ?? o.Timeout },
+        { "DefaultMaxOutputTokens", static (key, o) => o.DefaultMaxOutputTokens = key.Int() ?? o.DefaultMaxOutputTokens },
 
-    public static readonly string[] DeploymentKeys = ["Provider", "Model", "Price", "Capabilities", "ContextWindow", "Tags", "Weight", "MaxConcurrentRequests", "QueueTimeout"];
+        // The IHttpClientFactory client name; it chooses the HttpClient, which ProviderOptions leaves to whoever creates the client.
+        { "HttpClientName", null },
+    };
 
+    public static readonly SectionKeys<DeploymentOptions> DeploymentKeys = new("deployment settings")
+    {
+        // The name of the entry under Providers that creates the deployment's client; the client reports the provider name.
+        { "Provider", null },
+        { "Model", static (key, o) => o.Model = key.Text() ?? o.Model },
+        { "Price", static (key, o) => o.Price = key.Price() ?? o.Price },
+        { "Capabilities", static (key, o) => o.Capabilities = key.Capabilities() ?? o.Capabilities },
+        { "ContextWindow", static (key, o) => o.ContextWindow = key.Int() ?? o.ContextWindow },
+        { "Tags", static (key, o) => o.Tags = key.List() ?? o.Tags },
+        { "Weight", static (key, o) => o.Weight = key.Double() ?? o.Weight },
+        { "MaxConcurrentRequests", static (key, o) => o.MaxConcurrentRequests = key.Int() ?? o.MaxConcurrentRequests },
+        { "QueueTimeout", static (key, o) => o.QueueTimeout = key.Duration() ?? o.QueueTimeout },
+    };
+
+    /// <summary>The keys of a deployment's price; <see cref="ModelPrice"/> is immutable, so <see cref="Price"/> reads them apart.</summary>
     public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput"];
 
-    public static readonly string[] RouteKeys =
-    [
-        "Deployments", "Strategy", "Fallbacks", "FallbackOnContentFilter", "Hedging", "MaxPrice", "RequiredTags", "ExcludedTags",
-        "AllowedProviders", "DeniedProviders", "Tiers", "ComplexityScorer", "Variants", "VariantKey",
-    ];
+    /// <summary>The keys of a route's hedging; declared before the route's, which reads them.</summary>
+    public static readonly SectionKeys<HedgingOptions> HedgingKeys = new("hedging settings")
+    {
+        { "Delay", static (key, o) => o.Delay = key.Duration() ?? o.Delay },
+        { "MaxParallelAttempts", static (key, o) => o.MaxParallelAttempts = key.Int() ?? o.MaxParallelAttempts },
+    };
 
+    public static readonly SectionKeys<RouteOptions> RouteKeys = new("route settings")
+    {
+        { "Deployments", static (key, o) => o.Deployments = key.List() ?? o.Deployments },
+        { "Strategy", static (key, o) => o.Strategy = key.Text() ?? o.Strategy },
+        { "Fallbacks", static (key, o) => o.Fallbacks = key.List() ?? o.Fallbacks },
+        { "FallbackOnContentFilter", static (key, o) => o.FallbackOnContentFilter = key.Bool() ?? o.FallbackOnContentFilter },
+        { "Hedging", static (key, o) => o.Hedging = key.Options(HedgingKeys) ?? o.Hedging },
+        { "MaxPrice", static (key, o) => o.MaxPrice = key.PriceLimit() ?? o.MaxPrice },
+        { "RequiredTags", static (key, o) => o.RequiredTags = key.List() ?? o.RequiredTags },
+        { "ExcludedTags", static (key, o) => o.ExcludedTags = key.List() ?? o.ExcludedTags },
+        { "AllowedProviders", static (key, o) => o.AllowedProviders = key.List() ?? o.AllowedProviders },
+        { "DeniedProviders", static (key, o) => o.DeniedProviders = key.List() ?? o.DeniedProviders },
+        { "Tiers", static (key, o) => o.Tiers = key.Tiers() ?? o.Tiers },
+        { "ComplexityScorer", static (key, o) => o.ComplexityScorer = key.Text() ?? o.ComplexityScorer },
+        { "Variants", static (key, o) => o.Variants = key.Variants() ?? o.Variants },
+        { "VariantKey", static (key, o) => o.VariantKey = key.Text() ?? o.VariantKey },
+    };
+
+    /// <summary>The keys of a route's price limit; <see cref="PriceLimit"/> is immutable, so <see cref="MaxPrice"/> reads them apart.</summary>
     public static readonly string[] MaxPriceKeys = ["Input", "Output"];
 
     public static readonly string[] TierKeys = System.Enum.GetNames<ComplexityTier>();
 
-    public static readonly string[] BudgetKeys = ["Scope", "Target", "CallerProperty", "Window", "LimitUsd", "OnExceeded", "DowngradeTo"];
+    public static readonly SectionKeys<BudgetOptions> BudgetKeys = new("budget settings")
+    {
+        { "Scope", static (key, o) => o.Scope = key.Enum(o.Scope) },
+        { "Target", static (key, o) => o.Target = key.Text() ?? o.Target },
+        { "CallerProperty", static (key, o) => o.CallerProperty = key.Text() ?? o.CallerProperty },
+        { "Window", static (key, o) => o.Window = key.Enum(o.Window) },
+        { "LimitUsd", static (key, o) => o.LimitUsd = key.Usd() ?? o.LimitUsd },
+        { "OnExceeded", static (key, o) => o.OnExceeded = key.Enum(o.OnExceeded) },
+        { "DowngradeTo", static (key, o) => o.DowngradeTo = key.Text() ?? o.DowngradeTo },
+    };
 
-    public static readonly string[] SelectionKeys = ["LatencyBuffer", "SampleWeight"];
+    public static readonly SectionKeys<SelectionOptions> SelectionKeys = new("selection settings")
+    {
+        { "LatencyBuffer", static (key, o) => o.LatencyBuffer = key.Double() ?? o.LatencyBuffer },
+        { "SampleWeight", static (key, o) => o.SampleWeight = key.Double() ?? o.SampleWeight },
+    };
 
-    public static readonly string[] HedgingKeys = ["Delay", "MaxParallelAttempts"];
+    public static readonly SectionKeys<RetryOptions> RetryKeys = new("retry settings")
+    {
+        { "MaxAttempts", static (key, o) => o.MaxAttempts = key.Int() ?? o.MaxAttempts },
+        { "BaseDelay", static (key, o) => o.BaseDelay = key.Duration() ?? o.BaseDelay },
+        { "MaxDelay", static (key, o) => o.MaxDelay = key.Duration() ?? o.MaxDelay },
+        { "MaxRetryAfter", static (key, o) => o.MaxRetryAfter = key.Duration() ?? o.MaxRetryAfter },
+        { "UseJitter", static (key, o) => o.UseJitter = key.Bool() ?? o.UseJitter },
+    };
 
-    public static readonly string[] RetryKeys = ["MaxAttempts", "BaseDelay", "MaxDelay", "MaxRetryAfter", "UseJitter"];
+    public static readonly SectionKeys<CircuitBreakerOptions> CircuitBreakerKeys = new("circuit-breaker settings")
+    {
+        { "Enabled", static (key, o) => o.Enabled = key.Bool() ?? o.Enabled },
+        { "FailureRatio", static (key, o) => o.FailureRatio = key.Double() ?? o.FailureRatio },
+        { "MinimumThroughput", static (key, o) => o.MinimumThroughput = key.Int() ?? o.MinimumThroughput },
+        { "SamplingDuration", static (key, o) => o.SamplingDuration = key.Duration() ?? o.SamplingDuration },
+        { "BreakDuration", static (key, o) => o.BreakDuration = key.Duration() ?? o.BreakDuration },
+        { "WhenAllOpen", static (key, o) => o.WhenAllOpen = key.Enum(o.WhenAllOpen) },
+    };
 
-    public static readonly string[] CircuitBreakerKeys = ["Enabled", "FailureRatio", "MinimumThroughput", "SamplingDuration", "BreakDuration", "WhenAllOpen"];
+    public static readonly SectionKeys<TimeoutOptions> TimeoutKeys = new("timeouts")
+    {
+        { "Total", static (key, o) => o.Total = key.OptionalDuration(o.Total) },
+        { "Attempt", static (key, o) => o.Attempt = key.OptionalDuration(o.Attempt) },
+        { "FirstChunk", static (key, o) => o.FirstChunk = key.OptionalDuration(o.FirstChunk) },
+        { "BetweenChunks", static (key, o) => o.BetweenChunks = key.OptionalDuration(o.BetweenChunks) },
+    };
 
-    public static readonly string[] TimeoutKeys = ["Total", "Attempt", "FirstChunk", "BetweenChunks"];
+    public static readonly SectionKeys<CooldownOptions> CooldownKeys = new("cooldown settings")
+    {
+        { "DefaultDuration", static (key, o) => o.DefaultDuration = key.Duration() ?? o.DefaultDuration },
+        { "MaxDuration", static (key, o) => o.MaxDuration = key.Duration() ?? o.MaxDuration },
+    };
 
-    public static readonly string[] CooldownKeys = ["DefaultDuration", "MaxDuration"];
-
-    public static readonly string[] TelemetryKeys = ["EnableSensitiveData", "RouterName"];
+    public static readonly SectionKeys<TelemetryOptions> TelemetryKeys = new("telemetry settings")
+    {
+        { "EnableSensitiveData", static (key, o) => o.EnableSensitiveData = key.Bool() ?? o.EnableSensitiveData },
+        { "RouterName", static (key, o) => o.RouterName = key.Text() ?? o.RouterName },
+    };
 
     private readonly List<string> _errors = [];
 
@@ -53,7 +146,7 @@ internal sealed class ConfigurationReader
 
     /// <summary>Reads <paramref name="section"/>: adds providers' deployments and routes to <paramref name="builder"/> and sets its options.</summary>
     /// <param name="section">The <c>LlmRouter</c> section.</param>
-    /// <param name="builder">The builder to configure.</param>
+    /// <param name="builder">The builder to configure; it applies each <c>configure</c> callback at once, so errors are collected here.</param>
     /// <param name="createClient">Creates (or reuses) the client of a deployment from its provider's options, model and HTTP client name.</param>
     /// <param name="environment">Reads environment variables, for API keys not set in configuration.</param>
     public void Read(IConfiguration section, LlmRouterBuilder builder, Func<ProviderOptions, string?, string, IChatClient> createClient, Func<string, string?> environment)
@@ -61,69 +154,40 @@ internal sealed class ConfigurationReader
         CheckKeys(section, RootKeys, "settings");
         Dictionary<string, (ProviderOptions Options, string? HttpClientName, bool Valid)> providers = ReadProviders(section.GetSection("Providers"), environment);
         ReadDeployments(section.GetSection("Deployments"), providers, builder, createClient);
-        ReadRoutes(section.GetSection("Routes"), builder);
+        foreach (IConfigurationSection route in section.GetSection("Routes").GetChildren())
+        {
+            builder.AddRoute(route.Key, r => Read(route, RouteKeys, r));
+        }
+
         if (Value(section, "DefaultRoute") is { } defaultRoute)
         {
             builder.UseDefaultRoute(defaultRoute);
         }
 
-        ReadBudgets(section.GetSection("Budgets"), builder);
-        IConfigurationSection selection = section.GetSection("Selection");
-        CheckKeys(selection, SelectionKeys, "selection settings");
-        builder.ConfigureSelection(s =>
+        foreach (IConfigurationSection budget in section.GetSection("Budgets").GetChildren())
         {
-            s.LatencyBuffer = Double(selection, "LatencyBuffer") ?? s.LatencyBuffer;
-            s.SampleWeight = Double(selection, "SampleWeight") ?? s.SampleWeight;
-        });
+            builder.AddBudget(budget.Key, b => Read(budget, BudgetKeys, b));
+            if (Value(budget, "LimitUsd") is null)
+            {
+                _errors.Add($"{budget.Path}:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25).");
+            }
+        }
 
-        IConfigurationSection retry = section.GetSection("Retry");
-        CheckKeys(retry, RetryKeys, "retry settings");
-        builder.ConfigureRetry(r =>
-        {
-            r.MaxAttempts = Int(retry, "MaxAttempts") ?? r.MaxAttempts;
-            r.BaseDelay = Duration(retry, "BaseDelay") ?? r.BaseDelay;
-            r.MaxDelay = Duration(retry, "MaxDelay") ?? r.MaxDelay;
-            r.MaxRetryAfter = Duration(retry, "MaxRetryAfter") ?? r.MaxRetryAfter;
-            r.UseJitter = Bool(retry, "UseJitter") ?? r.UseJitter;
-        });
+        builder.ConfigureSelection(s => Read(section.GetSection("Selection"), SelectionKeys, s));
+        builder.ConfigureRetry(r => Read(section.GetSection("Retry"), RetryKeys, r));
+        builder.ConfigureCircuitBreaker(c => Read(section.GetSection("CircuitBreaker"), CircuitBreakerKeys, c));
+        builder.ConfigureTimeouts(t => Read(section.GetSection("Timeouts"), TimeoutKeys, t));
+        builder.ConfigureCooldown(c => Read(section.GetSection("Cooldown"), CooldownKeys, c));
+        builder.ConfigureTelemetry(t => Read(section.GetSection("Telemetry"), TelemetryKeys, t));
+    }
 
-        IConfigurationSection breaker = section.GetSection("CircuitBreaker");
-        CheckKeys(breaker, CircuitBreakerKeys, "circuit-breaker settings");
-        builder.ConfigureCircuitBreaker(c =>
-        {
-            c.Enabled = Bool(breaker, "Enabled") ?? c.Enabled;
-            c.FailureRatio = Double(breaker, "FailureRatio") ?? c.FailureRatio;
-            c.MinimumThroughput = Int(breaker, "MinimumThroughput") ?? c.MinimumThroughput;
-            c.SamplingDuration = Duration(breaker, "SamplingDuration") ?? c.SamplingDuration;
-            c.BreakDuration = Duration(breaker, "BreakDuration") ?? c.BreakDuration;
-            c.WhenAllOpen = Enum(breaker, "WhenAllOpen", c.WhenAllOpen);
-        });
-
-        IConfigurationSection timeouts = section.GetSection("Timeouts");
-        CheckKeys(timeouts, TimeoutKeys, "timeouts");
-        builder.ConfigureTimeouts(t =>
-        {
-            t.Total = OptionalDuration(timeouts, "Total", t.Total);
-            t.Attempt = OptionalDuration(timeouts, "Attempt", t.Attempt);
-            t.FirstChunk = OptionalDuration(timeouts, "FirstChunk", t.FirstChunk);
-            t.BetweenChunks = OptionalDuration(timeouts, "BetweenChunks", t.BetweenChunks);
-        });
-
-        IConfigurationSection cooldown = section.GetSection("Cooldown");
-        CheckKeys(cooldown, CooldownKeys, "cooldown settings");
-        builder.ConfigureCooldown(c =>
-        {
-            c.DefaultDuration = Duration(cooldown, "DefaultDuration") ?? c.DefaultDuration;
-            c.MaxDuration = Duration(cooldown, "MaxDuration") ?? c.MaxDuration;
-        });
-
-        IConfigurationSection telemetry = section.GetSection("Telemetry");
-        CheckKeys(telemetry, TelemetryKeys, "telemetry settings");
-        builder.ConfigureTelemetry(t =>
-        {
-            t.EnableSensitiveData = Bool(telemetry, "EnableSensitiveData") ?? t.EnableSensitiveData;
-            t.RouterName = Value(telemetry, "RouterName") ?? t.RouterName;
-        });
+    /// <summary>Checks the keys of <paramref name="section"/> and reads their values into <paramref name="options"/>.</summary>
+    /// <returns><paramref name="options"/>.</returns>
+    internal T Read<T>(IConfiguration section, SectionKeys<T> keys, T options)
+    {
+        CheckKeys(section, keys.Names, keys.What);
+        keys.Apply(this, section, options);
+        return options;
     }
 
     private Dictionary<string, (ProviderOptions Options, string? HttpClientName, bool Valid)> ReadProviders(IConfigurationSection providers, Func<string, string?> environment)
@@ -131,22 +195,10 @@ internal sealed class ConfigurationReader
         var read = new Dictionary<string, (ProviderOptions, string?, bool)>(StringComparer.OrdinalIgnoreCase);
         foreach (IConfigurationSection provider in providers.GetChildren())
         {
-            CheckKeys(provider, ProviderKeys, "provider settings");
+            CheckKeys(provider, ProviderKeys.Names, ProviderKeys.What);
             int before = _errors.Count;
-            var options = new ProviderOptions
-            {
-                Type = Value(provider, "Type"),
-                Endpoint = Url(provider, "Endpoint"),
-                ApiKey = Value(provider, "ApiKey"),
-                ApiVersion = Value(provider, "ApiVersion"),
-                Timeout = Duration(provider, "Timeout"),
-                DefaultMaxOutputTokens = Int(provider, "DefaultMaxOutputTokens"),
-            };
-            foreach (IConfigurationSection header in provider.GetSection("Headers").GetChildren())
-            {
-                options.Headers[header.Key] = header.Value ?? string.Empty;
-            }
-
+            var options = new ProviderOptions();
+            ProviderKeys.Apply(this, provider, options);
             foreach (string error in ProviderClientFactory.Validate(options, environment))
             {
                 _errors.Add($"{provider.Path}: {error}");
@@ -167,7 +219,7 @@ internal sealed class ConfigurationReader
         string knownProviders = providers.Count == 0 ? "(none; add them under Providers)" : string.Join(", ", providers.Keys);
         foreach (IConfigurationSection deployment in deployments.GetChildren())
         {
-            CheckKeys(deployment, DeploymentKeys, "deployment settings");
+            CheckKeys(deployment, DeploymentKeys.Names, DeploymentKeys.What);
             string? providerName = Value(deployment, "Provider");
             string? model = Value(deployment, "Model");
             (ProviderOptions Options, string? HttpClientName, bool Valid) provider = default;
@@ -185,119 +237,21 @@ internal sealed class ConfigurationReader
                 _errors.Add($"{deployment.Path}:Model is required: the model id sent to the provider (for example gpt-4o-mini).");
             }
 
-            var options = new DeploymentOptions
-            {
-                Model = model,
-                Price = Price(deployment.GetSection("Price")),
-                Capabilities = Capabilities(deployment, "Capabilities"),
-                ContextWindow = Int(deployment, "ContextWindow"),
-                Tags = List(deployment, "Tags"),
-                Weight = Double(deployment, "Weight") ?? 1,
-                MaxConcurrentRequests = Int(deployment, "MaxConcurrentRequests"),
-                QueueTimeout = Duration(deployment, "QueueTimeout") ?? TimeSpan.Zero,
-            };
-
             if (_errors.Count == 0 && provider.Valid && provider.Options is not null)
             {
                 IChatClient client = createClient(provider.Options, model, provider.HttpClientName ?? ProviderHttpClients.Prefix + providerName);
-                builder.AddDeployment(deployment.Key, client, d =>
-                {
-                    d.Model = options.Model;
-                    d.Price = options.Price;
-                    d.Capabilities = options.Capabilities;
-                    d.ContextWindow = options.ContextWindow;
-                    d.Tags = options.Tags;
-                    d.Weight = options.Weight;
-                    d.MaxConcurrentRequests = options.MaxConcurrentRequests;
-                    d.QueueTimeout = options.QueueTimeout;
-                });
+                builder.AddDeployment(deployment.Key, client, d => DeploymentKeys.Apply(this, deployment, d));
+            }
+            else
+            {
+                // The configuration is rejected already, so no client is created; the values are still read for their errors.
+                DeploymentKeys.Apply(this, deployment, new DeploymentOptions());
             }
         }
     }
 
-    private void ReadRoutes(IConfigurationSection routes, LlmRouterBuilder builder)
-    {
-        foreach (IConfigurationSection route in routes.GetChildren())
-        {
-            CheckKeys(route, RouteKeys, "route settings");
-            IConfigurationSection hedging = route.GetSection("Hedging");
-            CheckKeys(hedging, HedgingKeys, "hedging settings");
-            HedgingOptions? hedgingOptions = null;
-            if (hedging.Exists())
-            {
-                hedgingOptions = new HedgingOptions();
-                hedgingOptions.Delay = Duration(hedging, "Delay") ?? hedgingOptions.Delay;
-                hedgingOptions.MaxParallelAttempts = Int(hedging, "MaxParallelAttempts") ?? hedgingOptions.MaxParallelAttempts;
-            }
-
-            IList<string> deployments = List(route, "Deployments");
-            IList<string> fallbacks = List(route, "Fallbacks");
-            string strategy = Value(route, "Strategy") ?? SelectionStrategies.Ordered;
-            bool fallbackOnContentFilter = Bool(route, "FallbackOnContentFilter") ?? false;
-            PriceLimit? maxPrice = MaxPrice(route.GetSection("MaxPrice"));
-            IList<string> requiredTags = List(route, "RequiredTags");
-            IList<string> excludedTags = List(route, "ExcludedTags");
-            IList<string> allowedProviders = List(route, "AllowedProviders");
-            IList<string> deniedProviders = List(route, "DeniedProviders");
-            Dictionary<ComplexityTier, string> tiers = Tiers(route.GetSection("Tiers"));
-            string scorer = Value(route, "ComplexityScorer") ?? ComplexityScorers.Heuristic;
-            Dictionary<string, double> variants = Variants(route.GetSection("Variants"));
-            string variantKey = Value(route, "VariantKey") ?? LlmRouterRequestProperties.Caller;
-            builder.AddRoute(route.Key, r =>
-            {
-                r.Deployments = deployments;
-                r.Strategy = strategy;
-                r.Fallbacks = fallbacks;
-                r.FallbackOnContentFilter = fallbackOnContentFilter;
-                r.Hedging = hedgingOptions;
-                r.MaxPrice = maxPrice;
-                r.RequiredTags = requiredTags;
-                r.ExcludedTags = excludedTags;
-                r.AllowedProviders = allowedProviders;
-                r.DeniedProviders = deniedProviders;
-                r.Tiers = tiers;
-                r.ComplexityScorer = scorer;
-                r.Variants = variants;
-                r.VariantKey = variantKey;
-            });
-        }
-    }
-
-    private void ReadBudgets(IConfigurationSection budgets, LlmRouterBuilder builder)
-    {
-        foreach (IConfigurationSection budget in budgets.GetChildren())
-        {
-            CheckKeys(budget, BudgetKeys, "budget settings");
-            var options = new BudgetOptions();
-            options.Scope = Enum(budget, "Scope", options.Scope);
-            options.Target = Value(budget, "Target");
-            options.CallerProperty = Value(budget, "CallerProperty") ?? options.CallerProperty;
-            options.Window = Enum(budget, "Window", options.Window);
-            options.OnExceeded = Enum(budget, "OnExceeded", options.OnExceeded);
-            options.DowngradeTo = Value(budget, "DowngradeTo");
-            if (Value(budget, "LimitUsd") is null)
-            {
-                _errors.Add($"{budget.Path}:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25).");
-            }
-            else if (Usd(budget, "LimitUsd") is { } limit)
-            {
-                options.LimitUsd = limit;
-            }
-
-            builder.AddBudget(budget.Key, b =>
-            {
-                b.Scope = options.Scope;
-                b.Target = options.Target;
-                b.CallerProperty = options.CallerProperty;
-                b.Window = options.Window;
-                b.LimitUsd = options.LimitUsd;
-                b.OnExceeded = options.OnExceeded;
-                b.DowngradeTo = options.DowngradeTo;
-            });
-        }
-    }
-
-    private PriceLimit? MaxPrice(IConfigurationSection limit)
+    /// <summary>Reads a route's price limit, or <see langword="null"/> when the section is absent.</summary>
+    internal PriceLimit? MaxPrice(IConfigurationSection limit)
     {
         if (!limit.Exists())
         {
@@ -310,9 +264,40 @@ internal sealed class ConfigurationReader
         return new PriceLimit { Input = input, Output = output };
     }
 
-    /// <summary>Reads a tier map: <c>{ "Simple": "fast", "Complex": "smart" }</c>.</summary>
-    private Dictionary<ComplexityTier, string> Tiers(IConfigurationSection tiers)
+    /// <summary>Reads a deployment's price, or <see langword="null"/> when the section is absent or incomplete (which is reported).</summary>
+    internal ModelPrice? Price(IConfigurationSection price)
     {
+        if (!price.Exists())
+        {
+            return null;
+        }
+
+        CheckKeys(price, PriceKeys, "price settings");
+        decimal? input = Decimal(price, "Input");
+        decimal? output = Decimal(price, "Output");
+        if (input is null || output is null)
+        {
+            _errors.Add($"{price.Path} needs both Input and Output, in USD per million tokens (for example \"Input\": 0.15, \"Output\": 0.60).");
+            return null;
+        }
+
+        return new ModelPrice(input.Value, output.Value)
+        {
+            CachedInput = Decimal(price, "CachedInput"),
+            CacheWrite = Decimal(price, "CacheWrite"),
+            ExtendedCacheWrite = Decimal(price, "ExtendedCacheWrite"),
+            ReasoningOutput = Decimal(price, "ReasoningOutput"),
+        };
+    }
+
+    /// <summary>Reads a tier map, <c>{ "Simple": "fast", "Complex": "smart" }</c>, or <see langword="null"/> when the section is absent.</summary>
+    private Dictionary<ComplexityTier, string>? Tiers(IConfigurationSection tiers)
+    {
+        if (!tiers.Exists())
+        {
+            return null;
+        }
+
         var read = new Dictionary<ComplexityTier, string>();
         foreach (IConfigurationSection tier in tiers.GetChildren())
         {
@@ -333,9 +318,17 @@ internal sealed class ConfigurationReader
         return read;
     }
 
-    /// <summary>Reads A/B variants: <c>{ "smart-v1": 90, "smart-v2": 10 }</c>, route names with their weights.</summary>
-    private Dictionary<string, double> Variants(IConfigurationSection variants)
+    /// <summary>
+    /// Reads A/B variants, <c>{ "smart-v1": 90, "smart-v2": 10 }</c> (route names with their weights), or <see langword="null"/>
+    /// when the section is absent.
+    /// </summary>
+    private Dictionary<string, double>? Variants(IConfigurationSection variants)
     {
+        if (!variants.Exists())
+        {
+            return null;
+        }
+
         var read = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (IConfigurationSection variant in variants.GetChildren())
         {
@@ -370,53 +363,17 @@ internal sealed class ConfigurationReader
         return null;
     }
 
-    private ModelPrice? Price(IConfigurationSection price)
-    {
-        if (!price.Exists())
-        {
-            return null;
-        }
-
-        CheckKeys(price, PriceKeys, "price settings");
-        decimal? input = Decimal(price, "Input");
-        decimal? output = Decimal(price, "Output");
-        if (input is null || output is null)
-        {
-            _errors.Add($"{price.Path} needs both Input and Output, in USD per million tokens (for example \"Input\": 0.15, \"Output\": 0.60).");
-            return null;
-        }
-
-        return new ModelPrice(input.Value, output.Value)
-        {
-            CachedInput = Decimal(price, "CachedInput"),
-            CacheWrite = Decimal(price, "CacheWrite"),
-            ExtendedCacheWrite = Decimal(price, "ExtendedCacheWrite"),
-            ReasoningOutput = Decimal(price, "ReasoningOutput"),
-        };
-    }
-
-    private void CheckKeys(IConfigurationSection section, string[] valid, string what)
+    private void CheckKeys(IConfiguration section, IReadOnlyList<string> valid, string what)
     {
         foreach (IConfigurationSection child in section.GetChildren())
         {
-            if (Array.FindIndex(valid, k => string.Equals(k, child.Key, StringComparison.OrdinalIgnoreCase)) < 0)
+            bool known = false;
+            foreach (string key in valid)
             {
-                _errors.Add($"{child.Path} is not a known setting. Valid {what}: {string.Join(", ", valid)}.");
+                known |= string.Equals(key, child.Key, StringComparison.OrdinalIgnoreCase);
             }
-        }
-    }
 
-    private void CheckKeys(IConfiguration section, string[] valid, string what)
-    {
-        if (section is IConfigurationSection named)
-        {
-            CheckKeys(named, valid, what);
-            return;
-        }
-
-        foreach (IConfigurationSection child in section.GetChildren())
-        {
-            if (Array.FindIndex(valid, k => string.Equals(k, child.Key, StringComparison.OrdinalIgnoreCase)) < 0)
+            if (!known)
             {
                 _errors.Add($"{child.Path} is not a known setting. Valid {what}: {string.Join(", ", valid)}.");
             }
@@ -565,8 +522,7 @@ internal sealed class ConfigurationReader
     /// <summary>Reads capabilities as a list (<c>["Tools", "Vision"]</c>) or one comma-separated string (<c>"Tools, Vision"</c>).</summary>
     private ModelCapabilities? Capabilities(IConfiguration section, string key)
     {
-        IList<string> names = List(section, key);
-        if (names.Count == 0)
+        if (List(section, key) is not { Count: > 0 } names)
         {
             return null;
         }
@@ -590,10 +546,15 @@ internal sealed class ConfigurationReader
         return capabilities;
     }
 
-    /// <summary>Reads a list (JSON array); a single value is a list of one.</summary>
-    private static List<string> List(IConfiguration section, string key)
+    /// <summary>Reads a list (JSON array), or <see langword="null"/> when the key is absent; a single value is a list of one.</summary>
+    private static List<string>? List(IConfiguration section, string key)
     {
         IConfigurationSection entry = section.GetSection(key);
+        if (!entry.Exists())
+        {
+            return null;
+        }
+
         var values = new List<string>();
         if (entry.Value is { Length: > 0 } single)
         {
@@ -609,5 +570,107 @@ internal sealed class ConfigurationReader
         }
 
         return values;
+    }
+
+    /// <summary>Reads string pairs (<c>{ "X-Team": "a" }</c>) into <paramref name="into"/>; an empty value is an empty string.</summary>
+    private static void Strings(IConfiguration section, string key, IDictionary<string, string> into)
+    {
+        foreach (IConfigurationSection pair in section.GetSection(key).GetChildren())
+        {
+            into[pair.Key] = pair.Value ?? string.Empty;
+        }
+    }
+
+    /// <summary>
+    /// The keys a section knows, in the order of the JSON schema, each with how its value sets the section's options: one list
+    /// for the check of unknown keys, the valid keys named in errors, the reading, and the tests. A key added without a reader
+    /// sets no property of <typeparamref name="T"/> and is read apart by the section's own code.
+    /// </summary>
+    /// <typeparam name="T">The options type the section binds.</typeparam>
+    /// <param name="what">What the keys are called in errors, such as <c>retry settings</c>.</param>
+    internal sealed class SectionKeys<T>(string what) : IEnumerable<string>
+    {
+        private readonly List<string> _names = [];
+        private readonly List<Action<Key, T>?> _readers = [];
+
+        /// <summary>Gets what the keys are called in errors.</summary>
+        public string What => what;
+
+        /// <summary>Gets the keys, in the order of the JSON schema.</summary>
+        public IReadOnlyList<string> Names => _names;
+
+        /// <summary>Adds a key, with how its value sets the options, or <see langword="null"/> for a key read apart.</summary>
+        public void Add(string name, Action<Key, T>? read)
+        {
+            _names.Add(name);
+            _readers.Add(read);
+        }
+
+        /// <summary>Tells whether <paramref name="name"/> sets a property of <typeparamref name="T"/> (not whether it is known).</summary>
+        public bool Sets(string name) => _names.IndexOf(name) is >= 0 and var index && _readers[index] is not null;
+
+        /// <summary>Reads the values present in <paramref name="section"/> into <paramref name="options"/>; absent keys keep its values.</summary>
+        public void Apply(ConfigurationReader reader, IConfiguration section, T options)
+        {
+            for (int i = 0; i < _names.Count; i++)
+            {
+                _readers[i]?.Invoke(new Key(reader, section, _names[i]), options);
+            }
+        }
+
+        /// <inheritdoc/>
+        public IEnumerator<string> GetEnumerator() => _names.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>
+    /// A key of the section being read: its value as each type of option takes it, or <see langword="null"/> when absent or
+    /// invalid. An invalid value is reported with the key's path and what would be valid.
+    /// </summary>
+    internal readonly struct Key(ConfigurationReader reader, IConfiguration section, string name)
+    {
+        public string? Text() => Value(section, name);
+
+        public int? Int() => reader.Int(section, name);
+
+        public double? Double() => reader.Double(section, name);
+
+        public decimal? Usd() => reader.Usd(section, name);
+
+        public bool? Bool() => reader.Bool(section, name);
+
+        public TimeSpan? Duration() => reader.Duration(section, name);
+
+        /// <summary>Reads a duration that <c>Off</c> (or an empty string) turns off; absent keeps <paramref name="current"/>.</summary>
+        public TimeSpan? OptionalDuration(TimeSpan? current) => reader.OptionalDuration(section, name, current);
+
+        public Uri? Url() => reader.Url(section, name);
+
+        /// <summary>Reads an enum value by name; absent or invalid keeps <paramref name="current"/>.</summary>
+        public TEnum Enum<TEnum>(TEnum current)
+            where TEnum : struct, System.Enum => reader.Enum(section, name, current);
+
+        public ModelCapabilities? Capabilities() => reader.Capabilities(section, name);
+
+        public List<string>? List() => ConfigurationReader.List(section, name);
+
+        public void Strings(IDictionary<string, string> into) => ConfigurationReader.Strings(section, name, into);
+
+        public ModelPrice? Price() => reader.Price(section.GetSection(name));
+
+        public PriceLimit? PriceLimit() => reader.MaxPrice(section.GetSection(name));
+
+        public Dictionary<ComplexityTier, string>? Tiers() => reader.Tiers(section.GetSection(name));
+
+        public Dictionary<string, double>? Variants() => reader.Variants(section.GetSection(name));
+
+        /// <summary>Reads a nested section into new options, or returns <see langword="null"/> when it is absent.</summary>
+        public TOptions? Options<TOptions>(SectionKeys<TOptions> keys)
+            where TOptions : class, new()
+        {
+            IConfigurationSection nested = section.GetSection(name);
+            return nested.Exists() ? reader.Read(nested, keys, new TOptions()) : null;
+        }
     }
 }
