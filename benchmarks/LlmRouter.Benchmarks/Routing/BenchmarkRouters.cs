@@ -30,4 +30,13 @@ internal static class BenchmarkRouters
 
         return builder.Build();
     }
+
+    /// <summary>
+    /// The nearest peer: Microsoft.Extensions.AI's <see cref="OrderedFailoverChatClient"/> over the same two stand-ins. It has
+    /// no routes, so callers give it the model id itself (the direct call's options), and it forwards the caller's options as
+    /// they are, where the router forwards a copy with the route's name replaced by the deployment's model.
+    /// </summary>
+    public static IChatClient CreatePeer(int chunks, bool asynchronous = false) => new OrderedFailoverChatClient(
+        [new BenchmarkChatClient("Hello!", chunks, asynchronous), new BenchmarkChatClient("Hello!", chunks, asynchronous)],
+        leaveOpen: false);
 }

@@ -16,6 +16,7 @@ public class RouterOverheadBenchmarks
     private IChatClient _direct = null!;
     private IChatClient _plainRouter = null!;
     private IChatClient _resilientRouter = null!;
+    private IChatClient _peer = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -23,10 +24,14 @@ public class RouterOverheadBenchmarks
         _direct = new BenchmarkChatClient("Hello!", chunks: 1);
         _plainRouter = BenchmarkRouters.Create(chunks: 1, resilience: false);
         _resilientRouter = BenchmarkRouters.Create(chunks: 1, resilience: true);
+        _peer = BenchmarkRouters.CreatePeer(chunks: 1);
     }
 
     [Benchmark(Baseline = true)]
     public Task<ChatResponse> Direct() => _direct.GetResponseAsync(_messages, _directOptions);
+
+    [Benchmark]
+    public Task<ChatResponse> OrderedFailover() => _peer.GetResponseAsync(_messages, _directOptions);
 
     [Benchmark]
     public Task<ChatResponse> RouterWithoutResilience() => _plainRouter.GetResponseAsync(_messages, _routerOptions);

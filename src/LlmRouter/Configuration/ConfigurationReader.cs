@@ -45,6 +45,8 @@ internal sealed class ConfigurationReader
         { "Capabilities", static (key, o) => o.Capabilities = key.Capabilities() ?? o.Capabilities },
         { "ContextWindow", static (key, o) => o.ContextWindow = key.Int() ?? o.ContextWindow },
         { "Tags", static (key, o) => o.Tags = key.List() ?? o.Tags },
+        { "Region", static (key, o) => o.Region = key.Text() ?? o.Region },
+        { "Trusted", static (key, o) => o.Trusted = key.Bool() ?? o.Trusted },
         { "Weight", static (key, o) => o.Weight = key.Double() ?? o.Weight },
         { "MaxConcurrentRequests", static (key, o) => o.MaxConcurrentRequests = key.Int() ?? o.MaxConcurrentRequests },
         { "QueueTimeout", static (key, o) => o.QueueTimeout = key.Duration() ?? o.QueueTimeout },

@@ -72,4 +72,12 @@ public static class TokenEstimators
             _ => DefaultExpectedOutputTokens,
         };
     }
+
+    /// <summary>The output tokens to expect from <paramref name="deployment"/> for a request with <paramref name="options"/>: its observed average, capped at the request's limit.</summary>
+    internal static int ExpectedOutputTokens(ChatOptions? options, Deployment deployment)
+    {
+        double? observed = deployment.State.Statistics.OutputTokens;
+        int? average = observed is { } tokens ? (int)Math.Min(Math.Ceiling(tokens), int.MaxValue) : null;
+        return ExpectedOutputTokens(options, average);
+    }
 }

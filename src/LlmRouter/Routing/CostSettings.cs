@@ -17,7 +17,7 @@ internal sealed class CostSettings
         Ledger = ledger;
         Budgets = budgets;
         Estimator = estimator;
-        Selection = new SelectionOptions { LatencyBuffer = selection.LatencyBuffer, SampleWeight = selection.SampleWeight };
+        Selection = selection.Snapshot();
         var router = new List<Budget>();
         var callers = new List<Budget>();
         foreach (Budget budget in budgets)

@@ -30,6 +30,7 @@ public sealed class Deployment
     {
         Index = index;
         Name = name;
+        Source = client;
         Client = client;
         Model = model;
         Provider = provider;
@@ -37,8 +38,10 @@ public sealed class Deployment
         Price = options.Price ?? catalogEntry?.Price;
         Capabilities = options.Capabilities ?? catalogEntry?.Capabilities;
         ContextWindow = options.ContextWindow ?? catalogEntry?.ContextWindow;
-        Tags = options.Tags.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        Tags = options.Tags?.ToFrozenSet(StringComparer.OrdinalIgnoreCase) ?? FrozenSet<string>.Empty;
         Weight = options.Weight;
+        Region = options.Region;
+        Trusted = options.Trusted;
         QueueTimeout = options.QueueTimeout;
         State = state;
         Spend = spend;
@@ -76,6 +79,12 @@ public sealed class Deployment
     /// <summary>Gets the deployment's tags, compared case-insensitively.</summary>
     public IReadOnlySet<string> Tags { get; }
 
+    /// <summary>Gets where the deployment processes data (<see cref="DeploymentOptions.Region"/>), or <see langword="null"/> when unknown.</summary>
+    public string? Region { get; }
+
+    /// <summary>Gets whether the deployment may see sensitive data unredacted (<see cref="DeploymentOptions.Trusted"/>).</summary>
+    public bool Trusted { get; }
+
     /// <summary>Gets the relative share of traffic for weighted strategies.</summary>
     public double Weight { get; }
 
@@ -100,8 +109,11 @@ public sealed class Deployment
     /// <summary>Gets the position of the deployment in the router, for per-request bookkeeping without allocation.</summary>
     internal int Index { get; }
 
-    /// <summary>Gets the client that serves the deployment's calls.</summary>
-    internal IChatClient Client { get; }
+    /// <summary>Gets the client the router calls: <see cref="Source"/> behind the deployment's pipeline, or <see cref="Source"/> itself when it has none.</summary>
+    internal IChatClient Client { get; private set; }
+
+    /// <summary>Gets the deployment's own client, as added or built from configuration; the router disposes it once, however many deployments share it.</summary>
+    internal IChatClient Source { get; }
 
     /// <summary>Gets the deployment's mutable runtime state, kept across configuration reloads by name.</summary>
     internal DeploymentState State { get; }
@@ -116,7 +128,19 @@ public sealed class Deployment
     internal bool TracksLatency { get; set; }
 
     /// <summary>Gets the deployment's telemetry values, computed on first use.</summary>
-    internal DeploymentTelemetry Telemetry => _telemetry ??= new DeploymentTelemetry(this, Client);
+    internal DeploymentTelemetry Telemetry => _telemetry ??= new DeploymentTelemetry(this, Source);
+
+    /// <summary>Makes <paramref name="pipeline"/> (the deployment's client behind its steps) what the router calls; once, while the model is built.</summary>
+    internal void UsePipeline(IChatClient pipeline) => Client = pipeline;
+
+    /// <summary>Disposes the steps of the deployment's pipeline, if it has any; the deployment's own client is left to its owner.</summary>
+    internal void DisposePipeline()
+    {
+        if (!ReferenceEquals(Client, Source))
+        {
+            Client.Dispose();
+        }
+    }
 
     /// <summary>Returns the name, provider and model, for diagnostics.</summary>
     /// <returns>For example <c>primary (openai, gpt-4o-mini)</c>.</returns>

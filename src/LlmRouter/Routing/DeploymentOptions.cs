@@ -32,6 +32,21 @@ public sealed class DeploymentOptions
     public IList<string> Tags { get; set; } = [];
 
     /// <summary>
+    /// Gets or sets where the deployment processes data: free text such as <c>eu</c>, <c>eu-west-1</c> or <c>us</c>, compared
+    /// case-insensitively. Steps of the deployment pipeline see it (<see cref="DeploymentInfo.Region"/>), to decide what the
+    /// deployment may receive.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: unknown.</value>
+    public string? Region { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the deployment may see sensitive data unredacted: a local or on-premises model, or a provider under
+    /// a contract you trust. Steps of the deployment pipeline see it (<see cref="DeploymentInfo.Trusted"/>).
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool Trusted { get; set; }
+
+    /// <summary>
     /// Gets or sets how many calls the deployment may serve at once. A saturated deployment is skipped for the next candidate,
     /// or waited for up to <see cref="QueueTimeout"/>.
     /// </summary>

@@ -47,6 +47,7 @@ public sealed partial class LlmRouterBuilder
     };
 
     private readonly List<(string Name, BudgetOptions Options)> _budgets = [];
+    private readonly List<Action<DeploymentInfo, ChatClientBuilder>> _deploymentPipelines = [];
     private readonly SelectionOptions _selection = new();
 
     private readonly RetryOptions _retry = new();
@@ -61,6 +62,7 @@ public sealed partial class LlmRouterBuilder
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private ITokenEstimator _estimator = TokenEstimators.Default;
     private IBudgetLedger? _ledger;
+    private IServiceProvider? _services;
     private bool _built;
 
     /// <summary>Adds a deployment: one callable model served by <paramref name="client"/>.</summary>
@@ -77,6 +79,45 @@ public sealed partial class LlmRouterBuilder
         var options = new DeploymentOptions();
         configure?.Invoke(options);
         _deployments.Add((name, client, options));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds steps in front of every deployment's client, code-added or built from configuration, the way a
+    /// <see cref="ChatClientBuilder"/> composes a chat client: logging, redaction, a custom <see cref="DelegatingChatClient"/>.
+    /// </summary>
+    /// <param name="configure">
+    /// Called once per deployment each time the router is built (and again on every configuration reload) with what the
+    /// deployment is and a builder whose inner client is the deployment's client; add steps with <c>pipeline.Use…()</c>.
+    /// Callbacks run in the order registered; the first step added is the outermost, the one the router calls.
+    /// </param>
+    /// <returns>This builder.</returns>
+    /// <remarks>
+    /// <para>
+    /// The router's retries, fallbacks, timeouts and circuit breakers stay in the router, around the pipeline: a step that
+    /// retries on its own would multiply the router's attempts, and a step that swallows errors would hide them from its
+    /// failover. A step sees one attempt at a time, with the options the deployment receives (its model id, without the
+    /// router's <c>llmrouter.*</c> request properties).
+    /// </para>
+    /// <para>
+    /// The router owns the pipelines: disposing the router (or retiring a model after a reload) disposes each pipeline's steps,
+    /// and each deployment's own client once. Under dependency injection, the steps' factories resolve services from the
+    /// container.
+    /// </para>
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// builder.ConfigureDeploymentClients((deployment, pipeline) =>
+    /// {
+    ///     pipeline.UseLogging();
+    ///     if (!deployment.Trusted) { pipeline.Use(inner => new MyRedactingChatClient(inner)); }
+    /// });
+    /// </code>
+    /// </example>
+    public LlmRouterBuilder ConfigureDeploymentClients(Action<DeploymentInfo, ChatClientBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _deploymentPipelines.Add(configure);
         return this;
     }
 
@@ -269,6 +310,32 @@ public sealed partial class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>
+    /// Takes from <paramref name="services"/> what the router uses when the container has it: its <see cref="TimeProvider"/>,
+    /// <see cref="ILoggerFactory"/> and <see cref="IBudgetLedger"/>, and the services the deployment pipelines' steps resolve.
+    /// The one place dependency injection wires a builder.
+    /// </summary>
+    internal LlmRouterBuilder UseServices(IServiceProvider services)
+    {
+        _services = services;
+        if (services.GetService(typeof(TimeProvider)) is TimeProvider timeProvider)
+        {
+            UseTimeProvider(timeProvider);
+        }
+
+        if (services.GetService(typeof(ILoggerFactory)) is ILoggerFactory loggerFactory)
+        {
+            UseLoggerFactory(loggerFactory);
+        }
+
+        if (services.GetService(typeof(IBudgetLedger)) is IBudgetLedger ledger)
+        {
+            UseBudgetLedger(ledger);
+        }
+
+        return this;
+    }
+
     /// <summary>Validates the configuration and builds the router.</summary>
     /// <returns>The router, an <see cref="IChatClient"/> that is safe to use from any number of threads.</returns>
     /// <exception cref="LlmRouterConfigurationException">
@@ -335,7 +402,8 @@ public sealed partial class LlmRouterBuilder
                 Dispatches(options) ? [] : [.. options.Deployments.Select(d => deployments[d])],
                 Dispatches(options) ? OrderedSelectionStrategy.Instance : _strategies[options.Strategy],
                 options,
-                spend.Route(name));
+                spend.Route(name),
+                deployments.Count);
         }
 
         foreach ((string name, RouteOptions _) in routeOptions)
@@ -355,12 +423,14 @@ public sealed partial class LlmRouterBuilder
             : routeOptions.Count == 1 ? routes[routeOptions[0].Name]
             : null;
 
+        Deployment[] ordered = [.. deployments.Values.OrderBy(d => d.Index)];
+        BuildPipelines(ordered);
         var model = new RouterModel(
-            [.. deployments.Values.OrderBy(d => d.Index)],
+            ordered,
             [.. routeOptions.Select(r => routes[r.Name])],
             defaultRoute,
-            [.. _classifiers],
-            new ResilienceSettings(_retry, _circuitBreaker, _timeouts, _cooldown),
+            new FailurePolicy(_retry, _circuitBreaker, _cooldown, [.. _classifiers], _loggerFactory.CreateLogger("LlmRouter"), _random, _timeProvider.TimestampFrequency),
+            new AttemptTimeouts(_timeouts, _timeProvider.TimestampFrequency),
             new CostSettings(spend, _ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_timeProvider), budgets, _estimator, _selection));
         _built = true;
         return model;
@@ -396,6 +466,38 @@ public sealed partial class LlmRouterBuilder
     }
 
     /// <summary>
+    /// Puts each deployment's client behind its pipeline (<see cref="ConfigureDeploymentClients"/>), once the model is valid.
+    /// When a callback throws, the pipelines built so far are disposed and the exception propagates.
+    /// </summary>
+    private void BuildPipelines(IEnumerable<Deployment> deployments)
+    {
+        if (_deploymentPipelines.Count == 0)
+        {
+            return;
+        }
+
+        var done = new List<Deployment>();
+        try
+        {
+            foreach (Deployment deployment in deployments)
+            {
+                var info = new DeploymentInfo(deployment.Name, deployment.Provider, deployment.Model, deployment.Tags, deployment.Region, deployment.Trusted);
+                deployment.UsePipeline(DeploymentPipeline.Build(deployment.Source, info, _deploymentPipelines, _services));
+                done.Add(deployment);
+            }
+        }
+        catch
+        {
+            foreach (Deployment deployment in done)
+            {
+                deployment.DisposePipeline();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The catalog entry of a deployment's model: by model and provider; else by model alone, when only one provider's entry
     /// has that name (a model served through Azure OpenAI, OpenRouter or an OpenAI-compatible endpoint is sold under another
     /// provider name than the catalog's).
@@ -425,7 +527,7 @@ public sealed partial class LlmRouterBuilder
             string.Equals(old.Provider, provider, StringComparison.OrdinalIgnoreCase))
         {
             bool sameGate = old.State.Gate.Limit == options.MaxConcurrentRequests && (old.QueueTimeout > TimeSpan.Zero) == queues;
-            bool sameBreaker = SameBreaker(previous.Settings.Breaker, _circuitBreaker);
+            bool sameBreaker = SameBreaker(previous.Failures.Breaker, _circuitBreaker);
             KeptStates++;
             if (sameGate && sameBreaker)
             {
@@ -473,6 +575,11 @@ public sealed partial class LlmRouterBuilder
         if (options.QueueTimeout < TimeSpan.Zero)
         {
             errors.Add($"Deployment '{name}': QueueTimeout must not be negative (was {options.QueueTimeout}).");
+        }
+
+        if (options.Region is not null && string.IsNullOrWhiteSpace(options.Region))
+        {
+            errors.Add($"Deployment '{name}': Region must be null (unknown) or a non-empty name such as 'eu' or 'us-east-1'.");
         }
 
         if (options.Tags is null || options.Tags.Any(string.IsNullOrWhiteSpace))

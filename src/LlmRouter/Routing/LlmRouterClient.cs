@@ -5,55 +5,60 @@ using Microsoft.Extensions.Logging;
 namespace LlmRouter;
 
 /// <summary>
-/// The router: resolves the requested route, tries its candidates in the strategy's order (retrying each on transient
-/// failures), then its fallback routes, and annotates the response with who served it.
+/// The router as an <see cref="IChatClient"/>: validates the call, resolves the requested route, and hands the request to
+/// its path: <see cref="ResponseLoop"/> or <see cref="StreamLoop"/> (each hedging through <see cref="HedgedRace"/> when the
+/// route hedges), which run their attempts on the one <see cref="AttemptEngine"/>.
 /// </summary>
 /// <remarks>
-/// Thread-safe: the routing model is immutable, per-deployment state and spend totals are lock-free, and per-request
-/// bookkeeping lives in a pooled object each call owns. Disposing the router disposes every deployment's client once.
+/// This class owns only the plumbing: the call's arguments, the caller's <see cref="Activity.Current"/>, what
+/// <see cref="GetService"/> offers (<see cref="IRouterHealth"/>, <see cref="IRouterSpend"/>, <see cref="ChatClientMetadata"/>)
+/// and disposal. Routing decisions live in Routing/ (routes, cursor, dispatch, strategies), failure handling in Resilience/,
+/// reservations in Budgets/, charging in Pricing/. Thread-safe: the routing model is immutable, per-deployment state is
+/// lock-free, and per-request bookkeeping lives in a pooled object each call owns. Disposing the router disposes every
+/// deployment's pipeline and client once.
 /// </remarks>
-internal sealed partial class LlmRouterClient : IChatClient
+internal sealed class LlmRouterClient : IChatClient
 {
-    private const string RouterProviderName = "llmrouter";
-
-    private static readonly object[] BoxedAttemptCounts = CreateBoxedCounts(32);
-
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Func<double> _random;
-    private readonly AttemptTimerPool _timers;
-    private readonly ObjectPool<RouterRequest> _requests = new();
-    private readonly RouterTelemetry _telemetry;
-    private volatile RouterModel _model;
-    private volatile ChatClientMetadata _metadata;
+    private readonly RouterModelHost _models;
+    private readonly AttemptEngine _engine;
+    private readonly ResponseLoop _responses;
+    private readonly StreamLoop _streams;
+    private readonly RouterHealth _health;
+    private readonly RouterSpend _spend;
     private int _disposed;
 
     public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, Func<double> random, TelemetryOptions telemetry, bool reloadable = false)
     {
-        _model = model;
-        _time = timeProvider;
-        _logger = logger;
-        _random = random;
-        _reloadable = reloadable;
-        _timers = new AttemptTimerPool(timeProvider);
-        _metadata = new ChatClientMetadata(RouterProviderName, providerUri: null, defaultModelId: model.DefaultRoute?.Name);
-        _telemetry = new RouterTelemetry(telemetry, timeProvider, logger, () => _model.Deployments);
+        _models = new RouterModelHost(model, reloadable, logger);
+        _engine = new AttemptEngine(_models, new RouterTelemetry(telemetry, timeProvider, logger, () => _models.Current.Deployments), timeProvider, logger, random);
+        _responses = new ResponseLoop(_engine);
+        _streams = new StreamLoop(_engine);
+        _health = new RouterHealth(_models, timeProvider);
+        _spend = new RouterSpend(_models, timeProvider);
     }
+
+    /// <summary>Gets the model new requests use.</summary>
+    internal RouterModel Model => _models.Current;
+
+    /// <summary>Gets the router's telemetry, for reloads that change what it records.</summary>
+    internal RouterTelemetry Telemetry => _engine.Telemetry;
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (!_telemetry.Tracing)
+        RouterModel model = _models.Current;
+        Route route = model.ResolveRoute(options?.ModelId);
+        if (!_engine.Telemetry.Tracing)
         {
-            return Respond(messages, options, cancellationToken);
+            return _responses.RespondAsync(model, route, messages, options, cancellationToken);
         }
 
         // The spans started here become Activity.Current; the caller must get its own back when this returns.
         Activity? caller = Activity.Current;
         try
         {
-            return Respond(messages, options, cancellationToken);
+            return _responses.RespondAsync(model, route, messages, options, cancellationToken);
         }
         finally
         {
@@ -61,40 +66,14 @@ internal sealed partial class LlmRouterClient : IChatClient
         }
     }
 
-    private Task<ChatResponse> Respond(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        RouterModel model = _model;
+        ArgumentNullException.ThrowIfNull(messages);
+        RouterModel model = _models.Current;
         Route route = model.ResolveRoute(options?.ModelId);
-        long now = _time.GetTimestamp();
-        RouterRequest request = RentRequest(model, route, messages, options, now, streaming: false, cancellationToken);
-        if (request.Requested.Hedging is not null)
-        {
-            return HedgedResponseAsync(request, messages, options, cancellationToken);
-        }
-
-        if (!request.TryNext(now, out Candidate candidate) || candidate.NeedsSlot || request.Budgeted)
-        {
-            // Waiting for a slot and reserving budget may not complete synchronously.
-            request.Chosen = candidate;
-            return ResponseAsync(request, pending: null, messages, options, cancellationToken);
-        }
-
-        Attempt attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, now, charges: null);
-        Task<ChatResponse> pending = Call(attempt, messages, options);
-
-        // A client that completes synchronously (a cache hit, a fake) is answered without an async state machine.
-        if (pending.IsCompletedSuccessfully && pending.Result is { } response)
-        {
-            long end = _time.GetTimestamp();
-            Succeeded(ref attempt, end);
-            Annotate(response, ref attempt, request);
-            Served(request, ref attempt, response, end);
-            ReturnRequest(request);
-            return pending;
-        }
-
-        request.Attempt = attempt;
-        return ResponseAsync(request, pending, messages, options, cancellationToken);
+        return _streams.StreamAsync(model, route, messages, options, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -108,13 +87,23 @@ internal sealed partial class LlmRouterClient : IChatClient
 
         if (serviceType == typeof(ChatClientMetadata))
         {
-            return _metadata;
+            return _models.Current.Metadata;
+        }
+
+        if (serviceType == typeof(IRouterHealth))
+        {
+            return _health;
+        }
+
+        if (serviceType == typeof(IRouterSpend))
+        {
+            return _spend;
         }
 
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
-    /// <summary>Disposes every deployment's client once, even when several deployments share one.</summary>
+    /// <summary>Disposes every deployment's pipeline and client once, even when several deployments share one.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -122,189 +111,15 @@ internal sealed partial class LlmRouterClient : IChatClient
             return;
         }
 
-        _reloader?.Dispose();
-        var disposed = new HashSet<IChatClient>(ReferenceEqualityComparer.Instance);
-        foreach (RouterModel model in LiveModels())
-        {
-            foreach (Deployment deployment in model.Deployments)
-            {
-                if (disposed.Add(deployment.Client))
-                {
-                    deployment.Client.Dispose();
-                }
-            }
-        }
-
-        _timers.Dispose();
-        _telemetry.Dispose();
+        _models.Dispose();
+        _engine.Dispose();
+        _engine.Telemetry.Dispose();
     }
 
-    /// <summary>
-    /// The asynchronous path: awaits the attempt in flight, <see cref="RouterRequest.Attempt"/> (or starts the next, beginning
-    /// with <see cref="RouterRequest.Chosen"/> when there is one), retries or falls back on failure, and answers with the
-    /// first success.
-    /// </summary>
-    private async Task<ChatResponse> ResponseAsync(
-        RouterRequest request,
-        Task<ChatResponse>? pending,
-        IEnumerable<ChatMessage> messages,
-        ChatOptions? options,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                if (pending is null)
-                {
-                    Candidate candidate = request.Chosen;
-                    if (candidate.Deployment is null)
-                    {
-                        Select(request, _time.GetTimestamp(), out candidate);
-                    }
-                    else
-                    {
-                        request.Chosen = default;
-                    }
+    /// <summary>Gives the router the subscription that reloads it, disposed with the router.</summary>
+    internal void OwnReloader(IDisposable reloader) => _models.OwnReloader(reloader);
 
-                    if (candidate.NeedsSlot && !await WaitForSlotAsync(request.Deadline, candidate, cancellationToken).ConfigureAwait(false))
-                    {
-                        request.NoteSaturated(candidate.Deployment);
-                        continue;
-                    }
-
-                    if (candidate.NeedsSlot && !request.CompleteAdmission(ref candidate, _time.GetTimestamp()))
-                    {
-                        continue;
-                    }
-
-                    Admission admission = await ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
-                    if (!admission.Proceed)
-                    {
-                        continue;
-                    }
-
-                    request.Attempt = StartAttempt(request, candidate, @try: 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
-                    LogFallback(request, request.Attempt);
-                    pending = Call(request.Attempt, messages, options);
-                }
-
-                ChatResponse? response = null;
-                Exception? failure = null;
-                try
-                {
-                    response = await pending.ConfigureAwait(false);
-                }
-                catch (Exception exception)
-                {
-                    failure = exception;
-                }
-
-                pending = null;
-                long end = _time.GetTimestamp();
-                if (failure is null && response is not null)
-                {
-                    Succeeded(ref request.Attempt, end);
-                    Annotate(response, ref request.Attempt, request);
-                    Served(request, ref request.Attempt, response, end);
-                    return response;
-                }
-
-                failure ??= new ProviderException($"Deployment '{request.Attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
-                if (OnFailure(request, ref request.Attempt, failure, cancellationToken, end, out TimeSpan wait) == AfterFailure.Retry)
-                {
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    if (request.TryReadmit(request.Attempt.Deployment, request.Attempt.Route, _time.GetTimestamp(), out Candidate again))
-                    {
-                        Admission admission = await ReserveAsync(request, again, cancellationToken).ConfigureAwait(false);
-                        if (admission.Proceed)
-                        {
-                            request.Attempt = StartAttempt(request, again, request.Attempt.Try + 1, streaming: false, cancellationToken, _time.GetTimestamp(), admission.Charges);
-                            pending = Call(request.Attempt, messages, options);
-                        }
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ReturnRequest(request);
-        }
-    }
-
-    private RouterRequest RentRequest(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, long now, bool streaming, CancellationToken cancellationToken)
-    {
-        if (_reloadable)
-        {
-            route = Lease(ref model, route, options);
-        }
-
-        RouterRequest request = _requests.TryRent() ?? new RouterRequest();
-        try
-        {
-            request.Begin(model, route, messages, options, _time, now, streaming, _random);
-        }
-        catch
-        {
-            // Invalid llmrouter.* request properties: nothing started, so nothing to end but the bookkeeping.
-            request.End();
-            _requests.TryReturn(request);
-            if (_reloadable)
-            {
-                Release(model);
-            }
-
-            throw;
-        }
-
-        _telemetry.StartRequest(request, messages, options, streaming, now, cancellationToken);
-        return request;
-    }
-
-    private void ReturnRequest(RouterRequest request)
-    {
-        if (request.Telemetry.Enabled)
-        {
-            _telemetry.EndRequest(request);
-        }
-
-        RouterModel model = request.Model;
-        request.End();
-        _requests.TryReturn(request);
-        if (_reloadable)
-        {
-            Release(model);
-        }
-    }
-
-    private static Task<ChatResponse> Call(in Attempt attempt, IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        try
-        {
-            return attempt.Deployment.Client.GetResponseAsync(messages, ForwardOptions(options, attempt.Deployment), attempt.Token);
-        }
-        catch (Exception exception)
-        {
-            // A client that throws before returning its task failed this attempt like any other.
-            return Task.FromException<ChatResponse>(exception);
-        }
-    }
-
-    private static object BoxAttempts(int attempts) =>
-        (uint)attempts < (uint)BoxedAttemptCounts.Length ? BoxedAttemptCounts[attempts] : attempts;
-
-    private static object[] CreateBoxedCounts(int count)
-    {
-        var boxed = new object[count];
-        for (int i = 0; i < count; i++)
-        {
-            boxed[i] = i;
-        }
-
-        return boxed;
-    }
+    /// <summary>Makes <paramref name="next"/> the model of new requests; the current one is retired once its requests end.</summary>
+    /// <exception cref="InvalidOperationException">The router was not built to reload.</exception>
+    internal void Swap(RouterModel next) => _models.Swap(next);
 }

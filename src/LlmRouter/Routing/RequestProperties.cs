@@ -23,6 +23,33 @@ internal struct RequestProperties
     public readonly bool Filters =>
         RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length > 0 || MaxPrice is not null;
 
+    /// <summary>
+    /// The options a deployment receives: the caller's, with ModelId replaced by the deployment's model and the router's own
+    /// <c>llmrouter.*</c> request properties removed. The caller's object is never modified: a copy is made when anything changes.
+    /// </summary>
+    public static ChatOptions? Forward(ChatOptions? options, Deployment deployment)
+    {
+        if (options is null)
+        {
+            return deployment.Model is null ? null : new ChatOptions { ModelId = deployment.Model };
+        }
+
+        bool hasRouterProperties = HasRouterProperties(options.AdditionalProperties);
+        if (!hasRouterProperties && string.Equals(options.ModelId, deployment.Model, StringComparison.Ordinal))
+        {
+            return options;
+        }
+
+        ChatOptions forwarded = options.Clone();
+        forwarded.ModelId = deployment.Model;
+        if (hasRouterProperties)
+        {
+            forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!);
+        }
+
+        return forwarded;
+    }
+
     /// <summary>Reads the router's keys; every list is empty when the request sets none.</summary>
     /// <exception cref="ArgumentException">A list is neither a string nor a list of strings, or a price limit is not one.</exception>
     public static RequestProperties Read(AdditionalPropertiesDictionary? properties)
@@ -192,4 +219,36 @@ internal struct RequestProperties
     private static ArgumentException Invalid(string key, object value) => new(
         $"ChatOptions.AdditionalProperties['{key}'] must be a string (one value or several separated by commas) or a list of strings; it is a {value.GetType().Name}.",
         "options");
+
+    private static bool HasRouterProperties(AdditionalPropertiesDictionary? properties)
+    {
+        if (properties is null)
+        {
+            return false;
+        }
+
+        foreach (KeyValuePair<string, object?> property in properties)
+        {
+            if (property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static AdditionalPropertiesDictionary WithoutRouterProperties(AdditionalPropertiesDictionary properties)
+    {
+        var filtered = new AdditionalPropertiesDictionary();
+        foreach (KeyValuePair<string, object?> property in properties)
+        {
+            if (!property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                filtered[property.Key] = property.Value;
+            }
+        }
+
+        return filtered;
+    }
 }

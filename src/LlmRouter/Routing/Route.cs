@@ -3,12 +3,19 @@ namespace LlmRouter;
 /// <summary>A built route: immutable, shared by every request (apart from the round-robin counter).</summary>
 internal sealed class Route
 {
+    private readonly Dictionary<string, object?>?[] _propertyTemplates;
     private int _turn = -1;
 
-    public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, RouteOptions options, SpendCounter spend)
+    /// <param name="name">The route's name.</param>
+    /// <param name="deployments">Its candidates, in the order listed.</param>
+    /// <param name="strategy">The strategy that orders them.</param>
+    /// <param name="options">The route's options.</param>
+    /// <param name="spend">Its spend counter, kept across reloads.</param>
+    /// <param name="routerDeployments">How many deployments the router has, for the per-deployment response templates.</param>
+    public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, RouteOptions options, SpendCounter spend, int routerDeployments)
     {
-        HedgingOptions? hedging = options.Hedging;
-        Hedging = hedging is null ? null : new HedgingOptions { Delay = hedging.Delay, MaxParallelAttempts = hedging.MaxParallelAttempts };
+        _propertyTemplates = new Dictionary<string, object?>?[routerDeployments];
+        Hedging = options.Hedging?.Snapshot();
         Name = name;
         Deployments = deployments;
         Strategy = strategy;
@@ -92,6 +99,13 @@ internal sealed class Route
 
     /// <summary>Gets the next round-robin turn: 0, 1, 2, …, wrapping around at <see cref="int.MaxValue"/>.</summary>
     public int NextTurn() => Interlocked.Increment(ref _turn) & int.MaxValue;
+
+    /// <summary>
+    /// Gets the response properties every response served by <paramref name="deployment"/> for this route carries, built on
+    /// first use (two threads may both build it; either copy serves). Never modified once built.
+    /// </summary>
+    public Dictionary<string, object?> PropertyTemplate(Deployment deployment) =>
+        _propertyTemplates[deployment.Index] ??= RouterPropertyBag.Template(this, deployment);
 
     public override string ToString() => Name;
 }

@@ -1,10 +1,14 @@
 using System.Collections.Frozen;
+using Microsoft.Extensions.AI;
 
 namespace LlmRouter;
 
 /// <summary>Everything a request needs to be routed, immutable; a configuration reload swaps it whole.</summary>
 internal sealed class RouterModel
 {
+    /// <summary>The provider name the router reports for itself in its <see cref="ChatClientMetadata"/>.</summary>
+    public const string RouterProviderName = "llmrouter";
+
     private readonly FrozenDictionary<string, Route> _routes;
     private readonly string _knownRoutes;
 
@@ -15,19 +19,23 @@ internal sealed class RouterModel
         Deployment[] deployments,
         IReadOnlyList<Route> routes,
         Route? defaultRoute,
-        IProviderErrorClassifier[] classifiers,
-        ResilienceSettings settings,
+        FailurePolicy failures,
+        AttemptTimeouts timeouts,
         CostSettings cost)
     {
-        Settings = settings;
+        Failures = failures;
+        Timeouts = timeouts;
         Cost = cost;
         Routes = [.. routes];
         Deployments = deployments;
         DefaultRoute = defaultRoute;
-        Classifiers = classifiers;
         _routes = routes.ToFrozenDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
         _knownRoutes = string.Join(", ", routes.Select(r => r.Name));
+        Metadata = new ChatClientMetadata(RouterProviderName, providerUri: null, defaultModelId: defaultRoute?.Name);
     }
+
+    /// <summary>Gets what the router reports about itself: its provider name and its default route as the default model.</summary>
+    public ChatClientMetadata Metadata { get; }
 
     public Deployment[] Deployments { get; }
 
@@ -36,9 +44,11 @@ internal sealed class RouterModel
 
     public Route? DefaultRoute { get; }
 
-    public IProviderErrorClassifier[] Classifiers { get; }
+    /// <summary>Gets how a failed attempt is classified and what it leads to: retry, breaker, cooldown.</summary>
+    public FailurePolicy Failures { get; }
 
-    public ResilienceSettings Settings { get; }
+    /// <summary>Gets the request's and attempts' timeouts.</summary>
+    public AttemptTimeouts Timeouts { get; }
 
     /// <summary>Gets what cost tracking, budgets and the learning strategies use: spend counters, ledger, estimator, selection options.</summary>
     public CostSettings Cost { get; }

@@ -2,57 +2,94 @@ using Microsoft.Extensions.AI;
 
 namespace LlmRouter;
 
-/// <summary>Builds the router's response properties with the least allocation the dictionary type allows.</summary>
+/// <summary>
+/// The router's response properties (<see cref="LlmRouterProperties"/>): who served the request, after how many attempts,
+/// why it fell back, what it cost and how it was dispatched; built with as little work as the dictionary type allows.
+/// </summary>
 internal static class RouterPropertyBag
 {
     /// <summary>The prefix of every property the router reads or writes.</summary>
     public const string Prefix = "llmrouter.";
 
-    private const int Required = 4;
-    private const int MaxCount = Required + 6;
+    private static readonly object[] BoxedAttemptCounts = CreateBoxedCounts(32);
 
-    // AdditionalPropertiesDictionary sizes itself exactly when built from an array, but grows when filled key by key
-    // (488 bytes instead of 352 for four entries). The arrays are only read during construction, so one per size and
-    // thread serves every call.
-    [ThreadStatic]
-    private static KeyValuePair<string, object?>[]?[]? t_bySize;
-
-    public static AdditionalPropertiesDictionary Create(string route, string deployment, string provider, object attempts, in Optional optional)
+    /// <summary>Says on a response who served it: sets its model when the provider did not, and adds the router's properties to its own.</summary>
+    /// <param name="response">The response.</param>
+    /// <param name="attempt">The attempt that served it.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="cost">The request's cost in USD, boxed, or <see langword="null"/> when unknown.</param>
+    public static void Annotate(ChatResponse response, in Attempt attempt, RouterRequest request, object? cost)
     {
-        int count = Required + optional.Count;
-        KeyValuePair<string, object?>[]?[] bySize = t_bySize ??= new KeyValuePair<string, object?>[]?[MaxCount + 1];
-        KeyValuePair<string, object?>[] entries = bySize[count] ??= new KeyValuePair<string, object?>[count];
+        response.ModelId ??= attempt.Deployment.Model;
+        if (response.AdditionalProperties is not { } existing)
+        {
+            response.AdditionalProperties = Create(attempt, request, cost);
+            return;
+        }
 
-        entries[0] = new(LlmRouterProperties.Route, route);
-        entries[1] = new(LlmRouterProperties.Deployment, deployment);
-        entries[2] = new(LlmRouterProperties.Provider, provider);
-        entries[3] = new(LlmRouterProperties.Attempts, attempts);
-        int next = Required;
-        Add(entries, ref next, LlmRouterProperties.FallbackReasons, optional.FallbackReasons);
-        Add(entries, ref next, LlmRouterProperties.CostUsd, optional.Cost);
-        Add(entries, ref next, LlmRouterProperties.Tier, optional.Tier);
-        Add(entries, ref next, LlmRouterProperties.Complexity, optional.Complexity);
-        Add(entries, ref next, LlmRouterProperties.Variant, optional.Variant);
-        Add(entries, ref next, LlmRouterProperties.DowngradedBy, optional.DowngradedBy);
+        existing[LlmRouterProperties.Route] = attempt.Route.Name;
+        existing[LlmRouterProperties.Deployment] = attempt.Deployment.Name;
+        existing[LlmRouterProperties.Provider] = attempt.Deployment.Provider;
+        existing[LlmRouterProperties.Attempts] = BoxAttempts(request.Attempts);
+        AddOptional(existing, request, cost);
+    }
 
-        var properties = new AdditionalPropertiesDictionary(entries);
-        Array.Clear(entries);
+    /// <summary>Creates the router's properties for a response or a stream's final update.</summary>
+    /// <remarks>
+    /// The four that every response has come from a template per route and deployment whose entries are copied without
+    /// hashing a key again; <see cref="AdditionalPropertiesDictionary"/> takes a dictionary with its own comparer that way.
+    /// The others are added only when they apply.
+    /// </remarks>
+    public static AdditionalPropertiesDictionary Create(in Attempt attempt, RouterRequest request, object? cost)
+    {
+        var properties = new AdditionalPropertiesDictionary(attempt.Route.PropertyTemplate(attempt.Deployment));
+        if (request.Attempts != 1)
+        {
+            properties[LlmRouterProperties.Attempts] = BoxAttempts(request.Attempts);
+        }
+
+        AddOptional(properties, request, cost);
         return properties;
     }
 
-    private static void Add(KeyValuePair<string, object?>[] entries, ref int next, string key, object? value)
+    /// <summary>The template of a route's deployment: route, deployment, provider, and one attempt.</summary>
+    public static Dictionary<string, object?> Template(Route route, Deployment deployment) => new(4, StringComparer.OrdinalIgnoreCase)
+    {
+        [LlmRouterProperties.Route] = route.Name,
+        [LlmRouterProperties.Deployment] = deployment.Name,
+        [LlmRouterProperties.Provider] = deployment.Provider,
+        [LlmRouterProperties.Attempts] = BoxAttempts(1),
+    };
+
+    private static void AddOptional(AdditionalPropertiesDictionary properties, RouterRequest request, object? cost)
+    {
+        SetIfPresent(properties, LlmRouterProperties.FallbackReasons, request.FallbackReasons());
+        SetIfPresent(properties, LlmRouterProperties.CostUsd, cost);
+        SetIfPresent(properties, LlmRouterProperties.Tier, request.Tier);
+        SetIfPresent(properties, LlmRouterProperties.Complexity, request.Complexity);
+        SetIfPresent(properties, LlmRouterProperties.Variant, request.Variant);
+        SetIfPresent(properties, LlmRouterProperties.DowngradedBy, request.DowngradedBy);
+    }
+
+    private static void SetIfPresent(AdditionalPropertiesDictionary properties, string key, object? value)
     {
         if (value is not null)
         {
-            entries[next++] = new(key, value);
+            properties[key] = value;
         }
     }
 
-    /// <summary>The properties present only for some requests; each is left out when <see langword="null"/>.</summary>
-    internal readonly record struct Optional(string? FallbackReasons, object? Cost, string? Tier, object? Complexity, string? Variant, string? DowngradedBy)
+    private static object BoxAttempts(int attempts) =>
+        (uint)attempts < (uint)BoxedAttemptCounts.Length ? BoxedAttemptCounts[attempts] : attempts;
+
+    private static object[] CreateBoxedCounts(int count)
     {
-        public int Count =>
-            (FallbackReasons is null ? 0 : 1) + (Cost is null ? 0 : 1) + (Tier is null ? 0 : 1) +
-            (Complexity is null ? 0 : 1) + (Variant is null ? 0 : 1) + (DowngradedBy is null ? 0 : 1);
+        var boxed = new object[count];
+        for (int i = 0; i < count; i++)
+        {
+            boxed[i] = i;
+        }
+
+        return boxed;
     }
 }

@@ -100,7 +100,7 @@ public class ConfigurationReaderTests
         Assert.Equal(TimeSpan.FromSeconds(1.5), smart.Hedging!.Delay);
         Assert.Equal(3, smart.Hedging.MaxParallelAttempts);
 
-        ResilienceSettings settings = model.Settings;
+        FailurePolicy settings = model.Failures;
         Assert.Equal(4, settings.Retry.MaxAttempts);
         Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Retry.BaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.Retry.MaxDelay);
@@ -111,10 +111,10 @@ public class ConfigurationReaderTests
         Assert.Equal(TimeSpan.FromMinutes(1), settings.Breaker.SamplingDuration);
         Assert.Equal(TimeSpan.FromSeconds(20), settings.Breaker.BreakDuration);
         Assert.Equal(AllCircuitsOpenBehavior.TryEarliestOpened, settings.Breaker.WhenAllOpen);
-        Assert.Equal(TimeSpan.FromMinutes(2), settings.Timeouts.Total);
-        Assert.Equal(TimeSpan.FromMinutes(1), settings.Timeouts.Attempt);
-        Assert.Equal(TimeSpan.FromSeconds(15), settings.Timeouts.FirstChunk);
-        Assert.Null(settings.Timeouts.BetweenChunks);
+        Assert.Equal(TimeSpan.FromMinutes(2), model.Timeouts.Options.Total);
+        Assert.Equal(TimeSpan.FromMinutes(1), model.Timeouts.Options.Attempt);
+        Assert.Equal(TimeSpan.FromSeconds(15), model.Timeouts.Options.FirstChunk);
+        Assert.Null(model.Timeouts.Options.BetweenChunks);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Cooldown.DefaultDuration);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.Cooldown.MaxDuration);
         Assert.True(router.Telemetry.EnableSensitiveData);
@@ -212,7 +212,7 @@ public class ConfigurationReaderTests
         using LlmRouterClient router = Build(section, code: b => b.AddDeployment("custom", custom).ConfigureRetry(r => r.MaxAttempts = 1));
 
         Assert.Equal(["custom", "llama"], router.Model.ResolveRoute("main").Deployments.Select(d => d.Name));
-        Assert.Equal(1, router.Model.Settings.Retry.MaxAttempts);
+        Assert.Equal(1, router.Model.Failures.Retry.MaxAttempts);
     }
 
     [Fact]
@@ -220,15 +220,15 @@ public class ConfigurationReaderTests
     {
         using LlmRouterClient router = Build(Minimal(("Timeouts:Attempt", "Off"), ("Timeouts:Total", "00:00:10")));
 
-        Assert.Null(router.Model.Settings.Timeouts.Attempt);
-        Assert.Equal(TimeSpan.FromSeconds(10), router.Model.Settings.Timeouts.Total);
+        Assert.Null(router.Model.Timeouts.Options.Attempt);
+        Assert.Equal(TimeSpan.FromSeconds(10), router.Model.Timeouts.Options.Total);
     }
 
     public static TheoryData<string, string?, string> InvalidValues => new()
     {
         { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry." },
         { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, UseJitter." },
-        { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Weight, MaxConcurrentRequests, QueueTimeout." },
+        { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Region, Trusted, Weight, MaxConcurrentRequests, QueueTimeout." },
         { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, HttpClientName." },
         { "Retry:BaseDelay", "soon", "LlmRouter:Retry:BaseDelay: 'soon' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },
         { "Timeouts:Total", "2 minutes", "LlmRouter:Timeouts:Total: '2 minutes' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },

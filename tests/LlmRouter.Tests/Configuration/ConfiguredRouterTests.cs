@@ -109,7 +109,7 @@ public class ConfiguredRouterTests
         Assert.Equal(a.CallCount + b.CallCount, Volatile.Read(ref served));
         Assert.False(a.IsDisposed);
         Assert.False(b.IsDisposed);
-        foreach (DeploymentHealth health in router.GetDeployments())
+        foreach (DeploymentHealth health in router.GetService<IRouterHealth>()!.GetDeployments())
         {
             Assert.Equal(0, health.InFlight);
         }
@@ -148,13 +148,13 @@ public class ConfiguredRouterTests
         ReloadableConfiguration configuration = ReloadableConfiguration.Create(values);
         using LlmRouterClient router = Build(configuration, builder => builder.AddDeployment("a", a).AddDeployment("b", b));
         Assert.Equal("b", await ServedByAsync(router));
-        Assert.Equal(CircuitState.Open, router.GetDeployment("a").Circuit);
+        Assert.Equal(CircuitState.Open, router.GetService<IRouterHealth>()!.GetDeployment("a").Circuit);
 
         values["LlmRouter:Routes:other:Deployments:0"] = "b";
         values["LlmRouter:DefaultRoute"] = "main";
         configuration.Replace(values);
 
-        Assert.Equal(CircuitState.Open, router.GetDeployment("a").Circuit);
+        Assert.Equal(CircuitState.Open, router.GetService<IRouterHealth>()!.GetDeployment("a").Circuit);
         Assert.Equal("b", await ServedByAsync(router));
         Assert.Equal(1, a.CallCount);
     }
@@ -199,9 +199,9 @@ public class ConfiguredRouterTests
 
         Assert.Same(ledger, router.Model.Cost.Ledger);
         Assert.Same(statistics, router.Model.FindDeployment("a")!.State.Statistics);
-        Assert.Equal((0.0024m, 2L), (router.GetTotal().CostUsd, router.GetTotal().Calls));
-        Assert.Equal([("main", 0.0024m)], router.GetRouteTotals().Select(t => (t.Name, t.CostUsd)));
-        BudgetStatus daily = Assert.Single(await router.GetBudgetsAsync());
+        Assert.Equal((0.0024m, 2L), (router.GetService<IRouterSpend>()!.GetTotal().CostUsd, router.GetService<IRouterSpend>()!.GetTotal().Calls));
+        Assert.Equal([("main", 0.0024m)], router.GetService<IRouterSpend>()!.GetRouteTotals().Select(t => (t.Name, t.CostUsd)));
+        BudgetStatus daily = Assert.Single(await router.GetService<IRouterSpend>()!.GetBudgetsAsync());
         Assert.Equal(0.0024m, daily.SpentUsd);
     }
 

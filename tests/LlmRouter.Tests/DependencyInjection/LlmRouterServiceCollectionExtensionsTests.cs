@@ -125,7 +125,7 @@ public class LlmRouterServiceCollectionExtensionsTests
         IRouterHealth health = provider.GetRequiredService<IRouterHealth>();
 
         Assert.Same(chat, provider.CreateScope().ServiceProvider.GetRequiredService<IChatClient>());
-        Assert.Same(chat, health);
+        Assert.Same(chat.GetService<IRouterHealth>(), health);
         Assert.Equal("llama", Assert.Single(health.GetDeployments()).Name);
     }
 
@@ -143,7 +143,7 @@ public class LlmRouterServiceCollectionExtensionsTests
 
         Assert.Equal((1, 1), (ledger.Reserved, ledger.Settled));
         Assert.Equal(0.0012m, provider.GetRequiredService<IRouterSpend>().GetTotal().CostUsd);
-        Assert.Same(provider.GetRequiredService<IChatClient>(), provider.GetRequiredService<IRouterSpend>());
+        Assert.Same(provider.GetRequiredService<IChatClient>().GetService<IRouterSpend>(), provider.GetRequiredService<IRouterSpend>());
     }
 
     [Fact]
@@ -220,7 +220,7 @@ public class LlmRouterServiceCollectionExtensionsTests
         IChatClient a = provider.GetRequiredKeyedService<IChatClient>("a");
 
         Assert.NotSame(a, provider.GetRequiredKeyedService<IChatClient>("b"));
-        Assert.Same(a, provider.GetRequiredKeyedService<IRouterHealth>("a"));
+        Assert.Same(a.GetService<IRouterHealth>(), provider.GetRequiredKeyedService<IRouterHealth>("a"));
         Assert.Null(provider.GetService<IChatClient>());
     }
 

@@ -46,4 +46,7 @@ public sealed class CircuitBreakerOptions
     /// <summary>Gets or sets what a request does when every one of its candidates has an open circuit.</summary>
     /// <value>The default is <see cref="AllCircuitsOpenBehavior.FailFast"/>.</value>
     public AllCircuitsOpenBehavior WhenAllOpen { get; set; } = AllCircuitsOpenBehavior.FailFast;
+
+    /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
+    internal CircuitBreakerOptions Snapshot() => (CircuitBreakerOptions)MemberwiseClone();
 }

@@ -22,4 +22,7 @@ public sealed class CooldownOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
 #pragma warning restore IL2026
     public TimeSpan MaxDuration { get; set; } = CooldownConstants.MaxDuration;
+
+    /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
+    internal CooldownOptions Snapshot() => (CooldownOptions)MemberwiseClone();
 }

@@ -20,4 +20,7 @@ public sealed class HedgingOptions
     /// <value>The default is 2.</value>
     [Range(2, HedgingConstants.MaxParallelAttemptsLimit)]
     public int MaxParallelAttempts { get; set; } = HedgingConstants.DefaultMaxParallelAttempts;
+
+    /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
+    internal HedgingOptions Snapshot() => (HedgingOptions)MemberwiseClone();
 }

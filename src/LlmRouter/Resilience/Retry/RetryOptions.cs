@@ -47,4 +47,7 @@ public sealed class RetryOptions
     /// <summary>Gets or sets whether backoff delays vary randomly by up to ±25 %, so clients that failed together do not retry together.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool UseJitter { get; set; } = true;
+
+    /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
+    internal RetryOptions Snapshot() => (RetryOptions)MemberwiseClone();
 }

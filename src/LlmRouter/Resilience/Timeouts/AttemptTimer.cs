@@ -9,6 +9,12 @@ namespace LlmRouter;
 /// One timer serves all deadlines. Once a stream has started, each chunk only bumps a counter (no clock read, no timer
 /// change); the timer checks the counter every quarter of the idle timeout, so a stream silent for
 /// <see cref="TimeoutOptions.BetweenChunks"/> is cut within a quarter of that time after.
+/// <para>
+/// Arming and scheduling are separate: <see cref="Arm"/> sets the deadlines and links the caller's token, <see cref="Start"/>
+/// schedules the timer. A call that completes before its task is returned (a cache hit, an in-memory client) never
+/// schedules it, which spares two updates of the runtime's shared timer queue per call; deadlines are absolute, so a timer
+/// started later still fires when they pass.
+/// </para>
 /// </remarks>
 internal sealed class AttemptTimer : IDisposable
 {
@@ -33,6 +39,7 @@ internal sealed class AttemptTimer : IDisposable
     private int _chunksSeen;
     private long _lastActivity;
     private int _expired;
+    private bool _scheduled;
 
     public AttemptTimer(TimeProvider time)
     {
@@ -46,7 +53,7 @@ internal sealed class AttemptTimer : IDisposable
     /// <summary>Gets which timeout ended the attempt, if one did.</summary>
     public TimeoutKind Expired => (TimeoutKind)Volatile.Read(ref _expired);
 
-    /// <summary>Starts timing an attempt.</summary>
+    /// <summary>Sets the attempt's deadlines and links the caller's token; <see cref="Start"/> schedules the timer.</summary>
     /// <param name="caller">The caller's token; its cancellation cancels the attempt.</param>
     /// <param name="now">The attempt's start.</param>
     /// <param name="requestDeadline">When the whole request must end, or <see cref="Timestamps.Never"/>.</param>
@@ -69,11 +76,38 @@ internal sealed class AttemptTimer : IDisposable
         {
             _callerRegistration = caller.UnsafeRegister(static state => ((AttemptTimer)state!).CancelNow(), this);
         }
+    }
 
-        long deadline = Math.Min(requestDeadline, Math.Min(attemptDeadline, firstChunkDeadline));
-        if (deadline != Timestamps.Never)
+    /// <summary>
+    /// Schedules the timer for the armed deadlines; until then none can fire. Called once per attempt, by the thread that
+    /// armed it, before the attempt is left to run on its own.
+    /// </summary>
+    public void Start()
+    {
+        long deadline = Math.Min(_requestDeadline, Math.Min(_attemptDeadline, _firstChunkDeadline));
+        if (deadline == Timestamps.Never || _scheduled)
+        {
+            return;
+        }
+
+        _scheduled = true;
+        long tolerance = Math.Max(1, _time.TimestampFrequency / 1000);
+        long now = _time.GetTimestamp();
+        while (true)
         {
             _timer.Change(Timestamps.ToTimeSpan(Math.Max(0, deadline - now), _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+
+            // A timer is scheduled relative to the clock's time when it is changed. A test clock moved forward by another
+            // thread between the read above and that change would make the timer fire late (or never, for a test that
+            // advances exactly to the deadline), so it is scheduled again from the time as it is now. A real clock moves
+            // less than the tolerance meanwhile.
+            long after = _time.GetTimestamp();
+            if (after - now <= tolerance)
+            {
+                return;
+            }
+
+            now = after;
         }
     }
 
@@ -109,7 +143,12 @@ internal sealed class AttemptTimer : IDisposable
     public bool Disarm()
     {
         Claim(Idle);
-        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (_scheduled)
+        {
+            _scheduled = false;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
         _callerRegistration.Dispose();
         _callerRegistration = default;
         if (!_cancellation.TryReset())
@@ -205,6 +244,7 @@ internal sealed class AttemptTimer : IDisposable
         }
 
         TimeSpan due = next == Timestamps.Never ? Timeout.InfiniteTimeSpan : Timestamps.ToTimeSpan(Math.Max(0, next - now), _time.TimestampFrequency);
+        _scheduled = true;
         _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 

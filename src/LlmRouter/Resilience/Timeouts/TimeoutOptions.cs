@@ -46,4 +46,7 @@ public sealed class TimeoutOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
 #pragma warning restore IL2026
     public TimeSpan? BetweenChunks { get; set; } = TimeoutConstants.DefaultBetweenChunks;
+
+    /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
+    internal TimeoutOptions Snapshot() => (TimeoutOptions)MemberwiseClone();
 }

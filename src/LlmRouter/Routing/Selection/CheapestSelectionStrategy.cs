@@ -36,12 +36,4 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
 
         CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);
     }
-
-    /// <summary>The output tokens to expect from <paramref name="deployment"/> for a request with <paramref name="options"/>.</summary>
-    internal static int ExpectedOutput(Microsoft.Extensions.AI.ChatOptions? options, Deployment deployment)
-    {
-        double? observed = deployment.State.Statistics.OutputTokens;
-        int? average = observed is { } tokens ? (int)Math.Min(Math.Ceiling(tokens), int.MaxValue) : null;
-        return TokenEstimators.ExpectedOutputTokens(options, average);
-    }
 }

@@ -24,4 +24,7 @@ public sealed class SelectionOptions
     /// <value>The default is 0.2.</value>
     [Range(0.001, 1.0)]
     public double SampleWeight { get; set; } = SelectionConstants.SampleWeight;
+
+    /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
+    internal SelectionOptions Snapshot() => (SelectionOptions)MemberwiseClone();
 }

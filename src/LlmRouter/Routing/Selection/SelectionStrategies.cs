@@ -42,7 +42,7 @@ public static class SelectionStrategies
     /// <summary>
     /// Cheapest first by the estimated cost of this request: estimated input tokens × input price + expected output tokens ×
     /// output price, where the expected output is the deployment's observed average (at most <c>ChatOptions.MaxOutputTokens</c>),
-    /// else <c>MaxOutputTokens</c>, else 256 (<see cref="TokenEstimators.ExpectedOutputTokens"/>). Ties keep route order. Every
+    /// else <c>MaxOutputTokens</c>, else 256 (<see cref="TokenEstimators.ExpectedOutputTokens(Microsoft.Extensions.AI.ChatOptions?, int?)"/>). Ties keep route order. Every
     /// deployment of the route must have a known price.
     /// </summary>
     public const string Cheapest = "Cheapest";

@@ -30,6 +30,7 @@ public class AttemptTimerTests
 
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(5), Timestamps.Never, 0);
+        timer.Start();
         await clock.WaitForTimersAsync(1);
         clock.Advance(TimeSpan.FromMilliseconds(4_999));
         Assert.False(timer.Token.IsCancellationRequested);
@@ -47,6 +48,7 @@ public class AttemptTimerTests
 
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, now + Ticks(2), now + Ticks(5), now + Ticks(3), 0);
+        timer.Start();
         clock.Advance(TimeSpan.FromSeconds(2));
 
         Assert.Equal(TimeoutKind.Total, timer.Expired);
@@ -59,6 +61,7 @@ public class AttemptTimerTests
         using var timer = new AttemptTimer(clock);
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(5), now + Ticks(3), betweenChunks: Ticks(10));
+        timer.Start();
 
         Pass(clock, TimeSpan.FromSeconds(2));
         timer.OnChunk();
@@ -76,6 +79,7 @@ public class AttemptTimerTests
 
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, Timestamps.Never, Timestamps.Never, now + Ticks(3), betweenChunks: Ticks(10));
+        timer.Start();
         clock.Advance(TimeSpan.FromSeconds(3));
 
         Assert.Equal(TimeoutKind.FirstChunk, timer.Expired);
@@ -88,6 +92,7 @@ public class AttemptTimerTests
         using var timer = new AttemptTimer(clock);
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, Timestamps.Never, Timestamps.Never, Timestamps.Never, betweenChunks: Ticks(4));
+        timer.Start();
         timer.OnChunk();
 
         for (int i = 0; i < 20; i++)
@@ -113,6 +118,7 @@ public class AttemptTimerTests
         using var timer = new AttemptTimer(clock);
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, Timestamps.Never, Timestamps.Never, Timestamps.Never, betweenChunks: Ticks(4));
+        timer.Start();
         timer.OnChunk();
         Pass(clock, TimeSpan.FromMilliseconds(100));
         timer.OnChunk();
@@ -132,6 +138,7 @@ public class AttemptTimerTests
         using var caller = new CancellationTokenSource();
         long now = clock.GetTimestamp();
         timer.Arm(caller.Token, now, Timestamps.Never, now + Ticks(5), Timestamps.Never, 0);
+        timer.Start();
 
         await caller.CancelAsync();
 
@@ -146,6 +153,7 @@ public class AttemptTimerTests
         using var timer = new AttemptTimer(clock);
         long now = clock.GetTimestamp();
         timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(1), Timestamps.Never, 0);
+        timer.Start();
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.True(timer.Token.IsCancellationRequested);
 
@@ -164,6 +172,7 @@ public class AttemptTimerTests
         AttemptTimer first = pool.Rent();
         long now = clock.GetTimestamp();
         first.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(1), Timestamps.Never, 0);
+        first.Start();
         pool.Return(first);
 
         AttemptTimer second = pool.Rent();
@@ -171,5 +180,50 @@ public class AttemptTimerTests
         Assert.Same(first, second);
         clock.Advance(TimeSpan.FromSeconds(2));
         Assert.False(second.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void Arm_NotStarted_SchedulesNothingAndNeverFires()
+    {
+        var clock = new TimerTrackingFakeTimeProvider();
+        using var timer = new AttemptTimer(clock);
+        long now = clock.GetTimestamp();
+
+        timer.Arm(CancellationToken.None, now, now + Ticks(2), now + Ticks(1), Timestamps.Never, 0);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(0, clock.ActiveTimers);
+        Assert.False(timer.Token.IsCancellationRequested);
+        Assert.True(timer.Disarm());
+    }
+
+    [Fact]
+    public void Start_AfterTheDeadlinePassed_FiresAtOnceWithTheDeadlineKind()
+    {
+        var clock = new FakeTimeProvider();
+        using var timer = new AttemptTimer(clock);
+        long now = clock.GetTimestamp();
+        timer.Arm(CancellationToken.None, now, Timestamps.Never, now + Ticks(1), Timestamps.Never, 0);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        timer.Start();
+
+        Assert.True(timer.Token.IsCancellationRequested);
+        Assert.Equal(TimeoutKind.Attempt, timer.Expired);
+    }
+
+    [Fact]
+    public async Task Arm_CallerTokenCancelledBeforeStart_CancelsTheAttempt()
+    {
+        var clock = new FakeTimeProvider();
+        using var timer = new AttemptTimer(clock);
+        using var caller = new CancellationTokenSource();
+        long now = clock.GetTimestamp();
+
+        timer.Arm(caller.Token, now, Timestamps.Never, now + Ticks(5), Timestamps.Never, 0);
+        await caller.CancelAsync();
+
+        Assert.True(timer.Token.IsCancellationRequested);
+        Assert.Equal(TimeoutKind.None, timer.Expired);
     }
 }

@@ -3,13 +3,18 @@ using System.Diagnostics;
 namespace LlmRouter;
 
 /// <summary>One call of one deployment in flight: what was admitted, when it started, and the timer that may cancel it.</summary>
+/// <remarks>A mutable value passed by reference: the engine clears what it gives back (lease, timer, charges) as it does.</remarks>
 internal struct Attempt
 {
-    public Attempt(in Candidate candidate, int @try, long startedAt, AttemptTimer? timer, CancellationToken token, RouterRequest request, bool streaming, AttemptCharges? charges)
+    /// <summary>The deployment's lease, released when the attempt ends.</summary>
+    public DeploymentLease Lease;
+
+    public Attempt(in Admission admission, int @try, long startedAt, AttemptTimer? timer, CancellationToken token, RouterRequest request, bool streaming)
     {
+        Candidate candidate = admission.Candidate;
         Deployment = candidate.Deployment;
         Route = candidate.Route;
-        Probe = candidate.Probe;
+        Lease = candidate.Lease;
         Try = @try;
         StartedAt = startedAt;
         Timer = timer;
@@ -17,7 +22,7 @@ internal struct Attempt
         Asked = request.Asked;
         Requested = request.Requested;
         Streaming = streaming;
-        Charges = charges;
+        Charges = admission.Charges;
     }
 
     public Deployment Deployment { get; }
@@ -25,7 +30,7 @@ internal struct Attempt
     public Route Route { get; }
 
     /// <summary>Gets whether the call decides the fate of a circuit that was open.</summary>
-    public bool Probe { get; }
+    public readonly bool Probe => Lease.Probe;
 
     /// <summary>Gets the attempt's number on this deployment within the request, starting at 1.</summary>
     public int Try { get; }

@@ -1,14 +1,14 @@
 namespace LlmRouter;
 
-/// <summary>The router's health snapshot: <see cref="IRouterHealth"/>.</summary>
-internal sealed partial class LlmRouterClient : IRouterHealth
+/// <summary>The router's <see cref="IRouterHealth"/>: a snapshot of each deployment's circuit, cooldown and calls in flight, from the current model.</summary>
+internal sealed class RouterHealth(RouterModelHost models, TimeProvider time) : IRouterHealth
 {
     /// <inheritdoc />
     public IReadOnlyList<DeploymentHealth> GetDeployments()
     {
-        Deployment[] deployments = _model.Deployments;
+        Deployment[] deployments = models.Current.Deployments;
         var snapshot = new DeploymentHealth[deployments.Length];
-        long now = _time.GetTimestamp();
+        long now = time.GetTimestamp();
         for (int i = 0; i < deployments.Length; i++)
         {
             snapshot[i] = Snapshot(deployments[i], now);
@@ -21,9 +21,10 @@ internal sealed partial class LlmRouterClient : IRouterHealth
     public DeploymentHealth GetDeployment(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        Deployment deployment = _model.FindDeployment(name) ?? throw new ArgumentException(
-            $"No deployment is named '{name}'. Deployments: {string.Join(", ", _model.Deployments.Select(d => d.Name))}.", nameof(name));
-        return Snapshot(deployment, _time.GetTimestamp());
+        RouterModel model = models.Current;
+        Deployment deployment = model.FindDeployment(name) ?? throw new ArgumentException(
+            $"No deployment is named '{name}'. Deployments: {string.Join(", ", model.Deployments.Select(d => d.Name))}.", nameof(name));
+        return Snapshot(deployment, time.GetTimestamp());
     }
 
     private DeploymentHealth Snapshot(Deployment deployment, long now)
@@ -60,9 +61,9 @@ internal sealed partial class LlmRouterClient : IRouterHealth
             Provider = deployment.Provider,
             Model = deployment.Model,
             Circuit = circuit,
-            CircuitOpenedAt = breaker is { HasOpened: true } ? Timestamps.ToUtc(breaker.OpenedAt, _time) : null,
-            CircuitOpenUntil = circuit == CircuitState.Open ? Timestamps.ToUtc(breaker!.OpenUntil, _time) : null,
-            CooldownUntil = now < cooldownUntil ? Timestamps.ToUtc(cooldownUntil, _time) : null,
+            CircuitOpenedAt = breaker is { HasOpened: true } ? Timestamps.ToUtc(breaker.OpenedAt, time) : null,
+            CircuitOpenUntil = circuit == CircuitState.Open ? Timestamps.ToUtc(breaker!.OpenUntil, time) : null,
+            CooldownUntil = now < cooldownUntil ? Timestamps.ToUtc(cooldownUntil, time) : null,
             InFlight = inFlight,
             MaxConcurrentRequests = limit,
             SampledCalls = calls,

@@ -1,19 +1,46 @@
+using Microsoft.Extensions.Logging;
+
 namespace LlmRouter;
 
 /// <summary>
-/// Budgets: before each attempt, its estimated cost is reserved on every budget that applies, atomically; a refusal rejects the
-/// request, downgrades it to a cheaper route, or (for a deployment budget) passes the candidate over.
+/// Budgets on the request path: before each attempt, its estimated cost is reserved on every budget that applies (the router's,
+/// the routes the request went through, the caller's, the deployment's); when the attempt ends, each reservation is settled
+/// at what the attempt cost. A refusal passes a deployment over, downgrades the request to a cheaper route, or rejects it.
 /// </summary>
-internal sealed partial class LlmRouterClient
+/// <remarks>Thread-safe; the ledger (<see cref="IBudgetLedger"/>) keeps the reservations atomic.</remarks>
+internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
 {
-    /// <summary>Reserves the attempt's estimated cost on the budgets that apply.</summary>
+    /// <summary>Reserves the estimated cost of an attempt of <paramref name="candidate"/> on the budgets that apply.</summary>
     /// <returns>
-    /// Whether to call the candidate, with the reservations to settle when the attempt ends. When not, the candidate was given
-    /// back (a deployment budget passed it over, or a budget moved the request to another route) and the caller picks the next.
+    /// The admission to start the attempt with, holding the reservations to settle when it ends; <see langword="default"/>
+    /// when the candidate was given back (a deployment budget passed it over, or a budget moved the request to another route)
+    /// and the caller picks the next.
     /// </returns>
     /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
-    private ValueTask<Admission> ReserveAsync(RouterRequest request, Candidate candidate, CancellationToken cancellationToken) =>
-        request.Budgeted ? ReserveBudgetsAsync(request, candidate, cancellationToken) : new ValueTask<Admission>(new Admission(Proceed: true, Charges: null));
+    public ValueTask<Admission> ReserveAsync(RouterRequest request, Candidate candidate, CancellationToken cancellationToken) =>
+        request.Budgeted ? ReserveBudgetsAsync(request, candidate, cancellationToken) : new ValueTask<Admission>(new Admission(candidate, Charges: null));
+
+    /// <summary>Replaces an attempt's reservations by what it cost; a ledger that answers asynchronously is not waited for.</summary>
+    public void Settle(AttemptCharges charges, decimal actualUsd)
+    {
+        foreach (BudgetReservation reservation in charges.Reservations)
+        {
+            try
+            {
+                ValueTask settled = charges.Ledger.SettleAsync(reservation, actualUsd, CancellationToken.None);
+                if (!settled.IsCompletedSuccessfully)
+                {
+                    _ = ObserveSettlementAsync(settled, reservation.Key.Budget);
+                }
+            }
+#pragma warning disable CA1031 // A ledger that cannot record spend must not fail a request that already has its answer; it is logged.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.BudgetSettlementFailed(logger, reservation.Key.Budget, exception);
+            }
+        }
+    }
 
     private async ValueTask<Admission> ReserveBudgetsAsync(RouterRequest request, Candidate candidate, CancellationToken cancellationToken)
     {
@@ -27,14 +54,14 @@ internal sealed partial class LlmRouterClient
 
         if (capacity == 0)
         {
-            return new Admission(Proceed: true, Charges: null);
+            return new Admission(candidate, Charges: null);
         }
 
         decimal estimate = deployment.Price is { } price
-            ? CostCalculator.Estimate(request.EstimatedInputTokens, CheapestSelectionStrategy.ExpectedOutput(request.Options, deployment), price)
+            ? CostCalculator.Estimate(request.EstimatedInputTokens, TokenEstimators.ExpectedOutputTokens(request.Options, deployment), price)
             : 0;
         var charges = new AttemptCharges(cost.Ledger, capacity, estimate);
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = time.GetUtcNow();
         bool handedBack = false;
         try
         {
@@ -78,8 +105,9 @@ internal sealed partial class LlmRouterClient
 
                         handedBack = true;
                         Settle(charges, 0);
-                        RouterRequest.Unadmit(candidate);
-                        return Refused(request, candidate, budget, reservation, estimate);
+                        candidate.Lease.Abandon();
+                        Refused(request, candidate, budget, reservation, estimate);
+                        return default;
                     }
                 }
             }
@@ -87,32 +115,33 @@ internal sealed partial class LlmRouterClient
         catch when (!handedBack)
         {
             Settle(charges, 0);
-            RouterRequest.Unadmit(candidate);
+            candidate.Lease.Abandon();
             throw;
         }
 
-        return new Admission(Proceed: true, charges.Count > 0 ? charges : null);
+        return new Admission(candidate, charges.Count > 0 ? charges : null);
     }
 
     /// <summary>Acts on a budget's refusal: passes a deployment over, downgrades the request, or rejects it.</summary>
-    private Admission Refused(RouterRequest request, in Candidate candidate, Budget budget, BudgetReservation reservation, decimal estimate)
+    /// <exception cref="BudgetExceededException">The budget rejects requests it cannot cover.</exception>
+    private void Refused(RouterRequest request, in Candidate candidate, Budget budget, BudgetReservation reservation, decimal estimate)
     {
         BudgetKey key = reservation.Key;
         if (budget.Scope == BudgetScope.Deployment)
         {
-            request.Skip(
+            request.Cursor.Skip(
                 $"{candidate.Deployment.Name} (budget '{budget.Name}' of {BudgetExceededException.Usd(budget.LimitUsd)} per {Describe(budget.Window)} is spent: " +
                 $"{BudgetExceededException.Usd(reservation.SpentUsd)} spent, {BudgetExceededException.Usd(reservation.ReservedUsd)} reserved, " +
                 $"{BudgetExceededException.Usd(estimate)} needed; resets at {key.WindowEnd.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)");
-            return new Admission(Proceed: false, Charges: null);
+            return;
         }
 
         if (budget.OnExceeded == BudgetExceededAction.Downgrade && budget.DowngradeTo is { } downgrade)
         {
-            Log.Downgraded(_logger, request.Asked.Name, budget.Name, downgrade.Name);
-            request.Untry(candidate.Deployment);
+            Log.Downgraded(logger, request.Asked.Name, budget.Name, downgrade.Name);
+            request.Cursor.Untry(candidate.Deployment);
             request.Downgrade(budget);
-            return new Admission(Proceed: false, Charges: null);
+            return;
         }
 
         var exception = new BudgetExceededException(
@@ -128,8 +157,22 @@ internal sealed partial class LlmRouterClient
             estimate,
             key.WindowEnd);
         request.Telemetry.Failure = exception;
-        Log.BudgetExceeded(_logger, request.Asked.Name, budget.Name, exception);
+        Log.BudgetExceeded(logger, request.Asked.Name, budget.Name, exception);
         throw exception;
+    }
+
+    private async Task ObserveSettlementAsync(ValueTask settled, string budget)
+    {
+        try
+        {
+            await settled.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // See Settle.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.BudgetSettlementFailed(logger, budget, exception);
+        }
     }
 
     private static bool Contains(IReadOnlyList<Route> routes, Route route)
@@ -152,7 +195,4 @@ internal sealed partial class LlmRouterClient
         BudgetWindow.Day => "day",
         _ => "month",
     };
-
-    /// <summary>Whether to call an admitted candidate, and the budget reservations its attempt holds.</summary>
-    private readonly record struct Admission(bool Proceed, AttemptCharges? Charges);
 }

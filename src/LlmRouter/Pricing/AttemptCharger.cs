@@ -1,0 +1,74 @@
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// Charging: what an ended attempt cost (its usage × its deployment's price), added once to the request and to the spend
+/// totals of the router, the deployment, the route asked for and the serving route; the observed output average the cost
+/// estimates use; and the settlement of the attempt's budget reservations.
+/// </summary>
+/// <remarks>Thread-safe: the totals are lock-free counters and each attempt is charged by the one caller that ends it.</remarks>
+internal sealed class AttemptCharger(BudgetReserver budgets)
+{
+    /// <summary>Records what an ended attempt cost, once; later calls for the same attempt do nothing.</summary>
+    /// <param name="model">The routing model the attempt ran on.</param>
+    /// <param name="request">The request, to add the cost to; <see langword="null"/> for an attempt that outlived its request (a hedge's loser).</param>
+    /// <param name="attempt">The attempt; marked charged, its reservations cleared.</param>
+    /// <param name="usage">The usage the provider reported, or <see langword="null"/>.</param>
+    /// <param name="end">How the attempt ended, for what its reservations settle at without usage.</param>
+    /// <returns>The attempt's cost in USD, or <see langword="null"/> when it reported no usage or its deployment has no price.</returns>
+    public decimal? Charge(RouterModel model, RouterRequest? request, ref Attempt attempt, UsageDetails? usage, AttemptEnd end)
+    {
+        if (attempt.Charged)
+        {
+            return null;
+        }
+
+        attempt.Charged = true;
+        Deployment deployment = attempt.Deployment;
+        SpendRegistry spend = model.Cost.Spend;
+        decimal? cost = null;
+        if (usage is not null)
+        {
+            if (usage.OutputTokenCount is { } output)
+            {
+                deployment.State.Statistics.RecordOutputTokens(output, model.Selection.SampleWeight);
+            }
+
+            if (deployment.Price is { } price)
+            {
+                decimal usd = CostCalculator.Calculate(usage, price);
+                cost = usd;
+                long units = Money.ToUnits(usd);
+                spend.Total.Add(units);
+                deployment.Spend.Add(units);
+                attempt.Asked.Spend.Add(units);
+                if (!ReferenceEquals(attempt.Requested, attempt.Asked))
+                {
+                    attempt.Requested.Spend.Add(units);
+                }
+
+                request?.AddCost(usd);
+            }
+        }
+
+        if (cost is null && end == AttemptEnd.Served)
+        {
+            spend.Total.AddUncosted();
+            deployment.Spend.AddUncosted();
+            attempt.Asked.Spend.AddUncosted();
+            if (!ReferenceEquals(attempt.Requested, attempt.Asked))
+            {
+                attempt.Requested.Spend.AddUncosted();
+            }
+        }
+
+        if (attempt.Charges is { } charges)
+        {
+            attempt.Charges = null;
+            budgets.Settle(charges, cost ?? (end == AttemptEnd.Failed ? 0 : charges.EstimateUsd));
+        }
+
+        return cost;
+    }
+}

@@ -1,0 +1,14 @@
+namespace LlmRouter;
+
+/// <summary>A deployment chosen for the next attempt, admitted past its cooldown, concurrency limit and circuit breaker.</summary>
+/// <param name="Deployment">The deployment.</param>
+/// <param name="Route">The route it was chosen from.</param>
+/// <param name="Lease">
+/// What admitting it took (its slot, and the probe permit when its circuit was open); not held while <paramref name="NeedsSlot"/>.
+/// </param>
+/// <param name="NeedsSlot">Whether the deployment is saturated and the caller must wait for a slot, then complete admission.</param>
+internal readonly record struct Candidate(Deployment Deployment, Route Route, DeploymentLease Lease, bool NeedsSlot)
+{
+    /// <summary>Gets whether the call decides the fate of a circuit that was open (a half-open probe, or a forced try).</summary>
+    public bool Probe => Lease.Probe;
+}

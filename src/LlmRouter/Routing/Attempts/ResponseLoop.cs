@@ -1,0 +1,133 @@
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// The non-streaming path: admit a candidate, call it, and on failure retry it or move on, until one answers. A call that
+/// completes before its task is returned (a cache hit, an in-memory client) is answered without an async state machine;
+/// otherwise the attempt in flight lives in the pooled request, not in the state machine.
+/// </summary>
+internal sealed class ResponseLoop(AttemptEngine engine)
+{
+    /// <summary>Serves a request to <paramref name="route"/>, or starts a hedged race when the route hedges.</summary>
+    public Task<ChatResponse> RespondAsync(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        long now = engine.Time.GetTimestamp();
+        RouterRequest request = engine.Begin(model, route, messages, options, now, streaming: false, cancellationToken);
+        if (request.Requested.Hedging is not null)
+        {
+            return HedgedRace.RespondAsync(engine, request, messages, options, cancellationToken);
+        }
+
+        ValueTask<Admission> admitting = engine.AdmitAsync(request, race: false, cancellationToken);
+        if (!admitting.IsCompletedSuccessfully)
+        {
+            // A slot to wait for, a budget to reserve, or the request's final error: the asynchronous path takes it from here.
+            request.Admitting = admitting;
+            return ResponseAsync(request, pending: null, messages, options, cancellationToken);
+        }
+
+        Attempt attempt = engine.Start(request, admitting.Result, @try: 1, streaming: false, cancellationToken, now);
+        Task<ChatResponse> pending = Call(attempt, messages, options);
+        if (pending.IsCompletedSuccessfully && pending.Result is { } response)
+        {
+            engine.Served(request, ref attempt, response, engine.Time.GetTimestamp());
+            engine.End(request);
+            return pending;
+        }
+
+        if (!pending.IsCompleted)
+        {
+            attempt.Timer?.Start();
+        }
+
+        request.Attempt = attempt;
+        return ResponseAsync(request, pending, messages, options, cancellationToken);
+    }
+
+    /// <summary>Calls the attempt's deployment with the options it receives; a client that throws before returning its task failed the attempt like any other.</summary>
+    public static Task<ChatResponse> Call(in Attempt attempt, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        try
+        {
+            return attempt.Deployment.Client.GetResponseAsync(messages, RequestProperties.Forward(options, attempt.Deployment), attempt.Token);
+        }
+        catch (Exception exception)
+        {
+            return Task.FromException<ChatResponse>(exception);
+        }
+    }
+
+    /// <summary>
+    /// The asynchronous path: awaits the attempt in flight (<see cref="RouterRequest.Attempt"/>) or admits and starts the next,
+    /// retries or moves on after a failure, and answers with the first success.
+    /// </summary>
+    private async Task<ChatResponse> ResponseAsync(
+        RouterRequest request, Task<ChatResponse>? pending, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                if (pending is null)
+                {
+                    ValueTask<Admission> admitting = request.Admitting ?? engine.AdmitAsync(request, race: false, cancellationToken);
+                    request.Admitting = null;
+                    Admission admission = await admitting.ConfigureAwait(false);
+                    pending = Begin(request, admission, @try: 1, messages, options, cancellationToken);
+                }
+
+                ChatResponse? response = null;
+                Exception? failure = null;
+                try
+                {
+                    response = await pending.ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                }
+
+                pending = null;
+                long end = engine.Time.GetTimestamp();
+                if (failure is null && response is not null)
+                {
+                    engine.Served(request, ref request.Attempt, response, end);
+                    return response;
+                }
+
+                failure ??= new ProviderException($"Deployment '{request.Attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
+                if (engine.Fail(request, ref request.Attempt, failure, cancellationToken, end, mayRetry: true, out TimeSpan wait) == FailureAction.Retry)
+                {
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, engine.Time, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    Admission again = await engine.ReadmitAsync(request, request.Attempt, cancellationToken).ConfigureAwait(false);
+                    if (again.Admitted)
+                    {
+                        pending = Begin(request, again, request.Attempt.Try + 1, messages, options, cancellationToken);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            engine.End(request);
+        }
+    }
+
+    /// <summary>Starts an attempt with an admitted candidate and calls it; its timer runs from here.</summary>
+    private Task<ChatResponse> Begin(RouterRequest request, in Admission admission, int @try, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        request.Attempt = engine.Start(request, admission, @try, streaming: false, cancellationToken, engine.Time.GetTimestamp());
+        Task<ChatResponse> pending = Call(request.Attempt, messages, options);
+        if (!pending.IsCompleted)
+        {
+            request.Attempt.Timer?.Start();
+        }
+
+        return pending;
+    }
+}

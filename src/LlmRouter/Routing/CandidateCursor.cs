@@ -1,0 +1,447 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// Walks a request's candidates: the serving route's deployments in its strategy's order, then its fallback routes', each
+/// deployment at most once. Passes over those a filter excludes, that cool down, are saturated or whose circuit is open, and
+/// notes each with its reason for the final error. Pooled with its <see cref="RouterRequest"/>; one request uses it at a time.
+/// </summary>
+internal sealed class CandidateCursor
+{
+    private readonly RouterRequest _request;
+    private readonly List<SkipEntry> _skipped = [];
+
+    private Route _current = null!;
+    private Route _serving = null!;
+    private int _nextFallback;
+    private Deployment[] _candidates = [];
+    private int _candidateCount;
+    private int _nextCandidate;
+    private Deployment[]? _rented;
+    private bool _filtering;
+
+    private ulong _triedLow;
+    private bool[]? _triedHigh;
+
+    private List<Deployment>? _openCircuits;
+    private int? _overflowedWindow;
+    private List<string>? _overflowedModels;
+
+    private ModelCapabilities _needs;
+    private ModelCapabilities _needsFound;
+
+    public CandidateCursor(RouterRequest request) => _request = request;
+
+    /// <summary>Gets whether candidates were passed over and every one of them by a filter: the request itself rules them out.</summary>
+    public bool OnlyFiltered
+    {
+        get
+        {
+            if (_skipped.Count == 0)
+            {
+                return false;
+            }
+
+            foreach (SkipEntry entry in _skipped)
+            {
+                if (entry.Text is not null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Makes <paramref name="route"/> the serving route: its candidates come first, its fallback chain after. Deployments already tried stay tried.</summary>
+    public void Serve(Route route)
+    {
+        _serving = route;
+        _nextFallback = 0;
+        Enter(route);
+    }
+
+    /// <summary>
+    /// Moves to the next candidate that passes the filters, is not cooling down, not saturated (unless it queues) and whose
+    /// circuit lets the call through: the route's own candidates first, then its fallback routes'. Every candidate passed over
+    /// is noted with its reason.
+    /// </summary>
+    public bool TryNext(long now, out Candidate candidate)
+    {
+        while (true)
+        {
+            while (_nextCandidate < _candidateCount)
+            {
+                Deployment deployment = _candidates[_nextCandidate++];
+                if (deployment is null || IsTried(deployment.Index))
+                {
+                    continue;
+                }
+
+                if (_filtering && _current.Filter is { } filter && filter.Excludes(deployment, out Exclusion byRoute))
+                {
+                    // A route's own filter: another route may still call the deployment.
+                    _skipped.Add(new SkipEntry(null, byRoute));
+                    continue;
+                }
+
+                MarkTried(deployment.Index);
+                if (IsSkippedForContext(deployment) || (_filtering && ExcludedByRequest(deployment)))
+                {
+                    continue;
+                }
+
+                if (TryAdmit(deployment, _current, now, mayQueue: true, out candidate))
+                {
+                    return true;
+                }
+            }
+
+            Route[] chain = _serving.FallbackChain;
+            if (_nextFallback >= chain.Length)
+            {
+                candidate = default;
+                return false;
+            }
+
+            Enter(chain[_nextFallback++]);
+        }
+    }
+
+    /// <summary>Admits <paramref name="deployment"/> again for a retry after a failure; notes why not when it cannot be. A retry does not queue.</summary>
+    public bool TryReadmit(Deployment deployment, Route route, long now, out Candidate candidate) =>
+        TryAdmit(deployment, route, now, mayQueue: false, out candidate);
+
+    /// <summary>Finishes admitting a candidate that waited for, and got, a concurrency slot.</summary>
+    public bool CompleteAdmission(ref Candidate candidate, long now)
+    {
+        if (DeploymentLease.TryComplete(candidate.Deployment, now, out DeploymentLease lease) != LeaseRefusal.None)
+        {
+            NoteOpenCircuit(candidate.Deployment, now);
+            return false;
+        }
+
+        candidate = candidate with { Lease = lease, NeedsSlot = false };
+        return true;
+    }
+
+    /// <summary>
+    /// When every candidate was passed over for an open circuit and the router is set to try anyway, admits the one whose
+    /// circuit opened earliest, as a probe: its outcome closes or reopens the circuit. Only before any attempt started.
+    /// </summary>
+    public bool TryEarliestOpened(out Candidate candidate)
+    {
+        candidate = default;
+        if (_request.Attempts > 0 || _openCircuits is null || _request.Model.Failures.Breaker.WhenAllOpen != AllCircuitsOpenBehavior.TryEarliestOpened)
+        {
+            return false;
+        }
+
+        Deployment? earliest = null;
+        foreach (Deployment deployment in _openCircuits)
+        {
+            if (earliest is null || deployment.State.Breaker!.OpenedAt < earliest.State.Breaker!.OpenedAt)
+            {
+                earliest = deployment;
+            }
+        }
+
+        _openCircuits = null;
+        if (earliest is null || !DeploymentLease.TryForce(earliest, out DeploymentLease lease))
+        {
+            return false;
+        }
+
+        candidate = new Candidate(earliest, RouteOf(earliest), lease, NeedsSlot: false);
+        return true;
+    }
+
+    /// <summary>Forgets that <paramref name="deployment"/> was tried, for a candidate handed back before it was called.</summary>
+    public void Untry(Deployment deployment)
+    {
+        if (deployment.Index < 64)
+        {
+            _triedLow &= ~(1UL << deployment.Index);
+        }
+        else if (_triedHigh is not null)
+        {
+            _triedHigh[deployment.Index] = false;
+        }
+    }
+
+    /// <summary>Remembers a context-window overflow so only deployments with a larger window are tried next.</summary>
+    public void NoteContextOverflow(Deployment deployment)
+    {
+        if (deployment.ContextWindow is { } window && (_overflowedWindow is null || window > _overflowedWindow))
+        {
+            _overflowedWindow = window;
+        }
+
+        if (deployment.Model is { } model)
+        {
+            (_overflowedModels ??= []).Add(model);
+        }
+    }
+
+    /// <summary>Notes a candidate that waited for a concurrency slot in vain.</summary>
+    public void NoteSaturated(Deployment deployment) =>
+        Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots stayed busy for the {Format(deployment.QueueTimeout)} queue timeout)");
+
+    /// <summary>Notes a candidate a race did not queue for because all its slots were busy.</summary>
+    public void NoteBusy(Deployment deployment) =>
+        Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy)");
+
+    /// <summary>Notes a candidate passed over, with its reason.</summary>
+    public void Skip(string reason) => _skipped.Add(new SkipEntry(reason, default));
+
+    /// <summary>Describes the candidates that were passed over, for the final error; empty when none were.</summary>
+    public string SkippedSummary()
+    {
+        if (_skipped.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var text = new StringBuilder(Environment.NewLine).Append("  Not tried: ");
+        for (int i = 0; i < _skipped.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append("; ");
+            }
+
+            SkipEntry entry = _skipped[i];
+            text.Append(entry.Text ?? entry.Exclusion.Describe());
+        }
+
+        return text.Append('.').ToString();
+    }
+
+    /// <summary>Forgets everything and returns the rented ordering array, so the request object can serve another request.</summary>
+    public void Clear()
+    {
+        if (_rented is not null)
+        {
+            ArrayPool<Deployment>.Shared.Return(_rented, clearArray: true);
+            _rented = null;
+        }
+
+        _current = null!;
+        _serving = null!;
+        _candidates = [];
+        _candidateCount = 0;
+        _nextCandidate = 0;
+        _nextFallback = 0;
+        _filtering = false;
+        _triedLow = 0;
+        _triedHigh = null;
+        _skipped.Clear();
+        _openCircuits = null;
+        _overflowedWindow = null;
+        _overflowedModels = null;
+        _needs = ModelCapabilities.None;
+        _needsFound = ModelCapabilities.None;
+    }
+
+    private void Enter(Route route)
+    {
+        _current = route;
+        _candidates = route.Deployments;
+        _candidateCount = route.Deployments.Length;
+        _nextCandidate = 0;
+        _filtering = NeedsFiltering(route);
+        if (!route.KeepsOrder)
+        {
+            Order(route);
+        }
+    }
+
+    /// <summary>Whether any filter can exclude one of <paramref name="route"/>'s candidates from this request; when not, none is checked.</summary>
+    private bool NeedsFiltering(Route route)
+    {
+        if (route.Filter is not null || _request.Properties.Filters)
+        {
+            return true;
+        }
+
+        ModelCapabilities checks = route.CapabilityChecks;
+        ModelCapabilities unknown = checks & ~_needsFound;
+        if (unknown != 0)
+        {
+            _needs |= RequestNeeds.Find(_request.Messages, _request.Options, unknown);
+            _needsFound |= unknown;
+        }
+
+        return (_needs & checks) != 0 || (route.ChecksContext && MayOverflow(route.SmallestContextWindow));
+    }
+
+    /// <summary>
+    /// Whether the request might not fit a context window as small as <paramref name="window"/>. With the default estimator, a
+    /// bound from text lengths alone settles most requests without estimating them.
+    /// </summary>
+    private bool MayOverflow(int window) => !UpperBoundFits(window, ExpectedOutputLimit());
+
+    private int ExpectedOutputLimit() => _request.Options?.MaxOutputTokens is > 0 and { } max ? max : 0;
+
+    /// <summary>Checks the request-wide filters: the request's tags and providers, its capabilities, and its size.</summary>
+    private bool ExcludedByRequest(Deployment deployment)
+    {
+        ref readonly RequestProperties properties = ref _request.Properties;
+        if (properties.Filters && (RouteFilter.Excludes(
+            deployment, properties.RequiredTags, properties.ExcludedTags, properties.AllowedProviders, properties.DeniedProviders, byRequest: true, out Exclusion exclusion)
+            || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion)))
+        {
+            _skipped.Add(new SkipEntry(null, exclusion));
+            return true;
+        }
+
+        if (_needs != 0 && deployment.Capabilities is { } capabilities && (capabilities & _needs) != _needs)
+        {
+            _skipped.Add(new SkipEntry(null, new Exclusion(deployment, ExclusionKind.MissingCapability, Missing: _needs & ~capabilities)));
+            return true;
+        }
+
+        if (deployment.ContextWindow is { } window && _current.ChecksContext)
+        {
+            int output = ExpectedOutputLimit();
+            if (UpperBoundFits(window, output))
+            {
+                return false;
+            }
+
+            int input = _request.EstimatedInputTokens;
+            if ((long)input + output > window)
+            {
+                _skipped.Add(new SkipEntry(null, new Exclusion(deployment, ExclusionKind.ContextWindow, Tokens: input, Output: output)));
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool UpperBoundFits(int window, int output)
+    {
+        if (!_request.Model.Cost.DefaultEstimator || _request.HasEstimate)
+        {
+            return false;
+        }
+
+        long bound = CharacterTokenEstimator.UpperBound(_request.Messages, _request.Options);
+        return bound != long.MaxValue && bound + output <= window;
+    }
+
+    private bool TryAdmit(Deployment deployment, Route route, long now, bool mayQueue, out Candidate candidate)
+    {
+        candidate = default;
+        switch (DeploymentLease.TryTake(deployment, now, out DeploymentLease lease))
+        {
+            case LeaseRefusal.None:
+                candidate = new Candidate(deployment, route, lease, NeedsSlot: false);
+                return true;
+
+            case LeaseRefusal.CoolingDown:
+                TimeSpan remaining = Timestamps.ToTimeSpan(deployment.State.CooldownUntil - now, _request.Time.TimestampFrequency);
+                Skip($"{deployment.Name} (cooling down after a rate limit for another {Format(remaining)})");
+                return false;
+
+            case LeaseRefusal.Saturated when mayQueue && deployment.QueueTimeout > TimeSpan.Zero:
+                candidate = new Candidate(deployment, route, default, NeedsSlot: true);
+                return true;
+
+            case LeaseRefusal.Saturated:
+                Skip(mayQueue
+                    ? $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy)"
+                    : $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy at its retry)");
+                return false;
+
+            default:
+                NoteOpenCircuit(deployment, now);
+                return false;
+        }
+    }
+
+    private void NoteOpenCircuit(Deployment deployment, long now)
+    {
+        (_openCircuits ??= []).Add(deployment);
+        CircuitBreaker breaker = deployment.State.Breaker!;
+        string state = breaker.State == CircuitState.HalfOpen
+            ? "circuit half-open, a probe call is in flight"
+            : $"circuit open for another {Format(Timestamps.ToTimeSpan(Math.Max(0, breaker.OpenUntil - now), _request.Time.TimestampFrequency))}";
+        Skip($"{deployment.Name} ({state})");
+    }
+
+    private Route RouteOf(Deployment deployment)
+    {
+        if (Array.IndexOf(_serving.Deployments, deployment) >= 0)
+        {
+            return _serving;
+        }
+
+        foreach (Route fallback in _serving.FallbackChain)
+        {
+            if (Array.IndexOf(fallback.Deployments, deployment) >= 0)
+            {
+                return fallback;
+            }
+        }
+
+        return _serving;
+    }
+
+    private void Order(Route route)
+    {
+        _rented ??= ArrayPool<Deployment>.Shared.Rent(_request.Model.Deployments.Length);
+        Array.Copy(route.Deployments, _rented, route.Deployments.Length);
+        route.Strategy.Order(new SelectionContext(route.Name, _request.Messages, _request.Options, _request, route), _rented.AsSpan(0, route.Deployments.Length));
+        _candidates = _rented;
+    }
+
+    private bool IsTried(int index) =>
+        index < 64 ? (_triedLow & (1UL << index)) != 0 : _triedHigh?[index] == true;
+
+    private void MarkTried(int index)
+    {
+        if (index < 64)
+        {
+            _triedLow |= 1UL << index;
+            return;
+        }
+
+        _triedHigh ??= new bool[_request.Model.Deployments.Length];
+        _triedHigh[index] = true;
+    }
+
+    private bool IsSkippedForContext(Deployment candidate)
+    {
+        if (_overflowedModels is null && _overflowedWindow is null)
+        {
+            return false;
+        }
+
+        bool sameModel = candidate.Model is not null && _overflowedModels is not null && _overflowedModels.Contains(candidate.Model);
+        bool notLarger = candidate.ContextWindow is { } window && _overflowedWindow is { } overflowed && window <= overflowed;
+        if (!sameModel && !notLarger)
+        {
+            return false;
+        }
+
+        Skip(sameModel
+            ? $"{candidate.Name} (same model as one whose context window the request exceeded)"
+            : $"{candidate.Name} (context window {candidate.ContextWindow} is not larger than the {_overflowedWindow} the request exceeded)");
+        return true;
+    }
+
+    private static string Format(TimeSpan duration) =>
+        duration.TotalSeconds >= 1
+            ? duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s"
+            : Math.Ceiling(duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + " ms";
+
+    /// <summary>A candidate passed over: a reason already put in words, or a filter's exclusion put in words only if the request fails.</summary>
+    private readonly record struct SkipEntry(string? Text, Exclusion Exclusion);
+}

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// Dispatch: from the route a request asked for, through its complexity tiers and A/B variants (and theirs), to the route
+/// whose candidates serve it. Pure apart from the random source: the same request, properties and draw give the same route.
+/// </summary>
+internal static class RouteDispatch
+{
+    private static readonly object[] BoxedScores = CreateBoxedScores();
+    private static readonly string[] TierNames = ["simple", "medium", "complex", "reasoning"];
+
+    /// <summary>Follows tiers and variants from <paramref name="route"/> to the route that serves, adding each to <paramref name="path"/>.</summary>
+    /// <param name="route">The route asked for.</param>
+    /// <param name="messages">The request's messages, for a tier's complexity scorer.</param>
+    /// <param name="options">The request's options: the scorer's input, and the variant key's property.</param>
+    /// <param name="tier">The tier the request names (<see cref="LlmRouterRequestProperties.Tier"/>), or <see langword="null"/> to score it.</param>
+    /// <param name="variant">The variant the request names (<see cref="LlmRouterRequestProperties.Variant"/>), or <see langword="null"/> to draw one.</param>
+    /// <param name="random">Uniform numbers in [0, 1), for a variant drawn without a key.</param>
+    /// <param name="path">Receives the routes passed through, the serving one last.</param>
+    /// <param name="choice">Receives the tier, score and variant chosen.</param>
+    /// <returns>The serving route.</returns>
+    /// <exception cref="ArgumentException">The request names a tier or variant the route does not have.</exception>
+    public static Route Resolve(
+        Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, string? tier, string? variant, Func<double> random, List<Route> path, ref DispatchChoice choice)
+    {
+        // Dispatch cycles are rejected when the router is built, so this ends.
+        while (route.Dispatches)
+        {
+            path.Add(route);
+            route = route.Variants is { } variants
+                ? PickVariant(route, variants, options, variant, random, ref choice)
+                : PickTier(route, messages, options, tier, ref choice);
+        }
+
+        path.Add(route);
+        return route;
+    }
+
+    private static Route PickVariant(Route route, RouteVariant[] variants, ChatOptions? options, string? named, Func<double> random, ref DispatchChoice choice)
+    {
+        if (named is not null)
+        {
+            foreach (RouteVariant variant in variants)
+            {
+                if (string.Equals(variant.Route.Name, named, StringComparison.OrdinalIgnoreCase))
+                {
+                    choice.Variant = variant.Route.Name;
+                    return variant.Route;
+                }
+            }
+
+            throw new ArgumentException(
+                $"ChatOptions.AdditionalProperties['{LlmRouterRequestProperties.Variant}'] names '{named}', which is not a variant of route '{route.Name}'. Variants: {string.Join(", ", variants.Select(v => v.Route.Name))}.",
+                nameof(options));
+        }
+
+        RouteVariant chosen = RequestProperties.Text(options?.AdditionalProperties, route.VariantKey) is { } key
+            ? Sticky(variants, key)
+            : Draw(variants, random);
+        choice.Variant = chosen.Route.Name;
+        return chosen.Route;
+    }
+
+    /// <summary>
+    /// Weighted rendezvous hashing: each variant draws a stable number from a hash of its name and the key, scaled by its
+    /// weight, and the best draw wins. A key keeps its variant while the variants and weights stay the same, and changing one
+    /// variant's weight only moves keys to or from that variant.
+    /// </summary>
+    private static RouteVariant Sticky(RouteVariant[] variants, string key)
+    {
+        RouteVariant best = variants[0];
+        double bestScore = double.PositiveInfinity;
+        foreach (RouteVariant variant in variants)
+        {
+            if (variant.Weight <= 0)
+            {
+                continue;
+            }
+
+            double score = -Math.Log(StableHash.ToUnitInterval(StableHash.Hash(variant.Route.Name, key))) / variant.Weight;
+            if (score < bestScore)
+            {
+                bestScore = score;
+                best = variant;
+            }
+        }
+
+        return best;
+    }
+
+    private static RouteVariant Draw(RouteVariant[] variants, Func<double> random)
+    {
+        double total = 0;
+        foreach (RouteVariant variant in variants)
+        {
+            total += Math.Max(0, variant.Weight);
+        }
+
+        double target = random() * total;
+        RouteVariant last = variants[0];
+        foreach (RouteVariant variant in variants)
+        {
+            if (variant.Weight <= 0)
+            {
+                continue;
+            }
+
+            last = variant;
+            target -= variant.Weight;
+            if (target < 0)
+            {
+                return variant;
+            }
+        }
+
+        return last;
+    }
+
+    private static Route PickTier(Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, string? named, ref DispatchChoice choice)
+    {
+        ComplexityTier tier;
+        if (named is not null)
+        {
+            if (named.Length == 0 || char.IsDigit(named[0]) || !Enum.TryParse(named, ignoreCase: true, out tier) || !Enum.IsDefined(tier))
+            {
+                throw new ArgumentException(
+                    $"ChatOptions.AdditionalProperties['{LlmRouterRequestProperties.Tier}'] is '{named}', which is not a tier. Valid tiers: {string.Join(", ", TierNames)}.",
+                    nameof(options));
+            }
+        }
+        else
+        {
+            ComplexityScore score = route.Scorer!.Score(messages, options);
+            tier = Enum.IsDefined(score.Tier) ? score.Tier : ComplexityTier.Complex;
+            choice.Complexity = BoxedScores[Math.Clamp(score.Score, 0, 100)];
+        }
+
+        choice.Tier = TierNames[(int)tier];
+        return route.Tiers![(int)tier];
+    }
+
+    private static object[] CreateBoxedScores()
+    {
+        var boxed = new object[101];
+        for (int i = 0; i < boxed.Length; i++)
+        {
+            boxed[i] = i;
+        }
+
+        return boxed;
+    }
+}
