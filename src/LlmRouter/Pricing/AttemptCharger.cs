@@ -4,7 +4,7 @@ namespace LlmRouter;
 
 /// <summary>
 /// Charging: what an ended attempt cost (its usage × its deployment's price), added once to the request and to the spend
-/// totals of the router, the deployment, the route asked for and the serving route; the observed output average the cost
+/// totals of the deployment (which sum to the router's), the route asked for and the serving route; the observed output average the cost
 /// estimates use; and the settlement of the attempt's budget reservations.
 /// </summary>
 /// <remarks>Thread-safe: the totals are lock-free counters and each attempt is charged by the one caller that ends it.</remarks>
@@ -26,7 +26,6 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
 
         attempt.Charged = true;
         Deployment deployment = attempt.Deployment;
-        SpendRegistry spend = model.Cost.Spend;
         decimal? cost = null;
         if (usage is not null)
         {
@@ -40,7 +39,6 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
                 decimal usd = CostCalculator.Calculate(usage, price);
                 cost = usd;
                 long units = Money.ToUnits(usd);
-                spend.Total.Add(units);
                 deployment.Spend.Add(units);
                 attempt.Asked.Spend.Add(units);
                 if (!ReferenceEquals(attempt.Requested, attempt.Asked))
@@ -54,7 +52,6 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
 
         if (cost is null && end == AttemptEnd.Served)
         {
-            spend.Total.AddUncosted();
             deployment.Spend.AddUncosted();
             attempt.Asked.Spend.AddUncosted();
             if (!ReferenceEquals(attempt.Requested, attempt.Asked))

@@ -4,7 +4,7 @@ namespace LlmRouter;
 internal sealed class RouterSpend(RouterModelHost models, TimeProvider time) : IRouterSpend
 {
     /// <inheritdoc />
-    public SpendTotal GetTotal() => models.Current.Cost.Spend.Total.Snapshot();
+    public SpendTotal GetTotal() => models.Current.Cost.Spend.Total();
 
     /// <inheritdoc />
     public IReadOnlyList<SpendTotal> GetDeploymentTotals()

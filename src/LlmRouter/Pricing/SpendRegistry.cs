@@ -11,7 +11,25 @@ internal sealed class SpendRegistry
     private readonly ConcurrentDictionary<string, SpendCounter> _routes = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, SpendCounter> _deployments = new(StringComparer.OrdinalIgnoreCase);
 
-    public SpendCounter Total { get; } = new(name: null);
+    /// <summary>
+    /// Snapshots the router-wide total: the sum of every deployment's counter, since each costed or served call counts on
+    /// exactly one deployment (a separate router-wide counter would be one more shared write per call).
+    /// </summary>
+    public SpendTotal Total()
+    {
+        decimal cost = 0;
+        long calls = 0;
+        long uncosted = 0;
+        foreach (SpendCounter counter in _deployments.Values)
+        {
+            SpendTotal total = counter.Snapshot();
+            cost += total.CostUsd;
+            calls += total.Calls;
+            uncosted += total.UncostedCalls;
+        }
+
+        return new SpendTotal { Name = null, CostUsd = cost, Calls = calls, UncostedCalls = uncosted };
+    }
 
     public SpendCounter Route(string name) => _routes.GetOrAdd(name, static n => new SpendCounter(n));
 

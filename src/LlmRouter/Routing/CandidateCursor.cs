@@ -346,7 +346,7 @@ internal sealed class CandidateCursor
                 return true;
 
             case LeaseRefusal.CoolingDown:
-                TimeSpan remaining = Timestamps.ToTimeSpan(deployment.State.CooldownUntil - now, _request.Time.TimestampFrequency);
+                TimeSpan remaining = Timestamps.ToTimeSpan(deployment.State.CooldownUntil - now, _request.Model.Time.TimestampFrequency);
                 Skip($"{deployment.Name} (cooling down after a rate limit for another {Format(remaining)})");
                 return false;
 
@@ -372,7 +372,7 @@ internal sealed class CandidateCursor
         CircuitBreaker breaker = deployment.State.Breaker!;
         string state = breaker.State == CircuitState.HalfOpen
             ? "circuit half-open, a probe call is in flight"
-            : $"circuit open for another {Format(Timestamps.ToTimeSpan(Math.Max(0, breaker.OpenUntil - now), _request.Time.TimestampFrequency))}";
+            : $"circuit open for another {Format(Timestamps.ToTimeSpan(Math.Max(0, breaker.OpenUntil - now), _request.Model.Time.TimestampFrequency))}";
         Skip($"{deployment.Name} ({state})");
     }
 

@@ -359,7 +359,7 @@ public sealed partial class LlmRouterBuilder
     internal LlmRouterClient BuildClient(bool reloadable)
     {
         RouterModel model = BuildModel(previous: null);
-        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"), _random, _telemetry, reloadable);
+        return new LlmRouterClient(model, _timeProvider, _loggerFactory.CreateLogger("LlmRouter"), _telemetry, reloadable);
     }
 
     /// <summary>
@@ -431,7 +431,9 @@ public sealed partial class LlmRouterBuilder
             defaultRoute,
             new FailurePolicy(_retry, _circuitBreaker, _cooldown, [.. _classifiers], _loggerFactory.CreateLogger("LlmRouter"), _random, _timeProvider.TimestampFrequency),
             new AttemptTimeouts(_timeouts, _timeProvider.TimestampFrequency),
-            new CostSettings(spend, _ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_timeProvider), budgets, _estimator, _selection));
+            new CostSettings(spend, _ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_timeProvider), budgets, _estimator, _selection),
+            _timeProvider,
+            _random);
         _built = true;
         return model;
     }

@@ -27,10 +27,10 @@ internal sealed class LlmRouterClient : IChatClient
     private readonly RouterSpend _spend;
     private int _disposed;
 
-    public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, Func<double> random, TelemetryOptions telemetry, bool reloadable = false)
+    public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, TelemetryOptions telemetry, bool reloadable = false)
     {
         _models = new RouterModelHost(model, reloadable, logger);
-        _engine = new AttemptEngine(_models, new RouterTelemetry(telemetry, timeProvider, logger, () => _models.Current.Deployments), timeProvider, logger, random);
+        _engine = new AttemptEngine(_models, new RouterTelemetry(telemetry, timeProvider, logger, () => _models.Current.Deployments), timeProvider, logger);
         _responses = new ResponseLoop(_engine);
         _streams = new StreamLoop(_engine);
         _health = new RouterHealth(_models, timeProvider);

@@ -19,6 +19,9 @@ internal struct RequestProperties
     public string? Tier;
     public string? Variant;
 
+    /// <summary>The properties of a request that sets none of the router's keys.</summary>
+    public static readonly RequestProperties None = new() { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [] };
+
     /// <summary>Gets whether the request sets any tag, provider or price filter.</summary>
     public readonly bool Filters =>
         RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length > 0 || MaxPrice is not null;

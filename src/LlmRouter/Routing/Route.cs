@@ -15,6 +15,7 @@ internal sealed class Route
     public Route(string name, Deployment[] deployments, ISelectionStrategy strategy, RouteOptions options, SpendCounter spend, int routerDeployments)
     {
         _propertyTemplates = new Dictionary<string, object?>?[routerDeployments];
+        AsPath = [this];
         Hedging = options.Hedging?.Snapshot();
         Name = name;
         Deployments = deployments;
@@ -41,6 +42,9 @@ internal sealed class Route
     }
 
     public string Name { get; }
+
+    /// <summary>Gets the path of a request this route serves without dispatching: the route alone.</summary>
+    public IReadOnlyList<Route> AsPath { get; }
 
     /// <summary>Gets the candidates in the order the route lists them; empty for a route that dispatches (tiers, variants).</summary>
     public Deployment[] Deployments { get; }

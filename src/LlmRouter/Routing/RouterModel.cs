@@ -15,14 +15,21 @@ internal sealed class RouterModel
     // Requests holding the model, plus one for the router while the model is current; at zero the model is drained.
     private int _users = 1;
 
+    // The last name resolved and its route, replaced as one object so that readers on other threads see a matching pair.
+    private ResolvedName? _lastResolved;
+
     public RouterModel(
         Deployment[] deployments,
         IReadOnlyList<Route> routes,
         Route? defaultRoute,
         FailurePolicy failures,
         AttemptTimeouts timeouts,
-        CostSettings cost)
+        CostSettings cost,
+        TimeProvider time,
+        Func<double> random)
     {
+        Time = time;
+        Random = random;
         Failures = failures;
         Timeouts = timeouts;
         Cost = cost;
@@ -38,6 +45,12 @@ internal sealed class RouterModel
     public ChatClientMetadata Metadata { get; }
 
     public Deployment[] Deployments { get; }
+
+    /// <summary>Gets the router's clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Gets the router's source of uniform random numbers in [0, 1), for jitter, variants and random strategies.</summary>
+    public Func<double> Random { get; }
 
     /// <summary>Gets the number of routes.</summary>
     public int RouteCount => _routes.Count;
@@ -111,11 +124,20 @@ internal sealed class RouterModel
                 "options");
         }
 
+        // Callers usually pass the same string instance every time (a constant): that one is found without hashing.
+        if (_lastResolved is { } last && ReferenceEquals(last.Name, name))
+        {
+            return last.Route;
+        }
+
         if (_routes.TryGetValue(name, out Route? route))
         {
+            _lastResolved = new ResolvedName(name, route);
             return route;
         }
 
         throw new ArgumentException($"ChatOptions.ModelId names unknown route '{name}'. Known routes: {_knownRoutes}.", "options");
     }
+
+    private sealed record ResolvedName(string Name, Route Route);
 }

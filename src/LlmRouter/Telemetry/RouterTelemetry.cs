@@ -204,7 +204,7 @@ internal sealed class RouterTelemetry : IDisposable
             activity.SetTag(Router.Hedged, True);
         }
 
-        if (attempt.Try == 1 && request.Failures is [.., RouterAttempt previous])
+        if (attempt.Try == 1 && request.LastFailure is { } previous)
         {
             activity.SetTag(Router.FallbackReason, ErrorType(previous.Kind));
         }

@@ -6,12 +6,19 @@ namespace LlmRouter;
 /// </summary>
 internal sealed class AttemptTimeouts
 {
-    private readonly long _frequency;
+    // Each timeout in timestamp units, converted once; Timestamps.Never when it is off.
+    private readonly long _total;
+    private readonly long _attempt;
+    private readonly long _firstChunk;
+    private readonly long _betweenChunks;
 
     public AttemptTimeouts(TimeoutOptions options, long timestampFrequency)
     {
         Options = options.Snapshot();
-        _frequency = timestampFrequency;
+        _total = Length(Options.Total, timestampFrequency);
+        _attempt = Length(Options.Attempt, timestampFrequency);
+        _firstChunk = Length(Options.FirstChunk, timestampFrequency);
+        _betweenChunks = Options.BetweenChunks is { } idle ? Timestamps.FromTimeSpan(idle, timestampFrequency) : 0;
         TimesCalls = Options.Total is not null || Options.Attempt is not null;
         TimesStreams = TimesCalls || Options.FirstChunk is not null || Options.BetweenChunks is not null;
     }
@@ -25,7 +32,7 @@ internal sealed class AttemptTimeouts
     public bool TimesStreams { get; }
 
     /// <summary>Gets when a request that starts at <paramref name="now"/> must end, or <see cref="Timestamps.Never"/>.</summary>
-    public long RequestDeadline(long now) => Timestamps.Deadline(now, Options.Total, _frequency);
+    public long RequestDeadline(long now) => Deadline(now, _total);
 
     /// <summary>Gets whether an attempt needs a timer at all.</summary>
     /// <param name="streaming">Whether the attempt is a stream.</param>
@@ -38,9 +45,9 @@ internal sealed class AttemptTimeouts
             caller,
             now,
             requestDeadline,
-            Timestamps.Deadline(now, Options.Attempt, _frequency),
-            streaming ? Timestamps.Deadline(now, Options.FirstChunk, _frequency) : Timestamps.Never,
-            streaming && Options.BetweenChunks is { } idle ? Timestamps.FromTimeSpan(idle, _frequency) : 0);
+            Deadline(now, _attempt),
+            streaming ? Deadline(now, _firstChunk) : Timestamps.Never,
+            streaming ? _betweenChunks : 0);
 
     /// <summary>The error an attempt's timeout raises, naming the setting that set it.</summary>
     public TimeoutException Exceeded(TimeoutKind kind, string route, Deployment deployment, Exception inner)
@@ -57,4 +64,9 @@ internal sealed class AttemptTimeouts
 
     /// <summary>The message of a request that ran out of its total time between attempts.</summary>
     public string TotalExceeded(string route) => $"Route '{route}': the request exceeded its total timeout of {Options.Total} (Timeouts.Total).";
+
+    private static long Length(TimeSpan? duration, long frequency) =>
+        duration is { } value ? Timestamps.FromTimeSpan(value, frequency) : Timestamps.Never;
+
+    private static long Deadline(long now, long length) => length == Timestamps.Never ? Timestamps.Never : now + length;
 }

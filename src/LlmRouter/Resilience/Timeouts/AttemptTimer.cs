@@ -142,11 +142,16 @@ internal sealed class AttemptTimer : IDisposable
     /// <summary>Stops timing; returns <see langword="true"/> when the timer can serve another attempt.</summary>
     public bool Disarm()
     {
-        Claim(Idle);
         if (_scheduled)
         {
+            Claim(Idle);
             _scheduled = false;
             _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            // Never scheduled, so no callback can be running: nothing to wait out.
+            Volatile.Write(ref _state, Idle);
         }
 
         _callerRegistration.Dispose();

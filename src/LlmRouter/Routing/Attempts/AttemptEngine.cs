@@ -17,24 +17,19 @@ namespace LlmRouter;
 /// </remarks>
 internal sealed class AttemptEngine : IDisposable
 {
-    [ThreadStatic]
-    private static RouterRequest? t_request;
-
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<double> _random;
     private readonly AttemptTimerPool _timers;
     private readonly ObjectPool<RouterRequest> _requests = new();
     private readonly BudgetReserver _budgets;
     private readonly AttemptCharger _charger;
 
-    public AttemptEngine(RouterModelHost models, RouterTelemetry telemetry, TimeProvider time, ILogger logger, Func<double> random)
+    public AttemptEngine(RouterModelHost models, RouterTelemetry telemetry, TimeProvider time, ILogger logger)
     {
         Models = models;
         Telemetry = telemetry;
         _time = time;
         _logger = logger;
-        _random = random;
         _timers = new AttemptTimerPool(time);
         _budgets = new BudgetReserver(time, logger);
         _charger = new AttemptCharger(_budgets);
@@ -54,7 +49,7 @@ internal sealed class AttemptEngine : IDisposable
         RouterRequest request = Rent();
         try
         {
-            request.Begin(model, route, messages, options, _time, now, streaming, _random);
+            request.Begin(model, route, messages, options, now, streaming);
         }
         catch
         {
@@ -84,9 +79,34 @@ internal sealed class AttemptEngine : IDisposable
     }
 
     /// <summary>
-    /// The admission sequence: selects the next candidate, waits for its slot when it is saturated and queues (not in a race),
-    /// completes its admission, and reserves its budget; a candidate that falls through any step is noted and the next one
-    /// tried. Completes synchronously in the common case (a free slot, no budgets).
+    /// The admission sequence's first step, taken without waiting: selects the next candidate and, when it has a free slot
+    /// and there is no budget to reserve (the common case), admits it. Otherwise the candidate (if any) is kept in the
+    /// request for <see cref="AdmitAsync"/>, which goes on from there.
+    /// </summary>
+    /// <returns>Whether <paramref name="admission"/> holds an admitted candidate.</returns>
+    /// <exception cref="LlmRouterException">No candidate is left, or the total timeout passed.</exception>
+    public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
+    {
+        if (!request.Budgeted)
+        {
+            TrySelect(request, now, race: false, out Candidate candidate);
+            if (!candidate.NeedsSlot)
+            {
+                admission = new Admission(candidate, Charges: null);
+                return true;
+            }
+
+            request.Selected = candidate;
+        }
+
+        admission = default;
+        return false;
+    }
+
+    /// <summary>
+    /// The admission sequence: selects the next candidate (or takes the one <see cref="TryAdmitNow"/> kept), waits for its
+    /// slot when it is saturated and queues (not in a race), completes its admission, and reserves its budget; a candidate
+    /// that falls through any step is noted and the next one tried.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="race">
@@ -97,31 +117,49 @@ internal sealed class AttemptEngine : IDisposable
     /// <returns>The admission; <see langword="default"/> only in a race.</returns>
     /// <exception cref="LlmRouterException">No candidate is left (outside a race), or the total timeout passed.</exception>
     /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
-    public ValueTask<Admission> AdmitAsync(RouterRequest request, bool race, CancellationToken cancellationToken)
+    public async ValueTask<Admission> AdmitAsync(RouterRequest request, bool race, CancellationToken cancellationToken)
     {
-        if (!request.Budgeted)
+        Candidate candidate = request.Selected;
+        request.Selected = default;
+        while (true)
         {
-            try
+            if (candidate.Deployment is null && !TrySelect(request, _time.GetTimestamp(), race, out candidate))
             {
-                if (!TrySelect(request, _time.GetTimestamp(), race, out Candidate candidate))
-                {
-                    return default;
-                }
-
-                if (!candidate.NeedsSlot)
-                {
-                    return new ValueTask<Admission>(new Admission(candidate, Charges: null));
-                }
-
-                return AdmitSlowlyAsync(request, candidate, race, cancellationToken);
+                return default;
             }
-            catch (Exception exception)
+
+            if (candidate.NeedsSlot)
             {
-                return ValueTask.FromException<Admission>(exception);
+                Deployment deployment = candidate.Deployment;
+                if (race)
+                {
+                    // A race does not queue for a busy deployment; the next candidate runs instead.
+                    request.Cursor.NoteBusy(deployment);
+                    candidate = default;
+                    continue;
+                }
+
+                if (!await WaitForSlotAsync(request.Deadline, deployment, cancellationToken).ConfigureAwait(false))
+                {
+                    request.Cursor.NoteSaturated(deployment);
+                    candidate = default;
+                    continue;
+                }
+
+                if (!request.Cursor.CompleteAdmission(ref candidate, _time.GetTimestamp()))
+                {
+                    candidate = default;
+                    continue;
+                }
+            }
+
+            Admission admission = await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+            candidate = default;
+            if (admission.Admitted)
+            {
+                return admission;
             }
         }
-
-        return AdmitSlowlyAsync(request, default, race, cancellationToken);
     }
 
     /// <summary>Admits the deployment of a failed attempt again for a retry: no queueing, its budget reserved again.</summary>
@@ -154,8 +192,12 @@ internal sealed class AttemptEngine : IDisposable
         }
 
         var attempt = new Attempt(admission, @try, now, timer, timer?.Token ?? cancellationToken, request, streaming);
-        Telemetry.StartAttempt(request, ref attempt, hedged);
-        if (@try == 1 && request.Failures is [.., RouterAttempt previous])
+        if (request.Telemetry.Enabled)
+        {
+            Telemetry.StartAttempt(request, ref attempt, hedged);
+        }
+
+        if (@try == 1 && request.LastFailure is { } previous)
         {
             Log.FallingBack(_logger, request.Requested.Name, previous.Deployment, previous.Kind, attempt.Deployment.Name, attempt.Route.Name);
             Telemetry.Fallback(request, previous);
@@ -164,14 +206,24 @@ internal sealed class AttemptEngine : IDisposable
         return attempt;
     }
 
+    /// <summary>
+    /// Gets when an attempt whose call completed before returning its task ended: <paramref name="startedAt"/> itself unless
+    /// something measures the call's duration (a latency-ranked route, telemetry), which then reads the clock again.
+    /// </summary>
+    /// <remarks>
+    /// A synchronous completion (a cache hit, an in-memory client) takes no time worth a second clock read, which costs about
+    /// as much as the rest of the router's bookkeeping; the circuit breaker counts the outcome in the window it started in.
+    /// </remarks>
+    public long SynchronousEnd(RouterRequest request, in Attempt attempt, long startedAt) =>
+        request.Telemetry.Enabled || attempt.Deployment.TracksLatency ? _time.GetTimestamp() : startedAt;
+
     /// <summary>Ends a successful non-streaming attempt: says on the response who served it and what it cost, and records the outcome.</summary>
     public void Served(RouterRequest request, ref Attempt attempt, ChatResponse response, long now)
     {
         Succeeded(request, ref attempt, now);
         object? cost = _charger.Charge(request.Model, request, ref attempt, response.Usage, AttemptEnd.Served) is not null ? request.Cost : null;
         RouterPropertyBag.Annotate(response, attempt, request, cost);
-        Telemetry.AttemptSucceeded(request, ref attempt, response, now);
-        Telemetry.RequestServed(request, attempt, response, response.AdditionalProperties);
+        RecordServed(request, ref attempt, response, response.AdditionalProperties, now);
     }
 
     /// <summary>Ends a stream that was read to its end, and returns the final update that says who served it and what it cost.</summary>
@@ -187,8 +239,7 @@ internal sealed class AttemptEngine : IDisposable
             ModelId = tail.ModelId ?? attempt.Deployment.Model,
             AdditionalProperties = RouterPropertyBag.Create(attempt, request, cost),
         };
-        Telemetry.AttemptSucceeded(request, ref attempt, response: null, now);
-        Telemetry.RequestServed(request, attempt, response: null, final.AdditionalProperties);
+        RecordServed(request, ref attempt, response: null, final.AdditionalProperties, now);
         return final;
     }
 
@@ -197,9 +248,12 @@ internal sealed class AttemptEngine : IDisposable
     {
         Succeeded(request, ref attempt, now);
         _charger.Charge(request.Model, request, ref attempt, usage, AttemptEnd.Stopped);
-        request.Telemetry.Abandoned = true;
-        Telemetry.AttemptSucceeded(request, ref attempt, response: null, now);
-        Telemetry.RequestServed(request, attempt, response: null, properties: null);
+        if (request.Telemetry.Enabled)
+        {
+            request.Telemetry.Abandoned = true;
+        }
+
+        RecordServed(request, ref attempt, response: null, properties: null, now);
     }
 
     /// <summary>Records a stream's first chunk: its time, for deployments a latency-ranked route times, and telemetry.</summary>
@@ -331,49 +385,6 @@ internal sealed class AttemptEngine : IDisposable
         throw request.Attempts == 0 ? NothingTried(request) : AllFailed(request);
     }
 
-    private async ValueTask<Admission> AdmitSlowlyAsync(RouterRequest request, Candidate candidate, bool race, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (candidate.Deployment is null && !TrySelect(request, _time.GetTimestamp(), race, out candidate))
-            {
-                return default;
-            }
-
-            if (candidate.NeedsSlot)
-            {
-                Deployment deployment = candidate.Deployment;
-                if (race)
-                {
-                    // A race does not queue for a busy deployment; the next candidate runs instead.
-                    request.Cursor.NoteBusy(deployment);
-                    candidate = default;
-                    continue;
-                }
-
-                if (!await WaitForSlotAsync(request.Deadline, deployment, cancellationToken).ConfigureAwait(false))
-                {
-                    request.Cursor.NoteSaturated(deployment);
-                    candidate = default;
-                    continue;
-                }
-
-                if (!request.Cursor.CompleteAdmission(ref candidate, _time.GetTimestamp()))
-                {
-                    candidate = default;
-                    continue;
-                }
-            }
-
-            Admission admission = await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
-            candidate = default;
-            if (admission.Admitted)
-            {
-                return admission;
-            }
-        }
-    }
-
     /// <summary>Waits for a saturated deployment's slot, no longer than its queue timeout nor the request's deadline.</summary>
     private ValueTask<bool> WaitForSlotAsync(long deadline, Deployment deployment, CancellationToken cancellationToken)
     {
@@ -385,6 +396,16 @@ internal sealed class AttemptEngine : IDisposable
         }
 
         return deployment.State.Gate.WaitAsync(timeout, _time, cancellationToken);
+    }
+
+    /// <summary>Reports a served request to telemetry, which listened when the request began (or it records nothing of it).</summary>
+    private void RecordServed(RouterRequest request, ref Attempt attempt, ChatResponse? response, AdditionalPropertiesDictionary? properties, long now)
+    {
+        if (request.Telemetry.Enabled)
+        {
+            Telemetry.AttemptSucceeded(request, ref attempt, response, now);
+            Telemetry.RequestServed(request, attempt, response, properties);
+        }
     }
 
     /// <summary>Ends an attempt that succeeded (or served until its consumer stopped): gives back its slot and timer, records the outcome.</summary>
@@ -515,28 +536,9 @@ internal sealed class AttemptEngine : IDisposable
     private static string Describe(in ProviderError error) =>
         error.StatusCode is { } status ? $"{error.Kind}, HTTP {status}" : error.Kind.ToString();
 
-    /// <summary>Takes a request object: this thread's spare one, else one from the pool, else a new one.</summary>
-    private RouterRequest Rent()
-    {
-        RouterRequest? request = t_request;
-        if (request is not null)
-        {
-            t_request = null;
-            return request;
-        }
+    /// <summary>Takes a request object from the pool, or a new one when the pool is empty.</summary>
+    private RouterRequest Rent() => _requests.TryRent() ?? new RouterRequest();
 
-        return _requests.TryRent() ?? new RouterRequest();
-    }
-
-    /// <summary>Keeps an ended request object for the next request on this thread, or in the pool; a full pool drops it.</summary>
-    private void Return(RouterRequest request)
-    {
-        if (t_request is null)
-        {
-            t_request = request;
-            return;
-        }
-
-        _requests.TryReturn(request);
-    }
+    /// <summary>Gives an ended request object back to the pool; a full pool drops it.</summary>
+    private void Return(RouterRequest request) => _requests.TryReturn(request);
 }

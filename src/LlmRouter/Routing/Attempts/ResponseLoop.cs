@@ -19,19 +19,27 @@ internal sealed class ResponseLoop(AttemptEngine engine)
             return HedgedRace.RespondAsync(engine, request, messages, options, cancellationToken);
         }
 
-        ValueTask<Admission> admitting = engine.AdmitAsync(request, race: false, cancellationToken);
-        if (!admitting.IsCompletedSuccessfully)
+        Admission admission;
+        try
         {
-            // A slot to wait for, a budget to reserve, or the request's final error: the asynchronous path takes it from here.
-            request.Admitting = admitting;
-            return ResponseAsync(request, pending: null, messages, options, cancellationToken);
+            if (!engine.TryAdmitNow(request, now, out admission))
+            {
+                // A slot to wait for or a budget to reserve: the asynchronous path takes it from here.
+                return ResponseAsync(request, pending: null, messages, options, cancellationToken);
+            }
+        }
+        catch (Exception exception)
+        {
+            // No candidate to try: the request's final error, in the task like every other outcome.
+            engine.End(request);
+            return Task.FromException<ChatResponse>(exception);
         }
 
-        Attempt attempt = engine.Start(request, admitting.Result, @try: 1, streaming: false, cancellationToken, now);
+        Attempt attempt = engine.Start(request, admission, @try: 1, streaming: false, cancellationToken, now);
         Task<ChatResponse> pending = Call(attempt, messages, options);
         if (pending.IsCompletedSuccessfully && pending.Result is { } response)
         {
-            engine.Served(request, ref attempt, response, engine.Time.GetTimestamp());
+            engine.Served(request, ref attempt, response, engine.SynchronousEnd(request, attempt, now));
             engine.End(request);
             return pending;
         }
@@ -71,9 +79,7 @@ internal sealed class ResponseLoop(AttemptEngine engine)
             {
                 if (pending is null)
                 {
-                    ValueTask<Admission> admitting = request.Admitting ?? engine.AdmitAsync(request, race: false, cancellationToken);
-                    request.Admitting = null;
-                    Admission admission = await admitting.ConfigureAwait(false);
+                    Admission admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
                     pending = Begin(request, admission, @try: 1, messages, options, cancellationToken);
                 }
 

@@ -13,6 +13,7 @@ internal sealed class RouterRequest
 {
     private readonly List<Route> _path = [];
     private RequestProperties _properties;
+    private bool _hasProperties;
     private DispatchChoice _dispatch;
     private List<RouterAttempt>? _failures;
     private List<Budget>? _exempt;
@@ -26,8 +27,11 @@ internal sealed class RouterRequest
     /// </summary>
     public Attempt Attempt;
 
-    /// <summary>An admission the synchronous path started but could not finish without waiting, for the asynchronous path to await.</summary>
-    public ValueTask<Admission>? Admitting;
+    /// <summary>
+    /// A candidate selected by <see cref="AttemptEngine.TryAdmitNow"/> that must wait for a slot before it is admitted, for
+    /// <see cref="AttemptEngine.AdmitAsync"/> to go on with; <see langword="default"/> when there is none.
+    /// </summary>
+    public Candidate Selected;
 
     /// <summary>What telemetry keeps about the request; default when nothing listens.</summary>
     public RequestTelemetry Telemetry;
@@ -37,15 +41,15 @@ internal sealed class RouterRequest
 
     public RouterModel Model { get; private set; } = null!;
 
-    public TimeProvider Time { get; private set; } = null!;
+    public TimeProvider Time => Model.Time;
 
     public IEnumerable<ChatMessage> Messages { get; private set; } = null!;
 
     /// <summary>Gets the caller's options.</summary>
     public ChatOptions? Options { get; private set; }
 
-    /// <summary>Gets the router's own <c>llmrouter.*</c> properties of the request, read once.</summary>
-    public ref readonly RequestProperties Properties => ref _properties;
+    /// <summary>Gets the router's own <c>llmrouter.*</c> properties of the request, read once; <see cref="RequestProperties.None"/> when it has none.</summary>
+    public ref readonly RequestProperties Properties => ref _hasProperties ? ref _properties : ref RequestProperties.None;
 
     /// <summary>Gets the route the caller asked for (a tiered or A/B route, or the serving route itself).</summary>
     public Route Asked { get; private set; } = null!;
@@ -54,7 +58,7 @@ internal sealed class RouterRequest
     public Route Requested { get; private set; } = null!;
 
     /// <summary>Gets the routes the request went through: the one asked for, those it dispatched through, the serving one.</summary>
-    public IReadOnlyList<Route> Path => _path;
+    public IReadOnlyList<Route> Path => _path.Count > 0 ? _path : Requested.AsPath;
 
     /// <summary>Gets whether the request is streamed.</summary>
     public bool Streaming { get; private set; }
@@ -83,7 +87,11 @@ internal sealed class RouterRequest
     /// <summary>Gets the cost of the request's costed attempts so far, in USD.</summary>
     public decimal Cost { get; private set; }
 
-    public IReadOnlyList<RouterAttempt> Failures => _failures is null ? [] : _failures;
+    /// <summary>Gets the failed attempts so far, in order.</summary>
+    public IReadOnlyList<RouterAttempt> Failures => _failures is null ? Array.Empty<RouterAttempt>() : _failures;
+
+    /// <summary>Gets the last failed attempt, or <see langword="null"/> when none failed.</summary>
+    public RouterAttempt? LastFailure => _failures is { Count: > 0 } failures ? failures[^1] : null;
 
     /// <summary>Gets whether the input tokens were estimated already.</summary>
     public bool HasEstimate => _estimate >= 0;
@@ -102,20 +110,21 @@ internal sealed class RouterRequest
         }
     }
 
-    private Func<double> Random { get; set; } = null!;
-
     /// <summary>Starts the bookkeeping of a request to <paramref name="route"/>: reads its properties and dispatches it to its serving route.</summary>
     /// <exception cref="ArgumentException">The request's <c>llmrouter.*</c> properties are invalid: a list that is not strings, an unknown tier or variant.</exception>
-    public void Begin(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, TimeProvider time, long now, bool streaming, Func<double> random)
+    public void Begin(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, long now, bool streaming)
     {
         Model = model;
         Asked = route;
         Messages = messages;
         Options = options;
-        Time = time;
-        Random = random;
         Streaming = streaming;
-        _properties = RequestProperties.Read(options?.AdditionalProperties);
+        if (options?.AdditionalProperties is { } properties)
+        {
+            _properties = RequestProperties.Read(properties);
+            _hasProperties = true;
+        }
+
         Deadline = model.Timeouts.RequestDeadline(now);
         Budgeted = model.Cost.Budgets.Length > 0;
         Serve(route);
@@ -125,7 +134,7 @@ internal sealed class RouterRequest
 
     public void AddCost(decimal usd) => Cost += usd;
 
-    public double NextRandom() => Random();
+    public double NextRandom() => Model.Random();
 
     /// <summary>Reads a caller key (for a caller budget) from the request's properties.</summary>
     public string? CallerKey(string property) => RequestProperties.Text(Options?.AdditionalProperties, property);
@@ -175,15 +184,36 @@ internal sealed class RouterRequest
     public void End()
     {
         Cursor.Clear();
-        Attempt = default;
-        Admitting = null;
-        Telemetry = default;
+        if (Attempt.Deployment is not null)
+        {
+            Attempt = default;
+        }
+
+        if (Selected.Deployment is not null)
+        {
+            Selected = default;
+        }
+
+        // Telemetry fills the rest only when it listens.
+        if (Telemetry.Enabled || Telemetry.Failure is not null)
+        {
+            Telemetry = default;
+        }
+
         Messages = null!;
         Options = null;
-        Random = null!;
-        _properties = default;
+        if (_hasProperties)
+        {
+            _properties = default;
+            _hasProperties = false;
+        }
+
         _dispatch = default;
-        _path.Clear();
+        if (_path.Count > 0)
+        {
+            _path.Clear();
+        }
+
         _failures = null;
         _exempt = null;
         _estimate = -1;
@@ -199,7 +229,22 @@ internal sealed class RouterRequest
     /// <summary>Dispatches <paramref name="route"/> (tiers, variants) and makes the route that serves the source of candidates.</summary>
     private void Serve(Route route)
     {
-        Requested = RouteDispatch.Resolve(route, Messages, Options, _properties.Tier, _properties.Variant, Random, _path, ref _dispatch);
+        if (!route.Dispatches && Requested is null)
+        {
+            // The common case: the route asked for serves, and the path is that route alone (Route.AsPath).
+            Requested = route;
+        }
+        else
+        {
+            if (_path.Count == 0 && Requested is { } previous)
+            {
+                _path.Add(previous);
+            }
+
+            ref readonly RequestProperties properties = ref Properties;
+            Requested = RouteDispatch.Resolve(route, Messages, Options, properties.Tier, properties.Variant, Model.Random, _path, ref _dispatch);
+        }
+
         Cursor.Serve(Requested);
     }
 }
