@@ -34,7 +34,11 @@ internal sealed class StreamLoop(AttemptEngine engine)
             else
             {
                 // Before the commit point: any failure retries the deployment or moves on to the next candidate.
-                Admission admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
+                if (!engine.TryAdmitNow(request, engine.Time.GetTimestamp(), out Admission admission))
+                {
+                    admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
+                }
+
                 int @try = 1;
                 while (true)
                 {
