@@ -102,21 +102,7 @@ internal sealed class ConfiguredRouter
             builder.ConfigureTelemetry(t => t.RouterName = _routerName);
         }
 
-        if (_services.GetService<TimeProvider>() is { } timeProvider)
-        {
-            builder.UseTimeProvider(timeProvider);
-        }
-
-        if (_services.GetService<ILoggerFactory>() is { } loggerFactory)
-        {
-            builder.UseLoggerFactory(loggerFactory);
-        }
-
-        if (_services.GetService<IBudgetLedger>() is { } ledger)
-        {
-            builder.UseBudgetLedger(ledger);
-        }
-
+        builder.UseServices(_services);
         var reader = new ConfigurationReader();
         reader.Read(_configuration, builder, _clients.Get, _environment);
         if (reader.Errors.Count > 0)

@@ -10,20 +10,29 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers an LlmRouter as the application's <see cref="IChatClient"/>, built in code or from configuration.</summary>
 /// <remarks>
-/// Every registration is a singleton (keyed or not) that the container disposes, with every deployment's client, when it is
-/// disposed. The router uses the container's <see cref="TimeProvider"/>, <see cref="ILoggerFactory"/> and <see cref="IBudgetLedger"/>
+/// <para>
+/// Each method returns a <see cref="ChatClientBuilder"/> whose inner client is the router, as <c>AddChatClient</c> does, so
+/// Microsoft.Extensions.AI's steps compose around it: <c>services.AddLlmRouter(configuration).UseFunctionInvocation().UseLogging()</c>.
+/// The registered <see cref="IChatClient"/> is the outermost step; the router's <see cref="IRouterHealth"/> and
+/// <see cref="IRouterSpend"/> are reachable through its <c>GetService</c> and from the container. A step before the router
+/// steers it only through the request's <see cref="LlmRouterRequestProperties"/>.
+/// </para>
+/// <para>
+/// Every registration is a singleton (keyed or not) that the container disposes, with every step, deployment pipeline and
+/// deployment client, when it is disposed. The router uses the container's <see cref="TimeProvider"/>, <see cref="ILoggerFactory"/> and <see cref="IBudgetLedger"/>
 /// when registered, and is also registered as <see cref="IRouterHealth"/> and <see cref="IRouterSpend"/> (keyed alike) unless
 /// they already are. Under a host, the router is built
 /// when the host starts (<c>ValidateOnStart</c>), so configuration errors stop the application with every problem listed;
 /// without one, it is built on first resolution and errors surface as <see cref="LlmRouterConfigurationException"/>.
+/// </para>
 /// </remarks>
 public static class LlmRouterServiceCollectionExtensions
 {
     /// <summary>Registers a router built by <paramref name="configure"/> as the singleton <see cref="IChatClient"/>.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Adds deployments and routes to the builder.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddLlmRouter(this IServiceCollection services, Action<LlmRouterBuilder> configure)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddLlmRouter(this IServiceCollection services, Action<LlmRouterBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         return services.AddLlmRouter((_, builder) => configure(builder));
@@ -34,13 +43,14 @@ public static class LlmRouterServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Adds deployments and routes to the builder, with access to the container.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddLlmRouter(this IServiceCollection services, Action<IServiceProvider, LlmRouterBuilder> configure)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddLlmRouter(this IServiceCollection services, Action<IServiceProvider, LlmRouterBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddSingleton<IChatClient>(provider => Build(provider, configure));
-        return Register(services, serviceKey: null, keyed: false);
+        ChatClientBuilder pipeline = services.AddChatClient(provider => Build(provider, configure));
+        Register(services, serviceKey: null, keyed: false);
+        return pipeline;
     }
 
     /// <summary>
@@ -50,7 +60,7 @@ public static class LlmRouterServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The router's section, such as <c>builder.Configuration.GetSection("LlmRouter")</c>.</param>
-    /// <returns>The service collection.</returns>
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
     /// <remarks>
     /// <para>
     /// Provider clients are created with <see cref="ProviderClientFactory"/>; an API key not in configuration comes from the provider
@@ -64,7 +74,7 @@ public static class LlmRouterServiceCollectionExtensions
     /// stays. Clients no longer used are disposed once no request uses them.
     /// </para>
     /// </remarks>
-    public static IServiceCollection AddLlmRouter(this IServiceCollection services, IConfiguration configuration) =>
+    public static ChatClientBuilder AddLlmRouter(this IServiceCollection services, IConfiguration configuration) =>
         services.AddLlmRouter(configuration, (Action<IServiceProvider, LlmRouterBuilder>?)null);
 
     /// <summary>
@@ -74,8 +84,8 @@ public static class LlmRouterServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The router's section.</param>
     /// <param name="configure">Completes the builder after the configuration was read; runs again on every reload.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddLlmRouter(this IServiceCollection services, IConfiguration configuration, Action<LlmRouterBuilder> configure)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddLlmRouter(this IServiceCollection services, IConfiguration configuration, Action<LlmRouterBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         return services.AddLlmRouter(configuration, (_, builder) => configure(builder));
@@ -88,21 +98,22 @@ public static class LlmRouterServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The router's section.</param>
     /// <param name="configure">Completes the builder after the configuration was read; runs again on every reload. Optional.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddLlmRouter(this IServiceCollection services, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddLlmRouter(this IServiceCollection services, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSingleton<IChatClient>(provider => new ConfiguredRouter(provider, configuration, configure).Build());
-        return Register(services, serviceKey: null, keyed: false);
+        ChatClientBuilder pipeline = services.AddChatClient(provider => new ConfiguredRouter(provider, configuration, configure).Build());
+        Register(services, serviceKey: null, keyed: false);
+        return pipeline;
     }
 
     /// <summary>Registers a router as a keyed singleton <see cref="IChatClient"/>, so one application can hold several.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="serviceKey">The key to resolve the router with (<c>GetRequiredKeyedService&lt;IChatClient&gt;(key)</c>).</param>
     /// <param name="configure">Adds deployments and routes to the builder.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, Action<LlmRouterBuilder> configure)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, Action<LlmRouterBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         return services.AddKeyedLlmRouter(serviceKey, (_, builder) => configure(builder));
@@ -112,19 +123,20 @@ public static class LlmRouterServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="serviceKey">The key to resolve the router with.</param>
     /// <param name="configure">Adds deployments and routes to the builder, with access to the container.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, Action<IServiceProvider, LlmRouterBuilder> configure)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, Action<IServiceProvider, LlmRouterBuilder> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         string? name = RouterName(serviceKey);
-        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => Build(provider, (p, builder) =>
+        ChatClientBuilder pipeline = services.AddKeyedChatClient(serviceKey, provider => Build(provider, (p, builder) =>
         {
             // The key names the router in telemetry unless the configuration gives it another name.
             builder.ConfigureTelemetry(t => t.RouterName = name);
             configure(p, builder);
         }));
-        return Register(services, serviceKey, keyed: true);
+        Register(services, serviceKey, keyed: true);
+        return pipeline;
     }
 
     /// <summary>
@@ -135,14 +147,15 @@ public static class LlmRouterServiceCollectionExtensions
     /// <param name="serviceKey">The key to resolve the router with.</param>
     /// <param name="configuration">The router's section.</param>
     /// <param name="configure">Completes the builder after the configuration was read, with access to the container; runs again on every reload. Optional.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure = null)
+    /// <returns>A builder whose inner client is the router, for steps to wrap it (<c>.UseLogging()</c>, …).</returns>
+    public static ChatClientBuilder AddKeyedLlmRouter(this IServiceCollection services, object? serviceKey, IConfiguration configuration, Action<IServiceProvider, LlmRouterBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         string? name = RouterName(serviceKey);
-        services.AddKeyedSingleton<IChatClient>(serviceKey, (provider, _) => new ConfiguredRouter(provider, configuration, configure, routerName: name).Build());
-        return Register(services, serviceKey, keyed: true);
+        ChatClientBuilder pipeline = services.AddKeyedChatClient(serviceKey, provider => new ConfiguredRouter(provider, configuration, configure, routerName: name).Build());
+        Register(services, serviceKey, keyed: true);
+        return pipeline;
     }
 
     /// <summary>The name a keyed router's telemetry records: its key as text.</summary>
@@ -150,28 +163,13 @@ public static class LlmRouterServiceCollectionExtensions
 
     private static IChatClient Build(IServiceProvider provider, Action<IServiceProvider, LlmRouterBuilder> configure)
     {
-        var builder = new LlmRouterBuilder();
-        if (provider.GetService<TimeProvider>() is { } timeProvider)
-        {
-            builder.UseTimeProvider(timeProvider);
-        }
-
-        if (provider.GetService<ILoggerFactory>() is { } loggerFactory)
-        {
-            builder.UseLoggerFactory(loggerFactory);
-        }
-
-        if (provider.GetService<IBudgetLedger>() is { } ledger)
-        {
-            builder.UseBudgetLedger(ledger);
-        }
-
+        LlmRouterBuilder builder = new LlmRouterBuilder().UseServices(provider);
         configure(provider, builder);
         return builder.Build();
     }
 
-    /// <summary>Adds what every registration shares: the health view, the start-up build, the providers' HTTP client defaults.</summary>
-    private static IServiceCollection Register(IServiceCollection services, object? serviceKey, bool keyed)
+    /// <summary>Adds what every registration shares: the health and spend views, the start-up build, the providers' HTTP client defaults.</summary>
+    private static void Register(IServiceCollection services, object? serviceKey, bool keyed)
     {
         if (keyed)
         {
@@ -188,14 +186,15 @@ public static class LlmRouterServiceCollectionExtensions
         services.AddOptions<LlmRouterStartupCheck>(name).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LlmRouterStartupCheck>>(provider => new LlmRouterStartupValidator(provider, name, serviceKey, keyed));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, ProviderHttpClients>());
-        return services;
     }
 
     private static IRouterSpend Spend(IChatClient client) =>
         client.GetService<IRouterSpend>() ?? throw new InvalidOperationException(
-            "The registered IChatClient is not an LlmRouter (it does not provide IRouterSpend); register IRouterSpend yourself.");
+            "The registered IChatClient does not lead to an LlmRouter (no step of its pipeline provides IRouterSpend): a step that answers " +
+            "GetService itself must ask its inner client for types it does not know, as DelegatingChatClient does.");
 
     private static IRouterHealth Health(IChatClient client) =>
         client.GetService<IRouterHealth>() ?? throw new InvalidOperationException(
-            "The registered IChatClient is not an LlmRouter (it does not provide IRouterHealth); register IRouterHealth yourself.");
+            "The registered IChatClient does not lead to an LlmRouter (no step of its pipeline provides IRouterHealth): a step that answers " +
+            "GetService itself must ask its inner client for types it does not know, as DelegatingChatClient does.");
 }

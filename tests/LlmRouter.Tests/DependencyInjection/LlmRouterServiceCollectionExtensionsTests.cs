@@ -16,9 +16,10 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task AddLlmRouter_RegistersRouterAsSingletonChatClient()
     {
         var fake = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("hi") };
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddLlmRouter(b => b.AddDeployment("only", fake))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddLlmRouter(b => b.AddDeployment("only", fake));
+        });
 
         IChatClient chat = provider.GetRequiredService<IChatClient>();
         ChatResponse response = await chat.GetResponseAsync(RouterCalls.Hello);
@@ -33,11 +34,12 @@ public class LlmRouterServiceCollectionExtensionsTests
     {
         var clock = new TimerTrackingFakeTimeProvider();
         var slow = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable).After(TimeSpan.FromSeconds(3)));
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddSingleton<TimeProvider>(clock)
-            .AddFakeLogging()
-            .AddLlmRouter(b => b.WithoutRetries().AddDeployment("slow", slow))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddFakeLogging();
+            s.AddLlmRouter(b => b.WithoutRetries().AddDeployment("slow", slow));
+        });
         IChatClient chat = provider.GetRequiredService<IChatClient>();
 
         Task<ChatResponse> call = chat.GetResponseAsync(RouterCalls.Hello);
@@ -53,10 +55,11 @@ public class LlmRouterServiceCollectionExtensionsTests
     public void AddLlmRouter_ConfigureCanResolveServices()
     {
         var fake = new ScriptedChatClient();
-        using ServiceProvider provider = new ServiceCollection()
-            .AddSingleton(fake)
-            .AddLlmRouter((services, b) => b.AddDeployment("from-container", services.GetRequiredService<ScriptedChatClient>()))
-            .BuildServiceProvider();
+        using ServiceProvider provider = Provider(s =>
+        {
+            s.AddSingleton(fake);
+            s.AddLlmRouter((services, b) => b.AddDeployment("from-container", services.GetRequiredService<ScriptedChatClient>()));
+        });
 
         Assert.NotNull(provider.GetRequiredService<IChatClient>());
     }
@@ -64,9 +67,10 @@ public class LlmRouterServiceCollectionExtensionsTests
     [Fact]
     public void AddLlmRouter_InvalidConfiguration_FailsOnResolutionWithEveryProblem()
     {
-        using ServiceProvider provider = new ServiceCollection()
-            .AddLlmRouter(b => b.AddDeployment("a", new ScriptedChatClient()).AddRoute("r", r => r.Deployments = ["missing"]))
-            .BuildServiceProvider();
+        using ServiceProvider provider = Provider(s =>
+        {
+            s.AddLlmRouter(b => b.AddDeployment("a", new ScriptedChatClient()).AddRoute("r", r => r.Deployments = ["missing"]));
+        });
 
         LlmRouterConfigurationException exception = Assert.Throws<LlmRouterConfigurationException>(() => provider.GetRequiredService<IChatClient>());
         Assert.Contains("unknown deployment 'missing'", exception.Message, StringComparison.Ordinal);
@@ -75,10 +79,11 @@ public class LlmRouterServiceCollectionExtensionsTests
     [Fact]
     public async Task AddKeyedLlmRouter_RegistersIndependentRouters()
     {
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddKeyedLlmRouter("chat", b => b.AddDeployment("chat-model", new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("chat") }))
-            .AddKeyedLlmRouter("code", b => b.AddDeployment("code-model", new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("code") }))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddKeyedLlmRouter("chat", b => b.AddDeployment("chat-model", new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("chat") }));
+            s.AddKeyedLlmRouter("code", b => b.AddDeployment("code-model", new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("code") }));
+        });
 
         IChatClient chat = provider.GetRequiredKeyedService<IChatClient>("chat");
         IChatClient code = provider.GetRequiredKeyedService<IChatClient>("code");
@@ -94,12 +99,20 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task DisposingContainer_DisposesRouterAndDeploymentClients()
     {
         var fake = new ScriptedChatClient();
-        ServiceProvider provider = new ServiceCollection().AddLlmRouter(b => b.AddDeployment("a", fake)).BuildServiceProvider();
+        ServiceProvider provider = Provider(s => s.AddLlmRouter(b => b.AddDeployment("a", fake)));
         provider.GetRequiredService<IChatClient>();
 
         await provider.DisposeAsync();
 
         Assert.True(fake.IsDisposed);
+    }
+
+    /// <summary>A container with what <paramref name="register"/> adds: the registration methods return a ChatClientBuilder, not the collection.</summary>
+    private static ServiceProvider Provider(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        register(services);
+        return services.BuildServiceProvider();
     }
 
     private static IConfiguration Section(params (string Key, string Value)[] values) =>
@@ -119,7 +132,7 @@ public class LlmRouterServiceCollectionExtensionsTests
     [Fact]
     public async Task AddLlmRouter_Configuration_RegistersRouterAndHealthAsSingletons()
     {
-        await using ServiceProvider provider = new ServiceCollection().AddLlmRouter(Section(LocalModel)).BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s => s.AddLlmRouter(Section(LocalModel)));
 
         IChatClient chat = provider.GetRequiredService<IChatClient>();
         IRouterHealth health = provider.GetRequiredService<IRouterHealth>();
@@ -134,10 +147,11 @@ public class LlmRouterServiceCollectionExtensionsTests
     {
         var ledger = new CountingLedger();
         var client = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("ok").WithUsage(1000, 100) };
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddSingleton<IBudgetLedger>(ledger)
-            .AddLlmRouter(b => b.AddDeployment("a", client, d => d.Price = new ModelPrice(1m, 2m)).AddBudget("daily", o => o.LimitUsd = 5m))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddSingleton<IBudgetLedger>(ledger);
+            s.AddLlmRouter(b => b.AddDeployment("a", client, d => d.Price = new ModelPrice(1m, 2m)).AddBudget("daily", o => o.LimitUsd = 5m));
+        });
 
         await provider.GetRequiredService<IChatClient>().GetResponseAsync(RouterCalls.Hello);
 
@@ -150,10 +164,11 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task AddLlmRouter_ConfigurationWithLedgerInTheContainer_BudgetsUseIt()
     {
         var ledger = new CountingLedger();
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddSingleton<IBudgetLedger>(ledger)
-            .AddLlmRouter(Section([.. LocalModel, ("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "1")]))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddSingleton<IBudgetLedger>(ledger);
+            s.AddLlmRouter(Section([.. LocalModel, ("Deployments:llama:Price:Input", "0"), ("Deployments:llama:Price:Output", "0"), ("Budgets:daily:LimitUsd", "1")]));
+        });
 
         Assert.Same(ledger, ((LlmRouterClient)provider.GetRequiredService<IChatClient>()).Model.Cost.Ledger);
         Assert.NotNull(provider.GetRequiredService<IRouterSpend>());
@@ -184,9 +199,10 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task AddLlmRouter_ConfigurationAndCode_CodeCompletesTheConfiguredRouter()
     {
         var custom = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("custom") };
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddLlmRouter(Section([.. LocalModel, ("Routes:main:Deployments:0", "custom"), ("Routes:main:Deployments:1", "llama")]), b => b.AddDeployment("custom", custom))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddLlmRouter(Section([.. LocalModel, ("Routes:main:Deployments:0", "custom"), ("Routes:main:Deployments:1", "llama")]), b => b.AddDeployment("custom", custom));
+        });
 
         ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(RouterCalls.Hello);
 
@@ -197,10 +213,11 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task AddLlmRouter_HttpClientFactoryRegistered_ProviderClientsUseTheNamedClient()
     {
         var handler = new CannedHandler();
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddLlmRouter(Section(LocalModel))
-            .AddHttpClient("LlmRouter.local").ConfigurePrimaryHttpMessageHandler(() => handler).Services
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddLlmRouter(Section(LocalModel));
+            s.AddHttpClient("LlmRouter.local").ConfigurePrimaryHttpMessageHandler(() => handler);
+        });
 
         ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(RouterCalls.Hello);
 
@@ -212,10 +229,11 @@ public class LlmRouterServiceCollectionExtensionsTests
     [Fact]
     public async Task AddKeyedLlmRouter_Configuration_RegistersIndependentRoutersWithTheirHealth()
     {
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddKeyedLlmRouter("a", Section(LocalModel))
-            .AddKeyedLlmRouter("b", Section(LocalModel))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddKeyedLlmRouter("a", Section(LocalModel));
+            s.AddKeyedLlmRouter("b", Section(LocalModel));
+        });
 
         IChatClient a = provider.GetRequiredKeyedService<IChatClient>("a");
 
@@ -227,13 +245,14 @@ public class LlmRouterServiceCollectionExtensionsTests
     [Fact]
     public async Task AddKeyedLlmRouter_SameDeploymentNames_TelemetryNamesEachRouterByItsKey()
     {
-        await using ServiceProvider provider = new ServiceCollection()
-            .AddKeyedLlmRouter("chat", b => b.AddDeployment("shared", new ScriptedChatClient()))
-            .AddKeyedLlmRouter("code", b => b.AddDeployment("shared", new ScriptedChatClient()).ConfigureTelemetry(t => t.RouterName = "coding"))
-            .AddKeyedLlmRouter("a", Section(LocalModel))
-            .AddKeyedLlmRouter("b", Section([.. LocalModel, ("Telemetry:RouterName", "configured")]))
-            .AddLlmRouter(b => b.AddDeployment("shared", new ScriptedChatClient()))
-            .BuildServiceProvider();
+        await using ServiceProvider provider = Provider(s =>
+        {
+            s.AddKeyedLlmRouter("chat", b => b.AddDeployment("shared", new ScriptedChatClient()));
+            s.AddKeyedLlmRouter("code", b => b.AddDeployment("shared", new ScriptedChatClient()).ConfigureTelemetry(t => t.RouterName = "coding"));
+            s.AddKeyedLlmRouter("a", Section(LocalModel));
+            s.AddKeyedLlmRouter("b", Section([.. LocalModel, ("Telemetry:RouterName", "configured")]));
+            s.AddLlmRouter(b => b.AddDeployment("shared", new ScriptedChatClient()));
+        });
 
         string? NameOf(IChatClient router) => ((LlmRouterClient)router).Telemetry.RouterName;
 
@@ -275,9 +294,10 @@ public class LlmRouterServiceCollectionExtensionsTests
     public async Task DisposingContainer_ConfiguredRouter_DisposesCodeClients()
     {
         var custom = new ScriptedChatClient();
-        ServiceProvider provider = new ServiceCollection()
-            .AddLlmRouter(Section(LocalModel), b => b.AddDeployment("custom", custom))
-            .BuildServiceProvider();
+        ServiceProvider provider = Provider(s =>
+        {
+            s.AddLlmRouter(Section(LocalModel), b => b.AddDeployment("custom", custom));
+        });
         provider.GetRequiredService<IChatClient>();
 
         await provider.DisposeAsync();
