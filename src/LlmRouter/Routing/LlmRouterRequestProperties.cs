@@ -5,8 +5,15 @@ namespace LlmRouter;
 /// them and removes every <c>llmrouter.*</c> key before forwarding the options to a deployment.
 /// </summary>
 /// <remarks>
+/// <para>
 /// List values may be a <see cref="string"/> (one value, or several separated by commas), any
 /// <see cref="IEnumerable{T}"/> of strings, or a <see cref="System.Text.Json.JsonElement"/> string or array of strings.
+/// </para>
+/// <para>
+/// A step in front of the router (a <c>DelegatingChatClient</c> added to the <c>ChatClientBuilder</c> that <c>AddLlmRouter</c>
+/// returns) steers routing the same way, and only this way: it clones the <c>ChatOptions</c> it receives, sets these keys (or
+/// <c>ModelId</c>, the route) on the clone, and passes the clone on, so the caller's object is never modified.
+/// </para>
 /// </remarks>
 public static class LlmRouterRequestProperties
 {
