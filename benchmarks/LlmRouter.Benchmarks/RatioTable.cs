@@ -5,10 +5,14 @@ namespace LlmRouter.Benchmarks;
 
 /// <summary>
 /// Prints each benchmark against its class's baseline (the direct call) as a ratio plus added time and bytes,
-/// and the router's per-chunk cost: the slope between two stream lengths, so per-stream costs cancel out.
+/// the router's per-chunk cost (the slope between two stream lengths, so per-stream costs cancel out), and the router's added
+/// time as a multiple of the peer's (<c>OrderedFailover</c>) in the same run.
 /// </summary>
 internal static class RatioTable
 {
+    /// <summary>The method name of the benchmarks that measure Microsoft.Extensions.AI's OrderedFailoverChatClient.</summary>
+    private const string PeerMethod = "OrderedFailover";
+
     public static void Print(IEnumerable<Summary> summaries, TextWriter output)
     {
         var rows = new List<Row>();
@@ -49,6 +53,31 @@ internal static class RatioTable
         }
 
         PrintPerChunkSlopes(rows, output);
+        PrintAgainstThePeer(rows, output);
+    }
+
+    /// <summary>For each class that measures the peer, the router's added time and bytes as a multiple of the peer's.</summary>
+    private static void PrintAgainstThePeer(List<Row> rows, TextWriter output)
+    {
+        foreach (Row peer in rows.Where(r => r.Method == PeerMethod))
+        {
+            Row? baseline = rows.FirstOrDefault(r => r.Type == peer.Type && r.Parameters == peer.Parameters && r.IsBaseline);
+            if (baseline is null)
+            {
+                continue;
+            }
+
+            double peerNs = peer.MeanNs - baseline.MeanNs;
+            long peerBytes = peer.Bytes - baseline.Bytes;
+            foreach (Row router in rows.Where(r => r.Type == peer.Type && r.Parameters == peer.Parameters && !r.IsBaseline && r.Method != PeerMethod))
+            {
+                double routerNs = router.MeanNs - baseline.MeanNs;
+                long routerBytes = router.Bytes - baseline.Bytes;
+                output.WriteLine(
+                    $"{peer.Type}{(peer.Parameters.Length > 0 ? " " + peer.Parameters : string.Empty)}.{router.Method}: adds {Time(routerNs)} and {routerBytes} B, " +
+                    $"the peer {Time(peerNs)} and {peerBytes} B: {(routerNs / peerNs).ToString("0.00", CultureInfo.InvariantCulture)}× the peer's added time.");
+            }
+        }
     }
 
     private static void PrintPerChunkSlopes(List<Row> rows, TextWriter output)

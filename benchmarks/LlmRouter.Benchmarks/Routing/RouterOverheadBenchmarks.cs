@@ -5,7 +5,8 @@ namespace LlmRouter.Benchmarks;
 
 /// <summary>
 /// A non-streaming call made directly on a client vs the same call through the router (one route, two deployments,
-/// the primary succeeds): once with retry, circuit breaker and timeouts off, once with the defaults, where all are on.
+/// the primary succeeds): once with retry, circuit breaker and timeouts off, once with the defaults, where all are on; and
+/// through Microsoft.Extensions.AI's <see cref="OrderedFailoverChatClient"/> over the same two stand-ins, the nearest peer.
 /// </summary>
 [MemoryDiagnoser]
 public class RouterOverheadBenchmarks
