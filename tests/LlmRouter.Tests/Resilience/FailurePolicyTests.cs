@@ -304,6 +304,27 @@ public class FailurePolicyTests
     }
 
     [Fact]
+    public void OnIgnored_ForcedProbeEndsAfterAnotherForcedProbeClosedTheCircuit_LeavesTheCircuitClosed()
+    {
+        using var h = new Harness(breaker: b => b.MinimumThroughput = 1);
+        h.Policy.OnFailure(h.A, new ProviderError(ProviderErrorKind.ServerError, 500), probe: false, h.Now);
+
+        // Every candidate's circuit is open and the router tries the earliest opened anyway: two requests force it at once.
+        Assert.True(DeploymentLease.TryForce(h.A, out DeploymentLease first));
+        Assert.True(DeploymentLease.TryForce(h.A, out DeploymentLease second));
+        h.Policy.OnSuccess(h.A, first.Probe, h.Now);
+        first.Release();
+
+        // The second request's caller cancels: that says nothing about the deployment.
+        FailurePolicy.OnIgnored(h.A, second.Probe);
+        second.Release();
+
+        Assert.Equal(CircuitState.Closed, h.A.State.Breaker!.State);
+        Assert.True(h.A.State.Breaker.TryAcquire(h.Now, out bool probe));
+        Assert.False(probe);
+    }
+
+    [Fact]
     public void Decide_BadRequest_StopsWithoutTryingAnotherDeployment()
     {
         using var h = new Harness();

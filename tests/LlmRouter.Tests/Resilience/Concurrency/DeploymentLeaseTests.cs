@@ -312,4 +312,43 @@ public class DeploymentLeaseTests
         Assert.False(lease.IsHeld);
         Assert.Equal(1, a.InFlight);
     }
+
+    [Fact]
+    public void Abandon_ForcedTryDuringTheBreak_KeepsTheCircuitOpenUntilTheBreakEnds()
+    {
+        var clock = new FakeTimeProvider();
+        using LlmRouterClient router = Router(clock);
+        Deployment a = A(router);
+        OpenCircuit(a, clock.GetTimestamp());
+        long openUntil = a.State.Breaker!.OpenUntil;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(DeploymentLease.TryForce(a, out DeploymentLease forced));
+
+        // Not called after all (a budget passed it over): nothing was learnt about the deployment.
+        forced.Abandon();
+
+        Assert.Equal(0, a.InFlight);
+        Assert.Equal(openUntil, a.State.Breaker.OpenUntil);
+        Assert.Equal(LeaseRefusal.CircuitOpen, DeploymentLease.TryTake(a, clock.GetTimestamp(), out _));
+    }
+
+    [Fact]
+    public void Abandon_ForcedTryAfterAnotherForcedTryClosedTheCircuit_LeavesTheCircuitClosed()
+    {
+        var clock = new FakeTimeProvider();
+        using LlmRouterClient router = Router(clock, limit: null);
+        Deployment a = A(router);
+        OpenCircuit(a, clock.GetTimestamp());
+        Assert.True(DeploymentLease.TryForce(a, out DeploymentLease first));
+        Assert.True(DeploymentLease.TryForce(a, out DeploymentLease second));
+        router.Model.Failures.OnSuccess(a, first.Probe, clock.GetTimestamp());
+        first.Release();
+        Assert.Equal(CircuitState.Closed, a.State.Breaker!.State);
+
+        second.Abandon();
+
+        Assert.Equal(CircuitState.Closed, a.State.Breaker.State);
+        Assert.Equal(LeaseRefusal.None, DeploymentLease.TryTake(a, clock.GetTimestamp(), out DeploymentLease next));
+        Assert.False(next.Probe);
+    }
 }
