@@ -99,13 +99,17 @@ internal sealed class CircuitBreaker
         return Interlocked.CompareExchange(ref _state, Open, Closed) == Closed;
     }
 
-    /// <summary>An outcome that says nothing about the deployment (the caller cancelled, the request was bad): a probe gives its turn back.</summary>
+    /// <summary>
+    /// An outcome that says nothing about the deployment (the caller cancelled, the request was bad): a half-open probe gives
+    /// its turn back, so the next call probes at once. Only a half-open circuit changes: a forced try (every circuit was open)
+    /// never took a turn, so it must neither end an open circuit's break nor reopen a circuit another call has since closed.
+    /// </summary>
     public void OnIgnored(bool probe)
     {
-        if (probe)
+        if (probe && Volatile.Read(ref _state) == HalfOpen)
         {
             Volatile.Write(ref _openUntil, 0);
-            Volatile.Write(ref _state, Open);
+            Interlocked.CompareExchange(ref _state, Open, HalfOpen);
         }
     }
 
