@@ -125,6 +125,26 @@ public class RouteDispatchTests
             StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A tier is named by one name (or a <see cref="ComplexityTier"/>); Enum.TryParse also takes comma-separated names, whose
+    /// values it ORs ("medium,complex" is 1 | 2 = reasoning), and numbers with a sign. None of them names a tier.
+    /// </summary>
+    [Theory]
+    [InlineData("medium,complex")]
+    [InlineData("simple, complex")]
+    [InlineData("+2")]
+    public void Resolve_TierNamedByAListOrASignedNumber_ThrowsListingTheValidTiers(string named)
+    {
+        RouterModel model = Tiered(new RoutingUnits.FixedScorer(10, ComplexityTier.Simple));
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => Resolve(model, "smart", tier: named));
+
+        Assert.StartsWith(
+            $"ChatOptions.AdditionalProperties['llmrouter.tier'] is '{named}', which is not a tier. Valid tiers: simple, medium, complex, reasoning.",
+            exception.Message,
+            StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("v2", "v2")]
     [InlineData("V3", "v3")]
