@@ -123,12 +123,16 @@ internal static class RouteDispatch
         ComplexityTier tier;
         if (named is not null)
         {
-            if (named.Length == 0 || char.IsDigit(named[0]) || !Enum.TryParse(named, ignoreCase: true, out tier) || !Enum.IsDefined(tier))
+            // One tier's name only: Enum.TryParse would also take numbers and comma-separated names, combining their values.
+            int index = Array.FindIndex(TierNames, n => string.Equals(n, named.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
             {
                 throw new ArgumentException(
                     $"ChatOptions.AdditionalProperties['{LlmRouterRequestProperties.Tier}'] is '{named}', which is not a tier. Valid tiers: {string.Join(", ", TierNames)}.",
                     nameof(options));
             }
+
+            tier = (ComplexityTier)index;
         }
         else
         {
