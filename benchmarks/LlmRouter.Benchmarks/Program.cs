@@ -8,6 +8,13 @@ using LlmRouter.Benchmarks;
 
 // Full run:  dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- [BenchmarkDotNet arguments]
 // Quick run: dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- --quick [--filter *Streaming*]
+// Router vs direct call vs OrderedFailoverChatClient in alternating rounds: ... -- --interleaved
+if (args.Contains("--interleaved"))
+{
+    InterleavedComparison.Run(Console.Out);
+    return;
+}
+
 bool quick = args.Contains("--quick");
 string[] rest = [.. args.Where(a => a != "--quick")];
 
