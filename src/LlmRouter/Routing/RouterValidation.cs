@@ -2,12 +2,249 @@ using System.Globalization;
 
 namespace LlmRouter;
 
-/// <summary>Validation and wiring of what costs: prices, route filters, tiers, variants and budgets.</summary>
-public sealed partial class LlmRouterBuilder
+/// <summary>
+/// Checks a <see cref="RouterDefinition"/> before a model is built from it, collecting every problem with a message that
+/// names the deployment, route or budget and the setting, and says what would be valid: deployments, routes and their
+/// fallbacks, dispatch (tiers, variants), filters, resilience options, budgets, and prices where a route or budget needs one.
+/// </summary>
+internal sealed class RouterValidation(RouterDefinition definition)
 {
-    private static bool Dispatches(RouteOptions options) => options.Tiers is { Count: > 0 } || options.Variants is { Count: > 0 };
+    public static void ValidateDeployment(string name, DeploymentOptions options, List<string> errors)
+    {
+        if (!double.IsFinite(options.Weight) || options.Weight < 0)
+        {
+            errors.Add($"Deployment '{name}': Weight must be a finite number of at least 0 (was {options.Weight.ToString(CultureInfo.InvariantCulture)}).");
+        }
 
-    private void ValidateDispatch(string name, RouteOptions options, HashSet<string> routeNames, string knownRoutes, List<string> errors)
+        if (options.ContextWindow is <= 0)
+        {
+            errors.Add($"Deployment '{name}': ContextWindow must be a positive number of tokens (was {options.ContextWindow.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.MaxConcurrentRequests is <= 0)
+        {
+            errors.Add($"Deployment '{name}': MaxConcurrentRequests must be at least 1, or null for no limit (was {options.MaxConcurrentRequests.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+
+        if (options.QueueTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"Deployment '{name}': QueueTimeout must not be negative (was {options.QueueTimeout}).");
+        }
+
+        if (options.Region is not null && string.IsNullOrWhiteSpace(options.Region))
+        {
+            errors.Add($"Deployment '{name}': Region must be null (unknown) or a non-empty name such as 'eu' or 'us-east-1'.");
+        }
+
+        if (options.Tags is null || options.Tags.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"Deployment '{name}': Tags must be a list of non-empty strings.");
+        }
+
+        if (options.Price is { } price)
+        {
+            CheckPrice(name, "Input", price.Input, errors);
+            CheckPrice(name, "Output", price.Output, errors);
+            CheckPrice(name, "CachedInput", price.CachedInput, errors);
+            CheckPrice(name, "CacheWrite", price.CacheWrite, errors);
+            CheckPrice(name, "ReasoningOutput", price.ReasoningOutput, errors);
+        }
+    }
+
+    public static void CheckPrice(string deployment, string field, decimal? value, List<string> errors)
+    {
+        if (value < 0)
+        {
+            errors.Add($"Deployment '{deployment}': Price.{field} must be at least 0 USD per million tokens (was {value.Value.ToString(CultureInfo.InvariantCulture)}).");
+        }
+    }
+
+    public void ValidateRoutes(List<(string Name, RouteOptions Options)> routes, Dictionary<string, Deployment> deployments, List<string> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var routeNames = new HashSet<string>(routes.Select(r => r.Name), StringComparer.OrdinalIgnoreCase);
+        string knownDeployments = JoinNames(definition.Deployments.Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase));
+        string knownRoutes = JoinNames(routeNames);
+
+        foreach ((string name, RouteOptions options) in routes)
+        {
+            if (!seen.Add(name))
+            {
+                errors.Add($"Route name '{name}' is used more than once; route names are case-insensitive and must be unique.");
+                continue;
+            }
+
+            if (Dispatches(options))
+            {
+                ValidateDispatch(name, options, routeNames, knownRoutes, errors);
+                continue;
+            }
+
+            ValidateFilters(name, options, errors);
+            if (options.Deployments is not { Count: > 0 })
+            {
+                errors.Add($"Route '{name}' has no deployments; list at least one of: {knownDeployments}, or dispatch by Tiers or Variants to other routes.");
+            }
+            else
+            {
+                var listed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (string deployment in options.Deployments)
+                {
+                    if (deployment is null || !deployments.ContainsKey(deployment))
+                    {
+                        errors.Add($"Route '{name}' names unknown deployment '{deployment}'. Known deployments: {knownDeployments}.");
+                    }
+                    else if (!listed.Add(deployment))
+                    {
+                        errors.Add($"Route '{name}' lists deployment '{deployment}' more than once.");
+                    }
+                }
+            }
+
+            if (options.Strategy is null || !definition.Strategies.ContainsKey(options.Strategy))
+            {
+                errors.Add($"Route '{name}' uses unknown strategy '{options.Strategy}'. Known strategies: {JoinNames(definition.Strategies.Keys)}.");
+            }
+
+            foreach (string fallback in options.Fallbacks ?? [])
+            {
+                if (fallback is null || !routeNames.Contains(fallback))
+                {
+                    errors.Add($"Route '{name}' falls back to unknown route '{fallback}'. Known routes: {knownRoutes}.");
+                }
+                else if (string.Equals(fallback, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add($"Route '{name}' falls back to itself.");
+                }
+                else if (routes.Find(r => string.Equals(r.Name, fallback, StringComparison.OrdinalIgnoreCase)).Options is { } target && Dispatches(target))
+                {
+                    errors.Add($"Route '{name}' falls back to route '{fallback}', which dispatches to other routes (by {(target.Tiers.Count > 0 ? "Tiers" : "Variants")}); fall back to one of those routes instead.");
+                }
+            }
+        }
+
+        foreach (string cycle in FindFallbackCycles(routes))
+        {
+            errors.Add($"Fallback cycle: {cycle}. A route must not fall back, directly or through others, to itself.");
+        }
+
+        foreach (string cycle in FindDispatchCycles(routes))
+        {
+            errors.Add($"Dispatch cycle: {cycle}. A route must not dispatch (by Tiers or Variants), directly or through others, to itself.");
+        }
+    }
+
+    public void ValidateResilience(List<(string Name, RouteOptions Options)> routes, List<string> errors)
+    {
+        AddFailures(new RetryOptionsValidator().Validate("Retry", definition.Retry), errors);
+        AddFailures(new CircuitBreakerOptionsValidator().Validate("CircuitBreaker", definition.CircuitBreaker), errors);
+        AddFailures(new TimeoutOptionsValidator().Validate("Timeouts", definition.Timeouts), errors);
+        AddFailures(new CooldownOptionsValidator().Validate("Cooldown", definition.Cooldown), errors);
+        AddFailures(new SelectionOptionsValidator().Validate("Selection", definition.Selection), errors);
+        if (definition.Retry.BaseDelay > definition.Retry.MaxDelay)
+        {
+            errors.Add($"Retry.BaseDelay ({definition.Retry.BaseDelay}) must not be longer than Retry.MaxDelay ({definition.Retry.MaxDelay}).");
+        }
+
+        var hedgingValidator = new HedgingOptionsValidator();
+        foreach ((string name, RouteOptions options) in routes)
+        {
+            if (options.Hedging is { } hedging)
+            {
+                AddFailures(hedgingValidator.Validate($"Routes:{name}:Hedging", hedging), errors);
+            }
+        }
+    }
+
+    public static void AddFailures(Microsoft.Extensions.Options.ValidateOptionsResult result, List<string> errors)
+    {
+        if (!result.Failed || result.Failures is null)
+        {
+            return;
+        }
+
+        foreach (string failure in result.Failures)
+        {
+            // The generated validator prefixes each message with the member name, which the message repeats.
+            int separator = failure.IndexOf(": ", StringComparison.Ordinal);
+            errors.Add(separator > 0 && !failure.AsSpan(0, separator).Contains(' ') ? failure[(separator + 2)..] : failure);
+        }
+    }
+
+    /// <summary>Finds fallback cycles of two or more routes (self-references are reported separately).</summary>
+    public static List<string> FindFallbackCycles(List<(string Name, RouteOptions Options)> routes)
+    {
+        var fallbacks = new Dictionary<string, IList<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string name, RouteOptions options) in routes)
+        {
+            fallbacks.TryAdd(name, options.Fallbacks ?? []);
+        }
+
+        return FindCycles(fallbacks);
+    }
+
+    /// <summary>
+    /// Finds the cycles of two or more routes in <paramref name="edges"/> (each route to the routes it leads to), each once
+    /// whichever route it is entered from, as "a → b → a". Self-references and names that are not routes are left to the
+    /// callers' own checks.
+    /// </summary>
+    public static List<string> FindCycles(Dictionary<string, IList<string>> edges)
+    {
+        var cycles = new List<string>();
+        var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var path = new List<string>();
+
+        void Visit(string route)
+        {
+            state[route] = 1;
+            path.Add(route);
+            foreach (string next in edges[route])
+            {
+                if (next is null || !edges.ContainsKey(next) || string.Equals(next, route, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (state.GetValueOrDefault(next) == 1)
+                {
+                    int start = path.FindIndex(p => string.Equals(p, next, StringComparison.OrdinalIgnoreCase));
+                    List<string> cycle = path.GetRange(start, path.Count - start);
+                    if (reported.Add(string.Join("|", cycle.Order(StringComparer.OrdinalIgnoreCase))))
+                    {
+                        cycles.Add(string.Join(" → ", cycle.Append(next)));
+                    }
+                }
+                else if (state.GetValueOrDefault(next) == 0)
+                {
+                    Visit(next);
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[route] = 2;
+        }
+
+        foreach (string route in edges.Keys)
+        {
+            if (state.GetValueOrDefault(route) == 0)
+            {
+                Visit(route);
+            }
+        }
+
+        return cycles;
+    }
+
+    public static string JoinNames(IEnumerable<string> names)
+    {
+        string joined = string.Join(", ", names);
+        return joined.Length == 0 ? "(none)" : joined;
+    }
+
+    public static bool Dispatches(RouteOptions options) => options.Tiers is { Count: > 0 } || options.Variants is { Count: > 0 };
+
+    public void ValidateDispatch(string name, RouteOptions options, HashSet<string> routeNames, string knownRoutes, List<string> errors)
     {
         bool tiers = options.Tiers is { Count: > 0 };
         bool variants = options.Variants is { Count: > 0 };
@@ -65,9 +302,9 @@ public sealed partial class LlmRouterBuilder
                 CheckTarget(name, $"tier {tier}", target, routeNames, knownRoutes, errors);
             }
 
-            if (options.ComplexityScorer is null || !_scorers.ContainsKey(options.ComplexityScorer))
+            if (options.ComplexityScorer is null || !definition.Scorers.ContainsKey(options.ComplexityScorer))
             {
-                errors.Add($"Route '{name}' uses unknown complexity scorer '{options.ComplexityScorer}'. Known scorers: {JoinNames(_scorers.Keys)}.");
+                errors.Add($"Route '{name}' uses unknown complexity scorer '{options.ComplexityScorer}'. Known scorers: {JoinNames(definition.Scorers.Keys)}.");
             }
         }
 
@@ -99,7 +336,7 @@ public sealed partial class LlmRouterBuilder
         }
     }
 
-    private static void CheckTarget(string route, string what, string? target, HashSet<string> routeNames, string knownRoutes, List<string> errors)
+    public static void CheckTarget(string route, string what, string? target, HashSet<string> routeNames, string knownRoutes, List<string> errors)
     {
         if (target is null || !routeNames.Contains(target))
         {
@@ -111,7 +348,7 @@ public sealed partial class LlmRouterBuilder
         }
     }
 
-    private static void ValidateFilters(string name, RouteOptions options, List<string> errors)
+    public static void ValidateFilters(string name, RouteOptions options, List<string> errors)
     {
         foreach ((string key, IList<string>? values) in (ReadOnlySpan<(string, IList<string>?)>)
             [("RequiredTags", options.RequiredTags), ("ExcludedTags", options.ExcludedTags), ("AllowedProviders", options.AllowedProviders), ("DeniedProviders", options.DeniedProviders)])
@@ -137,7 +374,7 @@ public sealed partial class LlmRouterBuilder
     }
 
     /// <summary>Finds cycles of routes dispatching to each other by tiers or variants (self-references are reported separately).</summary>
-    private static List<string> FindDispatchCycles(List<(string Name, RouteOptions Options)> routes)
+    public static List<string> FindDispatchCycles(List<(string Name, RouteOptions Options)> routes)
     {
         var targets = new Dictionary<string, IList<string>>(StringComparer.OrdinalIgnoreCase);
         foreach ((string name, RouteOptions options) in routes)
@@ -148,14 +385,14 @@ public sealed partial class LlmRouterBuilder
         return FindCycles(targets);
     }
 
-    private void ValidateBudgets(List<(string Name, RouteOptions Options)> routes, Dictionary<string, Deployment> deployments, List<string> errors)
+    public void ValidateBudgets(List<(string Name, RouteOptions Options)> routes, Dictionary<string, Deployment> deployments, List<string> errors)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string knownRoutes = JoinNames(routes.Select(r => r.Name));
         string knownDeployments = JoinNames(deployments.Keys);
         bool IsRoute(string? name) => name is not null && routes.Exists(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
 
-        foreach ((string name, BudgetOptions options) in _budgets)
+        foreach ((string name, BudgetOptions options) in definition.Budgets)
         {
             string at = $"Budget '{name}'";
             if (!names.Add(name))
@@ -224,102 +461,11 @@ public sealed partial class LlmRouterBuilder
         }
     }
 
-    /// <summary>Points tiered and A/B routes at their targets.</summary>
-    private void WireDispatch(List<(string Name, RouteOptions Options)> routeOptions, Dictionary<string, Route> routes)
-    {
-        foreach ((string name, RouteOptions options) in routeOptions)
-        {
-            Route route = routes[name];
-            if (options.Variants is { Count: > 0 } variants)
-            {
-                route.Variants = [.. variants.Select(v => new RouteVariant(routes[v.Key], v.Value))];
-                route.VariantKey = options.VariantKey;
-            }
-            else if (options.Tiers is { Count: > 0 } tiers)
-            {
-                var byTier = new Route[4];
-                for (int tier = 0; tier < byTier.Length; tier++)
-                {
-                    // A tier without a route of its own goes up to the next tier that has one, else down.
-                    string? target = null;
-                    for (int up = tier; up < byTier.Length && target is null; up++)
-                    {
-                        tiers.TryGetValue((ComplexityTier)up, out target);
-                    }
-
-                    for (int down = tier - 1; down >= 0 && target is null; down--)
-                    {
-                        tiers.TryGetValue((ComplexityTier)down, out target);
-                    }
-
-                    byTier[tier] = routes[target!];
-                }
-
-                route.Tiers = byTier;
-                route.Scorer = _scorers[options.ComplexityScorer];
-            }
-        }
-    }
-
-    private Budget[] BuildBudgets(Dictionary<string, Route> routes, Dictionary<string, Deployment> deployments)
-    {
-        var budgets = new List<Budget>();
-        var byRoute = new Dictionary<Route, List<Budget>>();
-        var byDeployment = new Dictionary<Deployment, List<Budget>>();
-        foreach ((string name, BudgetOptions options) in _budgets)
-        {
-            var budget = new Budget(name, options);
-            if (options.OnExceeded == BudgetExceededAction.Downgrade && options.DowngradeTo is { } downgrade)
-            {
-                budget.DowngradeTo = routes[downgrade];
-            }
-
-            switch (options.Scope)
-            {
-                case BudgetScope.Route:
-                    budget.TargetRoute = routes[options.Target!];
-                    Add(byRoute, budget.TargetRoute, budget);
-                    break;
-                case BudgetScope.Deployment:
-                    Add(byDeployment, deployments[options.Target!], budget);
-                    break;
-                case BudgetScope.Caller when options.Target is not null:
-                    budget.TargetRoute = routes[options.Target];
-                    break;
-            }
-
-            budgets.Add(budget);
-        }
-
-        foreach ((Route route, List<Budget> list) in byRoute)
-        {
-            route.Budgets = [.. list];
-        }
-
-        foreach ((Deployment deployment, List<Budget> list) in byDeployment)
-        {
-            deployment.Budgets = [.. list];
-        }
-
-        return [.. budgets];
-
-        static void Add<TKey>(Dictionary<TKey, List<Budget>> map, TKey key, Budget budget)
-            where TKey : notnull
-        {
-            if (!map.TryGetValue(key, out List<Budget>? list))
-            {
-                map[key] = list = [];
-            }
-
-            list.Add(budget);
-        }
-    }
-
     /// <summary>
     /// Checks that every deployment whose cost a route or budget needs has a price, and that no route's own filters leave it
     /// without a candidate; marks the deployments a latency-ranked route needs timed.
     /// </summary>
-    private static void ValidateCosts(
+    public static void ValidateCosts(
         List<(string Name, RouteOptions Options)> routeOptions,
         Dictionary<string, Route> routes,
         Dictionary<string, Deployment> deployments,
@@ -425,7 +571,7 @@ public sealed partial class LlmRouterBuilder
     }
 
     /// <summary>The deployments a request to <paramref name="route"/> may call: its own, its fallbacks', and those of the routes it dispatches to.</summary>
-    private static HashSet<Deployment> Reachable(Route route)
+    public static HashSet<Deployment> Reachable(Route route)
     {
         var reached = new HashSet<Deployment>();
         var visited = new HashSet<Route>();
