@@ -125,7 +125,7 @@ internal sealed class ConfiguredRouter
         var inUse = new HashSet<IChatClient>(ReferenceEqualityComparer.Instance);
         foreach (Deployment deployment in current.Deployments)
         {
-            inUse.Add(deployment.Client);
+            inUse.Add(deployment.Source);
         }
 
         foreach (IChatClient client in builder.Clients.Distinct(ReferenceEqualityComparer.Instance).Cast<IChatClient>())

@@ -139,6 +139,31 @@ public class ConfiguredRouterTests
     }
 
     [Fact]
+    public async Task Reload_InvalidChange_WithDeploymentPipelines_KeepsTheClientInUseAndDisposesOnlyTheRejectedSteps()
+    {
+        using var a = new ScriptedChatClient("a") { DefaultOutcome = ScriptedOutcome.Text("a") };
+        var steps = new List<PipelineStep>();
+        ReloadableConfiguration configuration = ReloadableConfiguration.Create(Route("a"));
+        using LlmRouterClient router = Build(configuration, builder => builder
+            .AddDeployment("a", a)
+            .ConfigureDeploymentClients((_, pipeline) => pipeline.Use(inner =>
+            {
+                var step = new PipelineStep(inner);
+                steps.Add(step);
+                return step;
+            })));
+
+        // Read without a problem, rejected while the model is built: the code's client was passed again and is still in use.
+        configuration.Replace(Route("a", "missing"));
+
+        Assert.Equal("a", await ServedByAsync(router));
+        Assert.False(a.IsDisposed);
+        PipelineStep live = Assert.Single(steps);
+        Assert.False(live.Disposed);
+        Assert.Equal(1, live.Calls);
+    }
+
+    [Fact]
     public async Task Reload_DeploymentStillExists_KeepsItsOpenCircuit()
     {
         using var a = new ScriptedChatClient("a") { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.InternalServerError) };
@@ -367,5 +392,24 @@ public class ConfiguredRouterTests
         public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
         public void Dispose() => Interlocked.Exchange(ref _disposed, 1);
+    }
+
+    private sealed class PipelineStep(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public bool Disposed { get; private set; }
+
+        public int Calls { get; private set; }
+
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
     }
 }
