@@ -192,7 +192,7 @@ internal sealed class CandidateCursor
     public void NoteSaturated(Deployment deployment) =>
         Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots stayed busy for the {Format(deployment.QueueTimeout)} queue timeout)");
 
-    /// <summary>Notes a candidate a race did not queue for because all its slots were busy.</summary>
+    /// <summary>Notes a candidate passed over because all its slots were busy and it does not queue (or a race does not wait).</summary>
     public void NoteBusy(Deployment deployment) =>
         Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy)");
 
@@ -354,10 +354,12 @@ internal sealed class CandidateCursor
                 candidate = new Candidate(deployment, route, default, NeedsSlot: true);
                 return true;
 
+            case LeaseRefusal.Saturated when mayQueue:
+                NoteBusy(deployment);
+                return false;
+
             case LeaseRefusal.Saturated:
-                Skip(mayQueue
-                    ? $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy)"
-                    : $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy at its retry)");
+                Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy at its retry)");
                 return false;
 
             default:

@@ -27,9 +27,11 @@ internal static class RouterPropertyBag
             return;
         }
 
-        existing[LlmRouterProperties.Route] = attempt.Route.Name;
-        existing[LlmRouterProperties.Deployment] = attempt.Deployment.Name;
-        existing[LlmRouterProperties.Provider] = attempt.Deployment.Provider;
+        foreach (KeyValuePair<string, object?> property in attempt.Route.PropertyTemplate(attempt.Deployment))
+        {
+            existing[property.Key] = property.Value;
+        }
+
         existing[LlmRouterProperties.Attempts] = BoxAttempts(request.Attempts);
         AddOptional(existing, request, cost);
     }

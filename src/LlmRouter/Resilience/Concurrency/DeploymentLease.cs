@@ -106,7 +106,7 @@ internal struct DeploymentLease
         {
             _deployment = null;
             deployment.State.Gate.Exit();
-            deployment.State.Breaker?.OnIgnored(Probe);
+            FailurePolicy.OnIgnored(deployment, Probe);
         }
     }
 }

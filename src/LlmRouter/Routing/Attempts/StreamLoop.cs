@@ -18,7 +18,8 @@ internal sealed class StreamLoop(AttemptEngine engine)
         ChatOptions? options,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        RouterRequest request = engine.Begin(model, requested, messages, options, engine.Time.GetTimestamp(), streaming: true, cancellationToken);
+        long now = engine.Time.GetTimestamp();
+        RouterRequest request = engine.Begin(model, requested, messages, options, now, streaming: true, cancellationToken);
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
         StreamOpening opening;
         Attempt attempt = default;
@@ -34,15 +35,16 @@ internal sealed class StreamLoop(AttemptEngine engine)
             else
             {
                 // Before the commit point: any failure retries the deployment or moves on to the next candidate.
-                if (!engine.TryAdmitNow(request, engine.Time.GetTimestamp(), out Admission admission))
+                if (!engine.TryAdmitNow(request, now, out Admission admission))
                 {
                     admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
+                    now = engine.Time.GetTimestamp();
                 }
 
                 int @try = 1;
                 while (true)
                 {
-                    attempt = engine.Start(request, admission, @try, streaming: true, cancellationToken, engine.Time.GetTimestamp());
+                    attempt = engine.Start(request, admission, @try, streaming: true, cancellationToken, now);
                     attempt.Timer?.Start();
                     attemptOpen = true;
                     Exception? failure = null;
@@ -62,7 +64,8 @@ internal sealed class StreamLoop(AttemptEngine engine)
                     }
 
                     attemptOpen = false;
-                    if (engine.Fail(request, ref attempt, failure, cancellationToken, engine.Time.GetTimestamp(), mayRetry: true, out TimeSpan wait) == FailureAction.Retry)
+                    now = engine.Time.GetTimestamp();
+                    if (engine.Fail(request, ref attempt, failure, cancellationToken, now, mayRetry: true, out TimeSpan wait) == FailureAction.Retry)
                     {
                         if (wait > TimeSpan.Zero)
                         {
@@ -70,6 +73,7 @@ internal sealed class StreamLoop(AttemptEngine engine)
                         }
 
                         admission = await engine.ReadmitAsync(request, attempt, cancellationToken).ConfigureAwait(false);
+                        now = engine.Time.GetTimestamp();
                         if (admission.Admitted)
                         {
                             @try = attempt.Try + 1;
@@ -78,6 +82,7 @@ internal sealed class StreamLoop(AttemptEngine engine)
                     }
 
                     admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
+                    now = engine.Time.GetTimestamp();
                     @try = 1;
                 }
             }
