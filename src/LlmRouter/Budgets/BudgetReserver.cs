@@ -130,6 +130,7 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
         if (budget.Scope == BudgetScope.Deployment)
         {
             request.Cursor.Skip(
+                candidate.Deployment,
                 $"{candidate.Deployment.Name} (budget '{budget.Name}' of {BudgetExceededException.Usd(budget.LimitUsd)} per {Describe(budget.Window)} is spent: " +
                 $"{BudgetExceededException.Usd(reservation.SpentUsd)} spent, {BudgetExceededException.Usd(reservation.ReservedUsd)} reserved, " +
                 $"{BudgetExceededException.Usd(estimate)} needed; resets at {key.WindowEnd.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC)");

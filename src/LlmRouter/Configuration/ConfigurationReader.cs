@@ -108,6 +108,7 @@ internal sealed class ConfigurationReader
         { "BaseDelay", static (key, o) => o.BaseDelay = key.Duration() ?? o.BaseDelay },
         { "MaxDelay", static (key, o) => o.MaxDelay = key.Duration() ?? o.MaxDelay },
         { "MaxRetryAfter", static (key, o) => o.MaxRetryAfter = key.Duration() ?? o.MaxRetryAfter },
+        { "Order", static (key, o) => o.Order = key.Enum(o.Order) },
         { "UseJitter", static (key, o) => o.UseJitter = key.Bool() ?? o.UseJitter },
     };
 

@@ -6,8 +6,14 @@ internal enum FailureAction
     /// <summary>Try the next candidate now.</summary>
     MoveOn,
 
-    /// <summary>Call the same deployment again after the wait <see cref="FailurePolicy.Decide"/> gave.</summary>
+    /// <summary>Call the same deployment again after the wait <see cref="FailurePolicy.Decide"/> gave, before any other candidate.</summary>
     Retry,
+
+    /// <summary>
+    /// Try the next untried candidate now; call the same deployment again, no sooner than the wait
+    /// <see cref="FailurePolicy.Decide"/> gave, only when no untried candidate can be called.
+    /// </summary>
+    RetryAfterOthers,
 
     /// <summary>The request did not fit the context window: try only candidates with a larger one.</summary>
     MoveOnToLargerContext,

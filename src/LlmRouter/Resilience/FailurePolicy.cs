@@ -4,7 +4,7 @@ namespace LlmRouter;
 
 /// <summary>
 /// What a failed attempt means, in the order it is decided: classify the failure, feed the deployment's circuit breaker and
-/// cooldown, then say whether the request retries the same deployment, moves on, or stops. Built once per routing model from
+/// cooldown, then say whether the request retries the deployment (before or after its other candidates), moves on, or stops. Built once per routing model from
 /// snapshots of the options, so later changes to the options objects have no effect; thread-safe.
 /// </summary>
 /// <remarks>
@@ -46,9 +46,15 @@ internal sealed class FailurePolicy
     public ProviderError Classify(Exception exception) => ProviderErrorClassifier.Classify(exception, _classifiers);
 
     /// <summary>Whether a failure says something about the deployment's health, for its circuit breaker.</summary>
+    /// <remarks>
+    /// <see cref="ProviderErrorKind.Unknown"/> does not: an exception no rule recognises may as well come from the request (a
+    /// value the deployment's client cannot send) as from the deployment, and one caller's bad input must never open the
+    /// circuits of deployments that serve everyone else. Such a failure moves on to the next candidate without a retry; a
+    /// deployment whose client throws an unrecognised exception on every call costs each request one quick failed call.
+    /// </remarks>
     public static bool CountsAgainstDeployment(ProviderErrorKind kind) => kind is not
         (ProviderErrorKind.RateLimited or ProviderErrorKind.BadRequest or ProviderErrorKind.ContextLengthExceeded or
-        ProviderErrorKind.ContentFiltered or ProviderErrorKind.Cancelled);
+        ProviderErrorKind.ContentFiltered or ProviderErrorKind.Cancelled or ProviderErrorKind.Unknown);
 
     /// <summary>Whether the same deployment may be called again for a failure of this kind.</summary>
     public static bool IsRetryable(ProviderErrorKind kind) => kind is
@@ -115,7 +121,15 @@ internal sealed class FailurePolicy
     /// <param name="mayRetry">Whether the caller can wait and retry (a hedged race cannot: others are running).</param>
     /// <param name="now">The current timestamp.</param>
     /// <param name="deadline">When the whole request must end, or <see cref="Timestamps.Never"/>.</param>
-    /// <param name="wait">For <see cref="FailureAction.Retry"/>, how long to wait first: Retry-After, else the backoff.</param>
+    /// <param name="wait">
+    /// For a retry, how long from now it may be made: the Retry-After, else the backoff, and no sooner than the deployment's
+    /// cooldown ends (a retry the cooldown forbids is never waited for in vain).
+    /// </param>
+    /// <returns>
+    /// For a retryable failure, <see cref="FailureAction.RetryAfterOthers"/> (untried candidates first), or
+    /// <see cref="FailureAction.Retry"/> with <see cref="RetryOrder.SameDeploymentFirst"/> unless the cooldown makes the
+    /// deployment wait longer than its retry would; <see cref="FailureAction.MoveOn"/> when the retry could not be made in time.
+    /// </returns>
     public FailureAction Decide(
         Deployment deployment, in ProviderError error, bool fallbackOnContentFilter, int @try, bool opened, bool mayRetry, long now, long deadline, out TimeSpan wait)
     {
@@ -145,15 +159,18 @@ internal sealed class FailurePolicy
             return FailureAction.MoveOn;
         }
 
-        wait = error.RetryAfter ?? Backoff.Delay(@try, Retry, _random);
-        if (wait > Retry.MaxRetryAfter || now + Timestamps.FromTimeSpan(wait, _frequency) >= deadline)
+        TimeSpan own = error.RetryAfter ?? Backoff.Delay(@try, Retry, _random);
+        TimeSpan cooling = Timestamps.ToTimeSpan(Math.Max(0, deployment.State.CooldownUntil - now), _frequency);
+        bool pushed = cooling > own;
+        TimeSpan delay = pushed ? cooling : own;
+        if (delay > Retry.MaxRetryAfter || now + Timestamps.FromTimeSpan(delay, _frequency) >= deadline)
         {
-            // Waiting that long would cost more than another deployment: move on now.
-            wait = TimeSpan.Zero;
+            // Waiting that long would cost more than another deployment: not retried.
             return FailureAction.MoveOn;
         }
 
-        Log.Retrying(_logger, deployment.Name, @try, wait, error.Kind);
-        return FailureAction.Retry;
+        wait = delay;
+        Log.Retrying(_logger, deployment.Name, @try + 1, wait, error.Kind);
+        return Retry.Order == RetryOrder.SameDeploymentFirst && !pushed ? FailureAction.Retry : FailureAction.RetryAfterOthers;
     }
 }

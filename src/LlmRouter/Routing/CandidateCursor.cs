@@ -8,10 +8,15 @@ namespace LlmRouter;
 /// <summary>
 /// Walks a request's candidates: the serving route's deployments in its strategy's order, then its fallback routes', each
 /// deployment at most once. Passes over those a filter excludes, that cool down, are saturated or whose circuit is open, and
-/// notes each with its reason for the final error. Pooled with its <see cref="RouterRequest"/>; one request uses it at a time.
+/// notes each with its reason for the final error. Keeps the deployments to come back to (<see cref="Deferral"/>): those that
+/// failed and may be retried, and those passed over until their cooldown ends or their circuit lets a probe through. Pooled
+/// with its <see cref="RouterRequest"/>; one request uses it at a time.
 /// </summary>
 internal sealed class CandidateCursor
 {
+    /// <summary>The shortest wait before looking again at a half-open circuit whose probe is in flight.</summary>
+    private static readonly TimeSpan MinimumProbeRecheck = TimeSpan.FromMilliseconds(50);
+
     private readonly RouterRequest _request;
     private readonly List<SkipEntry> _skipped = [];
 
@@ -28,6 +33,7 @@ internal sealed class CandidateCursor
     private bool[]? _triedHigh;
 
     private List<Deployment>? _openCircuits;
+    private readonly List<Deferral> _deferred = [];
     private int? _overflowedWindow;
     private List<string>? _overflowedModels;
 
@@ -86,7 +92,7 @@ internal sealed class CandidateCursor
                 if (_filtering && _current.Filter is { } filter && filter.Excludes(deployment, out Exclusion byRoute))
                 {
                     // A route's own filter: another route may still call the deployment.
-                    _skipped.Add(new SkipEntry(null, byRoute));
+                    _skipped.Add(new SkipEntry(deployment, null, byRoute));
                     continue;
                 }
 
@@ -116,6 +122,98 @@ internal sealed class CandidateCursor
     /// <summary>Admits <paramref name="deployment"/> again for a retry after a failure; notes why not when it cannot be. A retry does not queue.</summary>
     public bool TryReadmit(Deployment deployment, Route route, long now, out Candidate candidate) =>
         TryAdmit(deployment, route, now, mayQueue: false, out candidate);
+
+    /// <summary>Gets whether a retry waits to be made before the request's other candidates (<see cref="RetryOrder.SameDeploymentFirst"/>).</summary>
+    public bool HasFirstRetry
+    {
+        get
+        {
+            foreach (Deferral deferral in _deferred)
+            {
+                if (deferral.First)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Remembers to call a deployment that failed again, as its attempt <paramref name="try"/>, from <paramref name="notBefore"/> on.</summary>
+    /// <param name="deployment">The deployment that failed.</param>
+    /// <param name="route">The route it was tried for.</param>
+    /// <param name="try">The retry's number on this deployment, from 2.</param>
+    /// <param name="notBefore">When the retry may be made: after its Retry-After or backoff, and the deployment's cooldown.</param>
+    /// <param name="first">Whether the retry comes before the request's other candidates.</param>
+    public void DeferRetry(Deployment deployment, Route route, int @try, long notBefore, bool first) =>
+        _deferred.Add(new Deferral(deployment, route, @try, notBefore, first));
+
+    /// <summary>
+    /// Admits the deferred deployment due soonest whose time has come (<paramref name="firstOnly"/>: only a retry that comes
+    /// before other candidates). One that still cannot be called is deferred again until it can, or dropped when that time
+    /// cannot be known (all its slots busy); either way noted.
+    /// </summary>
+    public bool TryDeferred(long now, bool firstOnly, out Candidate candidate)
+    {
+        while (Due(now, firstOnly) is { } index)
+        {
+            Deferral deferral = _deferred[index];
+            _deferred.RemoveAt(index);
+            LeaseRefusal refusal = DeploymentLease.TryTake(deferral.Deployment, now, out DeploymentLease lease);
+            if (refusal == LeaseRefusal.None)
+            {
+                candidate = new Candidate(deferral.Deployment, deferral.Route, lease, NeedsSlot: false, deferral.Try);
+                return true;
+            }
+
+            Refused(deferral.Deployment, deferral.Route, refusal, now, mayQueue: false, deferral.Try);
+        }
+
+        candidate = default;
+        return false;
+    }
+
+    /// <summary>Gets when the soonest deferred deployment may be called (<paramref name="firstOnly"/>: only a retry that comes before other candidates), or <see cref="Timestamps.Never"/>.</summary>
+    public long NextDeferral(bool firstOnly)
+    {
+        long next = Timestamps.Never;
+        foreach (Deferral deferral in _deferred)
+        {
+            if ((!firstOnly || deferral.First) && deferral.NotBefore < next)
+            {
+                next = deferral.NotBefore;
+            }
+        }
+
+        return next;
+    }
+
+    /// <summary>
+    /// Says when the soonest deferred deployment could have been called, for the final error of a request that could not wait
+    /// for it; empty when nothing was deferred.
+    /// </summary>
+    /// <param name="now">The current timestamp.</param>
+    /// <param name="limit">Why the request could not wait that long, in words.</param>
+    public string NextDeferralSummary(long now, string limit)
+    {
+        Deferral? soonest = null;
+        foreach (Deferral deferral in _deferred)
+        {
+            if (soonest is null || deferral.NotBefore < soonest.Value.NotBefore)
+            {
+                soonest = deferral;
+            }
+        }
+
+        if (soonest is not { } next)
+        {
+            return string.Empty;
+        }
+
+        TimeSpan wait = Timestamps.ToTimeSpan(Math.Max(0, next.NotBefore - now), _request.Model.Time.TimestampFrequency);
+        return $"{Environment.NewLine}  The soonest to come back, '{next.Deployment.Name}', could be called in {Format(wait)}: {limit}.";
+    }
 
     /// <summary>Finishes admitting a candidate that waited for, and got, a concurrency slot.</summary>
     public bool CompleteAdmission(ref Candidate candidate, long now)
@@ -190,38 +288,36 @@ internal sealed class CandidateCursor
 
     /// <summary>Notes a candidate that waited for a concurrency slot in vain.</summary>
     public void NoteSaturated(Deployment deployment) =>
-        Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots stayed busy for the {Format(deployment.QueueTimeout)} queue timeout)");
+        Skip(deployment, $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots stayed busy for the {Format(deployment.QueueTimeout)} queue timeout)");
 
     /// <summary>Notes a candidate passed over because all its slots were busy and it does not queue (or a race does not wait).</summary>
     public void NoteBusy(Deployment deployment) =>
-        Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy)");
+        Skip(deployment, $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy)");
 
     /// <summary>Notes a candidate passed over, with its reason.</summary>
-    public void Skip(string reason) => _skipped.Add(new SkipEntry(reason, default));
+    public void Skip(Deployment deployment, string reason) => _skipped.Add(new SkipEntry(deployment, reason, default));
 
-    /// <summary>Describes the candidates that were passed over, for the final error; empty when none were.</summary>
+    /// <summary>
+    /// Describes the candidates that were passed over and never called, for the final error, each with its latest reason;
+    /// empty when there are none. A deployment passed over and called later (after waiting for it) is among the attempts instead.
+    /// </summary>
     public string SkippedSummary()
     {
-        if (_skipped.Count == 0)
-        {
-            return string.Empty;
-        }
-
-        var text = new StringBuilder(Environment.NewLine).Append("  Not tried: ");
+        StringBuilder? text = null;
         for (int i = 0; i < _skipped.Count; i++)
         {
-            if (i > 0)
+            SkipEntry entry = _skipped[i];
+            if (WasCalled(entry.Deployment) || NotedAgainLater(i))
             {
-                text.Append("; ");
+                continue;
             }
 
-            SkipEntry entry = _skipped[i];
+            text = text is null ? new StringBuilder(Environment.NewLine).Append("  Not tried: ") : text.Append("; ");
             text.Append(entry.Text ?? entry.Exclusion.Describe());
         }
 
-        return text.Append('.').ToString();
+        return text is null ? string.Empty : text.Append('.').ToString();
     }
-
     /// <summary>Forgets everything and returns the rented ordering array, so the request object can serve another request.</summary>
     public void Clear()
     {
@@ -242,6 +338,7 @@ internal sealed class CandidateCursor
         _triedHigh = null;
         _skipped.Clear();
         _openCircuits = null;
+        _deferred.Clear();
         _overflowedWindow = null;
         _overflowedModels = null;
         _needs = ModelCapabilities.None;
@@ -296,13 +393,13 @@ internal sealed class CandidateCursor
             deployment, properties.RequiredTags, properties.ExcludedTags, properties.AllowedProviders, properties.DeniedProviders, byRequest: true, out Exclusion exclusion)
             || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion)))
         {
-            _skipped.Add(new SkipEntry(null, exclusion));
+            _skipped.Add(new SkipEntry(deployment, null, exclusion));
             return true;
         }
 
         if (_needs != 0 && deployment.Capabilities is { } capabilities && (capabilities & _needs) != _needs)
         {
-            _skipped.Add(new SkipEntry(null, new Exclusion(deployment, ExclusionKind.MissingCapability, Missing: _needs & ~capabilities)));
+            _skipped.Add(new SkipEntry(deployment, null, new Exclusion(deployment, ExclusionKind.MissingCapability, Missing: _needs & ~capabilities)));
             return true;
         }
 
@@ -317,7 +414,7 @@ internal sealed class CandidateCursor
             int input = _request.EstimatedInputTokens;
             if ((long)input + output > window)
             {
-                _skipped.Add(new SkipEntry(null, new Exclusion(deployment, ExclusionKind.ContextWindow, Tokens: input, Output: output)));
+                _skipped.Add(new SkipEntry(deployment, null, new Exclusion(deployment, ExclusionKind.ContextWindow, Tokens: input, Output: output)));
                 return true;
             }
         }
@@ -338,34 +435,74 @@ internal sealed class CandidateCursor
 
     private bool TryAdmit(Deployment deployment, Route route, long now, bool mayQueue, out Candidate candidate)
     {
-        candidate = default;
-        switch (DeploymentLease.TryTake(deployment, now, out DeploymentLease lease))
+        LeaseRefusal refusal = DeploymentLease.TryTake(deployment, now, out DeploymentLease lease);
+        if (refusal == LeaseRefusal.None)
         {
-            case LeaseRefusal.None:
-                candidate = new Candidate(deployment, route, lease, NeedsSlot: false);
-                return true;
+            candidate = new Candidate(deployment, route, lease, NeedsSlot: false);
+            return true;
+        }
 
+        if (refusal == LeaseRefusal.Saturated && mayQueue && deployment.QueueTimeout > TimeSpan.Zero)
+        {
+            candidate = new Candidate(deployment, route, default, NeedsSlot: true);
+            return true;
+        }
+
+        candidate = default;
+        Refused(deployment, route, refusal, now, mayQueue, @try: mayQueue ? 1 : 2);
+        return false;
+    }
+
+    /// <summary>
+    /// Notes why a deployment could not be called, and defers it until it can: the end of its cooldown, or when its circuit
+    /// lets a probe through (when the router waits for circuits). A deployment whose slots are all busy is not deferred: when
+    /// one frees cannot be known, and a deployment that should be waited for has a queue timeout.
+    /// </summary>
+    private void Refused(Deployment deployment, Route route, LeaseRefusal refusal, long now, bool mayQueue, int @try)
+    {
+        long frequency = _request.Model.Time.TimestampFrequency;
+        switch (refusal)
+        {
             case LeaseRefusal.CoolingDown:
-                TimeSpan remaining = Timestamps.ToTimeSpan(deployment.State.CooldownUntil - now, _request.Model.Time.TimestampFrequency);
-                Skip($"{deployment.Name} (cooling down after a rate limit for another {Format(remaining)})");
-                return false;
-
-            case LeaseRefusal.Saturated when mayQueue && deployment.QueueTimeout > TimeSpan.Zero:
-                candidate = new Candidate(deployment, route, default, NeedsSlot: true);
-                return true;
+                long until = deployment.State.CooldownUntil;
+                Skip(deployment, $"{deployment.Name} (cooling down after a rate limit for another {Format(Timestamps.ToTimeSpan(until - now, frequency))})");
+                _deferred.Add(new Deferral(deployment, route, @try, until, First: false));
+                return;
 
             case LeaseRefusal.Saturated when mayQueue:
                 NoteBusy(deployment);
-                return false;
+                return;
 
             case LeaseRefusal.Saturated:
-                Skip($"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy at its retry)");
-                return false;
+                Skip(deployment, $"{deployment.Name} (all {deployment.MaxConcurrentRequests} concurrent slots busy at its retry)");
+                return;
 
             default:
                 NoteOpenCircuit(deployment, now);
-                return false;
+                if (_request.Model.Failures.Breaker.WhenAllOpen == AllCircuitsOpenBehavior.WaitForEarliest)
+                {
+                    _deferred.Add(new Deferral(deployment, route, @try, ProbeTime(deployment.State.Breaker!, now), First: false));
+                }
+
+                return;
         }
+    }
+
+    /// <summary>
+    /// Gets when an open circuit lets a probe through; for a half-open one whose probe is in flight, when to look again: the
+    /// retry backoff's base delay, at least <see cref="MinimumProbeRecheck"/>.
+    /// </summary>
+    private long ProbeTime(CircuitBreaker breaker, long now)
+    {
+        long openUntil = breaker.OpenUntil;
+        if (breaker.State == CircuitState.Open && openUntil > now)
+        {
+            return openUntil;
+        }
+
+        TimeSpan recheck = _request.Model.Failures.Retry.BaseDelay;
+        recheck = recheck > MinimumProbeRecheck ? recheck : MinimumProbeRecheck;
+        return now + Timestamps.FromTimeSpan(recheck, _request.Model.Time.TimestampFrequency);
     }
 
     private void NoteOpenCircuit(Deployment deployment, long now)
@@ -375,7 +512,7 @@ internal sealed class CandidateCursor
         string state = breaker.State == CircuitState.HalfOpen
             ? "circuit half-open, a probe call is in flight"
             : $"circuit open for another {Format(Timestamps.ToTimeSpan(Math.Max(0, breaker.OpenUntil - now), _request.Model.Time.TimestampFrequency))}";
-        Skip($"{deployment.Name} ({state})");
+        Skip(deployment, $"{deployment.Name} ({state})");
     }
 
     private Route RouteOf(Deployment deployment)
@@ -433,17 +570,70 @@ internal sealed class CandidateCursor
             return false;
         }
 
-        Skip(sameModel
+        Skip(candidate, sameModel
             ? $"{candidate.Name} (same model as one whose context window the request exceeded)"
             : $"{candidate.Name} (context window {candidate.ContextWindow} is not larger than the {_overflowedWindow} the request exceeded)");
         return true;
     }
 
-    private static string Format(TimeSpan duration) =>
+    /// <summary>Puts a duration in words for errors: seconds to one decimal from one second up, else whole milliseconds.</summary>
+    public static string Format(TimeSpan duration) =>
         duration.TotalSeconds >= 1
             ? duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s"
             : Math.Ceiling(duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + " ms";
 
+    private bool WasCalled(Deployment deployment)
+    {
+        foreach (RouterAttempt failure in _request.Failures)
+        {
+            if (string.Equals(failure.Deployment, deployment.Name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the deployment of the <paramref name="index"/>th note was noted again later: only its latest reason is told.</summary>
+    private bool NotedAgainLater(int index)
+    {
+        Deployment deployment = _skipped[index].Deployment;
+        for (int i = index + 1; i < _skipped.Count; i++)
+        {
+            if (ReferenceEquals(_skipped[i].Deployment, deployment))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Gets the index of the soonest deferral whose time has come, or <see langword="null"/>.</summary>
+    private int? Due(long now, bool firstOnly)
+    {
+        int? due = null;
+        for (int i = 0; i < _deferred.Count; i++)
+        {
+            Deferral deferral = _deferred[i];
+            if (deferral.NotBefore <= now && (!firstOnly || deferral.First) && (due is null || deferral.NotBefore < _deferred[due.Value].NotBefore))
+            {
+                due = i;
+            }
+        }
+
+        return due;
+    }
+
     /// <summary>A candidate passed over: a reason already put in words, or a filter's exclusion put in words only if the request fails.</summary>
-    private readonly record struct SkipEntry(string? Text, Exclusion Exclusion);
+    private readonly record struct SkipEntry(Deployment Deployment, string? Text, Exclusion Exclusion);
+
+    /// <summary>A deployment to come back to: one that failed and may be retried, or one passed over until it can be called.</summary>
+    /// <param name="Deployment">The deployment.</param>
+    /// <param name="Route">The route it was a candidate of.</param>
+    /// <param name="Try">The attempt's number on the deployment when it is called: 1 for one never called, more for a retry.</param>
+    /// <param name="NotBefore">When it may be called: after its Retry-After or backoff, cooldown, or open circuit.</param>
+    /// <param name="First">Whether it comes before the request's untried candidates (a retry, with <see cref="RetryOrder.SameDeploymentFirst"/>).</param>
+    private readonly record struct Deferral(Deployment Deployment, Route Route, int Try, long NotBefore, bool First);
 }

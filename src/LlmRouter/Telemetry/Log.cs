@@ -38,7 +38,7 @@ internal static partial class Log
     public static partial void CoolingDown(ILogger logger, string deployment, TimeSpan duration, ProviderErrorKind kind);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Debug,
-        Message = "Deployment '{Deployment}': retry {Retry} after {Wait} ({Kind}).")]
+        Message = "Deployment '{Deployment}': attempt {Retry} may follow after {Wait} ({Kind}).")]
     public static partial void Retrying(ILogger logger, string deployment, int retry, TimeSpan wait, ProviderErrorKind kind);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Trace,

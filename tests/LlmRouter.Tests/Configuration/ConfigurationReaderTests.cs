@@ -227,7 +227,7 @@ public class ConfigurationReaderTests
     public static TheoryData<string, string?, string> InvalidValues => new()
     {
         { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry." },
-        { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, UseJitter." },
+        { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, Order, UseJitter." },
         { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Region, Trusted, Weight, MaxConcurrentRequests, QueueTimeout." },
         { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, HttpClientName." },
         { "Retry:BaseDelay", "soon", "LlmRouter:Retry:BaseDelay: 'soon' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },
@@ -235,7 +235,8 @@ public class ConfigurationReaderTests
         { "Retry:MaxAttempts", "three", "LlmRouter:Retry:MaxAttempts: 'three' is not a whole number." },
         { "Retry:UseJitter", "yes", "LlmRouter:Retry:UseJitter: 'yes' is not true or false." },
         { "CircuitBreaker:FailureRatio", "half", "LlmRouter:CircuitBreaker:FailureRatio: 'half' is not a number (use a dot for decimals, such as 0.5)." },
-        { "CircuitBreaker:WhenAllOpen", "Wait", "LlmRouter:CircuitBreaker:WhenAllOpen: 'Wait' is not valid. Valid values: FailFast, TryEarliestOpened." },
+        { "CircuitBreaker:WhenAllOpen", "Wait", "LlmRouter:CircuitBreaker:WhenAllOpen: 'Wait' is not valid. Valid values: WaitForEarliest, TryEarliestOpened, FailFast." },
+        { "Retry:Order", "Backup", "LlmRouter:Retry:Order: 'Backup' is not valid. Valid values: FailoverFirst, SameDeploymentFirst." },
         { "Deployments:llama:Capabilities", "Tools, Telepathy", "LlmRouter:Deployments:llama:Capabilities: 'Telepathy' is not a capability. Valid capabilities: None, Tools, Vision, JsonSchema, Reasoning, Streaming." },
         { "Deployments:llama:Price:Input", "0.1", "LlmRouter:Deployments:llama:Price needs both Input and Output, in USD per million tokens (for example \"Input\": 0.15, \"Output\": 0.60)." },
         { "Deployments:llama:ContextWindow", "128k", "LlmRouter:Deployments:llama:ContextWindow: '128k' is not a whole number." },

@@ -31,7 +31,7 @@ public class AttemptChargerTests
 
     /// <summary>Starts an attempt with the request's next candidate, holding <paramref name="charges"/>.</summary>
     private static Attempt Start(RouterRequest request, AttemptCharges? charges = null) =>
-        new(new Admission(ResilienceUnits.Next(request), charges), 1, request.Time.GetTimestamp(), timer: null, CancellationToken.None, request, streaming: false);
+        new(new Admission(ResilienceUnits.Next(request), charges), request.Time.GetTimestamp(), timer: null, CancellationToken.None, request, streaming: false);
 
     /// <summary>Two reservations of <see cref="EstimateUsd"/> on <paramref name="ledger"/>.</summary>
     private static AttemptCharges Charges(RecordingLedger ledger)

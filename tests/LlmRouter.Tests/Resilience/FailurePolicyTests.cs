@@ -76,7 +76,6 @@ public class FailurePolicyTests
     }
 
     [Theory]
-    [InlineData(ProviderErrorKind.Unknown)]
     [InlineData(ProviderErrorKind.Overloaded)]
     [InlineData(ProviderErrorKind.ServerError)]
     [InlineData(ProviderErrorKind.Timeout)]
@@ -103,6 +102,7 @@ public class FailurePolicyTests
     [InlineData(ProviderErrorKind.ContextLengthExceeded)]
     [InlineData(ProviderErrorKind.ContentFiltered)]
     [InlineData(ProviderErrorKind.Cancelled)]
+    [InlineData(ProviderErrorKind.Unknown)]
     public void OnFailure_KindThatSaysNothingAboutTheDeployment_IsIgnoredByItsBreaker(ProviderErrorKind kind)
     {
         using var h = new Harness(breaker: b => b.MinimumThroughput = 1);
@@ -392,13 +392,13 @@ public class FailurePolicyTests
         using var h = new Harness();
         var error = new ProviderError(kind);
 
-        Assert.Equal((FailureAction.Retry, BaseDelay), h.Decide(error, @try: 1));
-        Assert.Equal((FailureAction.Retry, BaseDelay * 2), h.Decide(error, @try: 2));
+        Assert.Equal((FailureAction.RetryAfterOthers, BaseDelay), h.Decide(error, @try: 1));
+        Assert.Equal((FailureAction.RetryAfterOthers, BaseDelay * 2), h.Decide(error, @try: 2));
 
         FakeLogRecord[] logs = [.. h.Logs.GetSnapshot()];
         Assert.All(logs, r => Assert.Equal((9, LogLevel.Debug), (r.Id.Id, r.Level)));
         Assert.Equal(
-            new[] { $"Deployment 'a': retry 1 after 00:00:00.2000000 ({kind}).", $"Deployment 'a': retry 2 after 00:00:00.4000000 ({kind})." },
+            new[] { $"Deployment 'a': attempt 2 may follow after 00:00:00.2000000 ({kind}).", $"Deployment 'a': attempt 3 may follow after 00:00:00.4000000 ({kind})." },
             logs.Select(r => r.Message));
     }
 
@@ -408,7 +408,7 @@ public class FailurePolicyTests
         using var h = new Harness();
 
         Assert.Equal(
-            (FailureAction.Retry, TimeSpan.FromSeconds(3)),
+            (FailureAction.RetryAfterOthers, TimeSpan.FromSeconds(3)),
             h.Decide(new ProviderError(ProviderErrorKind.RateLimited, 429, TimeSpan.FromSeconds(3)), @try: 2));
     }
 
@@ -424,8 +424,8 @@ public class FailurePolicyTests
         (FailureAction, TimeSpan) one = h.Decide(new ProviderError(ProviderErrorKind.ServerError, 500), @try: 1);
         (FailureAction, TimeSpan) two = h.Decide(new ProviderError(ProviderErrorKind.ServerError, 500), @try: 2);
 
-        Assert.Equal((FailureAction.Retry, first), one);
-        Assert.Equal((FailureAction.Retry, second), two);
+        Assert.Equal((FailureAction.RetryAfterOthers, first), one);
+        Assert.Equal((FailureAction.RetryAfterOthers, second), two);
         Assert.NotEqual(BaseDelay, first);
         Assert.InRange(first, BaseDelay * 0.75, BaseDelay * 1.25);
         Assert.InRange(second, BaseDelay * 1.5, BaseDelay * 2.5);
@@ -440,7 +440,7 @@ public class FailurePolicyTests
     [InlineData(1, 1, false)]
     public void Decide_TryReachesMaxAttempts_MovesOn(int maxAttempts, int @try, bool retries)
     {
-        FailureAction expected = retries ? FailureAction.Retry : FailureAction.MoveOn;
+        FailureAction expected = retries ? FailureAction.RetryAfterOthers : FailureAction.MoveOn;
         using var h = new Harness(retry: r => r.MaxAttempts = maxAttempts);
 
         (FailureAction action, _) = h.Decide(new ProviderError(ProviderErrorKind.ServerError, 500), @try: @try);
@@ -475,7 +475,7 @@ public class FailurePolicyTests
         (FailureAction, TimeSpan) atTheLimit = h.Decide(new ProviderError(ProviderErrorKind.RateLimited, 429, TimeSpan.FromSeconds(10)));
 
         Assert.Equal((FailureAction.MoveOn, TimeSpan.Zero), beyond);
-        Assert.Equal((FailureAction.Retry, TimeSpan.FromSeconds(10)), atTheLimit);
+        Assert.Equal((FailureAction.RetryAfterOthers, TimeSpan.FromSeconds(10)), atTheLimit);
     }
 
     [Fact]
@@ -500,7 +500,7 @@ public class FailurePolicyTests
         (FailureAction, TimeSpan) justBefore = h.Decide(error, deadline: h.Later(TimeSpan.FromSeconds(1)) + 1);
 
         Assert.Equal((FailureAction.MoveOn, TimeSpan.Zero), atTheDeadline);
-        Assert.Equal((FailureAction.Retry, TimeSpan.FromSeconds(1)), justBefore);
+        Assert.Equal((FailureAction.RetryAfterOthers, TimeSpan.FromSeconds(1)), justBefore);
     }
 
     [Fact]
@@ -516,11 +516,42 @@ public class FailurePolicyTests
         h.Policy.OnFailure(h.A, new ProviderError(ProviderErrorKind.RateLimited, 429), probe: false, h.Now);
         h.Policy.OnFailure(h.B, new ProviderError(ProviderErrorKind.ServerError, 500), probe: false, h.Now);
 
-        Assert.Equal((FailureAction.Retry, BaseDelay), decision);
+        Assert.Equal((FailureAction.RetryAfterOthers, BaseDelay), decision);
         Assert.Equal(h.Later(TimeSpan.FromSeconds(5)), h.A.State.CooldownUntil);
         Assert.Contains(h.Logs.GetSnapshot(), r => r.Message == "Deployment 'b': circuit opened after 1 of 1 sampled calls failed; it is skipped for 00:00:10.");
         Assert.NotSame(h.Retry, h.Policy.Retry);
         Assert.Equal(3, h.Policy.Retry.MaxAttempts);
+    }
+
+    [Fact]
+    public void Decide_SameDeploymentFirst_RetriesBeforeOtherCandidates()
+    {
+        using var h = new Harness(retry: r => r.Order = RetryOrder.SameDeploymentFirst);
+
+        Assert.Equal((FailureAction.Retry, BaseDelay), h.Decide(new ProviderError(ProviderErrorKind.Overloaded, 503)));
+    }
+
+    [Theory]
+    [InlineData(RetryOrder.FailoverFirst)]
+    [InlineData(RetryOrder.SameDeploymentFirst)]
+    public void Decide_CooldownOutlastsTheBackoff_RetryWaitsForTheCooldownAfterOtherCandidates(RetryOrder order)
+    {
+        // A 429 without Retry-After cools the deployment down for the default 5 s: a retry after the 200 ms backoff could not happen.
+        using var h = new Harness(retry: r => r.Order = order);
+        var error = new ProviderError(ProviderErrorKind.RateLimited, 429);
+        h.Policy.OnFailure(h.A, error, probe: false, h.Now);
+
+        Assert.Equal((FailureAction.RetryAfterOthers, TimeSpan.FromSeconds(5)), h.Decide(error));
+    }
+
+    [Fact]
+    public void Decide_CooldownBeyondMaxRetryAfter_IsNotRetried()
+    {
+        using var h = new Harness(retry: r => r.MaxRetryAfter = TimeSpan.FromSeconds(2));
+        var error = new ProviderError(ProviderErrorKind.RateLimited, 429);
+        h.Policy.OnFailure(h.A, error, probe: false, h.Now);
+
+        Assert.Equal((FailureAction.MoveOn, TimeSpan.Zero), h.Decide(error));
     }
 
     /// <summary>A policy built from options the test can change afterwards, over a router's deployments 'a' and 'b' (provider 'acme').</summary>

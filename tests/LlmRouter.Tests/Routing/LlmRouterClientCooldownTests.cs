@@ -7,10 +7,11 @@ namespace LlmRouter.Tests.Routing;
 
 public class LlmRouterClientCooldownTests
 {
-    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup) =>
+    private static IChatClient Router(FakeTimeProvider clock, ScriptedChatClient primary, ScriptedChatClient backup, TimeSpan? maxWait = null) =>
         new LlmRouterBuilder()
             .UseTimeProvider(clock)
             .WithoutRetries()
+            .ConfigureRetry(r => r.MaxRetryAfter = maxWait ?? r.MaxRetryAfter)
             .WithoutTimeouts()
             .ConfigureCircuitBreaker(b => b.Enabled = false)
             .ConfigureCooldown(c => c.DefaultDuration = TimeSpan.FromSeconds(4))
@@ -60,13 +61,14 @@ public class LlmRouterClientCooldownTests
         var clock = new FakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(20)));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(3)));
-        IChatClient router = Router(clock, primary, backup);
+        IChatClient router = Router(clock, primary, backup, maxWait: TimeSpan.FromSeconds(2));
         await Assert.ThrowsAsync<LlmRouterException>(() => router.GetResponseAsync(RouterCalls.Hello));
 
         LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(() => router.GetResponseAsync(RouterCalls.Hello));
 
         Assert.Contains("primary (cooling down after a rate limit for another 20 s)", exception.Message, StringComparison.Ordinal);
         Assert.Contains("backup (cooling down after a rate limit for another 3 s)", exception.Message, StringComparison.Ordinal);
+        Assert.EndsWith("The soonest to come back, 'backup', could be called in 3 s: later than Retry.MaxRetryAfter (2 s) allows.", exception.Message, StringComparison.Ordinal);
     }
 
     [Theory]

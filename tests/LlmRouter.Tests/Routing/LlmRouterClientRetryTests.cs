@@ -21,7 +21,7 @@ public class LlmRouterClientRetryTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Call_TransientFailures_RetriesSameDeploymentOnTheBackoffSchedule(bool streaming)
+    public async Task Call_SameDeploymentFirst_TransientFailures_RetriesSameDeploymentOnTheBackoffSchedule(bool streaming)
     {
         var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
@@ -29,7 +29,7 @@ public class LlmRouterClientRetryTests
             ScriptedOutcome.Failure(HttpStatusCode.BadGateway),
             ScriptedOutcome.Text("third time lucky"));
         var backup = new ScriptedChatClient(timeProvider: clock);
-        IChatClient router = Router(clock, primary, backup);
+        IChatClient router = Router(clock, primary, backup, r => r.Order = RetryOrder.SameDeploymentFirst);
 
         Task<ChatResponse> call = router.CallAsync(streaming);
         await clock.WaitForTimersAsync(1);
@@ -55,14 +55,18 @@ public class LlmRouterClientRetryTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Call_RetriesExhausted_MovesOnToNextCandidate(bool streaming)
+    public async Task Call_SameDeploymentFirst_RetriesExhausted_MovesOnToNextCandidate(bool streaming)
     {
         var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.InternalServerError),
             ScriptedOutcome.Failure(HttpStatusCode.InternalServerError));
         ScriptedChatClient backup = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Text("backup"));
-        IChatClient router = Router(clock, primary, backup, r => r.MaxAttempts = 2);
+        IChatClient router = Router(clock, primary, backup, r =>
+        {
+            r.MaxAttempts = 2;
+            r.Order = RetryOrder.SameDeploymentFirst;
+        });
 
         Task<ChatResponse> call = router.CallAsync(streaming);
         await clock.WaitForTimersAsync(1);
@@ -77,14 +81,14 @@ public class LlmRouterClientRetryTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Call_RetryAfterWithinCap_WaitsExactlyThatLong(bool streaming)
+    public async Task Call_SameDeploymentFirst_RetryAfterWithinCap_WaitsExactlyThatLong(bool streaming)
     {
         var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(
             ScriptedOutcome.Failure(HttpStatusCode.TooManyRequests, retryAfter: TimeSpan.FromSeconds(3)),
             ScriptedOutcome.Text("after the wait"));
         var backup = new ScriptedChatClient(timeProvider: clock);
-        IChatClient router = Router(clock, primary, backup);
+        IChatClient router = Router(clock, primary, backup, r => r.Order = RetryOrder.SameDeploymentFirst);
 
         Task<ChatResponse> call = router.CallAsync(streaming);
         await clock.WaitForTimersAsync(1);
@@ -193,12 +197,12 @@ public class LlmRouterClientRetryTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Call_CallerCancelsDuringBackoff_StopsWithCancellation(bool streaming)
+    public async Task Call_SameDeploymentFirst_CallerCancelsDuringBackoff_StopsWithCancellation(bool streaming)
     {
         var clock = new TimerTrackingFakeTimeProvider();
         ScriptedChatClient primary = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Failure(HttpStatusCode.ServiceUnavailable));
         var backup = new ScriptedChatClient(timeProvider: clock);
-        IChatClient router = Router(clock, primary, backup);
+        IChatClient router = Router(clock, primary, backup, r => r.Order = RetryOrder.SameDeploymentFirst);
         using var cancellation = new CancellationTokenSource();
 
         Task<ChatResponse> call = router.CallAsync(streaming, cancellationToken: cancellation.Token);

@@ -574,17 +574,39 @@ public class LlmRouterClientTests
     }
 
     [Fact]
-    public async Task GetStreamingResponseAsync_ContentlessUpdatesThenEnd_IsAValidEmptyAnswer()
+    public async Task GetStreamingResponseAsync_ContentlessUpdatesThenEnd_FailsOverLikeAnEmptyAnswer()
     {
         var roleOnly = new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = "r1", MessageId = "m1" };
-        IChatClient router = Router(("primary", Fake(ScriptedOutcome.Stream(roleOnly))));
+        var stop = new ChatResponseUpdate { FinishReason = ChatFinishReason.Stop, Contents = [new UsageContent(new UsageDetails { InputTokenCount = 7 })] };
+        IChatClient router = Router(("primary", Fake(ScriptedOutcome.Stream(roleOnly, stop))), ("backup", Fake(ScriptedOutcome.Chunks("from the backup"))));
 
         List<ChatResponseUpdate> updates = await router.ReadAllAsync();
 
-        Assert.Equal(2, updates.Count);
-        Assert.Same(roleOnly, updates[0]);
-        Assert.Equal("r1", updates[1].ResponseId);
-        Assert.Equal(1, updates[1].AdditionalProperties?[LlmRouterProperties.Attempts]);
+        Assert.DoesNotContain(roleOnly, updates);
+        Assert.Equal("from the backup", string.Concat(updates.Select(u => u.Text)));
+        Assert.Equal(2, updates[^1].AdditionalProperties?[LlmRouterProperties.Attempts]);
+        Assert.Equal("primary: InvalidResponse", updates[^1].AdditionalProperties?[LlmRouterProperties.FallbackReasons]);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_EmptyAnswer_FailsOverAndNamesTheDeployment()
+    {
+        var empty = new ChatResponse(new ChatMessage(ChatRole.Assistant, (string?)null)) { FinishReason = ChatFinishReason.Stop };
+        IChatClient router = Router(("primary", Fake(ScriptedOutcome.Stream(new ChatResponseUpdate { Role = ChatRole.Assistant, FinishReason = ChatFinishReason.Stop }))), ("backup", Fake(ScriptedOutcome.Text("from the backup"))));
+
+        ChatResponse response = await router.GetResponseAsync(RouterCalls.Hello);
+        LlmRouterException alone = await Assert.ThrowsAsync<LlmRouterException>(
+            () => Router(("only", Fake(ScriptedOutcome.Stream(new ChatResponseUpdate { Role = ChatRole.Assistant, FinishReason = ChatFinishReason.Stop })))).GetResponseAsync(RouterCalls.Hello));
+
+        Assert.Equal("from the backup", response.Text);
+        Assert.Equal("primary: InvalidResponse", response.AdditionalProperties?[LlmRouterProperties.FallbackReasons]);
+        Assert.Contains("Deployment 'only' answered with nothing: no text, no tool call and no other content (finish reason 'stop').", alone.Attempts[0].Exception.Message, StringComparison.Ordinal);
+        Assert.True(ResponseLoopIsEmpty(empty));
+        Assert.False(ResponseLoopIsEmpty(new ChatResponse(new ChatMessage(ChatRole.Assistant, "hi"))));
+        Assert.False(ResponseLoopIsEmpty(new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("c1", "f")]))));
+        Assert.False(ResponseLoopIsEmpty(new ChatResponse(new ChatMessage(ChatRole.Assistant, (string?)null)) { FinishReason = ChatFinishReason.Length }));
+
+        static bool ResponseLoopIsEmpty(ChatResponse response) => ResponseLoop.IsEmpty(response);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public class RouterPropertyBagTests
     {
         request.CountAttempt();
         var admission = new Admission(new Candidate(deployment, route ?? request.Requested, default, NeedsSlot: false), Charges: null);
-        return new Attempt(admission, @try: 1, startedAt: 0, timer: null, CancellationToken.None, request, streaming: false);
+        return new Attempt(admission, startedAt: 0, timer: null, CancellationToken.None, request, streaming: false);
     }
 
     private static Dictionary<string, object?> Sorted(AdditionalPropertiesDictionary properties) =>

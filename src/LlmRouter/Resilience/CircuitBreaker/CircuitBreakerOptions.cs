@@ -10,7 +10,9 @@ namespace LlmRouter;
 /// <remarks>
 /// Failures that say something about the deployment count: server errors, overload, timeouts, broken connections,
 /// unusable responses and misconfiguration (authentication, permission, not found, quota). Rate limits (handled by
-/// cooldown), bad requests, context-window overflows, content filtering and the caller's own cancellation do not.
+/// cooldown), bad requests, context-window overflows, content filtering, the caller's own cancellation and failures no
+/// rule recognises (<see cref="ProviderErrorKind.Unknown"/>: they may as well come from the request as from the deployment)
+/// do not.
 /// Configuration section: <c>CircuitBreaker</c>.
 /// </remarks>
 public sealed class CircuitBreakerOptions
@@ -44,8 +46,8 @@ public sealed class CircuitBreakerOptions
     public TimeSpan BreakDuration { get; set; } = CircuitBreakerConstants.DefaultBreakDuration;
 
     /// <summary>Gets or sets what a request does when every one of its candidates has an open circuit.</summary>
-    /// <value>The default is <see cref="AllCircuitsOpenBehavior.FailFast"/>.</value>
-    public AllCircuitsOpenBehavior WhenAllOpen { get; set; } = AllCircuitsOpenBehavior.FailFast;
+    /// <value>The default is <see cref="AllCircuitsOpenBehavior.WaitForEarliest"/>.</value>
+    public AllCircuitsOpenBehavior WhenAllOpen { get; set; } = AllCircuitsOpenBehavior.WaitForEarliest;
 
     /// <summary>Copies the options as they are now, for a router that must not see later changes to this object.</summary>
     internal CircuitBreakerOptions Snapshot() => (CircuitBreakerOptions)MemberwiseClone();

@@ -20,7 +20,7 @@ internal static class HedgedRace
                 engine,
                 request,
                 streaming: false,
-                attempt => ResponseLoop.Call(attempt, messages, options),
+                attempt => ResponseLoop.CallForAnswer(attempt, messages, options),
                 discard: null,
                 usageOf: static response => response.Usage,
                 cancellationToken).ConfigureAwait(false);
@@ -151,7 +151,7 @@ internal static class HedgedRace
             return false;
         }
 
-        Attempt attempt = engine.Start(request, admission, @try: 1, streaming, cancellationToken, engine.Time.GetTimestamp(), hedged: true);
+        Attempt attempt = engine.Start(request, admission, streaming, cancellationToken, engine.Time.GetTimestamp(), hedged: true);
         Task<T> task;
         try
         {

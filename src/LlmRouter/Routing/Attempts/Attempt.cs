@@ -9,13 +9,13 @@ internal struct Attempt
     /// <summary>The deployment's lease, released when the attempt ends.</summary>
     public DeploymentLease Lease;
 
-    public Attempt(in Admission admission, int @try, long startedAt, AttemptTimer? timer, CancellationToken token, RouterRequest request, bool streaming)
+    public Attempt(in Admission admission, long startedAt, AttemptTimer? timer, CancellationToken token, RouterRequest request, bool streaming)
     {
         Candidate candidate = admission.Candidate;
         Deployment = candidate.Deployment;
         Route = candidate.Route;
         Lease = candidate.Lease;
-        Try = @try;
+        Try = candidate.Try;
         StartedAt = startedAt;
         Timer = timer;
         Token = token;

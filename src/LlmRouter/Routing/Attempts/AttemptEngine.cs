@@ -81,15 +81,14 @@ internal sealed class AttemptEngine : IDisposable
     /// <summary>
     /// The admission sequence's first step, taken without waiting: selects the next candidate and, when it has a free slot
     /// and there is no budget to reserve (the common case), admits it. Otherwise the candidate (if any) is kept in the
-    /// request for <see cref="AdmitAsync"/>, which goes on from there.
+    /// request for <see cref="AdmitAsync"/>, which goes on from there (and waits, when no candidate can be called yet).
     /// </summary>
     /// <returns>Whether <paramref name="admission"/> holds an admitted candidate.</returns>
-    /// <exception cref="LlmRouterException">No candidate is left, or the total timeout passed.</exception>
+    /// <exception cref="LlmRouterException">The total timeout passed.</exception>
     public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
     {
-        if (!request.Budgeted)
+        if (!request.Budgeted && TrySelect(request, now, race: false, out Candidate candidate, out _))
         {
-            TrySelect(request, now, race: false, out Candidate candidate);
             if (!candidate.NeedsSlot)
             {
                 admission = new Admission(candidate, Charges: null);
@@ -106,12 +105,15 @@ internal sealed class AttemptEngine : IDisposable
     /// <summary>
     /// The admission sequence: selects the next candidate (or takes the one <see cref="TryAdmitNow"/> kept), waits for its
     /// slot when it is saturated and queues (not in a race), completes its admission, and reserves its budget; a candidate
-    /// that falls through any step is noted and the next one tried.
+    /// that falls through any step is noted and the next one tried. When no candidate can be called now but one can soon (a
+    /// retry's backoff, a cooldown, an open circuit), waits for it, within <see cref="RetryOptions.MaxRetryAfter"/> and the
+    /// request's total timeout; no thread is blocked and the caller's token cancels the wait.
     /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="race">
     /// Whether this starts one more racer of a hedged request: a saturated candidate is passed over rather than waited for,
-    /// and when no candidate is left the result is <see langword="default"/> instead of the request's final error.
+    /// nothing is waited for, and when no candidate is left the result is <see langword="default"/> instead of the request's
+    /// final error.
     /// </param>
     /// <param name="cancellationToken">The caller's token.</param>
     /// <returns>The admission; <see langword="default"/> only in a race.</returns>
@@ -123,9 +125,19 @@ internal sealed class AttemptEngine : IDisposable
         request.Selected = default;
         while (true)
         {
-            if (candidate.Deployment is null && !TrySelect(request, _time.GetTimestamp(), race, out candidate))
+            if (candidate.Deployment is null)
             {
-                return default;
+                long now = _time.GetTimestamp();
+                if (!TrySelect(request, now, race, out candidate, out long next))
+                {
+                    if (race)
+                    {
+                        return default;
+                    }
+
+                    await WaitForDeferredAsync(request, now, next, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
             }
 
             if (candidate.NeedsSlot)
@@ -162,25 +174,17 @@ internal sealed class AttemptEngine : IDisposable
         }
     }
 
-    /// <summary>Admits the deployment of a failed attempt again for a retry: no queueing, its budget reserved again.</summary>
-    /// <returns>The admission, or <see langword="default"/> when the deployment cannot take the retry (noted); the caller then admits the next candidate.</returns>
-    public ValueTask<Admission> ReadmitAsync(RouterRequest request, in Attempt failed, CancellationToken cancellationToken) =>
-        request.Cursor.TryReadmit(failed.Deployment, failed.Route, _time.GetTimestamp(), out Candidate again)
-            ? _budgets.ReserveAsync(request, again, cancellationToken)
-            : default;
-
     /// <summary>
     /// Starts an attempt with an admitted candidate: counts it, arms its timer (the caller starts it, see
     /// <see cref="AttemptTimer.Start"/>), opens its span, and logs a fallback when an earlier attempt failed.
     /// </summary>
     /// <param name="request">The request.</param>
-    /// <param name="admission">The admitted candidate and its budget reservations, which the attempt now owns.</param>
-    /// <param name="try">The attempt's number on this deployment, from 1.</param>
+    /// <param name="admission">The admitted candidate (with its attempt's number on the deployment) and its budget reservations, which the attempt now owns.</param>
     /// <param name="streaming">Whether the call is a stream.</param>
     /// <param name="cancellationToken">The caller's token, linked into the attempt's own.</param>
     /// <param name="now">When the attempt starts.</param>
     /// <param name="hedged">Whether the attempt races others, so the router must be able to cancel it.</param>
-    public Attempt Start(RouterRequest request, in Admission admission, int @try, bool streaming, CancellationToken cancellationToken, long now, bool hedged = false)
+    public Attempt Start(RouterRequest request, in Admission admission, bool streaming, CancellationToken cancellationToken, long now, bool hedged = false)
     {
         request.CountAttempt();
         AttemptTimeouts timeouts = request.Model.Timeouts;
@@ -191,13 +195,13 @@ internal sealed class AttemptEngine : IDisposable
             timeouts.Arm(timer, cancellationToken, now, request.Deadline, streaming);
         }
 
-        var attempt = new Attempt(admission, @try, now, timer, timer?.Token ?? cancellationToken, request, streaming);
+        var attempt = new Attempt(admission, now, timer, timer?.Token ?? cancellationToken, request, streaming);
         if (request.Telemetry.Enabled)
         {
             Telemetry.StartAttempt(request, ref attempt, hedged);
         }
 
-        if (@try == 1 && request.LastFailure is { } previous)
+        if (attempt.Try == 1 && request.LastFailure is { } previous)
         {
             Log.FallingBack(_logger, request.Requested.Name, previous.Deployment, previous.Kind, attempt.Deployment.Name, attempt.Route.Name);
             Telemetry.Fallback(request, previous);
@@ -268,9 +272,11 @@ internal sealed class AttemptEngine : IDisposable
 
     /// <summary>
     /// The failure sequence: ends a failed attempt, classifies the failure, feeds the circuit breaker and cooldown, records
-    /// it, and decides whether to retry the same deployment (after <paramref name="wait"/>) or move on.
+    /// it, and decides whether the deployment is retried later (deferred in the request's cursor, before or after the
+    /// untried candidates) or not. Either way the caller goes on with <see cref="AdmitAsync"/>, which makes the retry when
+    /// its turn and time come.
     /// </summary>
-    /// <returns><see cref="FailureAction.Retry"/> or <see cref="FailureAction.MoveOn"/>.</returns>
+    /// <returns><see cref="FailureAction.Retry"/>, <see cref="FailureAction.RetryAfterOthers"/> or <see cref="FailureAction.MoveOn"/>.</returns>
     /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
     /// <exception cref="LlmRouterException">
     /// The request must stop: the request itself is bad, a content filter blocked it, or its total timeout passed.
@@ -288,6 +294,11 @@ internal sealed class AttemptEngine : IDisposable
             deployment, error, request.Requested.FallbackOnContentFilter, attempt.Try, opened, mayRetry, now, request.Deadline, out wait);
         switch (action)
         {
+            case FailureAction.StopBadRequest when error.StatusCode is null && request.LastFailure?.Exception is ProviderException { Kind: ProviderErrorKind.BadRequest } invalid:
+                throw Stopped(request,
+                    $"Route '{request.Requested.Name}': deployment '{deployment.Name}' could not send the request. {invalid.Message} " +
+                    "No other deployment was tried because the request itself must be fixed.");
+
             case FailureAction.StopBadRequest:
                 throw Stopped(request,
                     $"Route '{request.Requested.Name}': deployment '{deployment.Name}' rejected the request as invalid ({Describe(error)}). " +
@@ -301,6 +312,11 @@ internal sealed class AttemptEngine : IDisposable
             case FailureAction.MoveOnToLargerContext:
                 request.Cursor.NoteContextOverflow(deployment);
                 return FailureAction.MoveOn;
+
+            case FailureAction.Retry or FailureAction.RetryAfterOthers:
+                request.Cursor.DeferRetry(
+                    deployment, attempt.Route, attempt.Try + 1, now + Timestamps.FromTimeSpan(wait, _time.TimestampFrequency), first: action == FailureAction.Retry);
+                return action;
 
             default:
                 return action;
@@ -358,9 +374,20 @@ internal sealed class AttemptEngine : IDisposable
     /// <summary>Releases the timer pool's timers.</summary>
     public void Dispose() => _timers.Dispose();
 
-    /// <summary>Picks the next candidate. Outside a race, when none is left, throws the request's final error.</summary>
-    private bool TrySelect(RouterRequest request, long now, bool race, out Candidate candidate)
+    /// <summary>
+    /// Picks the next candidate that can be called now: a retry that comes first (<see cref="RetryOrder.SameDeploymentFirst"/>)
+    /// once its time comes, else the next untried candidate, else a deferred one whose time has come (a retry, one cooled
+    /// down, one whose circuit lets a probe through), else (when configured) the earliest-opened circuit forced.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="now">The current timestamp.</param>
+    /// <param name="race">Whether this starts one more racer: deferred candidates are left to the race's last admission.</param>
+    /// <param name="candidate">The candidate picked.</param>
+    /// <param name="next">When none was picked, when a deferred candidate may be called, or <see cref="Timestamps.Never"/>.</param>
+    /// <exception cref="LlmRouterException">The total timeout passed (outside a race).</exception>
+    private bool TrySelect(RouterRequest request, long now, bool race, out Candidate candidate, out long next)
     {
+        next = Timestamps.Never;
         if (now >= request.Deadline)
         {
             if (race)
@@ -372,17 +399,49 @@ internal sealed class AttemptEngine : IDisposable
             throw TotalTimeoutExceeded(request);
         }
 
-        if (request.Cursor.TryNext(now, out candidate) || (!race && request.Cursor.TryEarliestOpened(out candidate)))
+        CandidateCursor cursor = request.Cursor;
+        if (!race && cursor.HasFirstRetry)
+        {
+            if (cursor.TryDeferred(now, firstOnly: true, out candidate))
+            {
+                return true;
+            }
+
+            next = cursor.NextDeferral(firstOnly: true);
+            if (next != Timestamps.Never)
+            {
+                return false;
+            }
+        }
+
+        if (cursor.TryNext(now, out candidate) ||
+            (!race && (cursor.TryDeferred(now, firstOnly: false, out candidate) || cursor.TryEarliestOpened(out candidate))))
         {
             return true;
         }
 
-        if (race)
+        next = race ? Timestamps.Never : cursor.NextDeferral(firstOnly: false);
+        return false;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="next"/>, when a deferred candidate may be called, if that is within
+    /// <see cref="RetryOptions.MaxRetryAfter"/> and before the request's deadline; otherwise throws the request's final error,
+    /// which says when the soonest could have been called.
+    /// </summary>
+    private Task WaitForDeferredAsync(RouterRequest request, long now, long next, CancellationToken cancellationToken)
+    {
+        long frequency = _time.TimestampFrequency;
+        TimeSpan maxWait = request.Model.Failures.Retry.MaxRetryAfter;
+        if (next == Timestamps.Never || next >= request.Deadline || next - now > Timestamps.FromTimeSpan(maxWait, frequency))
         {
-            return false;
+            string limit = next >= request.Deadline && next != Timestamps.Never
+                ? "after the request's total timeout"
+                : $"later than Retry.MaxRetryAfter ({CandidateCursor.Format(maxWait)}) allows";
+            throw request.Attempts == 0 ? NothingTried(request, now, limit) : AllFailed(request, now, limit);
         }
 
-        throw request.Attempts == 0 ? NothingTried(request) : AllFailed(request);
+        return Task.Delay(Timestamps.ToTimeSpan(next - now, frequency), _time, cancellationToken);
     }
 
     /// <summary>Waits for a saturated deployment's slot, no longer than its queue timeout nor the request's deadline.</summary>
@@ -468,6 +527,14 @@ internal sealed class AttemptEngine : IDisposable
         else
         {
             error = policy.Classify(exception);
+            if (error.Kind is ProviderErrorKind.Unknown or ProviderErrorKind.InvalidResponse &&
+                RequestProblems.Find(request.Messages, request.Options) is { } problem)
+            {
+                // The deployment's client failed on a request no deployment can accept: the caller's error, not the deployment's.
+                error = new ProviderError(ProviderErrorKind.BadRequest);
+                recorded = new ProviderException("The request is invalid: " + problem, ProviderErrorKind.BadRequest, innerException: exception);
+            }
+
             _charger.Charge(request.Model, request, ref attempt, usage, error.Kind == ProviderErrorKind.Cancelled ? AttemptEnd.Stopped : AttemptEnd.Failed);
             if (error.Kind == ProviderErrorKind.Cancelled)
             {
@@ -508,13 +575,14 @@ internal sealed class AttemptEngine : IDisposable
     private LlmRouterException TotalTimeoutExceeded(RouterRequest request) =>
         Failed(request, request.Failures, request.Model.Timeouts.TotalExceeded(request.Requested.Name) + request.Cursor.SkippedSummary());
 
-    private LlmRouterException AllFailed(RouterRequest request) =>
-        Failed(request, request.Failures, $"Route '{request.Requested.Name}': all {request.Failures.Count} attempt(s) failed.{request.Cursor.SkippedSummary()}");
+    private LlmRouterException AllFailed(RouterRequest request, long now, string limit) =>
+        Failed(request, request.Failures,
+            $"Route '{request.Requested.Name}': all {request.Failures.Count} attempt(s) failed.{request.Cursor.SkippedSummary()}{request.Cursor.NextDeferralSummary(now, limit)}");
 
-    private LlmRouterException NothingTried(RouterRequest request)
+    private LlmRouterException NothingTried(RouterRequest request, long now, string limit)
     {
         string what = request.Cursor.OnlyFiltered ? "no deployment can serve this request" : "no deployment could be tried";
-        return Failed(request, [], $"Route '{request.Requested.Name}': {what}.{request.Cursor.SkippedSummary()}");
+        return Failed(request, [], $"Route '{request.Requested.Name}': {what}.{request.Cursor.SkippedSummary()}{request.Cursor.NextDeferralSummary(now, limit)}");
     }
 
     private LlmRouterException Failed(RouterRequest request, IReadOnlyList<RouterAttempt> failures, string message)

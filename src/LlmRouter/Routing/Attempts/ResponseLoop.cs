@@ -3,7 +3,8 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter;
 
 /// <summary>
-/// The non-streaming path: admit a candidate, call it, and on failure retry it or move on, until one answers. A call that
+/// The non-streaming path: admit a candidate, call it, and on failure admit the next (an untried candidate or a retry, in the
+/// order <see cref="RetryOrder"/> sets), until one answers. A call that
 /// completes before its task is returned (a cache hit, an in-memory client) is answered without an async state machine;
 /// otherwise the attempt in flight lives in the pooled request, not in the state machine.
 /// </summary>
@@ -35,9 +36,9 @@ internal sealed class ResponseLoop(AttemptEngine engine)
             return Task.FromException<ChatResponse>(exception);
         }
 
-        Attempt attempt = engine.Start(request, admission, @try: 1, streaming: false, cancellationToken, now);
+        Attempt attempt = engine.Start(request, admission, streaming: false, cancellationToken, now);
         Task<ChatResponse> pending = Call(attempt, messages, options);
-        if (pending.IsCompletedSuccessfully && pending.Result is { } response)
+        if (pending.IsCompletedSuccessfully && pending.Result is { } response && !IsEmpty(response))
         {
             engine.Served(request, ref attempt, response, engine.SynchronousEnd(request, attempt, now));
             engine.End(request);
@@ -66,6 +67,51 @@ internal sealed class ResponseLoop(AttemptEngine engine)
         }
     }
 
+    /// <summary>Calls the attempt's deployment like <see cref="Call"/>, and fails the call when it answers with nothing (<see cref="IsEmpty"/>).</summary>
+    public static async Task<ChatResponse> CallForAnswer(Attempt attempt, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ChatResponse? response = await Call(attempt, messages, options).ConfigureAwait(false);
+        return response is not null && !IsEmpty(response) ? response : throw Unusable(attempt.Deployment, response);
+    }
+
+    /// <summary>
+    /// Whether a response that finished normally holds nothing for the caller: no text, no tool call, no other content. Such an
+    /// answer fails its attempt like a stream that ends without content (<see cref="StreamOpening"/>), so the next candidate
+    /// is tried; one cut short (length, content filter, tool calls) is the caller's to see.
+    /// </summary>
+    public static bool IsEmpty(ChatResponse response)
+    {
+        if (response.FinishReason is { } reason && reason != ChatFinishReason.Stop)
+        {
+            return false;
+        }
+
+        IList<ChatMessage> messages = response.Messages;
+        for (int m = 0; m < messages.Count; m++)
+        {
+            IList<AIContent> contents = messages[m].Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                if (StreamOpening.IsContent(contents[i]))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The failure of an attempt whose deployment returned no response, or one with nothing in it; what it used is still charged.</summary>
+    private static ProviderException Unusable(Deployment deployment, ChatResponse? response) => response is null
+        ? new ProviderException($"Deployment '{deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse)
+        : new ProviderException(
+            $"Deployment '{deployment.Name}' answered with nothing: no text, no tool call and no other content (finish reason '{response.FinishReason?.Value ?? "none"}').",
+            ProviderErrorKind.InvalidResponse)
+        {
+            Usage = response.Usage,
+        };
+
     /// <summary>
     /// The asynchronous path: awaits the attempt in flight (<see cref="RouterRequest.Attempt"/>) or admits and starts the next,
     /// retries or moves on after a failure, and answers with the first success.
@@ -80,7 +126,7 @@ internal sealed class ResponseLoop(AttemptEngine engine)
                 if (pending is null)
                 {
                     Admission admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
-                    pending = Begin(request, admission, @try: 1, messages, options, cancellationToken);
+                    pending = Begin(request, admission, messages, options, cancellationToken);
                 }
 
                 ChatResponse? response = null;
@@ -96,26 +142,16 @@ internal sealed class ResponseLoop(AttemptEngine engine)
 
                 pending = null;
                 long end = engine.Time.GetTimestamp();
-                if (failure is null && response is not null)
+                if (failure is null && response is not null && !IsEmpty(response))
                 {
                     engine.Served(request, ref request.Attempt, response, end);
                     return response;
                 }
 
-                failure ??= new ProviderException($"Deployment '{request.Attempt.Deployment.Name}' returned no response.", ProviderErrorKind.InvalidResponse);
-                if (engine.Fail(request, ref request.Attempt, failure, cancellationToken, end, mayRetry: true, out TimeSpan wait) == FailureAction.Retry)
-                {
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, engine.Time, cancellationToken).ConfigureAwait(false);
-                    }
+                failure ??= Unusable(request.Attempt.Deployment, response);
 
-                    Admission again = await engine.ReadmitAsync(request, request.Attempt, cancellationToken).ConfigureAwait(false);
-                    if (again.Admitted)
-                    {
-                        pending = Begin(request, again, request.Attempt.Try + 1, messages, options, cancellationToken);
-                    }
-                }
+                // A retry, when there is one, is deferred in the request's candidates: the next admission makes it in its turn.
+                engine.Fail(request, ref request.Attempt, failure, cancellationToken, end, mayRetry: true, out _);
             }
         }
         finally
@@ -125,9 +161,9 @@ internal sealed class ResponseLoop(AttemptEngine engine)
     }
 
     /// <summary>Starts an attempt with an admitted candidate and calls it; its timer runs from here.</summary>
-    private Task<ChatResponse> Begin(RouterRequest request, in Admission admission, int @try, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    private Task<ChatResponse> Begin(RouterRequest request, in Admission admission, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        request.Attempt = engine.Start(request, admission, @try, streaming: false, cancellationToken, engine.Time.GetTimestamp());
+        request.Attempt = engine.Start(request, admission, streaming: false, cancellationToken, engine.Time.GetTimestamp());
         Task<ChatResponse> pending = Call(request.Attempt, messages, options);
         if (!pending.IsCompleted)
         {

@@ -34,17 +34,16 @@ internal sealed class StreamLoop(AttemptEngine engine)
             }
             else
             {
-                // Before the commit point: any failure retries the deployment or moves on to the next candidate.
+                // Before the commit point: after any failure the next admission retries the deployment or moves on.
                 if (!engine.TryAdmitNow(request, now, out Admission admission))
                 {
                     admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
                     now = engine.Time.GetTimestamp();
                 }
 
-                int @try = 1;
                 while (true)
                 {
-                    attempt = engine.Start(request, admission, @try, streaming: true, cancellationToken, now);
+                    attempt = engine.Start(request, admission, streaming: true, cancellationToken, now);
                     attempt.Timer?.Start();
                     attemptOpen = true;
                     Exception? failure = null;
@@ -64,26 +63,11 @@ internal sealed class StreamLoop(AttemptEngine engine)
                     }
 
                     attemptOpen = false;
-                    now = engine.Time.GetTimestamp();
-                    if (engine.Fail(request, ref attempt, failure, cancellationToken, now, mayRetry: true, out TimeSpan wait) == FailureAction.Retry)
-                    {
-                        if (wait > TimeSpan.Zero)
-                        {
-                            await Task.Delay(wait, engine.Time, cancellationToken).ConfigureAwait(false);
-                        }
 
-                        admission = await engine.ReadmitAsync(request, attempt, cancellationToken).ConfigureAwait(false);
-                        now = engine.Time.GetTimestamp();
-                        if (admission.Admitted)
-                        {
-                            @try = attempt.Try + 1;
-                            continue;
-                        }
-                    }
-
+                    // A retry, when there is one, is deferred in the request's candidates: the next admission makes it in its turn.
+                    engine.Fail(request, ref attempt, failure, cancellationToken, engine.Time.GetTimestamp(), mayRetry: true, out _);
                     admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
                     now = engine.Time.GetTimestamp();
-                    @try = 1;
                 }
             }
 

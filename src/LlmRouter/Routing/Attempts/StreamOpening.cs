@@ -26,7 +26,7 @@ internal readonly struct StreamOpening
     /// <summary>Gets the updates held back before the first committing one, or <see langword="null"/>.</summary>
     public List<ChatResponseUpdate>? Held { get; }
 
-    /// <summary>Gets the first committing update, or <see langword="null"/> when the stream ended after held updates only.</summary>
+    /// <summary>Gets the first committing update.</summary>
     public ChatResponseUpdate? First { get; }
 
     /// <summary>
@@ -46,13 +46,15 @@ internal readonly struct StreamOpening
             {
                 if (!await stream.MoveNextAsync().ConfigureAwait(false))
                 {
-                    if (held is not { Count: > 0 })
-                    {
-                        throw new ProviderException(
-                            $"Deployment '{attempt.Deployment.Name}' ended its stream without sending any update.", ProviderErrorKind.InvalidResponse);
-                    }
-
-                    return new StreamOpening(stream, held, first: null);
+                    // Nothing the caller must see: an empty answer, which fails over like an empty non-streamed one.
+                    throw held is not { Count: > 0 }
+                        ? new ProviderException($"Deployment '{attempt.Deployment.Name}' ended its stream without sending any update.", ProviderErrorKind.InvalidResponse)
+                        : new ProviderException(
+                            $"Deployment '{attempt.Deployment.Name}' ended its stream with nothing in it: no text, no tool call and no other content.",
+                            ProviderErrorKind.InvalidResponse)
+                        {
+                            Usage = new StreamOpening(stream, held, first: null).Usage(),
+                        };
                 }
 
                 ChatResponseUpdate update = stream.Current;
@@ -115,10 +117,14 @@ internal readonly struct StreamOpening
         return tail.Usage;
     }
 
-    /// <summary>Whether an update carries something the caller must see; role-only and empty-text updates do not.</summary>
+    /// <summary>
+    /// Whether an update carries something the caller must see: content (<see cref="IsContent"/>), or a finish reason other
+    /// than a normal stop (length, content filter, tool calls). Role-only, empty-text and usage-only updates, and a normal
+    /// stop with nothing before it, do not: a stream made only of those is an empty answer.
+    /// </summary>
     private static bool Commits(ChatResponseUpdate update)
     {
-        if (update.FinishReason is not null)
+        if (update.FinishReason is { } reason && reason != ChatFinishReason.Stop)
         {
             return true;
         }
@@ -126,16 +132,16 @@ internal readonly struct StreamOpening
         IList<AIContent> contents = update.Contents;
         for (int i = 0; i < contents.Count; i++)
         {
-            switch (contents[i])
+            if (IsContent(contents[i]))
             {
-                case TextContent { Text: null or "" }:
-                case TextReasoningContent { Text: null or "", ProtectedData: null }:
-                    continue;
-                default:
-                    return true;
+                return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>Whether a content is part of an answer: anything but empty text, empty reasoning and usage.</summary>
+    public static bool IsContent(AIContent content) => content is not
+        (TextContent { Text: null or "" } or TextReasoningContent { Text: null or "", ProtectedData: null } or UsageContent);
 }

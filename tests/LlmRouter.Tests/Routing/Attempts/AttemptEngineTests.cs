@@ -48,7 +48,7 @@ public sealed class AttemptEngineTests : IDisposable
     private Attempt StartFirst(AttemptEngine engine, RouterRequest request, CancellationToken cancellationToken = default)
     {
         Assert.True(engine.TryAdmitNow(request, Now, out Admission admission));
-        return engine.Start(request, admission, @try: 1, streaming: false, cancellationToken, Now);
+        return engine.Start(request, admission, streaming: false, cancellationToken, Now);
     }
 
     private int FallbackLogs() => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == 1);
@@ -113,9 +113,10 @@ public sealed class AttemptEngineTests : IDisposable
     }
 
     [Fact]
-    public void TryAdmitNow_NoCandidateLeft_ThrowsListingTheSkippedCandidates()
+    public async Task AdmitAsync_NoCandidateCanBeCalledInTime_ThrowsListingTheSkippedCandidatesAndWhenTheSoonestComesBack()
     {
         AttemptEngine engine = Engine(Builder()
+            .ConfigureRetry(r => r.MaxRetryAfter = TimeSpan.FromSeconds(2))
             .AddUnit("a")
             .AddUnit("b", d => d.MaxConcurrentRequests = 1)
             .AddRoute("main", r => r.Deployments = ["a", "b"]));
@@ -123,23 +124,62 @@ public sealed class AttemptEngineTests : IDisposable
         Assert.True(_model.Deployment("b").State.Gate.TryEnter());
         RouterRequest request = Begin(engine);
 
-        LlmRouterException exception = Assert.Throws<LlmRouterException>(() => engine.TryAdmitNow(request, Now, out _));
+        bool admitted = engine.TryAdmitNow(request, Now, out _);
+        LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(() => engine.AdmitAsync(request, race: false, CancellationToken.None).AsTask());
 
+        Assert.False(admitted);
         Assert.Equal(
-            "Route 'main': no deployment could be tried." + NotTried + "a (cooling down after a rate limit for another 5 s); b (all 1 concurrent slots busy).",
+            "Route 'main': no deployment could be tried." + NotTried + "a (cooling down after a rate limit for another 5 s); b (all 1 concurrent slots busy)." +
+            Environment.NewLine + "  The soonest to come back, 'a', could be called in 5 s: later than Retry.MaxRetryAfter (2 s) allows.",
             exception.Message);
         Assert.Equal("main", exception.Route);
         Assert.Empty(exception.Attempts);
     }
 
     [Fact]
-    public void TryAdmitNow_EveryCandidateFilteredOut_SaysNoDeploymentCanServeTheRequest()
+    public async Task AdmitAsync_EveryCandidateCoolingDown_WaitsForTheSoonestWithoutBlockingAndAdmitsIt()
+    {
+        AttemptEngine engine = Engine(Builder().AddUnits("a", "b").AddRoute("main", r => r.Deployments = ["a", "b"]));
+        _model.Deployment("a").State.ExtendCooldown(Now + _clock.Ticks(TimeSpan.FromSeconds(3)));
+        _model.Deployment("b").State.ExtendCooldown(Now + _clock.Ticks(TimeSpan.FromSeconds(1)));
+        RouterRequest request = Begin(engine);
+
+        Assert.False(engine.TryAdmitNow(request, Now, out _));
+        ValueTask<Admission> admitting = engine.AdmitAsync(request, race: false, CancellationToken.None);
+        bool waiting = !admitting.IsCompleted;
+        _clock.Advance(TimeSpan.FromMilliseconds(999));
+        bool stillWaiting = !admitting.IsCompleted;
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Admission admission = await admitting;
+
+        Assert.Equal((true, true, "b", 1), (waiting, stillWaiting, admission.Candidate.Deployment.Name, admission.Candidate.Try));
+        admission.Candidate.Lease.Release();
+    }
+
+    [Fact]
+    public async Task AdmitAsync_CallerCancelsWhileWaitingForACooldown_ThrowsOperationCanceled()
+    {
+        AttemptEngine engine = Engine(Builder().AddUnits("a").AddRoute("main", r => r.Deployments = ["a"]));
+        _model.Deployment("a").State.ExtendCooldown(Now + _clock.Ticks(TimeSpan.FromSeconds(3)));
+        RouterRequest request = Begin(engine);
+        using var cancellation = new CancellationTokenSource();
+
+        ValueTask<Admission> admitting = engine.AdmitAsync(request, race: false, cancellation.Token);
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admitting.AsTask());
+    }
+
+    [Fact]
+    public async Task AdmitAsync_EveryCandidateFilteredOut_SaysNoDeploymentCanServeTheRequestWithoutWaiting()
     {
         AttemptEngine engine = Engine(Builder().AddUnits("a").AddRoute("main", r => r.Deployments = ["a"]));
         RouterRequest request = Begin(engine, options: RoutingUnits.With((LlmRouterRequestProperties.RequiredTags, "eu")));
 
-        LlmRouterException exception = Assert.Throws<LlmRouterException>(() => engine.TryAdmitNow(request, Now, out _));
+        bool admitted = engine.TryAdmitNow(request, Now, out _);
+        LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(() => engine.AdmitAsync(request, race: false, CancellationToken.None).AsTask());
 
+        Assert.False(admitted);
         Assert.Equal("Route 'main': no deployment can serve this request." + NotTried + "a (lacks tag 'eu', which the request requires).", exception.Message);
     }
 
@@ -194,7 +234,7 @@ public sealed class AttemptEngineTests : IDisposable
     [Fact]
     public async Task AdmitAsync_NoCandidateLeft_DefaultInARaceAndTheFinalErrorOtherwise()
     {
-        AttemptEngine engine = Engine(Builder().AddUnits("a").AddRoute("main", r => r.Deployments = ["a"]));
+        AttemptEngine engine = Engine(Builder().ConfigureRetry(r => r.MaxRetryAfter = TimeSpan.FromSeconds(1)).AddUnits("a").AddRoute("main", r => r.Deployments = ["a"]));
         _model.Deployment("a").State.ExtendCooldown(Now + _clock.Ticks(TimeSpan.FromSeconds(5)));
         RouterRequest racing = Begin(engine);
         RouterRequest alone = Begin(engine);
@@ -203,7 +243,10 @@ public sealed class AttemptEngineTests : IDisposable
         LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(async () => await engine.AdmitAsync(alone, race: false, CancellationToken.None));
 
         Assert.False(raced.Admitted);
-        Assert.Equal("Route 'main': no deployment could be tried." + NotTried + "a (cooling down after a rate limit for another 5 s).", exception.Message);
+        Assert.Equal(
+            "Route 'main': no deployment could be tried." + NotTried + "a (cooling down after a rate limit for another 5 s)." +
+            Environment.NewLine + "  The soonest to come back, 'a', could be called in 5 s: later than Retry.MaxRetryAfter (1 s) allows.",
+            exception.Message);
     }
 
     [Fact]
@@ -226,21 +269,21 @@ public sealed class AttemptEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_RetryThenFallback_CountsEveryAttemptAndLogsOnlyTheFallback()
+    public async Task Start_SameDeploymentFirst_RetryThenFallback_CountsEveryAttemptAndLogsOnlyTheFallback()
     {
-        AttemptEngine engine = Engine(Builder().WithExactBackoff(TimeSpan.FromMilliseconds(200), maxAttempts: 2)
+        AttemptEngine engine = Engine(Builder().WithExactBackoff(TimeSpan.Zero, maxAttempts: 2).ConfigureRetry(r => r.Order = RetryOrder.SameDeploymentFirst)
             .AddUnits("a", "b").AddRoute("main", r => r.Deployments = ["a", "b"]));
         RouterRequest request = Begin(engine);
 
         Attempt first = StartFirst(engine, request);
         int logsAfterFirst = FallbackLogs();
         FailureAction afterFirst = engine.Fail(request, ref first, Failure(HttpStatusCode.ServiceUnavailable), CancellationToken.None, Now, mayRetry: true, out _);
-        Admission again = await engine.ReadmitAsync(request, first, CancellationToken.None);
-        Attempt retry = engine.Start(request, again, @try: 2, streaming: false, CancellationToken.None, Now);
+        Admission again = await engine.AdmitAsync(request, race: false, CancellationToken.None);
+        Attempt retry = engine.Start(request, again, streaming: false, CancellationToken.None, Now);
         int logsAfterRetry = FallbackLogs();
         FailureAction afterRetry = engine.Fail(request, ref retry, Failure(HttpStatusCode.ServiceUnavailable), CancellationToken.None, Now, mayRetry: true, out _);
         Admission next = await engine.AdmitAsync(request, race: false, CancellationToken.None);
-        Attempt fallback = engine.Start(request, next, @try: 1, streaming: false, CancellationToken.None, Now);
+        Attempt fallback = engine.Start(request, next, streaming: false, CancellationToken.None, Now);
 
         Assert.Equal((0, FailureAction.Retry, 0, FailureAction.MoveOn), (logsAfterFirst, afterFirst, logsAfterRetry, afterRetry));
         Assert.Equal(("a", 1, "a", 2, "b", 1), (first.Deployment.Name, first.Try, retry.Deployment.Name, retry.Try, fallback.Deployment.Name, fallback.Try));
@@ -278,7 +321,7 @@ public sealed class AttemptEngineTests : IDisposable
 
         FailureAction action = engine.Fail(request, ref attempt, Failure(HttpStatusCode.InternalServerError), CancellationToken.None, Now, mayRetry: true, out TimeSpan wait);
 
-        Assert.Equal((FailureAction.Retry, TimeSpan.FromMilliseconds(200)), (action, wait));
+        Assert.Equal((FailureAction.RetryAfterOthers, TimeSpan.FromMilliseconds(200)), (action, wait));
         RouterAttempt failed = Assert.Single(request.Failures);
         Assert.Equal((1, "main", "a", ProviderErrorKind.ServerError, 500, TimeSpan.FromMilliseconds(120)), (failed.Number, failed.Route, failed.Deployment, failed.Kind, failed.StatusCode, failed.Duration));
         Assert.Equal((0, false), (a.InFlight, attempt.Lease.IsHeld));
@@ -296,7 +339,8 @@ public sealed class AttemptEngineTests : IDisposable
             .AddUnits("a", "b").AddRoute("main", r => r.Deployments = ["a", "b"]));
         RouterRequest request = Begin(engine);
         Assert.True(engine.TryAdmitNow(request, Now, out Admission admission));
-        Attempt attempt = engine.Start(request, admission, @try, streaming: false, CancellationToken.None, Now);
+        Admission numbered = admission with { Candidate = admission.Candidate with { Try = @try } };
+        Attempt attempt = engine.Start(request, numbered, streaming: false, CancellationToken.None, Now);
 
         FailureAction action = engine.Fail(request, ref attempt, Failure(status), CancellationToken.None, Now, mayRetry, out TimeSpan wait);
 
