@@ -26,8 +26,8 @@ public static class ExactTokenEstimators
     /// <remarks>
     /// The router estimates a request once, before it chooses a deployment, so a router whose routes mix providers gets one count
     /// per request. Counting is exact for text and tool schemas; message framing, tools and media add the same fixed figures as
-    /// the default estimate. Counting allocates (the tokenizer's work) and takes about 10 to 40 times as long as the estimate
-    /// (see the benchmarks' README). The encodings are loaded on first use.
+    /// the default estimate. Counting allocates (the tokenizer's work) and is slower than the estimate. The encodings are loaded on
+    /// first use.
     /// </remarks>
     public static ITokenEstimator Create(string? model = null, ITokenEstimator? fallback = null) =>
         new TiktokenTokenEstimator(model, fallback ?? TokenEstimators.Default);
