@@ -57,11 +57,11 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
             return new Admission(candidate, Charges: null);
         }
 
+        DateTimeOffset now = time.GetUtcNow();
         decimal estimate = deployment.Price is { } price
-            ? CostCalculator.Estimate(request.EstimatedInputTokens, TokenEstimators.ExpectedOutputTokens(request.Options, deployment), price)
+            ? CostCalculator.Estimate(request.EstimatedInputTokens, TokenEstimators.ExpectedOutputTokens(request.Options, deployment), price, now)
             : 0;
         var charges = new AttemptCharges(cost.Ledger, capacity, estimate);
-        DateTimeOffset now = time.GetUtcNow();
         bool handedBack = false;
         try
         {

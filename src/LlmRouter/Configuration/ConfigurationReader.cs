@@ -53,7 +53,11 @@ internal sealed class ConfigurationReader
     };
 
     /// <summary>The keys of a deployment's price; <see cref="ModelPrice"/> is immutable, so <see cref="Price"/> reads them apart.</summary>
-    public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput"];
+    public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput", "Tiers"];
+
+    /// <summary>The keys of one long-prompt tier of a price (<c>Price:Tiers:0</c>); <see cref="PriceTier"/> is read by <see cref="Price"/>.</summary>
+    public static readonly string[] PriceTierKeys =
+        ["AbovePromptTokens", "FromPromptTokens", "Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput"];
 
     /// <summary>The keys of a route's hedging; declared before the route's, which reads them.</summary>
     public static readonly SectionKeys<HedgingOptions> HedgingKeys = new("hedging settings")
@@ -290,6 +294,53 @@ internal sealed class ConfigurationReader
             CacheWrite = Decimal(price, "CacheWrite"),
             ExtendedCacheWrite = Decimal(price, "ExtendedCacheWrite"),
             ReasoningOutput = Decimal(price, "ReasoningOutput"),
+            Tiers = PriceTiers(price.GetSection("Tiers")),
+        };
+    }
+
+    /// <summary>Reads a price's long-prompt tiers, <c>[ { "AbovePromptTokens": 200000, "Input": 2.50, "Output": 15 } ]</c>; empty when absent.</summary>
+    private List<PriceTier> PriceTiers(IConfigurationSection tiers)
+    {
+        var read = new List<PriceTier>();
+        foreach (IConfigurationSection tier in tiers.GetChildren())
+        {
+            if (PriceTier(tier) is { } price)
+            {
+                read.Add(price);
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// Reads one long-prompt tier, or <see langword="null"/> when it lacks a price (which is reported). That exactly one threshold
+    /// is set is checked with the rest of the price when the router is built.
+    /// </summary>
+    internal PriceTier? PriceTier(IConfigurationSection tier)
+    {
+        CheckKeys(tier, PriceTierKeys, "price tier settings");
+        decimal? input = Decimal(tier, "Input");
+        decimal? output = Decimal(tier, "Output");
+        if (input is null || output is null)
+        {
+            _errors.Add(
+                $"{tier.Path} needs Input and Output in USD per million tokens, and one threshold: AbovePromptTokens (prompts of more tokens " +
+                "than this) or FromPromptTokens (prompts of this many tokens or more), for example " +
+                "{ \"AbovePromptTokens\": 200000, \"Input\": 2.50, \"Output\": 15 }.");
+            return null;
+        }
+
+        return new PriceTier
+        {
+            AbovePromptTokens = Long(tier, "AbovePromptTokens"),
+            FromPromptTokens = Long(tier, "FromPromptTokens"),
+            Input = input.Value,
+            Output = output.Value,
+            CachedInput = Decimal(tier, "CachedInput"),
+            CacheWrite = Decimal(tier, "CacheWrite"),
+            ExtendedCacheWrite = Decimal(tier, "ExtendedCacheWrite"),
+            ReasoningOutput = Decimal(tier, "ReasoningOutput"),
         };
     }
 
@@ -403,6 +454,23 @@ internal sealed class ConfigurationReader
         }
 
         _errors.Add($"{PathOf(section, key)}: '{text}' is not a whole number.");
+        return null;
+    }
+
+    private long? Long(IConfiguration section, string key)
+    {
+        string? text = Value(section, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value))
+        {
+            return value;
+        }
+
+        _errors.Add($"{PathOf(section, key)}: '{text}' is not a whole number of tokens.");
         return null;
     }
 

@@ -36,7 +36,8 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
 
             if (deployment.Price is { } price)
             {
-                decimal usd = CostCalculator.Calculate(usage, price);
+                // The clock is read only for a price with a scheduled change: the price in force when the attempt ends applies.
+                decimal usd = price.Then is null ? CostCalculator.Calculate(usage, price) : CostCalculator.Calculate(usage, price, model.Time.GetUtcNow());
                 cost = usd;
                 long units = Money.ToUnits(usd);
                 deployment.Spend.Add(units);

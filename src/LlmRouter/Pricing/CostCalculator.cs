@@ -28,8 +28,14 @@ namespace LlmRouter;
 /// <para>
 /// Inconsistent counts never bill a token twice and never bill fewer tokens than reported: cache reads and writes larger than
 /// the input count are billed as reported with no uncached input, and reasoning larger than the output count is billed as the
-/// whole output. Missing and negative counts are zero. Long-prompt tiers and time-of-day rates are not applied: the price is
-/// the one given.
+/// whole output. Missing and negative counts are zero.
+/// </para>
+/// <para>
+/// A price with long-prompt <see cref="ModelPrice.Tiers"/> bills the whole call at the tier its prompt falls in: by the reported
+/// <see cref="UsageDetails.InputTokenCount"/> (cache reads and writes included) for <see cref="Calculate(UsageDetails, ModelPrice)"/>,
+/// by the estimate for <see cref="Estimate(long, long, ModelPrice)"/>. A price with a scheduled change is billed as the price in
+/// force at the time given to the overloads that take one; the overloads without a time use the price as given, before any
+/// change. Time-of-day rates (DeepSeek's off-peak discount) are not applied.
 /// </para>
 /// <para>The methods are pure, thread-safe and do not allocate.</para>
 /// </remarks>
@@ -49,7 +55,23 @@ public static class CostCalculator
     {
         ArgumentNullException.ThrowIfNull(usage);
         ArgumentNullException.ThrowIfNull(price);
+        return Calculate(usage, price.RatesFor(NonNegative(usage.InputTokenCount)));
+    }
 
+    /// <summary>Computes what a call made at <paramref name="time"/> cost: its usage at the price in force then (<see cref="ModelPrice.At"/>).</summary>
+    /// <param name="usage">The usage reported on the response.</param>
+    /// <param name="price">The serving deployment's price in USD per million tokens, with its scheduled changes.</param>
+    /// <param name="time">When the call was made, from the router's <see cref="TimeProvider"/>.</param>
+    /// <returns>The cost in US dollars, exact (no rounding).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="usage"/> or <paramref name="price"/> is <see langword="null"/>.</exception>
+    public static decimal Calculate(UsageDetails usage, ModelPrice price, DateTimeOffset time)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        return Calculate(usage, price.At(time));
+    }
+
+    private static decimal Calculate(UsageDetails usage, PriceRates price)
+    {
         long input = NonNegative(usage.InputTokenCount);
         long cacheReads = NonNegative(usage.CachedInputTokenCount);
         long cacheWrites = CacheWrites(usage.AdditionalCounts, out long extendedWrites);
@@ -78,17 +100,33 @@ public static class CostCalculator
 
     /// <summary>
     /// Estimates what a call will cost before it is made, from an input token estimate (see <see cref="ITokenEstimator"/>) and the
-    /// expected output (see <see cref="TokenEstimators.ExpectedOutputTokens(ChatOptions?, int?)"/>), all at the uncached prices.
+    /// expected output (see <see cref="TokenEstimators.ExpectedOutputTokens(ChatOptions?, int?)"/>), all at the uncached prices of
+    /// the tier the estimated prompt falls in.
     /// </summary>
     /// <param name="inputTokens">The estimated input tokens; negative counts as zero.</param>
     /// <param name="outputTokens">The expected output tokens; negative counts as zero.</param>
     /// <param name="price">The deployment's price in USD per million tokens.</param>
-    /// <returns><c>(inputTokens × Input + outputTokens × Output) / 1,000,000</c> US dollars.</returns>
+    /// <returns><c>(inputTokens × Input + outputTokens × Output) / 1,000,000</c> US dollars, at the tier's prices.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="price"/> is <see langword="null"/>.</exception>
     public static decimal Estimate(long inputTokens, long outputTokens, ModelPrice price)
     {
         ArgumentNullException.ThrowIfNull(price);
-        return ((Math.Max(inputTokens, 0) * price.Input) + (Math.Max(outputTokens, 0) * price.Output)) / TokensPerPriceUnit;
+        long input = Math.Max(inputTokens, 0);
+        PriceRates rates = price.RatesFor(input);
+        return ((input * rates.Input) + (Math.Max(outputTokens, 0) * rates.Output)) / TokensPerPriceUnit;
+    }
+
+    /// <summary>Estimates what a call made at <paramref name="time"/> will cost, at the price in force then (<see cref="ModelPrice.At"/>).</summary>
+    /// <param name="inputTokens">The estimated input tokens; negative counts as zero.</param>
+    /// <param name="outputTokens">The expected output tokens; negative counts as zero.</param>
+    /// <param name="price">The deployment's price in USD per million tokens, with its scheduled changes.</param>
+    /// <param name="time">When the call is made, from the router's <see cref="TimeProvider"/>.</param>
+    /// <returns>The estimated cost in US dollars.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="price"/> is <see langword="null"/>.</exception>
+    public static decimal Estimate(long inputTokens, long outputTokens, ModelPrice price, DateTimeOffset time)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        return Estimate(inputTokens, outputTokens, price.At(time));
     }
 
     private static long NonNegative(long? count) => count is > 0 ? count.Value : 0;

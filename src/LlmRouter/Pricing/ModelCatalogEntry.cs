@@ -53,8 +53,9 @@ public sealed class ModelCatalogEntry
     /// <see langword="null"/> when no public price was found.
     /// </summary>
     /// <remarks>
-    /// Where a provider charges more for long prompts, or by time of day, this is the price of a short prompt at the
-    /// price in force on <see cref="AsOf"/>; the catalog's source data notes each such rule.
+    /// Where a provider charges more for long prompts, the price has <see cref="ModelPrice.Tiers"/>; where a price change is
+    /// announced for a known date, the price schedules it (<see cref="ModelPrice.At"/> gives the price in force at a time). Rates
+    /// by time of day (off-peak discounts) are not modelled: the price is the peak one, and the catalog's source data notes the rule.
     /// </remarks>
     public ModelPrice? Price { get; }
 

@@ -12,7 +12,10 @@ namespace LlmRouter;
 /// <remarks>
 /// <para>
 /// Prices are USD per <b>million</b> tokens. Each entry carries the date of its source (<see cref="ModelCatalogEntry.AsOf"/>);
-/// prices change, so deployments that must be exact set <see cref="DeploymentOptions.Price"/>, which takes precedence.
+/// prices change, so deployments that must be exact set <see cref="DeploymentOptions.Price"/>, which takes precedence. A price
+/// that rises above a prompt size has <see cref="ModelPrice.Tiers"/>; a change announced for a known date (a launch or
+/// promotional price that ends) is scheduled in the price (<see cref="ModelPrice.Until"/>, <see cref="ModelPrice.Then"/>), and
+/// the router bills each call at the price in force at the time its <see cref="TimeProvider"/> gives.
 /// </para>
 /// <para>
 /// Lookup is case-insensitive and tries, in order: the exact id or alias; the id without a host prefix
@@ -193,13 +196,77 @@ public sealed class PriceCatalog
             throw new InvalidOperationException("The price catalog has no 'models'.");
         }
 
+        // A model whose price changes on known dates has one row per period; they become one entry whose price schedules the changes.
         var entries = new List<ModelCatalogEntry>(models.Count);
+        var periods = new Dictionary<(string Model, string Provider), List<(ModelCatalogEntry Entry, PriceCatalogModel Row, int Index)>>(ModelAndProvider.Instance);
         for (int i = 0; i < models.Count; i++)
         {
-            entries.Add(ToEntry(models[i], i));
+            ModelCatalogEntry entry = ToEntry(models[i], i);
+            if (periods.TryGetValue((entry.Model, entry.Provider), out var rows))
+            {
+                rows.Add((entry, models[i], i));
+                continue;
+            }
+
+            periods[(entry.Model, entry.Provider)] = [(entry, models[i], i)];
+            entries.Add(entry);
+        }
+
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if (periods[(entries[i].Model, entries[i].Provider)] is { Count: > 1 } rows)
+            {
+                entries[i] = Schedule(rows);
+            }
         }
 
         return new PriceCatalog(entries);
+    }
+
+    /// <summary>
+    /// Merges a model's dated rows into one entry: the first row's facts, and a price that changes at each later row's
+    /// <c>effectiveFrom</c> (midnight UTC). Each row but the last must end (<c>until</c>) the day the next begins.
+    /// </summary>
+    private static ModelCatalogEntry Schedule(List<(ModelCatalogEntry Entry, PriceCatalogModel Row, int Index)> rows)
+    {
+        rows.Sort(static (a, b) => Nullable.Compare(a.Row.EffectiveFrom, b.Row.EffectiveFrom));
+        ModelCatalogEntry first = rows[0].Entry;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            (ModelCatalogEntry entry, PriceCatalogModel row, int index) = rows[i];
+            if (entry.Price is null)
+            {
+                throw Invalid(index, entry.Model, "a model with dated rows needs a price on each of them");
+            }
+
+            if (i > 0 && row.EffectiveFrom is null)
+            {
+                throw Invalid(index, entry.Model, "a model listed more than once needs 'effectiveFrom' on every row but the first");
+            }
+
+            if (i + 1 < rows.Count && row.Until != rows[i + 1].Row.EffectiveFrom)
+            {
+                throw Invalid(index, entry.Model, $"'until' must be the 'effectiveFrom' of the model's next row ({rows[i + 1].Row.EffectiveFrom:yyyy-MM-dd})");
+            }
+        }
+
+        if (rows[^1].Row.Until is not null)
+        {
+            throw Invalid(rows[^1].Index, first.Model, "the model's last row must not end ('until'): add the row of the price that follows");
+        }
+
+        ModelPrice? price = null;
+        DateOnly asOf = first.AsOf;
+        for (int i = rows.Count - 1; i >= 0; i--)
+        {
+            ModelCatalogEntry entry = rows[i].Entry;
+            price = price is null
+                ? entry.Price
+                : entry.Price! with { Until = new DateTimeOffset(rows[i].Row.Until!.Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), Then = price };
+            asOf = entry.AsOf > asOf ? entry.AsOf : asOf;
+        }
+
+        return new ModelCatalogEntry(first.Model, first.Provider, first.Aliases, price, first.ContextWindow, first.MaxOutputTokens, first.Capabilities, asOf);
     }
 
     private static ModelCatalogEntry ToEntry(PriceCatalogModel model, int index)
@@ -221,14 +288,17 @@ public sealed class PriceCatalog
                 CacheWrite = model.CacheWrite,
                 ExtendedCacheWrite = model.ExtendedCacheWrite,
                 ReasoningOutput = model.ReasoningOutput,
+                Tiers = Tiers(model.Tiers, index, name),
             };
-            if (input < 0 || output < 0 || model.CachedInput < 0 || model.CacheWrite < 0 || model.ExtendedCacheWrite < 0 || model.ReasoningOutput < 0)
+            var problems = new List<string>();
+            price.Validate("price", problems);
+            if (problems.Count > 0)
             {
-                throw Invalid(index, name, "prices must not be negative");
+                throw Invalid(index, name, string.Join("; ", problems).TrimEnd('.'));
             }
         }
         else if (model.Input is not null || model.Output is not null || model.CachedInput is not null || model.CacheWrite is not null || model.ExtendedCacheWrite is not null
-            || model.ReasoningOutput is not null)
+            || model.ReasoningOutput is not null || model.Tiers is not null)
         {
             throw Invalid(index, name, "'input' and 'output' are both required when any price is given");
         }
@@ -266,6 +336,44 @@ public sealed class PriceCatalog
         return new ModelCatalogEntry(name, provider, aliases, price, model.ContextWindow, model.MaxOutputTokens, capabilities, asOf);
     }
 
+    private static List<PriceTier> Tiers(List<PriceCatalogTier>? tiers, int index, string name)
+    {
+        var read = new List<PriceTier>();
+        foreach (PriceCatalogTier tier in tiers ?? [])
+        {
+            if (tier.Input is not { } input || tier.Output is not { } output)
+            {
+                throw Invalid(index, name, "each tier needs 'input' and 'output'");
+            }
+
+            read.Add(new PriceTier
+            {
+                AbovePromptTokens = tier.Above,
+                FromPromptTokens = tier.From,
+                Input = input,
+                Output = output,
+                CachedInput = tier.CachedInput,
+                CacheWrite = tier.CacheWrite,
+                ExtendedCacheWrite = tier.ExtendedCacheWrite,
+                ReasoningOutput = tier.ReasoningOutput,
+            });
+        }
+
+        return read;
+    }
+
     private static InvalidOperationException Invalid(int index, string model, string problem) =>
         new($"Price catalog entry {index} ({model}): {problem}.");
+
+    /// <summary>Compares model and provider names as lookups do: ignoring case.</summary>
+    private sealed class ModelAndProvider : IEqualityComparer<(string Model, string Provider)>
+    {
+        public static ModelAndProvider Instance { get; } = new();
+
+        public bool Equals((string Model, string Provider) x, (string Model, string Provider) y) =>
+            StringComparer.OrdinalIgnoreCase.Equals(x.Model, y.Model) && StringComparer.OrdinalIgnoreCase.Equals(x.Provider, y.Provider);
+
+        public int GetHashCode((string Model, string Provider) obj) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Model), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Provider));
+    }
 }

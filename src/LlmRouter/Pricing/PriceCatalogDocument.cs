@@ -29,6 +29,15 @@ internal sealed class PriceCatalogModel
 
     public decimal? ReasoningOutput { get; set; }
 
+    /// <summary>Long-prompt tiers, smallest threshold first.</summary>
+    public List<PriceCatalogTier>? Tiers { get; set; }
+
+    /// <summary>The first day (UTC) this row's price applies; absent on a model's first or only row.</summary>
+    public DateOnly? EffectiveFrom { get; set; }
+
+    /// <summary>The day (UTC) from which this row's price no longer applies; the model's next row starts that day.</summary>
+    public DateOnly? Until { get; set; }
+
     public int? ContextWindow { get; set; }
 
     public int? MaxOutputTokens { get; set; }
@@ -42,6 +51,28 @@ internal sealed class PriceCatalogModel
 
     /// <summary>Pricing rules the flat price cannot express (long-prompt tiers, off-peak rates, scheduled changes).</summary>
     public string? Note { get; set; }
+}
+
+/// <summary>One long-prompt tier of a <see cref="PriceCatalogModel"/>: exactly one threshold, and prices in USD per million tokens.</summary>
+internal sealed class PriceCatalogTier
+{
+    /// <summary>The tier applies to prompts of more tokens than this ("above 200K").</summary>
+    public long? Above { get; set; }
+
+    /// <summary>The tier applies to prompts of this many tokens or more ("200K and above").</summary>
+    public long? From { get; set; }
+
+    public decimal? Input { get; set; }
+
+    public decimal? CachedInput { get; set; }
+
+    public decimal? CacheWrite { get; set; }
+
+    public decimal? ExtendedCacheWrite { get; set; }
+
+    public decimal? Output { get; set; }
+
+    public decimal? ReasoningOutput { get; set; }
 }
 
 /// <summary>Source-generated metadata for <see cref="PriceCatalogDocument"/>: no reflection, trimming- and AOT-safe.</summary>

@@ -89,7 +89,7 @@ internal sealed class CandidateCursor
                     continue;
                 }
 
-                if (_filtering && _current.Filter is { } filter && filter.Excludes(deployment, out Exclusion byRoute))
+                if (_filtering && _current.Filter is { } filter && filter.Excludes(deployment, out Exclusion byRoute, _request))
                 {
                     // A route's own filter: another route may still call the deployment.
                     _skipped.Add(new SkipEntry(deployment, null, byRoute));
@@ -391,7 +391,7 @@ internal sealed class CandidateCursor
         ref readonly RequestProperties properties = ref _request.Properties;
         if (properties.Filters && (RouteFilter.Excludes(
             deployment, properties.RequiredTags, properties.ExcludedTags, properties.AllowedProviders, properties.DeniedProviders, byRequest: true, out Exclusion exclusion)
-            || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion)))
+            || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion, _request)))
         {
             _skipped.Add(new SkipEntry(deployment, null, exclusion));
             return true;

@@ -26,7 +26,7 @@ public static class LlmRouterProperties
     /// <summary>
     /// What the request cost in US dollars, a <see cref="decimal"/>: the serving call's usage (from
     /// <see cref="Microsoft.Extensions.AI.ChatResponse.Usage"/>, or the streamed <see cref="Microsoft.Extensions.AI.UsageContent"/>)
-    /// priced at its deployment's <see cref="Deployment.Price"/> by <see cref="CostCalculator.Calculate"/>, plus the cost of
+    /// priced at its deployment's <see cref="Deployment.Price"/> by <see cref="CostCalculator.Calculate(Microsoft.Extensions.AI.UsageDetails, ModelPrice, DateTimeOffset)"/>, plus the cost of
     /// failed attempts of the same request that reported usage. Exact, not rounded. Absent when the serving call reported no
     /// usage or its deployment has no price.
     /// </summary>

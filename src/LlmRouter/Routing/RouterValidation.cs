@@ -41,22 +41,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
             errors.Add($"Deployment '{name}': Tags must be a list of non-empty strings.");
         }
 
-        if (options.Price is { } price)
-        {
-            CheckPrice(name, "Input", price.Input, errors);
-            CheckPrice(name, "Output", price.Output, errors);
-            CheckPrice(name, "CachedInput", price.CachedInput, errors);
-            CheckPrice(name, "CacheWrite", price.CacheWrite, errors);
-            CheckPrice(name, "ReasoningOutput", price.ReasoningOutput, errors);
-        }
-    }
-
-    public static void CheckPrice(string deployment, string field, decimal? value, List<string> errors)
-    {
-        if (value < 0)
-        {
-            errors.Add($"Deployment '{deployment}': Price.{field} must be at least 0 USD per million tokens (was {value.Value.ToString(CultureInfo.InvariantCulture)}).");
-        }
+        options.Price?.Validate($"Deployment '{name}': Price", errors);
     }
 
     public void ValidateRoutes(List<(string Name, RouteOptions Options)> routes, Dictionary<string, Deployment> deployments, List<string> errors)

@@ -38,6 +38,7 @@ public partial class OptionsConsistencyTests
         [typeof(ProviderOptions)] = Binding.Of(ConfigurationReader.ProviderKeys),
         [typeof(DeploymentOptions)] = Binding.Of(ConfigurationReader.DeploymentKeys),
         [typeof(ModelPrice)] = new(ConfigurationReader.PriceKeys, static (reader, section) => reader.Price(section), static _ => true),
+        [typeof(PriceTier)] = new(ConfigurationReader.PriceTierKeys, static (reader, section) => reader.PriceTier(section), static _ => true),
         [typeof(RouteOptions)] = Binding.Of(ConfigurationReader.RouteKeys),
         [typeof(HedgingOptions)] = Binding.Of(ConfigurationReader.HedgingKeys),
         [typeof(PriceLimit)] = new(ConfigurationReader.MaxPriceKeys, static (reader, section) => reader.MaxPrice(section), static _ => true),
@@ -62,6 +63,10 @@ public partial class OptionsConsistencyTests
         [(typeof(DeploymentOptions), nameof(DeploymentOptions.Provider))] =
             "The provider name a deployment reports (gen_ai.provider.name). A configured deployment reports its provider client's name, " +
             "which follows the Type of its Providers entry; the Deployments:{name}:Provider key names that entry and does not set this property.",
+        [(typeof(ModelPrice), nameof(ModelPrice.Until))] =
+            "A scheduled price change is taken from the price catalog's dated rows; a configured price is the price in force, replaced by editing it.",
+        [(typeof(ModelPrice), nameof(ModelPrice.Then))] =
+            "The price after a scheduled change (see ModelPrice.Until); code and the price catalog set it.",
     };
 
     /// <summary>Keys the reader knows (and the schema lists) that set no property of their section's options type.</summary>
@@ -447,8 +452,19 @@ public partial class OptionsConsistencyTests
             {
                 Visit(places, $"{path}:{property.Name}", type, nested, $"{pointer}/properties/{property.Name}");
             }
+            else if (ListItem(type) is { } item && properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out JsonElement list)
+                && list.TryGetProperty("items", out JsonElement items))
+            {
+                Visit(places, $"{path}:{property.Name}:{{index}}", item, items, $"{pointer}/properties/{property.Name}/items");
+            }
         }
     }
+
+    /// <summary>The options type a list property holds (a price's <see cref="ModelPrice.Tiers"/>), or <see langword="null"/>.</summary>
+    private static Type? ListItem(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) && Bindings.ContainsKey(type.GetGenericArguments()[0])
+            ? type.GetGenericArguments()[0]
+            : null;
 
     /// <summary>Every property of a bound options type with its schema entry.</summary>
     private static IEnumerable<(Place Place, PropertyInfo Property, JsonElement Node)> SchemaEntries()
@@ -623,6 +639,12 @@ public partial class OptionsConsistencyTests
                     continue;
                 }
 
+                if (ListItem(type) is { } item)
+                {
+                    Fill(item, key + ":0", root => Actual(root) is IEnumerable list ? list.Cast<object?>().FirstOrDefault() ?? NotRead : NotRead);
+                    continue;
+                }
+
                 int n = ++_next;
                 object? expected = Write(type, key, defaults is null ? null : property.GetValue(defaults), n);
                 if (ReferenceEquals(expected, NotRead))
@@ -647,6 +669,9 @@ public partial class OptionsConsistencyTests
                 case var t when t == typeof(int):
                     Data[key] = (100 + n).ToString(CultureInfo.InvariantCulture);
                     return 100 + n;
+                case var t when t == typeof(long):
+                    Data[key] = (100_000L + n).ToString(CultureInfo.InvariantCulture);
+                    return 100_000L + n;
                 case var t when t == typeof(double):
                     Data[key] = (100.25 + n).ToString(CultureInfo.InvariantCulture);
                     return 100.25 + n;

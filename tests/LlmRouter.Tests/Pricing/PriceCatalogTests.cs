@@ -4,7 +4,7 @@ namespace LlmRouter.Tests.Pricing;
 
 public sealed class PriceCatalogTests
 {
-    private static readonly DateOnly Today = new(2026, 11, 22);
+    private static readonly DateOnly Today = new(2026, 11, 30);
 
     [Fact]
     public void Default_EmbeddedCatalog_CoversAtLeast60ModelsOf14Providers()
@@ -248,7 +248,7 @@ public sealed class PriceCatalogTests
     [InlineData("""{"models":[{"model":"m","provider":"p"}]}""", "entry 0 (m): 'asOf'")]
     [InlineData("""{"models":[{"model":"m","provider":"p","input":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): 'input' and 'output' are both required")]
     [InlineData("""{"models":[{"model":"m","provider":"p","cachedInput":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): 'input' and 'output' are both required")]
-    [InlineData("""{"models":[{"model":"m","provider":"p","input":-1,"output":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): prices must not be negative")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":-1,"output":1,"asOf":"2026-01-02"}]}""", "entry 0 (m): price.Input must be at least 0 USD per million tokens")]
     [InlineData("""{"models":[{"model":"m","provider":"p","contextWindow":0,"asOf":"2026-01-02"}]}""", "entry 0 (m): 'contextWindow' and 'maxOutputTokens' must be positive")]
     [InlineData("""{"models":[{"model":"m","provider":"p","capabilities":["telepathy"],"asOf":"2026-01-02"}]}""", "unknown capability 'telepathy' (valid: tools, vision, jsonSchema, reasoning, streaming)")]
     [InlineData("""{"models":[{"model":"m","provider":"p","aliases":[" "],"asOf":"2026-01-02"}]}""", "entry 0 (m): aliases must not be empty")]
@@ -283,6 +283,123 @@ public sealed class PriceCatalogTests
         PriceCatalog catalog = Load("""{"models":[{"model":"m","provider":"p","aliases":["M"],"asOf":"2026-01-02"}]}""");
 
         Assert.True(catalog.TryFind("m", null, out _));
+    }
+
+    /// <summary>
+    /// Providers that publish a cache-read price for their current models: a row of theirs without one bills cached tokens at the
+    /// full input price, about ten times too much.
+    /// </summary>
+    private static readonly HashSet<string> ProvidersWithCachedPricing = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "openai", "anthropic", "gcp.gemini", "x_ai", "deepseek", "moonshot", "minimax",
+    };
+
+    /// <summary>Rows of those providers whose cached price no stored copy of the provider's own pages gave; each says why.</summary>
+    private static readonly Dictionary<string, string> CachedPriceNotFound = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["gemini-3.1-pro-preview"] = "The stored pricing pages give its input and output but not its context-caching price.",
+        ["gemini-2.5-flash"] = "The stored pricing pages give its input and output but not its context-caching price.",
+        ["gemini-2.5-flash-lite"] = "The stored pricing pages give its input and output but not its context-caching price.",
+        ["kimi-k2.6"] = "No USD price at all was found (the entry has no price).",
+    };
+
+    [Fact]
+    public void EmbeddedRows_EveryRow_HasASourceAndTheDateItWasRead()
+    {
+        List<PriceCatalogModel> rows = EmbeddedRows();
+
+        string[] missing = [.. rows.Where(r => string.IsNullOrWhiteSpace(r.Source) || r.AsOf is null).Select(r => $"{r.Provider}/{r.Model}")];
+
+        Assert.True(missing.Length == 0, $"Rows without a source or an asOf date: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
+    public void EmbeddedRows_ProviderPublishesCachedPrices_EveryPricedRowHasOne()
+    {
+        List<PriceCatalogModel> rows = EmbeddedRows();
+
+        string[] missing =
+        [
+            .. rows.Where(r => ProvidersWithCachedPricing.Contains(r.Provider!) && r.Input is not null && r.CachedInput is null && !CachedPriceNotFound.ContainsKey(r.Model!))
+                .Select(r => $"{r.Provider}/{r.Model}"),
+        ];
+        string[] stale = [.. CachedPriceNotFound.Keys.Where(m => rows.Any(r => r.Model == m && r.CachedInput is not null))];
+
+        Assert.True(missing.Length == 0, $"Rows of providers with cached pricing but no cachedInput: {string.Join(", ", missing)}");
+        Assert.True(stale.Length == 0, $"Listed as lacking a cached price but have one; remove them from the list: {string.Join(", ", stale)}");
+    }
+
+    [Fact]
+    public void EmbeddedRows_Tiers_HaveExactlyOneThresholdAndCachedPricesWhereTheRowHasOne()
+    {
+        var problems = new List<string>();
+        foreach (PriceCatalogModel row in EmbeddedRows())
+        {
+            foreach (PriceCatalogTier tier in row.Tiers ?? [])
+            {
+                if ((tier.Above is null) == (tier.From is null))
+                {
+                    problems.Add($"{row.Model}: a tier needs exactly one of 'above' and 'from'");
+                }
+
+                if (row.CachedInput is not null && tier.CachedInput is null)
+                {
+                    problems.Add($"{row.Model}: the row has a cached price, its tier above {tier.Above}{tier.From} none");
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public void Default_LongContextTiers_AreThoseTheProvidersPublish()
+    {
+        Assert.Equal(272_001, Tier("gpt-6.2-sol").MinPromptTokens);
+        Assert.Equal(272_001, Tier("gpt-6.1-sol").MinPromptTokens);
+        Assert.Equal(272_001, Tier("gpt-6-astra").MinPromptTokens);
+        Assert.Equal(100_001, Tier("claude-haiku-5-5").MinPromptTokens);
+        Assert.Equal(200_001, Tier("gemini-2.5-pro").MinPromptTokens);
+        Assert.Equal(200_001, Tier("gemini-3.1-pro-preview").MinPromptTokens);
+        Assert.Equal(200_000, Tier("grok-4.7").MinPromptTokens);
+        Assert.Equal(200_000, Tier("grok-4.20").MinPromptTokens);
+        Assert.Equal((0.50m, 0.05m, 0.625m, 2.50m), (Tier("claude-haiku-5-5").Input, Tier("claude-haiku-5-5").CachedInput!.Value, Tier("claude-haiku-5-5").CacheWrite!.Value, Tier("claude-haiku-5-5").Output));
+
+        static PriceTier Tier(string model) =>
+            Assert.Single(Assert.IsType<ModelCatalogEntry>(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry) ? entry : null).Price!.Tiers);
+    }
+
+    [Fact]
+    public void Load_DatedRows_BecomeOneEntryWhosePriceChangesOnTheDate()
+    {
+        PriceCatalog catalog = Load("""
+            {"models":[
+              {"model":"m","provider":"p","input":1,"output":2,"until":"2026-12-01","asOf":"2026-10-01","source":"s"},
+              {"model":"m","provider":"p","effectiveFrom":"2026-12-01","input":3,"output":4,"asOf":"2026-11-01","source":"s"}]}
+            """);
+
+        ModelCatalogEntry entry = Assert.Single(catalog.Entries);
+        Assert.Equal(new DateOnly(2026, 11, 1), entry.AsOf);
+        Assert.Equal(1m, entry.Price!.At(new DateTimeOffset(2026, 11, 30, 23, 59, 59, TimeSpan.Zero)).Input);
+        Assert.Equal(3m, entry.Price.At(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)).Input);
+    }
+
+    [Theory]
+    [InlineData("""{"model":"m","provider":"p","input":1,"output":2,"until":"2026-11-01","asOf":"2026-10-01"},{"model":"m","provider":"p","effectiveFrom":"2026-12-01","input":3,"output":4,"asOf":"2026-11-01"}""", "'until' must be the 'effectiveFrom' of the model's next row (2026-12-01)")]
+    [InlineData("""{"model":"m","provider":"p","input":1,"output":2,"asOf":"2026-10-01"},{"model":"m","provider":"p","input":3,"output":4,"asOf":"2026-11-01"}""", "needs 'effectiveFrom' on every row but the first")]
+    [InlineData("""{"model":"m","provider":"p","input":1,"output":2,"until":"2026-12-01","asOf":"2026-10-01"},{"model":"m","provider":"p","effectiveFrom":"2026-12-01","until":"2027-01-01","input":3,"output":4,"asOf":"2026-11-01"}""", "the model's last row must not end")]
+    [InlineData("""{"model":"m","provider":"p","input":1,"output":2,"tiers":[{"above":10,"from":10,"input":2,"output":3}],"asOf":"2026-10-01"}""", "must set exactly one of AbovePromptTokens")]
+    public void Load_BadDatedRowsOrTiers_FailsSayingWhy(string rows, string expected)
+    {
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => Load($$"""{"models":[{{rows}}]}"""));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    private static List<PriceCatalogModel> EmbeddedRows()
+    {
+        using Stream stream = typeof(PriceCatalog).Assembly.GetManifestResourceStream(PriceCatalog.ResourceName)!;
+        return System.Text.Json.JsonSerializer.Deserialize(stream, PricingJsonContext.Default.PriceCatalogDocument)!.Models!;
     }
 
     private static PriceCatalog Load(string json)

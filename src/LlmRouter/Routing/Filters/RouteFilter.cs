@@ -40,8 +40,8 @@ internal sealed class RouteFilter
             : new RouteFilter(required, excluded, allowed, denied, maxPrice is null ? null : maxPrice with { });
     }
 
-    /// <summary>Checks the route's filters; on exclusion, says why.</summary>
-    public bool Excludes(Deployment deployment, out Exclusion exclusion)
+    /// <summary>Checks the route's filters; on exclusion, says why. Without a request, a tiered or dated price is checked as its short-prompt price as given.</summary>
+    public bool Excludes(Deployment deployment, out Exclusion exclusion, RouterRequest? request = null)
     {
         if (Excludes(deployment, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, byRequest: false, out exclusion))
         {
@@ -49,11 +49,12 @@ internal sealed class RouteFilter
         }
 
         // A route with a MaxPrice has only priced deployments (checked when the router is built).
-        return deployment.Price is not null && ExceedsLimit(deployment, MaxPrice, byRequest: false, out exclusion);
+        return deployment.Price is not null && ExceedsLimit(deployment, MaxPrice, byRequest: false, out exclusion, request);
     }
 
     /// <summary>Checks a price limit; a deployment with no known price cannot be shown to be within one, so it is excluded.</summary>
-    public static bool ExceedsLimit(Deployment deployment, PriceLimit? limit, bool byRequest, out Exclusion exclusion)
+    /// <remarks>A price with tiers or a scheduled change is checked at the tier of the request's estimated prompt and the price in force now.</remarks>
+    public static bool ExceedsLimit(Deployment deployment, PriceLimit? limit, bool byRequest, out Exclusion exclusion, RouterRequest? request = null)
     {
         if (limit is null)
         {
@@ -67,7 +68,16 @@ internal sealed class RouteFilter
             return true;
         }
 
-        if (price.Input > limit.Input || price.Output > limit.Output)
+        decimal input = price.Input;
+        decimal output = price.Output;
+        if (!price.IsFlat && request is not null)
+        {
+            PriceRates rates = price.At(request.Time.GetUtcNow()).RatesFor(request.EstimatedInputTokens);
+            input = rates.Input;
+            output = rates.Output;
+        }
+
+        if (input > limit.Input || output > limit.Output)
         {
             exclusion = new Exclusion(deployment, ExclusionKind.AboveMaxPrice, byRequest, Limit: limit);
             return true;

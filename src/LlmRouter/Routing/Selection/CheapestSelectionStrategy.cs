@@ -21,17 +21,27 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
         double limit = context.Options?.MaxOutputTokens is > 0 and { } max ? max : double.PositiveInfinity;
         double unobserved = double.IsPositiveInfinity(limit) ? TokenEstimators.DefaultExpectedOutputTokens : limit;
         Span<double> keys = count <= CandidateOrder.StackLimit ? stackalloc double[count] : new double[count];
+        DateTimeOffset? now = null;
         for (int i = 0; i < count; i++)
         {
             Deployment deployment = candidates[i];
-            if (deployment.Price is null)
+            if (deployment.Price is not { } price)
             {
                 keys[i] = double.PositiveInfinity;
                 continue;
             }
 
             double output = deployment.State.Statistics.OutputTokens is { } observed ? Math.Min(Math.Ceiling(observed), limit) : unobserved;
-            keys[i] = (input * deployment.InputPerToken) + (output * deployment.OutputPerToken);
+            if (price.IsFlat)
+            {
+                keys[i] = (input * deployment.InputPerToken) + (output * deployment.OutputPerToken);
+                continue;
+            }
+
+            // A long-prompt tier or a scheduled change: the prices of this request's tier, in force now (the clock read once).
+            now ??= context.Request?.Time.GetUtcNow() ?? TimeProvider.System.GetUtcNow();
+            PriceRates rates = price.At(now.Value).RatesFor((long)input);
+            keys[i] = ((input * (double)rates.Input) + (output * (double)rates.Output)) / 1_000_000;
         }
 
         CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);

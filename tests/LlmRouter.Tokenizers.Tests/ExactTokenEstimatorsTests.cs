@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.Tokenizers;
+
+namespace LlmRouter.Tokenizers.Tests;
+
+public sealed class ExactTokenEstimatorsTests
+{
+    [Fact]
+    public void Corpus_StoredCounts_AreTheRealO200kCounts()
+    {
+        string directory = Path.Combine(AppContext.BaseDirectory, "TokenCorpus");
+        Dictionary<string, int> counts = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(directory, "o200k-counts.json")))!;
+        Tokenizer o200k = TiktokenTokenizer.CreateForEncoding("o200k_base");
+
+        Assert.True(counts.Count >= 32);
+        foreach ((string name, int tokens) in counts)
+        {
+            Assert.True(tokens == o200k.CountTokens(File.ReadAllText(Path.Combine(directory, name + ".txt"))), name);
+        }
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini", true)]
+    [InlineData("openai/gpt-6.1-sol", true)]
+    [InlineData("o3-mini", true)]
+    [InlineData("gpt-4-turbo", true)]
+    [InlineData("gpt-3.5-turbo", true)]
+    [InlineData("claude-haiku-5-5", false)]
+    [InlineData("fast", false)]
+    public void IsKnown_ModelFamilies_OpenAIsOnly(string model, bool known) => Assert.Equal(known, ExactTokenEstimators.IsKnown(model));
+
+    [Fact]
+    public void Create_ForAnO200kModel_CountsTextExactlyPlusTheFixedOverheads()
+    {
+        const string Text = "The committee met on a grey Tuesday morning to decide whether the old railway bridge should be repaired.";
+        int real = TiktokenTokenizer.CreateForEncoding("o200k_base").CountTokens(Text);
+
+        int estimate = ExactTokenEstimators.Create("gpt-4o").EstimateInputTokens([new ChatMessage(ChatRole.User, Text)], null);
+
+        Assert.Equal(real + 3 + 4, estimate);
+    }
+
+    [Fact]
+    public void Create_Cl100kAndO200k_CountDifferentlyForNonEnglishText()
+    {
+        ChatMessage[] messages = [new(ChatRole.User, "近年来，随着人工智能技术的快速发展，越来越多的企业开始将大型语言模型应用于客户服务。")];
+
+        int o200k = ExactTokenEstimators.Create("gpt-4o").EstimateInputTokens(messages, null);
+        int cl100k = ExactTokenEstimators.Create("gpt-4").EstimateInputTokens(messages, null);
+
+        Assert.True(cl100k > o200k, $"cl100k {cl100k}, o200k {o200k}");
+    }
+
+    [Fact]
+    public void Create_UnknownModel_FallsBackToTheEstimate()
+    {
+        ChatMessage[] messages = [new(ChatRole.User, "Hello there, how are you today?")];
+        var options = new ChatOptions { ModelId = "claude-haiku-5-5" };
+
+        int exact = ExactTokenEstimators.Create().EstimateInputTokens(messages, options);
+
+        Assert.Equal(TokenEstimators.Default.EstimateInputTokens(messages, options), exact);
+        Assert.Equal(ExactTokenEstimators.Tiktoken, ExactTokenEstimators.Create().Name);
+    }
+
+    [Fact]
+    public void Create_NoModelButARequestForAKnownOne_CountsWithThatModelsTokenizer()
+    {
+        const string Text = "Counting per request";
+        int real = TiktokenTokenizer.CreateForEncoding("o200k_base").CountTokens(Text);
+
+        int estimate = ExactTokenEstimators.Create().EstimateInputTokens([new ChatMessage(ChatRole.User, Text)], new ChatOptions { ModelId = "gpt-5.4" });
+
+        Assert.Equal(real + 7, estimate);
+    }
+}
