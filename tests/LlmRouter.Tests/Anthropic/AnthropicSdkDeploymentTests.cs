@@ -3,6 +3,7 @@ using Anthropic.Core;
 using Anthropic.Exceptions;
 using LlmRouter.Tests.Providers;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -288,6 +289,23 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
         Assert.Equal((LogLevel.Warning, "LlmRouter"), (warning.Level, warning.Category));
         Assert.Contains("Deployment 'retrying'", warning.Message, StringComparison.Ordinal);
         Assert.Contains("MaxRetries = 2", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddAnthropicSdkErrors_UnderDependencyInjection_WarnsThroughTheContainersLoggerFactory()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(_logs)]));
+        services.AddLlmRouter(builder => builder
+            .AddAnthropicSdkErrors()
+            .AddDeployment("retrying", SdkClient(_primary, maxRetries: 3).AsIChatClient("claude-haiku-4-5", 1024)));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        _ = provider.GetRequiredService<IChatClient>();
+
+        FakeLogRecord warning = Assert.Single(_logs.GetSnapshot(), r => r.Id.Id == 100);
+        Assert.Contains("Deployment 'retrying'", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxRetries = 3", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
