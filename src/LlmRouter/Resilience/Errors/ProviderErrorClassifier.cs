@@ -69,6 +69,9 @@ internal static class ProviderErrorClassifier
                 });
                 return true;
 
+            case System.ClientModel.ClientResultException result when ClientResultErrors.TryClassify(result, out error):
+                return true;
+
             case TimeoutException:
             case OperationCanceledException:
                 // The caller's own cancellation is recognised before classification, so a cancellation
