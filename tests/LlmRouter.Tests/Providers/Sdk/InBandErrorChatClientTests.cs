@@ -33,15 +33,17 @@ public sealed class InBandErrorChatClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Router_SdkStreamErrorEventWithoutTheStep_EndsAsAnEmptySuccess()
+    public async Task Router_SdkStreamErrorEventWithoutTheStep_FallsBackOnlyAsAnEmptyAnswer()
     {
-        // Why the step exists: the SDK throws nothing, so the stream ends cleanly before any content and the primary "served" it.
+        // Why the step exists: the SDK throws nothing, so the stream ends cleanly before any content. The router falls back
+        // from an empty answer, but cannot tell the error's kind (no cooldown for a rate limit, no stop for a bad request).
         _primary.EnqueueEvents([Sse.Data(RoleChunk), Sse.Data(OverloadedEvent)]);
+        _backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
         using IChatClient router = Router(withStep: false);
 
         ChatResponse response = await router.CallAsync(streaming: true, cancellationToken: Guard());
 
-        Assert.Equal(("", "primary"), (response.Text, response.Property(LlmRouterProperties.Deployment)));
+        Assert.Equal(("Hi from the backup", "primary: InvalidResponse"), (response.Text, response.Property(LlmRouterProperties.FallbackReasons)));
     }
 
     [Theory]
