@@ -170,10 +170,11 @@ public sealed class GeminiChatClientTests : IAsyncLifetime
 
         Assert.Equal("/v1beta/models/gemini-2.5-flash:streamGenerateContent", _server.LastRequest.Path);
         Assert.Equal("?alt=sse", _server.LastRequest.Query);
-        Assert.Equal(["AI", " learns", " patterns."], updates.Select(u => u.Text));
+        Assert.Equal(["AI", " learns", " patterns.", ""], updates.Select(u => u.Text));
         Assert.All(updates, u => Assert.Equal("r-1", u.ResponseId));
         Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
         UsageContent usage = Assert.Single(updates.SelectMany(u => u.Contents).OfType<UsageContent>());
+        Assert.Same(usage, Assert.Single(updates[^1].Contents));
         Assert.Equal((8L, 4L, 12L), (usage.Details.InputTokenCount!.Value, usage.Details.OutputTokenCount!.Value, usage.Details.TotalTokenCount!.Value));
     }
 
