@@ -10,15 +10,16 @@ namespace LlmRouter;
 /// <see cref="ResponseTooLargeException"/> before the parser sees them.
 /// </summary>
 /// <remarks>
-/// One reader at a time, as streams are. The buffer returns to the shared pool on dispose, unless a read is still using it
+/// One reader at a time, as streams are. The buffer returns to the pool (the shared one unless given) on dispose, unless a read is still using it
 /// (a stream disposed from another thread while a read waits on the socket): then it is dropped for the garbage collector,
 /// since a buffer returned while the socket still writes into it would corrupt another renter's data.
 /// </remarks>
-internal sealed class PooledReadStream(Stream inner, int maxEventBytes) : Stream
+internal sealed class PooledReadStream(Stream inner, int maxEventBytes, ArrayPool<byte>? pool = null) : Stream
 {
     private const int BufferSize = 16 * 1024;
 
-    private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    private readonly ArrayPool<byte> _pool = pool ?? ArrayPool<byte>.Shared;
+    private byte[]? _buffer = (pool ?? ArrayPool<byte>.Shared).Rent(BufferSize);
     private int _start;
     private int _end;
     private int _reading;
@@ -97,7 +98,7 @@ internal sealed class PooledReadStream(Stream inner, int maxEventBytes) : Stream
         byte[]? buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null && Volatile.Read(ref _reading) == 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
 
         if (disposing)
