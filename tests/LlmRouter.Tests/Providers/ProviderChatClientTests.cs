@@ -82,7 +82,8 @@ public sealed class ProviderChatClientTests : IAsyncLifetime
     [MemberData(nameof(TypesAndModes))]
     public async Task Call_ErrorBodyWithInvalidUtf8_IsClassifiedByItsStatus(string type, bool streaming)
     {
-        string text = """{"error":{"message":"slow down INVALID","type":"rate_limit_error","code":429,"status":"RESOURCE_EXHAUSTED"}}""";
+        // OpenAI's parser reads the code as text, where the invalid bytes are.
+        string text = """{"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limit INVALID","status":"RESOURCE_EXHAUSTED"}}""";
         var handler = new InMemoryHandler(_ => InMemoryHandler.Bytes(HttpStatusCode.TooManyRequests, WithInvalidUtf8(text)));
         using var http = new HttpClient(handler);
         using IChatClient client = Create(new ProviderOptions { Type = type, ApiKey = ApiKey }, "m", http);
