@@ -78,7 +78,7 @@ internal sealed class AnthropicChatClient : ProviderChatClient
                 throw Truncated();
             }
 
-            if (LastUpdate(ref state) is { } last)
+            if (LastUpdate(in state) is { } last)
             {
                 yield return last;
             }
@@ -251,7 +251,7 @@ internal sealed class AnthropicChatClient : ProviderChatClient
     /// The update that ends the stream, at <c>message_stop</c>: the finish reason and the usage, reported once. The input counts
     /// come with <c>message_start</c>, the output count with each <c>message_delta</c> as a running total; the two are combined.
     /// </summary>
-    private static ChatResponseUpdate? LastUpdate(ref StreamState state)
+    private static ChatResponseUpdate? LastUpdate(in StreamState state)
     {
         if (state.InputUsage is null && state.OutputUsage is null && state.FinishReason is null)
         {

@@ -127,9 +127,10 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     }
 
     /// <summary>
-    /// The update that ends the stream: tool calls still being assembled, and the usage, with the finish reason. Usage is reported once per stream, the
-    /// last the server sent: OpenAI sends it once, in a chunk of its own, but some compatible servers (Gemini's OpenAI-compatible
-    /// endpoint among them) repeat the running total on every chunk, and whoever reads the stream sums every usage it carries.
+    /// The update that ends the stream: tool calls still being assembled, and the usage, with the finish reason. Usage is
+    /// reported once per stream, the last the server sent: OpenAI sends it once, in a chunk of its own, but some compatible
+    /// servers (Gemini's OpenAI-compatible endpoint among them) repeat the running total on every chunk, and whoever reads the
+    /// stream sums every usage it carries.
     /// </summary>
     private ChatResponseUpdate? LastUpdate(ref StreamState state)
     {
