@@ -143,6 +143,7 @@ internal abstract class ProviderChatClient : IChatClient
             throw new ResponseTooLargeException("the response body", limit);
         }
 
+        // Counted even when the length is announced: over HTTP/2 the handler reads past a Content-Length that lies.
         var body = new BoundedReadStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), limit);
         return await JsonSerializer.DeserializeAsync(body, typeInfo, cancellationToken).ConfigureAwait(false)
             ?? throw Connection.Failure($"{Connection.ProviderName} answered with an empty JSON body.", ProviderErrorKind.InvalidResponse);
