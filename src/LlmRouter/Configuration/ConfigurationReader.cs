@@ -31,6 +31,8 @@ internal sealed class ConfigurationReader
         { "Headers", static (key, o) => key.Strings(o.Headers) },
         { "Timeout", static (key, o) => o.Timeout = key.Duration() ?? o.Timeout },
         { "DefaultMaxOutputTokens", static (key, o) => o.DefaultMaxOutputTokens = key.Int() ?? o.DefaultMaxOutputTokens },
+        { "MaxResponseBytes", static (key, o) => o.MaxResponseBytes = key.Int() ?? o.MaxResponseBytes },
+        { "CompletionTokensIncludeReasoning", static (key, o) => o.CompletionTokensIncludeReasoning = key.Bool() ?? o.CompletionTokensIncludeReasoning },
 
         // The IHttpClientFactory client name; it chooses the HttpClient, which ProviderOptions leaves to whoever creates the client.
         { "HttpClientName", null },
@@ -161,7 +163,7 @@ internal sealed class ConfigurationReader
         CheckKeys(section, RootKeys, "settings");
         Dictionary<string, (ProviderOptions Options, string? HttpClientName, bool Valid)> providers = ReadProviders(section.GetSection("Providers"), environment);
         ReadDeployments(section.GetSection("Deployments"), providers, builder, createClient);
-        foreach (IConfigurationSection route in section.GetSection("Routes").GetChildren())
+        foreach (IConfigurationSection route in Named(section.GetSection("Routes"), "\"Routes\": { \"fast\": { \"Deployments\": [ \"mini\" ] } }"))
         {
             builder.AddRoute(route.Key, r => Read(route, RouteKeys, r));
         }
@@ -171,7 +173,7 @@ internal sealed class ConfigurationReader
             builder.UseDefaultRoute(defaultRoute);
         }
 
-        foreach (IConfigurationSection budget in section.GetSection("Budgets").GetChildren())
+        foreach (IConfigurationSection budget in Named(section.GetSection("Budgets"), "\"Budgets\": { \"daily\": { \"Scope\": \"Router\", \"LimitUsd\": 25 } }"))
         {
             builder.AddBudget(budget.Key, b => Read(budget, BudgetKeys, b));
             if (Value(budget, "LimitUsd") is null)
@@ -200,7 +202,7 @@ internal sealed class ConfigurationReader
     private Dictionary<string, (ProviderOptions Options, string? HttpClientName, bool Valid)> ReadProviders(IConfigurationSection providers, Func<string, string?> environment)
     {
         var read = new Dictionary<string, (ProviderOptions, string?, bool)>(StringComparer.OrdinalIgnoreCase);
-        foreach (IConfigurationSection provider in providers.GetChildren())
+        foreach (IConfigurationSection provider in Named(providers, "\"Providers\": { \"openai\": { \"Type\": \"OpenAI\" } }"))
         {
             CheckKeys(provider, ProviderKeys.Names, ProviderKeys.What);
             int before = _errors.Count;
@@ -224,7 +226,7 @@ internal sealed class ConfigurationReader
         Func<ProviderOptions, string?, string, IChatClient> createClient)
     {
         string knownProviders = providers.Count == 0 ? "(none; add them under Providers)" : string.Join(", ", providers.Keys);
-        foreach (IConfigurationSection deployment in deployments.GetChildren())
+        foreach (IConfigurationSection deployment in Named(deployments, "\"Deployments\": { \"mini\": { \"Provider\": \"openai\", \"Model\": \"gpt-4o-mini\" } }"))
         {
             CheckKeys(deployment, DeploymentKeys.Names, DeploymentKeys.What);
             string? providerName = Value(deployment, "Provider");
@@ -417,6 +419,45 @@ internal sealed class ConfigurationReader
         return null;
     }
 
+    /// <summary>
+    /// The entries of a section that names its entries (Providers, Deployments, Routes, Budgets). Written as a JSON array, or as a
+    /// single value, it has no names (configuration sees an array's items as "0", "1", …): that is an error showing the expected
+    /// shape, <paramref name="example"/>, and no entry is read, so the error is not buried under errors about entries "0" and "1".
+    /// </summary>
+    private List<IConfigurationSection> Named(IConfigurationSection section, string example)
+    {
+        List<IConfigurationSection> entries = [.. section.GetChildren()];
+        if (entries.Count > 0 && IsArray(entries))
+        {
+            _errors.Add($"{section.Path} is a JSON array, but it must be an object whose keys are the names of its entries: {example}.");
+            return [];
+        }
+
+        if (entries.Count == 0 && section.Value is { Length: > 0 })
+        {
+            _errors.Add($"{section.Path} is a single value, but it must be an object whose keys are the names of its entries: {example}.");
+        }
+
+        return entries;
+    }
+
+    /// <summary>Tells whether the keys of <paramref name="entries"/> are 0, 1, …, n-1: the items of a JSON array.</summary>
+    private static bool IsArray(List<IConfigurationSection> entries)
+    {
+        var seen = new bool[entries.Count];
+        foreach (IConfigurationSection entry in entries)
+        {
+            if (!int.TryParse(entry.Key, NumberStyles.None, CultureInfo.InvariantCulture, out int index) || index >= seen.Length || seen[index])
+            {
+                return false;
+            }
+
+            seen[index] = true;
+        }
+
+        return true;
+    }
+
     private void CheckKeys(IConfiguration section, IReadOnlyList<string> valid, string what)
     {
         foreach (IConfigurationSection child in section.GetChildren())
@@ -568,7 +609,11 @@ internal sealed class ConfigurationReader
             return uri;
         }
 
-        _errors.Add($"{PathOf(section, key)}: '{text}' is not an absolute http or https URL (such as http://localhost:11434/v1).");
+        // The text is shown without user information or query, which may hold credentials.
+        string shown = EndpointText.Describe(text);
+        _errors.Add((Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out Uri? relative) && !relative.IsAbsoluteUri) || text.StartsWith('/')
+            ? $"{PathOf(section, key)}: '{shown}' is a relative URL; it must be an absolute http or https URL, scheme and host included (such as https://api.example.com/v1 or http://localhost:11434/v1)."
+            : $"{PathOf(section, key)}: '{shown}' is not an absolute http or https URL (such as https://api.example.com/v1 or http://localhost:11434/v1).");
         return null;
     }
 

@@ -78,6 +78,8 @@ internal sealed class ProviderClientCache
             .Append(options.ApiVersion).Append('\n')
             .Append(options.Timeout?.Ticks).Append('\n')
             .Append(options.DefaultMaxOutputTokens).Append('\n')
+            .Append(options.MaxResponseBytes).Append('\n')
+            .Append(options.CompletionTokensIncludeReasoning).Append('\n')
             .Append(model).Append('\n')
             .Append(httpClientName);
         foreach (KeyValuePair<string, string> header in options.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))

@@ -36,21 +36,72 @@ internal static class ErrorText
 
     public static bool IsContentFilter(string? text) => ContainsAny(text, ContentFilterPhrases);
 
-    /// <summary>Removes <paramref name="secret"/> wherever it occurs and shortens <paramref name="text"/> to a readable length.</summary>
-    public static string? Clean(string? text, string? secret)
+    /// <summary>
+    /// The shortest key treated as a secret. Shorter "keys" (placeholders such as <c>x</c> or <c>none</c> that local servers
+    /// accept) are no secrets, and removing them would garble words: <c>rate_limit_exceeded</c> with a key <c>x</c>.
+    /// </summary>
+    public const int MinSecretLength = 8;
+
+    private const string Redacted = "[redacted]";
+
+    /// <summary>
+    /// Removes each of <paramref name="secrets"/> (those of at least <see cref="MinSecretLength"/> characters) wherever it occurs,
+    /// with the whole token around it (letters, digits, <c>-</c> and <c>_</c>), so no fragment of a secret stays; then shortens
+    /// <paramref name="text"/> to a readable length.
+    /// </summary>
+    public static string? Clean(string? text, params ReadOnlySpan<string?> secrets)
     {
         if (string.IsNullOrEmpty(text))
         {
             return text;
         }
 
-        if (!string.IsNullOrEmpty(secret) && text.Contains(secret, StringComparison.Ordinal))
+        foreach (string? secret in secrets)
         {
-            text = text.Replace(secret, "[redacted]", StringComparison.Ordinal);
+            text = Redact(text, secret);
         }
 
         return text.Length <= MaxMessageLength ? text : string.Concat(text.AsSpan(0, MaxMessageLength), "…");
     }
+
+    private static string Redact(string text, string? secret)
+    {
+        if (secret is not { Length: >= MinSecretLength })
+        {
+            return text;
+        }
+
+        int index = text.IndexOf(secret, StringComparison.Ordinal);
+        if (index < 0)
+        {
+            return text;
+        }
+
+        var redacted = new System.Text.StringBuilder(text.Length);
+        int copied = 0;
+        while (index >= 0)
+        {
+            int start = index;
+            while (start > copied && IsTokenCharacter(text[start - 1]))
+            {
+                start--;
+            }
+
+            int end = index + secret.Length;
+            while (end < text.Length && IsTokenCharacter(text[end]))
+            {
+                end++;
+            }
+
+            redacted.Append(text, copied, start - copied).Append(Redacted);
+            copied = end;
+            index = text.IndexOf(secret, end, StringComparison.Ordinal);
+        }
+
+        return redacted.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    private static bool IsTokenCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     private static bool ContainsAny(string? text, string[] phrases)
     {

@@ -7,11 +7,16 @@ namespace LlmRouter;
 
 /// <summary>
 /// A JSON request body written straight into a pooled buffer with <see cref="Utf8JsonWriter"/>; the buffer goes back
-/// to the pool when the content is disposed, which the clients do only after the response is finished with.
+/// to the pool when the content is disposed, which the clients do only after the response is finished with (a buffer grown
+/// past 1 MiB is dropped instead).
 /// </summary>
 internal sealed class JsonRequestContent : HttpContent, IBufferWriter<byte>
 {
     private const int InitialSize = 2048;
+
+    // A buffer grown past this for one large request (images, long documents) is left to the garbage collector: returned to
+    // the shared pool, it would stay there, one per core, long after the request.
+    private const int MaxPooledSize = 1024 * 1024;
 
     // Request bodies are HTTP payloads, never embedded in HTML, so only what JSON itself requires is escaped.
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -112,7 +117,7 @@ internal sealed class JsonRequestContent : HttpContent, IBufferWriter<byte>
         byte[]? buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Release(buffer);
         }
 
         base.Dispose(disposing);
@@ -133,7 +138,15 @@ internal sealed class JsonRequestContent : HttpContent, IBufferWriter<byte>
 
         byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + sizeHint));
         _buffer.AsSpan(0, _length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        Release(_buffer);
         _buffer = larger;
+    }
+
+    private static void Release(byte[] buffer)
+    {
+        if (buffer.Length <= MaxPooledSize)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

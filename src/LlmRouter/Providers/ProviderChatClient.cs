@@ -32,7 +32,16 @@ internal abstract class ProviderChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return GetResponseCoreAsync(messages, options, ResolveModel(options), cancellationToken);
+        string model = ResolveModel(options);
+        try
+        {
+            return GetResponseCoreAsync(messages, options, model, cancellationToken);
+        }
+        catch (ProviderException exception)
+        {
+            // A request that cannot be written fails the task, as every other failure of the call does.
+            return Task.FromException<ChatResponse>(exception);
+        }
     }
 
     /// <inheritdoc />
@@ -63,7 +72,7 @@ internal abstract class ProviderChatClient : IChatClient
     public void Dispose() => Connection.Dispose();
 
     /// <summary>Describes the client without credentials.</summary>
-    public override string ToString() => $"{GetType().Name}({Connection.ProviderName}, {Connection.Endpoint.GetLeftPart(UriPartial.Path)}, {DefaultModel ?? "no default model"})";
+    public override string ToString() => $"{GetType().Name}({Connection.ProviderName}, {EndpointText.Describe(Connection.Endpoint)}, {DefaultModel ?? "no default model"})";
 
     protected abstract Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken);
 
@@ -80,7 +89,34 @@ internal abstract class ProviderChatClient : IChatClient
         using HttpResponseMessage response = await Connection.SendAsync(request, parseError, cancellationToken).ConfigureAwait(false);
         using (request)
         {
-            return convert(await ReadJsonAsync(response, typeInfo, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                return convert(await ReadJsonAsync(response, typeInfo, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception exception) when (Connection.TranslateRead(exception, cancellationToken) is { } translated)
+            {
+                throw translated;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a request body with <paramref name="write"/> (pass a static lambda: no closure is allocated). A request that cannot
+    /// be written (a null message, a number JSON cannot hold, a schema nested too deep) is a <see cref="ProviderException"/> of
+    /// kind <see cref="ProviderErrorKind.BadRequest"/> that says what is wrong, thrown before anything is sent.
+    /// </summary>
+    protected JsonRequestContent WriteBody<TState>(TState state, Action<Utf8JsonWriter, TState> write, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        try
+        {
+            return JsonRequestContent.Create(state, write);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw Connection.Failure(
+                $"{Connection.ProviderName}: the request cannot be sent: {UnsendableRequest.Describe(messages, options, exception)}",
+                ProviderErrorKind.BadRequest,
+                exception);
         }
     }
 
@@ -97,20 +133,20 @@ internal abstract class ProviderChatClient : IChatClient
         request.Dispose();
     }
 
-    /// <summary>Reads a whole JSON response body; any failure becomes a <see cref="ProviderException"/>.</summary>
-    protected async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    /// <summary>Reads a whole JSON response body, at most <see cref="ProviderConnection.MaxResponseBytes"/> of it; the caller translates failures.</summary>
+    private async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
-        try
+        int limit = Connection.MaxResponseBytes;
+        if (response.Content.Headers.ContentLength > limit)
         {
-            Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return await JsonSerializer.DeserializeAsync(body, typeInfo, cancellationToken).ConfigureAwait(false)
-                ?? throw Connection.Failure($"{Connection.ProviderName} answered with an empty JSON body.", ProviderErrorKind.InvalidResponse);
+            throw new ResponseTooLargeException("the response body", limit);
         }
-        catch (Exception exception) when (Connection.Translate(exception, cancellationToken) is { } translated)
-        {
-            throw translated;
-        }
+
+        // Counted even when the length is announced: over HTTP/2 the handler reads past a Content-Length that lies.
+        var body = new BoundedReadStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), limit);
+        return await JsonSerializer.DeserializeAsync(body, typeInfo, cancellationToken).ConfigureAwait(false)
+            ?? throw Connection.Failure($"{Connection.ProviderName} answered with an empty JSON body.", ProviderErrorKind.InvalidResponse);
     }
 
     /// <summary>Opens the server-sent event stream of a successful response; the caller disposes the events, then the body.</summary>
@@ -118,7 +154,7 @@ internal abstract class ProviderChatClient : IChatClient
     {
         try
         {
-            var body = new PooledReadStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            var body = new PooledReadStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), Connection.MaxResponseBytes);
             return (SseParser.Create(body, parser).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken), body);
         }
         catch (Exception exception) when (Connection.Translate(exception, cancellationToken) is { } translated)
@@ -127,18 +163,28 @@ internal abstract class ProviderChatClient : IChatClient
         }
     }
 
-    /// <summary>Moves to the next event; a broken connection or malformed event becomes a <see cref="ProviderException"/>.</summary>
+    /// <summary>
+    /// Moves to the next event; a broken connection, an event past the size limit, or an event that cannot be parsed (malformed
+    /// JSON, invalid UTF-8, anything its parser throws) becomes a <see cref="ProviderException"/>.
+    /// </summary>
     protected async ValueTask<bool> NextEventAsync<T>(IAsyncEnumerator<SseItem<T>> events, CancellationToken cancellationToken)
     {
         try
         {
             return await events.MoveNextAsync().ConfigureAwait(false);
         }
-        catch (Exception exception) when (Connection.Translate(exception, cancellationToken) is { } translated)
+        catch (Exception exception) when (Connection.TranslateRead(exception, cancellationToken) is { } translated)
         {
             throw translated;
         }
     }
+
+    /// <summary>Turns a failure while converting a streamed event into an update into a <see cref="ProviderException"/>, as reading does.</summary>
+    protected Exception? TranslateRead(Exception exception, CancellationToken cancellationToken) => Connection.TranslateRead(exception, cancellationToken);
+
+    /// <summary>A Unix time in seconds as a date, or <see langword="null"/> when absent or out of the range of dates.</summary>
+    protected static DateTimeOffset? FromUnixSeconds(long? seconds) =>
+        seconds is >= -62_135_596_800 and <= 253_402_300_799 ? DateTimeOffset.FromUnixTimeSeconds(seconds.Value) : null;
 
     protected ProviderException Truncated() =>
         Connection.Failure($"{Connection.ProviderName}'s stream ended before the response was complete.", ProviderErrorKind.InvalidResponse);

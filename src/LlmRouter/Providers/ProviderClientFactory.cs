@@ -38,8 +38,10 @@ public static class ProviderClientFactory
     /// <returns>A chat client the caller owns and disposes (a router disposes the clients of its deployments).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="LlmRouterConfigurationException">
-    /// The options are invalid: an unknown type (the message lists the valid ones), a missing or invalid endpoint, a missing
-    /// API key (the message names the environment variable that would supply it), a non-positive timeout or output limit.
+    /// The options are invalid: an unknown type (the message lists the valid ones), a missing, relative or non-HTTP endpoint, a missing
+    /// API key (the message names the environment variable that would supply it), a key or header with a control character inside
+    /// (CR, LF, …) or an invalid header name, a non-positive timeout, output limit or <see cref="ProviderOptions.MaxResponseBytes"/>.
+    /// Messages never include the key or a header's value.
     /// </exception>
     public static IChatClient CreateChatClient(ProviderOptions options, string? modelId = null, HttpClient? httpClient = null)
     {
@@ -66,7 +68,10 @@ public static class ProviderClientFactory
         return Create(options, modelId, httpClient: null, httpClientFactory, httpClientName, TimeProvider.System, Environment.GetEnvironmentVariable);
     }
 
-    /// <summary>Checks <paramref name="options"/> and returns one message per problem, empty when they are valid.</summary>
+    /// <summary>The default of <see cref="ProviderOptions.MaxResponseBytes"/>: 32 MiB.</summary>
+    internal const int DefaultMaxResponseBytes = 32 * 1024 * 1024;
+
+    /// <summary>Checks <paramref name="options"/> and returns one message per problem, empty when they are valid; never echoes a secret.</summary>
     internal static List<string> Validate(ProviderOptions options, Func<string, string?> environment)
     {
         var errors = new List<string>();
@@ -88,14 +93,24 @@ public static class ProviderClientFactory
                     : " (the base URL including the version segment, such as http://localhost:11434/v1)."));
             }
         }
-        else if (!options.Endpoint.IsAbsoluteUri || (options.Endpoint.Scheme != Uri.UriSchemeHttps && options.Endpoint.Scheme != Uri.UriSchemeHttp))
+        else if (!options.Endpoint.IsAbsoluteUri)
         {
-            errors.Add($"Endpoint '{options.Endpoint.GetLeftPart(UriPartial.Path)}' must be an absolute http or https URL.");
+            errors.Add($"Endpoint '{EndpointText.Describe(options.Endpoint)}' is relative: it must be an absolute http or https URL, scheme and host included (such as https://api.example.com/v1).");
+        }
+        else if (options.Endpoint.Scheme != Uri.UriSchemeHttps && options.Endpoint.Scheme != Uri.UriSchemeHttp)
+        {
+            errors.Add($"Endpoint '{EndpointText.Describe(options.Endpoint)}' must be an absolute http or https URL (such as https://api.example.com/v1).");
         }
 
-        if (preset.RequiresKey && string.IsNullOrEmpty(ResolveKey(options, preset, environment)))
+        string? key = ResolveKey(options, preset, environment);
+        if (preset.RequiresKey && string.IsNullOrEmpty(key))
         {
             errors.Add($"ApiKey is required for type '{preset.Type}': set ApiKey or the {preset.ApiKeyVariable} environment variable.");
+        }
+        else if (key is not null && HeaderText.FindControlCharacter(key, allowTab: false) >= 0)
+        {
+            string source = string.IsNullOrWhiteSpace(options.ApiKey) ? $"the {preset.ApiKeyVariable} environment variable" : "ApiKey";
+            errors.Add($"ApiKey (from {source}) contains a control character (CR, LF or another) inside it, which would break the HTTP header that carries it. Leading and trailing whitespace is removed; remove the rest.");
         }
 
         if (options.Timeout is { } timeout && timeout <= TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan)
@@ -108,6 +123,11 @@ public static class ProviderClientFactory
             errors.Add($"DefaultMaxOutputTokens must be positive (was {options.DefaultMaxOutputTokens}).");
         }
 
+        if (options.MaxResponseBytes <= 0)
+        {
+            errors.Add($"MaxResponseBytes must be positive (was {options.MaxResponseBytes}); the default is {DefaultMaxResponseBytes} (32 MiB).");
+        }
+
         if (options.Headers is { } headers)
         {
             foreach (KeyValuePair<string, string> header in headers)
@@ -115,6 +135,14 @@ public static class ProviderClientFactory
                 if (string.IsNullOrWhiteSpace(header.Key))
                 {
                     errors.Add("Headers must not contain an empty header name.");
+                }
+                else if (!HeaderText.IsToken(header.Key))
+                {
+                    errors.Add($"Headers: '{HeaderText.Escape(header.Key)}' is not a valid HTTP header name: use letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons or control characters).");
+                }
+                else if (header.Value is { } value && HeaderText.FindControlCharacter(value, allowTab: true) >= 0)
+                {
+                    errors.Add($"Headers:{header.Key}: the value contains a control character (CR, LF or another), which would split or inject HTTP headers; a header value is one line of text.");
                 }
             }
         }
@@ -143,6 +171,14 @@ public static class ProviderClientFactory
         }
 
         ProviderPreset preset = ProviderPresets.Find(options.Type)!;
+        if (options.CompletionTokensIncludeReasoning is { } included)
+        {
+            preset = preset with
+            {
+                Quirks = included ? preset.Quirks & ~OpenAIQuirks.ReasoningOutsideCompletion : preset.Quirks | OpenAIQuirks.ReasoningOutsideCompletion,
+            };
+        }
+
         bool owns = httpClient is null && factory is null;
         if (owns)
         {
@@ -168,7 +204,8 @@ public static class ProviderClientFactory
             owns,
             factory,
             clientName,
-            timeProvider);
+            timeProvider,
+            options.MaxResponseBytes);
 
         return preset.Format switch
         {
@@ -178,8 +215,12 @@ public static class ProviderClientFactory
         };
     }
 
-    private static string? ResolveKey(ProviderOptions options, ProviderPreset preset, Func<string, string?> environment) =>
-        !string.IsNullOrEmpty(options.ApiKey) ? options.ApiKey
-        : preset.ApiKeyVariable is { } variable ? environment(variable)
-        : null;
+    /// <summary>The key to send, without the whitespace around it (a key read from a file often ends with a newline); null when none.</summary>
+    private static string? ResolveKey(ProviderOptions options, ProviderPreset preset, Func<string, string?> environment)
+    {
+        string? key = !string.IsNullOrWhiteSpace(options.ApiKey) ? options.ApiKey
+            : preset.ApiKeyVariable is { } variable ? environment(variable)
+            : null;
+        return string.IsNullOrWhiteSpace(key) ? null : key.Trim();
+    }
 }

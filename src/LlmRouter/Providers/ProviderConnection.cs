@@ -20,6 +20,7 @@ internal sealed class ProviderConnection : IDisposable
     private readonly IHttpClientFactory? _factory;
     private readonly string _clientName;
     private readonly string? _apiKey;
+    private readonly string? _userInfoSecret;
     private readonly string? _authValue;
     private readonly KeyValuePair<string, string>[] _headers;
 
@@ -33,11 +34,14 @@ internal sealed class ProviderConnection : IDisposable
         bool ownsClient,
         IHttpClientFactory? factory,
         string? clientName,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        int maxResponseBytes)
     {
         Preset = preset;
-        Endpoint = endpoint;
-        BaseUrl = endpoint.OriginalString.TrimEnd('/');
+        Endpoint = EndpointText.WithoutUserInfo(endpoint);
+        BaseUrl = Endpoint.OriginalString.TrimEnd('/');
+        _userInfoSecret = EndpointText.UserInfoSecret(endpoint);
+        MaxResponseBytes = maxResponseBytes;
         ApiVersion = apiVersion;
         _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
         _authValue = _apiKey is null ? null : preset.Auth == AuthStyle.Bearer ? "Bearer " + _apiKey : _apiKey;
@@ -53,7 +57,11 @@ internal sealed class ProviderConnection : IDisposable
 
     public string ProviderName => Preset.ProviderName;
 
+    /// <summary>Gets the endpoint, without the user information (a credential) it may have been configured with.</summary>
     public Uri Endpoint { get; }
+
+    /// <summary>Gets the most bytes read of a whole response body, or of one server-sent event (<see cref="ProviderOptions.MaxResponseBytes"/>).</summary>
+    public int MaxResponseBytes { get; }
 
     /// <summary>Gets the endpoint without a trailing slash, for appending paths.</summary>
     public string BaseUrl { get; }
@@ -117,20 +125,48 @@ internal sealed class ProviderConnection : IDisposable
 
     /// <summary>
     /// Turns a failure while sending or reading into a <see cref="ProviderException"/>; returns <see langword="null"/> for the
-    /// caller's own cancellation and for exceptions that already are provider exceptions.
+    /// caller's own cancellation, for exceptions that already are provider exceptions, and for exceptions it does not know.
     /// </summary>
     public Exception? Translate(Exception exception, CancellationToken cancellationToken) => exception switch
     {
         ProviderException => null,
         OperationCanceledException when cancellationToken.IsCancellationRequested => null,
+        ResponseTooLargeException tooLarge => Failure(
+            $"{ProviderName}: {tooLarge.What} is larger than {tooLarge.Limit} bytes, the limit set by ProviderOptions.MaxResponseBytes (configuration key MaxResponseBytes); " +
+            "raise it if responses this large are expected.",
+            ProviderErrorKind.InvalidResponse,
+            exception),
         OperationCanceledException => Failure($"{ProviderName}: the request timed out.", ProviderErrorKind.Timeout, exception),
         HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded } http =>
             Failure($"{ProviderName}: the response was cut short or malformed ({http.HttpRequestError}).", ProviderErrorKind.InvalidResponse, exception),
         HttpRequestException http => Failure($"{ProviderName}: the connection failed ({http.HttpRequestError}).", ProviderErrorKind.Transport, exception),
         IOException => Failure($"{ProviderName}: the connection broke while reading the response.", ProviderErrorKind.Transport, exception),
+        System.Text.Json.JsonException when IsInvalidUtf8(exception) => Failure($"{ProviderName}: the response is not valid UTF-8.", ProviderErrorKind.InvalidResponse, exception),
         System.Text.Json.JsonException json => Failure($"{ProviderName}: the response is not valid JSON ({json.Path}, line {json.LineNumber}).", ProviderErrorKind.InvalidResponse, exception),
         _ => null,
     };
+
+    /// <summary>
+    /// Turns a failure while reading or converting a successful response into a <see cref="ProviderException"/>: as
+    /// <see cref="Translate"/>, and any other exception (invalid UTF-8, a value out of range, malformed base64) means the
+    /// response is unusable. Returns <see langword="null"/> only for the caller's cancellation and for provider exceptions.
+    /// </summary>
+    public Exception? TranslateRead(Exception exception, CancellationToken cancellationToken)
+    {
+        if (Translate(exception, cancellationToken) is { } translated)
+        {
+            return translated;
+        }
+
+        if (exception is ProviderException || (exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            return null;
+        }
+
+        return IsInvalidUtf8(exception)
+            ? Failure($"{ProviderName}: the response is not valid UTF-8.", ProviderErrorKind.InvalidResponse, exception)
+            : Failure($"{ProviderName}: the response could not be read ({exception.GetType().Name}).", ProviderErrorKind.InvalidResponse, exception);
+    }
 
     /// <summary>Creates an exception that is not tied to an HTTP status (a broken stream, an unusable body).</summary>
     public ProviderException Failure(string message, ProviderErrorKind kind, Exception? inner = null) =>
@@ -144,8 +180,8 @@ internal sealed class ProviderConnection : IDisposable
         return new ProviderException(message.ToString(), details.Kind ?? fallbackKind)
         {
             ProviderName = ProviderName,
-            ErrorType = ErrorText.Clean(details.Type, _apiKey),
-            ErrorCode = ErrorText.Clean(details.Code, _apiKey),
+            ErrorType = Clean(details.Type),
+            ErrorCode = Clean(details.Code),
             RetryAfter = details.RetryAfter,
         };
     }
@@ -164,18 +200,20 @@ internal sealed class ProviderConnection : IDisposable
         ProviderErrorDetails details = default;
         try
         {
-            byte[] body = await ReadBoundedAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            byte[] body = await ReadBoundedAsync(response.Content, Math.Min(MaxErrorBodyBytes, MaxResponseBytes), cancellationToken).ConfigureAwait(false);
             details = parseError(body);
             if (details.Message is null && details.Type is null && body.Length > 0 && !body.AsSpan().TrimStart((byte)' ').StartsWith("<"u8))
             {
                 details = details with { Message = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300)) };
             }
         }
-        catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // The status code alone still classifies the failure; a body that cannot be read adds nothing.
+            // The status code alone still classifies the failure; a body that cannot be read or parsed adds nothing.
+            details = default;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         ProviderErrorKind kind = details.Kind ?? ProviderErrorClassifier.FromStatusCode(status);
         TimeSpan? retryAfter = RetryAfterHeaders.Parse(response.Headers, Time.GetUtcNow(), includeRateLimitResets: status == 429) ?? details.RetryAfter;
 
@@ -189,8 +227,8 @@ internal sealed class ProviderConnection : IDisposable
         return new ProviderException(message.ToString(), kind, (HttpStatusCode)status)
         {
             ProviderName = ProviderName,
-            ErrorType = ErrorText.Clean(details.Type, _apiKey),
-            ErrorCode = ErrorText.Clean(details.Code, _apiKey),
+            ErrorType = Clean(details.Type),
+            ErrorCode = Clean(details.Code),
             RetryAfter = retryAfter,
         };
     }
@@ -199,10 +237,10 @@ internal sealed class ProviderConnection : IDisposable
     {
         if (details.Type is not null || details.Code is not null)
         {
-            message.Append(" (").Append(ErrorText.Clean(details.Type ?? details.Code, _apiKey));
+            message.Append(" (").Append(Clean(details.Type ?? details.Code));
             if (details.Type is not null && details.Code is not null && details.Code != details.Type)
             {
-                message.Append(", ").Append(ErrorText.Clean(details.Code, _apiKey));
+                message.Append(", ").Append(Clean(details.Code));
             }
 
             message.Append(')');
@@ -210,7 +248,7 @@ internal sealed class ProviderConnection : IDisposable
 
         if (!string.IsNullOrWhiteSpace(details.Message))
         {
-            message.Append(": ").Append(ErrorText.Clean(details.Message, _apiKey));
+            message.Append(": ").Append(Clean(details.Message));
         }
         else
         {
@@ -218,18 +256,21 @@ internal sealed class ProviderConnection : IDisposable
         }
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    private string? Clean(string? text) => ErrorText.Clean(text, _apiKey, _userInfoSecret);
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes of an error body; the rest is left unread (the response is disposed after).</summary>
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         Stream stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            byte[] buffer = new byte[(int)Math.Clamp(content.Headers.ContentLength ?? 4096, 1, MaxErrorBodyBytes)];
+            byte[] buffer = new byte[(int)Math.Clamp(content.Headers.ContentLength ?? 4096, 1, limit)];
             int length = 0;
-            while (length < MaxErrorBodyBytes)
+            while (length < limit)
             {
                 if (length == buffer.Length)
                 {
-                    Array.Resize(ref buffer, Math.Min(MaxErrorBodyBytes, buffer.Length * 2));
+                    Array.Resize(ref buffer, (int)Math.Min(limit, buffer.Length * 2L));
                 }
 
                 int read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
@@ -243,5 +284,18 @@ internal sealed class ProviderConnection : IDisposable
 
             return length == buffer.Length ? buffer : buffer[..length];
         }
+    }
+
+    private static bool IsInvalidUtf8(Exception exception)
+    {
+        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is DecoderFallbackException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

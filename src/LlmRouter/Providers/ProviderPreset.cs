@@ -35,6 +35,12 @@ internal enum OpenAIQuirks
 
     /// <summary>Azure deployment URLs: the model is in the path, not the body, and <c>api-version</c> is in the query.</summary>
     AzureDeployments = 8,
+
+    /// <summary>
+    /// <c>completion_tokens</c> leaves out the <c>completion_tokens_details.reasoning_tokens</c> (xAI), where OpenAI counts them in;
+    /// the output reported is then the sum of both.
+    /// </summary>
+    ReasoningOutsideCompletion = 16,
 }
 
 /// <summary>The fixed facts about one provider type: format, default endpoint, credentials and quirks.</summary>

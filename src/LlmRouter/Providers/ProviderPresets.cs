@@ -9,6 +9,9 @@ internal static class ProviderPresets
     private const string Authorization = "Authorization";
 
     // Provider names follow the OpenTelemetry GenAI semantic conventions (gen_ai.provider.name) where one is defined.
+    // Reasoning tokens: OpenAI's completion_tokens include completion_tokens_details.reasoning_tokens, and so do the servers
+    // that copy its usage object (DeepSeek, Qwen, OpenRouter, Groq, Together, Fireworks, Mistral, the local servers); xAI
+    // reports them beside completion_tokens (total_tokens = prompt + completion + reasoning), hence its quirk.
     private static readonly ProviderPreset[] All =
     [
         new(ProviderTypes.OpenAI, "openai", WireFormat.OpenAI, "https://api.openai.com/v1", "OPENAI_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true, OpenAIQuirks.MaxCompletionTokens),
@@ -22,7 +25,7 @@ internal static class ProviderPresets
         new(ProviderTypes.Together, "together", WireFormat.OpenAI, "https://api.together.xyz/v1", "TOGETHER_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
         new(ProviderTypes.Fireworks, "fireworks", WireFormat.OpenAI, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
         new(ProviderTypes.OpenRouter, "openrouter", WireFormat.OpenAI, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
-        new(ProviderTypes.XAI, "x_ai", WireFormat.OpenAI, "https://api.x.ai/v1", "XAI_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
+        new(ProviderTypes.XAI, "x_ai", WireFormat.OpenAI, "https://api.x.ai/v1", "XAI_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true, OpenAIQuirks.ReasoningOutsideCompletion),
         new(ProviderTypes.Qwen, "qwen", WireFormat.OpenAI, "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
         new(ProviderTypes.Ollama, "ollama", WireFormat.OpenAI, "http://localhost:11434/v1", null, AuthStyle.Bearer, Authorization, RequiresKey: false),
         new(ProviderTypes.VLlm, "vllm", WireFormat.OpenAI, "http://localhost:8000/v1", null, AuthStyle.Bearer, Authorization, RequiresKey: false),

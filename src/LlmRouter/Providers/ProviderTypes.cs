@@ -48,7 +48,10 @@ public static class ProviderTypes
     /// <summary>OpenRouter (OpenAI-compatible) at <c>https://openrouter.ai/api/v1</c>; key from <c>OPENROUTER_API_KEY</c>.</summary>
     public const string OpenRouter = "OpenRouter";
 
-    /// <summary>xAI (OpenAI-compatible) at <c>https://api.x.ai/v1</c>; key from <c>XAI_API_KEY</c>.</summary>
+    /// <summary>
+    /// xAI (OpenAI-compatible) at <c>https://api.x.ai/v1</c>; key from <c>XAI_API_KEY</c>. xAI's <c>completion_tokens</c> leave out
+    /// the reasoning tokens, so the client adds them to the output it reports (see <see cref="ProviderOptions.CompletionTokensIncludeReasoning"/>).
+    /// </summary>
     public const string XAI = "XAI";
 
     /// <summary>Alibaba Qwen through DashScope's compatible mode at <c>https://dashscope-intl.aliyuncs.com/compatible-mode/v1</c>; key from <c>DASHSCOPE_API_KEY</c>.</summary>

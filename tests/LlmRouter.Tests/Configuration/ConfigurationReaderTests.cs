@@ -229,7 +229,7 @@ public class ConfigurationReaderTests
         { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry." },
         { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, Order, UseJitter." },
         { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Region, Trusted, Weight, MaxConcurrentRequests, QueueTimeout." },
-        { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, HttpClientName." },
+        { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, MaxResponseBytes, CompletionTokensIncludeReasoning, HttpClientName." },
         { "Retry:BaseDelay", "soon", "LlmRouter:Retry:BaseDelay: 'soon' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },
         { "Timeouts:Total", "2 minutes", "LlmRouter:Timeouts:Total: '2 minutes' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },
         { "Retry:MaxAttempts", "three", "LlmRouter:Retry:MaxAttempts: 'three' is not a whole number." },
@@ -241,8 +241,16 @@ public class ConfigurationReaderTests
         { "Deployments:llama:Price:Input", "0.1", "LlmRouter:Deployments:llama:Price needs both Input and Output, in USD per million tokens (for example \"Input\": 0.15, \"Output\": 0.60)." },
         { "Deployments:llama:ContextWindow", "128k", "LlmRouter:Deployments:llama:ContextWindow: '128k' is not a whole number." },
         { "Providers:local:Type", "OpenAl", "LlmRouter:Providers:local: Type 'OpenAl' is not a known provider type. Valid types: OpenAI, AzureOpenAI, OpenAICompatible, Anthropic, Gemini, DeepSeek, Mistral, Groq, Together, Fireworks, OpenRouter, XAI, Qwen, Ollama, VLlm, LMStudio." },
-        { "Providers:local:Endpoint", "localhost:11434", "LlmRouter:Providers:local:Endpoint: 'localhost:11434' is not an absolute http or https URL (such as http://localhost:11434/v1)." },
+        { "Providers:local:Endpoint", "localhost:11434", "LlmRouter:Providers:local:Endpoint: 'localhost:11434' is not an absolute http or https URL (such as https://api.example.com/v1 or http://localhost:11434/v1)." },
         { "Providers:local:Timeout", "-00:00:01", "LlmRouter:Providers:local: Timeout must be positive (was -00:00:01)." },
+        { "Providers:local:Endpoint", "api.openai.com/v1", "LlmRouter:Providers:local:Endpoint: 'api.openai.com/v1' is a relative URL; it must be an absolute http or https URL, scheme and host included (such as https://api.example.com/v1 or http://localhost:11434/v1)." },
+        { "Providers:local:Endpoint", "/v1", "LlmRouter:Providers:local:Endpoint: '/v1' is a relative URL; it must be an absolute http or https URL, scheme and host included (such as https://api.example.com/v1 or http://localhost:11434/v1)." },
+        { "Providers:local:Endpoint", "ftp://admin:hunter2-passw0rd@example.com/v1?key=hunter2", "LlmRouter:Providers:local:Endpoint: 'ftp://example.com/v1' is not an absolute http or https URL (such as https://api.example.com/v1 or http://localhost:11434/v1)." },
+        { "Providers:local:MaxResponseBytes", "0", "LlmRouter:Providers:local: MaxResponseBytes must be positive (was 0); the default is 33554432 (32 MiB)." },
+        { "Providers:local:MaxResponseBytes", "32MB", "LlmRouter:Providers:local:MaxResponseBytes: '32MB' is not a whole number." },
+        { "Providers:local:CompletionTokensIncludeReasoning", "outside", "LlmRouter:Providers:local:CompletionTokensIncludeReasoning: 'outside' is not true or false." },
+        { "Providers:local:Headers:X-Team", "a\r\nX-Injected: 1", "LlmRouter:Providers:local: Headers:X-Team: the value contains a control character (CR, LF or another), which would split or inject HTTP headers; a header value is one line of text." },
+        { "Providers:local:ApiKey", "sk-abcdefgh\nX-Injected: 1", "LlmRouter:Providers:local: ApiKey (from ApiKey) contains a control character (CR, LF or another) inside it, which would break the HTTP header that carries it. Leading and trailing whitespace is removed; remove the rest." },
         { "Deployments:llama:Provider", "olama", "LlmRouter:Deployments:llama:Provider names unknown provider 'olama'. Known providers: local." },
         { "Deployments:llama:Model", null, "LlmRouter:Deployments:llama:Model is required: the model id sent to the provider (for example gpt-4o-mini)." },
         { "Routes:auto:Tiers:Easy", "fast", "LlmRouter:Routes:auto:Tiers:Easy is not a tier. Valid tiers: Simple, Medium, Complex, Reasoning." },
@@ -371,6 +379,62 @@ public class ConfigurationReaderTests
         string error = Assert.Single(Errors(Minimal(("Deployments:other:Model", "m"))));
 
         Assert.Equal("LlmRouter:Deployments:other:Provider is required: the name of an entry under Providers (local).", error);
+    }
+
+    public static TheoryData<string, string> ArraySections => new()
+    {
+        { "Providers", """{ "LlmRouter": { "Providers": [ { "Type": "Ollama" } ] } }""" },
+        {
+            "Deployments",
+            """{ "LlmRouter": { "Providers": { "local": { "Type": "Ollama" } }, "Deployments": [ { "Provider": "local", "Model": "a" }, { "Provider": "local", "Model": "b" } ] } }"""
+        },
+        {
+            "Routes",
+            """{ "LlmRouter": { "Providers": { "local": { "Type": "Ollama" } }, "Deployments": { "llama": { "Provider": "local", "Model": "llama3.2" } }, "Routes": [ { "Deployments": [ "llama" ] } ] } }"""
+        },
+        {
+            "Budgets",
+            """{ "LlmRouter": { "Providers": { "local": { "Type": "Ollama" } }, "Deployments": { "llama": { "Provider": "local", "Model": "llama3.2" } }, "Budgets": [ { "LimitUsd": 5 } ] } }"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(ArraySections))]
+    public void Read_NamedSectionWrittenAsAnArray_NamesTheSectionAndShowsTheExpectedShape(string section, string json)
+    {
+        string error = Assert.Single(Errors(Json(json)));
+
+        Assert.StartsWith($"LlmRouter:{section} is a JSON array, but it must be an object whose keys are the names of its entries: \"{section}\": {{ \"", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_NamedSectionWrittenAsOneValue_NamesTheSectionAndShowsTheExpectedShape()
+    {
+        string error = Assert.Single(Errors(Minimal(("Routes", "fast"))));
+
+        Assert.StartsWith("LlmRouter:Routes is a single value, but it must be an object whose keys are the names of its entries: \"Routes\": { \"fast\"", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DeploymentsNamedByNumbersThatAreNotAnArray_AreRead()
+    {
+        using LlmRouterClient router = Build(Minimal(("Deployments:1:Provider", "local"), ("Deployments:1:Model", "m")));
+
+        Assert.Equal(["1", "llama"], router.Model.Deployments.Select(d => d.Name));
+    }
+
+    [Fact]
+    public void Read_ProviderResponseLimitAndReasoningConvention_ReachTheClient()
+    {
+        var created = new List<ProviderOptions>();
+        IConfiguration section = Minimal(("Providers:local:MaxResponseBytes", "1048576"), ("Providers:local:CompletionTokensIncludeReasoning", "false"));
+        var reader = new ConfigurationReader();
+
+        reader.Read(section, new LlmRouterBuilder(), (options, model, _) => { created.Add(options); return new LlmRouter.Testing.ScriptedChatClient(); }, _ => null);
+
+        Assert.Empty(reader.Errors);
+        ProviderOptions options = Assert.Single(created);
+        Assert.Equal((1_048_576, false), (options.MaxResponseBytes, options.CompletionTokensIncludeReasoning));
     }
 
     [Fact]

@@ -125,6 +125,26 @@ internal sealed class LoopbackServer : IAsyncDisposable
                 }
             }
 
+            if (response.EventBytes is not null)
+            {
+                await context.Response.StartAsync(context.RequestAborted);
+                foreach (byte[] item in response.EventBytes)
+                {
+                    await context.Response.Body.WriteAsync(item, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+
+            if (response.Endless is not null)
+            {
+                byte[] chunk = Encoding.UTF8.GetBytes(response.Endless);
+                while (true)
+                {
+                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+
             if (response.HoldOpen)
             {
                 await context.Response.Body.FlushAsync(context.RequestAborted);
@@ -137,9 +157,9 @@ internal sealed class LoopbackServer : IAsyncDisposable
                 context.Abort();
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (exception is OperationCanceledException or IOException)
         {
-            // The client went away; that is what the hold-open responses wait for.
+            // The client went away; that is what the hold-open and endless responses wait for.
         }
     }
 }
@@ -157,6 +177,12 @@ internal sealed record ScriptedResponse
     public IReadOnlyList<string>? Events { get; init; }
 
     public IReadOnlyList<(string Name, string Value)> Headers { get; init; } = [];
+
+    /// <summary>Events (or any bytes) written one at a time, each flushed, as they are: invalid UTF-8 included.</summary>
+    public IReadOnlyList<byte[]>? EventBytes { get; init; }
+
+    /// <summary>After the body or events, this text written again and again until the client aborts the response.</summary>
+    public string? Endless { get; init; }
 
     /// <summary>After the body or events, keep the response open until the client aborts it.</summary>
     public bool HoldOpen { get; init; }

@@ -79,6 +79,129 @@ public sealed class ProviderClientFactoryTests
         Assert.Contains("absolute http or https URL", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("api.openai.com/v1")]
+    [InlineData("/v1")]
+    [InlineData("localhost/v1")]
+    public void CreateChatClient_RelativeEndpoint_ThrowsSayingAnAbsoluteUrlIsNeeded(string endpoint)
+    {
+        var options = new ProviderOptions { Type = ProviderTypes.OpenAICompatible, Endpoint = new Uri(endpoint, UriKind.Relative) };
+
+        var error = Assert.Throws<LlmRouterConfigurationException>(() => ProviderClientFactory.CreateChatClient(options, "m"));
+
+        string message = Assert.Single(error.Errors);
+        Assert.StartsWith($"Provider (Type=OpenAICompatible, Endpoint={endpoint}, ApiKey=(not set)): Endpoint '{endpoint}' is relative", message, StringComparison.Ordinal);
+        Assert.Contains("absolute http or https URL", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void CreateChatClient_MaxResponseBytesNotPositive_Throws(int limit)
+    {
+        var options = new ProviderOptions { Type = ProviderTypes.Ollama, MaxResponseBytes = limit };
+
+        var error = Assert.Throws<LlmRouterConfigurationException>(() => ProviderClientFactory.CreateChatClient(options, "m"));
+
+        Assert.Contains($"MaxResponseBytes must be positive (was {limit})", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> ControlCharacters => new() { "\r\n", "\n", "\r", "\0", "\u007f", "\u001b" };
+
+    [Theory]
+    [MemberData(nameof(ControlCharacters))]
+    public void CreateChatClient_HeaderValueWithAControlCharacter_ThrowsNamingProviderAndHeaderButNotTheValue(string control)
+    {
+        string value = "team-a" + control + "X-Injected: 1";
+        var options = new ProviderOptions { Type = ProviderTypes.OpenRouter, ApiKey = ApiKey };
+        options.Headers["X-Title"] = value;
+
+        var error = Assert.Throws<LlmRouterConfigurationException>(() => ProviderClientFactory.CreateChatClient(options, "m"));
+
+        string message = Assert.Single(error.Errors);
+        Assert.StartsWith("Provider (Type=OpenRouter", message, StringComparison.Ordinal);
+        Assert.Contains("Headers:X-Title: the value contains a control character", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("team-a", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Injected", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("X Title", "'X Title' is not a valid HTTP header name")]
+    [InlineData("X-Title:", "'X-Title:' is not a valid HTTP header name")]
+    [InlineData("X\r\nInjected", "'X\\r\\nInjected' is not a valid HTTP header name")]
+    [InlineData("Título", "'Título' is not a valid HTTP header name")]
+    public void CreateChatClient_InvalidHeaderName_ThrowsShowingTheNameOnOneLine(string name, string expected)
+    {
+        var options = new ProviderOptions { Type = ProviderTypes.Ollama };
+        options.Headers[name] = "value";
+
+        var error = Assert.Throws<LlmRouterConfigurationException>(() => ProviderClientFactory.CreateChatClient(options, "m"));
+
+        Assert.Contains(expected, Assert.Single(error.Errors), StringComparison.Ordinal);
+        Assert.DoesNotContain('\r', error.Message);
+    }
+
+    [Fact]
+    public void CreateChatClient_HeaderValueWithATab_IsValid()
+    {
+        var options = new ProviderOptions { Type = ProviderTypes.Ollama };
+        options.Headers["X-Note"] = "a\tb";
+
+        using IChatClient client = ProviderClientFactory.CreateChatClient(options, "m");
+
+        Assert.NotNull(client);
+    }
+
+    [Theory]
+    [MemberData(nameof(ControlCharacters))]
+    public void CreateChatClient_ApiKeyWithAControlCharacterInside_ThrowsWithoutEchoingTheKey(string control)
+    {
+        string key = "sk-abcdefgh" + control + "X-Injected: 1";
+
+        var fromOptions = Assert.Throws<LlmRouterConfigurationException>(() =>
+            ProviderClientFactory.Create(new ProviderOptions { Type = ProviderTypes.OpenAI, ApiKey = key }, "m", null, null, null, TimeProvider.System, _ => null));
+        var fromEnvironment = Assert.Throws<LlmRouterConfigurationException>(() =>
+            ProviderClientFactory.Create(new ProviderOptions { Type = ProviderTypes.OpenAI }, "m", null, null, null, TimeProvider.System, _ => key));
+
+        Assert.Contains("ApiKey (from ApiKey) contains a control character", Assert.Single(fromOptions.Errors), StringComparison.Ordinal);
+        Assert.Contains("ApiKey (from the OPENAI_API_KEY environment variable) contains a control character", Assert.Single(fromEnvironment.Errors), StringComparison.Ordinal);
+        foreach (string message in new[] { fromOptions.Message, fromEnvironment.Message })
+        {
+            Assert.DoesNotContain("sk-abcdefgh", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("X-Injected", message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(ProviderTypes.OpenAI, "Authorization", "Bearer ")]
+    [InlineData(ProviderTypes.Anthropic, "x-api-key", "")]
+    [InlineData(ProviderTypes.Gemini, "x-goog-api-key", "")]
+    public async Task CreateChatClient_ApiKeyWithSurroundingWhitespace_SendsItTrimmed(string type, string header, string prefix)
+    {
+        await using LoopbackServer server = await LoopbackServer.StartAsync();
+        server.EnqueueJson(type switch
+        {
+            ProviderTypes.Anthropic => """{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"Hi"}],"stop_reason":"end_turn"}""",
+            ProviderTypes.Gemini => """{"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"finishReason":"STOP"}]}""",
+            _ => """{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}""",
+        });
+
+        // As read from a file or a secret store that keeps the final newline.
+        using IChatClient client = Create(new ProviderOptions { Type = type, Endpoint = EndpointFor(type, server.BaseUri), ApiKey = "  " + ApiKey + "\r\n" });
+        await client.GetResponseAsync(Hello, null, Guard());
+
+        Assert.Equal(prefix + ApiKey, server.LastRequest.Headers[header]);
+    }
+
+    [Fact]
+    public void CreateChatClient_ApiKeyOnlyWhitespace_IsNoKey()
+    {
+        var error = Assert.Throws<LlmRouterConfigurationException>(() =>
+            ProviderClientFactory.Create(new ProviderOptions { Type = ProviderTypes.OpenAI, ApiKey = " \n" }, "m", null, null, null, TimeProvider.System, _ => "\n"));
+
+        Assert.Contains("ApiKey is required for type 'OpenAI'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void CreateChatClient_LocalTypesAndCompatibleWithoutKey_AreValid()
     {

@@ -73,6 +73,59 @@ public sealed class ProviderConnectionTests : IAsyncLifetime
         Assert.Contains("ApiKey=(set)", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Call_EndpointWithUserInfo_NeverShowsIt(bool streaming)
+    {
+        const string Secret = "hunter2-passw0rd";
+        string authority = _server.BaseUri.Authority;
+        var options = new ProviderOptions { Type = ProviderTypes.OpenAICompatible, Endpoint = new Uri($"http://admin:{Secret}@{authority}/v1") };
+        _server.EnqueueJson($$$"""{"error":{"message":"bad credentials admin:{{{Secret}}} for http://admin:{{{Secret}}}@{{{authority}}}/v1","type":"authentication_error"}}""", 401);
+        using IChatClient client = Create(options);
+
+        ProviderException error = Assert.IsType<ProviderException>(await Record.ExceptionAsync(() => CallAsync(client, streaming, Hello)));
+
+        Assert.Equal($"Type=OpenAICompatible, Endpoint=http://{authority}/v1, ApiKey=(not set)", options.ToString());
+        Assert.Equal($"OpenAIChatClient(openai_compatible, http://{authority}/v1, test-model)", client.ToString());
+        Uri reported = client.GetService<ChatClientMetadata>()!.ProviderUri!;
+        Assert.Equal(new Uri($"http://{authority}/v1"), reported);
+        Assert.Empty(reported.UserInfo);
+        Assert.Equal(ProviderErrorKind.Authentication, error.Kind);
+        Assert.DoesNotContain(Secret, error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("bad credentials admin:[redacted] for http://admin:[redacted]@", error.Message, StringComparison.Ordinal);
+        Assert.Equal("/v1/chat/completions", _server.LastRequest.Path);
+        Assert.False(_server.LastRequest.Headers.ContainsKey("Authorization"));
+    }
+
+    [Theory]
+    [InlineData("ftp://admin:hunter2-passw0rd@example.com/v1")]
+    [InlineData("https://admin:hunter2-passw0rd@example.com/v1?key=hunter2-passw0rd")]
+    public void CreateChatClient_InvalidOptionsWithUserInfo_ErrorNeverShowsIt(string endpoint)
+    {
+        var options = new ProviderOptions { Type = ProviderTypes.OpenAI, Endpoint = new Uri(endpoint), DefaultMaxOutputTokens = 0 };
+
+        var error = Assert.Throws<LlmRouterConfigurationException>(() => ProviderClientFactory.Create(options, "m", null, null, null, TimeProvider.System, _ => null));
+
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("admin", error.Message, StringComparison.Ordinal);
+        Assert.Contains("example.com/v1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Call_ShortPlaceholderKey_LeavesTheProvidersErrorTextWhole()
+    {
+        // Local servers take any key; "x" is no secret, and removing it would garble the provider's words.
+        _server.EnqueueJson("""{"error":{"message":"Rate limit exceeded, try again in 2s","type":"requests","code":"rate_limit_exceeded"}}""", 429);
+        using IChatClient client = Create(new ProviderOptions { Type = ProviderTypes.OpenAICompatible, Endpoint = _server.Url("/v1"), ApiKey = "x" });
+
+        ProviderException error = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync(Hello, null, Guard()));
+
+        Assert.Equal("rate_limit_exceeded", error.ErrorCode);
+        Assert.Equal(ProviderErrorKind.RateLimited, error.Kind);
+        Assert.Contains("(requests, rate_limit_exceeded): Rate limit exceeded, try again in 2s", error.Message, StringComparison.Ordinal);
+    }
+
     private Uri Endpoint(string type) => type switch
     {
         ProviderTypes.Anthropic => _server.BaseUri,

@@ -20,6 +20,18 @@ internal static class ProviderTestClients
             new FixedTimeProvider(Now),
             static _ => null);
 
+    /// <summary>Creates a client for <paramref name="options"/> (no environment variables), over <paramref name="httpClient"/> when given.</summary>
+    public static IChatClient Create(ProviderOptions options, string? model = "test-model", HttpClient? httpClient = null) =>
+        ProviderClientFactory.Create(options, model, httpClient, factory: null, clientName: null, new FixedTimeProvider(Now), static _ => null);
+
+    /// <summary>The endpoint a client of <paramref name="type"/> is given for a server at <paramref name="baseUri"/>.</summary>
+    public static Uri EndpointFor(string type, Uri baseUri) => type switch
+    {
+        ProviderTypes.Anthropic => baseUri,
+        ProviderTypes.Gemini => new Uri(baseUri, "/v1beta"),
+        _ => new Uri(baseUri, "/v1"),
+    };
+
     /// <summary>A token that cancels a test that would otherwise hang; tests never wait on time for anything else.</summary>
     public static CancellationToken Guard() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 

@@ -57,7 +57,17 @@ internal sealed class AnthropicChatClient : ProviderChatClient
                     break;
                 }
 
-                if (ToUpdate(streamEvent, ref state) is { } update)
+                ChatResponseUpdate? update;
+                try
+                {
+                    update = ToUpdate(streamEvent, ref state);
+                }
+                catch (Exception exception) when (TranslateRead(exception, cancellationToken) is { } translated)
+                {
+                    throw translated;
+                }
+
+                if (update is not null)
                 {
                     yield return update;
                 }
@@ -66,6 +76,11 @@ internal sealed class AnthropicChatClient : ProviderChatClient
             if (!state.Stopped)
             {
                 throw Truncated();
+            }
+
+            if (LastUpdate(in state) is { } last)
+            {
+                yield return last;
             }
         }
         finally
@@ -76,9 +91,11 @@ internal sealed class AnthropicChatClient : ProviderChatClient
 
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
-        JsonRequestContent content = JsonRequestContent.Create(
+        JsonRequestContent content = WriteBody(
             (messages, options, model, stream, _defaultMaxTokens),
-            static (writer, state) => AnthropicRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._defaultMaxTokens));
+            static (writer, state) => AnthropicRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._defaultMaxTokens),
+            messages,
+            options);
 
         return new HttpRequestMessage(HttpMethod.Post, _uri) { Content = content };
     }
@@ -134,7 +151,6 @@ internal sealed class AnthropicChatClient : ProviderChatClient
     private ChatResponseUpdate? ToUpdate(AnthropicStreamEvent streamEvent, ref StreamState state)
     {
         List<AIContent>? contents = null;
-        ChatFinishReason? finishReason = null;
         switch (streamEvent.Type)
         {
             case "message_start" when streamEvent.Message is { } message:
@@ -203,15 +219,15 @@ internal sealed class AnthropicChatClient : ProviderChatClient
                 break;
 
             case "message_delta":
-                finishReason = MapStopReason(streamEvent.Delta?.StopReason);
-                state.FinishReason = finishReason;
-                contents = [new UsageContent(ToUsage(state.InputUsage, streamEvent.Usage))];
-                if (finishReason == ChatFinishReason.ContentFilter && !state.Yielded)
+                // Reported at message_stop, once: the usage is cumulative, so the last delta's counts are the answer's.
+                state.FinishReason = MapStopReason(streamEvent.Delta?.StopReason) ?? state.FinishReason;
+                state.OutputUsage = streamEvent.Usage ?? state.OutputUsage;
+                if (state.FinishReason == ChatFinishReason.ContentFilter && !state.Yielded)
                 {
                     throw Connection.Failure($"{Connection.ProviderName} refused to answer.", ProviderErrorKind.ContentFiltered);
                 }
 
-                break;
+                return null;
 
             case "error":
                 throw Connection.StreamError(AnthropicErrors.Describe(streamEvent.Error), ProviderErrorKind.ServerError);
@@ -222,13 +238,35 @@ internal sealed class AnthropicChatClient : ProviderChatClient
             return null;
         }
 
-        state.Yielded |= finishReason is null;
+        state.Yielded = true;
         return new ChatResponseUpdate(ChatRole.Assistant, contents)
         {
             ResponseId = state.ResponseId,
             MessageId = state.ResponseId,
             ModelId = state.ModelId,
-            FinishReason = finishReason,
+        };
+    }
+
+    /// <summary>
+    /// The update that ends the stream, at <c>message_stop</c>: the finish reason and the usage, reported once. The input counts
+    /// come with <c>message_start</c>, the output count with each <c>message_delta</c> as a running total; the two are combined.
+    /// </summary>
+    private static ChatResponseUpdate? LastUpdate(in StreamState state)
+    {
+        if (state.InputUsage is null && state.OutputUsage is null && state.FinishReason is null)
+        {
+            return null;
+        }
+
+        List<AIContent> contents = state.InputUsage is null && state.OutputUsage is null
+            ? []
+            : [new UsageContent(ToUsage(state.InputUsage, state.OutputUsage))];
+        return new ChatResponseUpdate(ChatRole.Assistant, contents)
+        {
+            ResponseId = state.ResponseId,
+            MessageId = state.ResponseId,
+            ModelId = state.ModelId,
+            FinishReason = state.FinishReason,
         };
     }
 
@@ -264,6 +302,7 @@ internal sealed class AnthropicChatClient : ProviderChatClient
     internal static ChatFinishReason? MapStopReason(string? reason) => reason switch
     {
         null => null,
+        _ when string.IsNullOrWhiteSpace(reason) => null,
         "end_turn" or "stop_sequence" => ChatFinishReason.Stop,
         "max_tokens" or "model_context_window_exceeded" => ChatFinishReason.Length,
         "tool_use" => ChatFinishReason.ToolCalls,
@@ -333,6 +372,7 @@ internal sealed class AnthropicChatClient : ProviderChatClient
         public string? ResponseId;
         public string? ModelId;
         public AnthropicUsage? InputUsage;
+        public AnthropicUsage? OutputUsage;
         public ChatFinishReason? FinishReason;
         public List<BlockBuilder>? Blocks;
         public bool Stopped;

@@ -52,7 +52,17 @@ internal sealed class GeminiChatClient : ProviderChatClient
                     continue;
                 }
 
-                if (ToUpdate(chunk, ref state) is { } update)
+                ChatResponseUpdate? update;
+                try
+                {
+                    update = ToUpdate(chunk, ref state);
+                }
+                catch (Exception exception) when (TranslateRead(exception, cancellationToken) is { } translated)
+                {
+                    throw translated;
+                }
+
+                if (update is not null)
                 {
                     yield return update;
                 }
@@ -61,6 +71,18 @@ internal sealed class GeminiChatClient : ProviderChatClient
             if (state.FinishReason is null)
             {
                 throw Truncated();
+            }
+
+            if (state.Usage is { } usage)
+            {
+                // Gemini repeats the running totals on every chunk: the last ones are the answer's, reported once.
+                yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(ToUsage(usage))])
+                {
+                    ResponseId = state.ResponseId,
+                    MessageId = state.ResponseId,
+                    ModelId = state.ModelId,
+                    FinishReason = state.FinishReason,
+                };
             }
         }
         finally
@@ -71,9 +93,11 @@ internal sealed class GeminiChatClient : ProviderChatClient
 
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
-        JsonRequestContent content = JsonRequestContent.Create(
+        JsonRequestContent content = WriteBody(
             (messages, options),
-            static (writer, state) => GeminiRequestWriter.Write(writer, state.messages, state.options));
+            static (writer, state) => GeminiRequestWriter.Write(writer, state.messages, state.options),
+            messages,
+            options);
 
         Uri uri = model == DefaultModel && _defaultUris is { } cached
             ? (stream ? cached.Stream : cached.Generate)
@@ -158,11 +182,7 @@ internal sealed class GeminiChatClient : ProviderChatClient
             }
         }
 
-        // Gemini repeats cumulative usage on every chunk; only the last one, with the finish reason, is reported.
-        if (finishReason is not null && chunk.UsageMetadata is { } usage)
-        {
-            (contents ??= []).Add(new UsageContent(ToUsage(usage)));
-        }
+        state.Usage = chunk.UsageMetadata ?? state.Usage;
 
         if (contents is not { Count: > 0 } && finishReason is null)
         {
@@ -241,6 +261,7 @@ internal sealed class GeminiChatClient : ProviderChatClient
     internal static ChatFinishReason? MapFinishReason(string? reason, List<AIContent>? contents) => reason switch
     {
         null or "FINISH_REASON_UNSPECIFIED" => null,
+        _ when string.IsNullOrWhiteSpace(reason) => null,
         "STOP" when HasCalls(contents) => ChatFinishReason.ToolCalls,
         "STOP" => ChatFinishReason.Stop,
         "MAX_TOKENS" => ChatFinishReason.Length,
@@ -289,6 +310,7 @@ internal sealed class GeminiChatClient : ProviderChatClient
         public string? ResponseId;
         public string? ModelId;
         public ChatFinishReason? FinishReason;
+        public GeminiUsage? Usage;
         public int CallCount;
         public bool SawCalls;
         public bool Yielded;

@@ -15,6 +15,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
 {
     private readonly Func<OpenAIChatCompletion, ChatResponse> _toResponse;
     private readonly OpenAIQuirks _quirks;
+    private readonly bool _reasoningInCompletion;
     private readonly Uri? _fixedUri;
     private readonly Uri? _defaultModelUri;
 
@@ -23,6 +24,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     {
         _toResponse = ToResponse;
         _quirks = connection.Preset.Quirks;
+        _reasoningInCompletion = (_quirks & OpenAIQuirks.ReasoningOutsideCompletion) == 0;
         if ((_quirks & OpenAIQuirks.AzureDeployments) != 0
             && connection.BaseUrl.EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase))
         {
@@ -57,38 +59,16 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         {
             (events, body) = await OpenEventsAsync<OpenAIChunk>(response, new OpenAIChunkReader().Parse, cancellationToken).ConfigureAwait(false);
             var state = new StreamState();
-            while (await NextEventAsync(events, cancellationToken).ConfigureAwait(false))
+            while (!state.Done && await NextEventAsync(events, cancellationToken).ConfigureAwait(false))
             {
-                SseItem<OpenAIChunk> item = events.Current;
-                OpenAIChunk chunk = item.Data;
-                if (chunk.IsDone)
-                {
-                    state.Done = true;
-                    break;
-                }
-
-                if (item.EventType == "error")
-                {
-                    throw Connection.StreamError(chunk.Full?.Error is { } reported ? OpenAIErrors.Describe(reported) : default, ProviderErrorKind.ServerError);
-                }
-
                 ChatResponseUpdate? update;
-                if (chunk.IsText)
+                try
                 {
-                    update = ToUpdate(ref chunk, ref state);
+                    update = ToUpdate(events.Current, ref state);
                 }
-                else if (chunk.Full is { } full)
+                catch (Exception exception) when (TranslateRead(exception, cancellationToken) is { } translated)
                 {
-                    if (full.Error is { } error)
-                    {
-                        throw Connection.StreamError(OpenAIErrors.Describe(error), ProviderErrorKind.ServerError);
-                    }
-
-                    update = ToUpdate(full, ref state);
-                }
-                else
-                {
-                    continue;
+                    throw translated;
                 }
 
                 if (update is not null)
@@ -102,16 +82,9 @@ internal sealed class OpenAIChatClient : ProviderChatClient
                 throw Truncated();
             }
 
-            if (state.Calls is { Count: > 0 })
+            if (LastUpdate(ref state) is { } last)
             {
-                var update = new ChatResponseUpdate(ChatRole.Assistant, TakeCalls(ref state))
-                {
-                    ResponseId = state.ResponseId,
-                    MessageId = state.ResponseId,
-                    ModelId = state.ModelId,
-                    FinishReason = ChatFinishReason.ToolCalls,
-                };
-                yield return update;
+                yield return last;
             }
         }
         finally
@@ -120,11 +93,70 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         }
     }
 
+    /// <summary>The update for one event, or <see langword="null"/> when it adds nothing; sets <see cref="StreamState.Done"/> at <c>[DONE]</c>.</summary>
+    private ChatResponseUpdate? ToUpdate(in SseItem<OpenAIChunk> item, ref StreamState state)
+    {
+        OpenAIChunk chunk = item.Data;
+        if (chunk.IsDone)
+        {
+            state.Done = true;
+            return null;
+        }
+
+        if (item.EventType == "error")
+        {
+            throw Connection.StreamError(chunk.Full?.Error is { } reported ? OpenAIErrors.Describe(reported) : default, ProviderErrorKind.ServerError);
+        }
+
+        if (chunk.IsText)
+        {
+            return ToUpdate(ref chunk, ref state);
+        }
+
+        if (chunk.Full is not { } full)
+        {
+            return null;
+        }
+
+        if (full.Error is { } error)
+        {
+            throw Connection.StreamError(OpenAIErrors.Describe(error), ProviderErrorKind.ServerError);
+        }
+
+        return ToUpdate(full, ref state);
+    }
+
+    /// <summary>
+    /// The update that ends the stream: tool calls still being assembled, and the usage, with the finish reason. Usage is
+    /// reported once per stream, the last the server sent: OpenAI sends it once, in a chunk of its own, but some compatible
+    /// servers (Gemini's OpenAI-compatible endpoint among them) repeat the running total on every chunk, and whoever reads the
+    /// stream sums every usage it carries.
+    /// </summary>
+    private ChatResponseUpdate? LastUpdate(ref StreamState state)
+    {
+        List<AIContent>? contents = state.Calls is { Count: > 0 } ? TakeCalls(ref state) : null;
+        ChatFinishReason? finishReason = contents is null ? state.FinishReason : ChatFinishReason.ToolCalls;
+        if (state.Usage is { } usage)
+        {
+            (contents ??= new List<AIContent>(1)).Add(new UsageContent(ToUsage(usage, _reasoningInCompletion)));
+        }
+
+        return contents is null ? null : new ChatResponseUpdate(ChatRole.Assistant, contents)
+        {
+            ResponseId = state.ResponseId,
+            MessageId = state.ResponseId,
+            ModelId = state.ModelId,
+            FinishReason = finishReason,
+        };
+    }
+
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
-        JsonRequestContent content = JsonRequestContent.Create(
+        JsonRequestContent content = WriteBody(
             (messages, options, model, stream, _quirks),
-            static (writer, state) => OpenAIRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._quirks));
+            static (writer, state) => OpenAIRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._quirks),
+            messages,
+            options);
 
         Uri uri = _fixedUri ?? (model == DefaultModel ? _defaultModelUri! : AzureUri(model));
         return new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
@@ -183,9 +215,9 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         {
             ResponseId = completion.Id,
             ModelId = completion.Model,
-            CreatedAt = completion.Created is { } created ? DateTimeOffset.FromUnixTimeSeconds(created) : null,
+            CreatedAt = FromUnixSeconds(completion.Created),
             FinishReason = finishReason,
-            Usage = completion.Usage is { } usage ? ToUsage(usage) : null,
+            Usage = completion.Usage is { } usage ? ToUsage(usage, _reasoningInCompletion) : null,
         };
     }
 
@@ -279,7 +311,8 @@ internal sealed class OpenAIChatClient : ProviderChatClient
 
         if (chunk.Usage is { } usage)
         {
-            (contents ??= []).Add(new UsageContent(ToUsage(usage)));
+            // Cumulative where a server repeats it: the last one counts, reported once at the end.
+            state.Usage = usage;
         }
 
         return Update(contents, finishReason, chunk.Id, chunk.Model, chunk.Created, ref state);
@@ -303,7 +336,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             ResponseId = id,
             MessageId = id,
             ModelId = model,
-            CreatedAt = created is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null,
+            CreatedAt = FromUnixSeconds(created),
             FinishReason = finishReason,
         };
     }
@@ -377,6 +410,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     internal static ChatFinishReason? MapFinishReason(string? reason) => reason switch
     {
         null => null,
+        _ when string.IsNullOrWhiteSpace(reason) => null,
         "stop" => ChatFinishReason.Stop,
         "length" => ChatFinishReason.Length,
         "tool_calls" or "function_call" => ChatFinishReason.ToolCalls,
@@ -384,17 +418,39 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         _ => new ChatFinishReason(reason),
     };
 
-    internal static UsageDetails ToUsage(OpenAIUsage usage) => new()
+    /// <summary>
+    /// Maps OpenAI-style usage to the Microsoft.Extensions.AI convention: input is the whole prompt, of which cached tokens were
+    /// read from the cache; output is the whole output, of which reasoning tokens were reasoning. Where <c>completion_tokens</c>
+    /// leaves the reasoning out (<paramref name="reasoningInCompletion"/> false, as at xAI), the output is both added up. Cache
+    /// reads come as <c>prompt_tokens_details.cached_tokens</c> or DeepSeek's <c>prompt_cache_hit_tokens</c>; given both, the larger.
+    /// </summary>
+    internal static UsageDetails ToUsage(OpenAIUsage usage, bool reasoningInCompletion = true)
     {
-        InputTokenCount = usage.PromptTokens,
-        OutputTokenCount = usage.CompletionTokens,
-        TotalTokenCount = usage.TotalTokens ?? usage.PromptTokens + usage.CompletionTokens,
-        CachedInputTokenCount = usage.PromptTokensDetails?.CachedTokens ?? usage.PromptCacheHitTokens,
-        ReasoningTokenCount = usage.CompletionTokensDetails?.ReasoningTokens,
-        AdditionalCounts = usage.PromptTokensDetails?.CacheWriteTokens is > 0 and long written
-            ? new AdditionalPropertiesDictionary<long> { [ProviderUsage.CacheWriteInputTokenCount] = written }
-            : null,
-    };
+        long? reasoning = usage.CompletionTokensDetails?.ReasoningTokens;
+        long? output = usage.CompletionTokens;
+        if (!reasoningInCompletion && reasoning is > 0)
+        {
+            output = (output ?? 0) + reasoning.Value;
+        }
+
+        long? cached = usage.PromptTokensDetails?.CachedTokens;
+        if (usage.PromptCacheHitTokens is { } hits && (cached is null || hits > cached))
+        {
+            cached = hits;
+        }
+
+        return new UsageDetails
+        {
+            InputTokenCount = usage.PromptTokens,
+            OutputTokenCount = output,
+            TotalTokenCount = usage.TotalTokens ?? usage.PromptTokens + output,
+            CachedInputTokenCount = cached,
+            ReasoningTokenCount = reasoning,
+            AdditionalCounts = usage.PromptTokensDetails?.CacheWriteTokens is > 0 and long written
+                ? new AdditionalPropertiesDictionary<long> { [ProviderUsage.CacheWriteInputTokenCount] = written }
+                : null,
+        };
+    }
 
     private ProviderException ContentFiltered() =>
         Connection.Failure($"{Connection.ProviderName}'s content filter blocked the response.", ProviderErrorKind.ContentFiltered);
@@ -416,6 +472,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         public string? ModelId;
         public ChatFinishReason? FinishReason;
         public List<ToolCallBuilder>? Calls;
+        public OpenAIUsage? Usage;
         public bool Done;
         public bool Yielded;
     }

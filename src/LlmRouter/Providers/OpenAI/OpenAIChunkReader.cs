@@ -104,9 +104,9 @@ internal sealed class OpenAIChunkReader
             chunk.IsText = reader.TokenType == JsonTokenType.EndObject;
             return chunk.IsText;
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            // Malformed: let the general path produce the error with its path and position.
+            // Malformed, or text that is not valid UTF-8: let the general path produce the error with its path and position.
             return false;
         }
     }

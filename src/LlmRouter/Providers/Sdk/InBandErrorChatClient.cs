@@ -67,15 +67,15 @@ internal sealed class InBandErrorChatClient(IChatClient innerClient) : Delegatin
         var message = new StringBuilder(provider).Append(" reported an error");
         if ((details.Type ?? details.Code) is { } type)
         {
-            message.Append(" (").Append(ErrorText.Clean(type, secret: null)).Append(')');
+            message.Append(" (").Append(ErrorText.Clean(type)).Append(')');
         }
 
-        message.Append(string.IsNullOrWhiteSpace(details.Message) ? "." : ": " + ErrorText.Clean(details.Message, secret: null));
+        message.Append(string.IsNullOrWhiteSpace(details.Message) ? "." : ": " + ErrorText.Clean(details.Message));
         return new ProviderException(message.ToString(), details.Kind ?? ProviderErrorKind.ServerError)
         {
             ProviderName = provider,
-            ErrorType = ErrorText.Clean(details.Type, secret: null),
-            ErrorCode = ErrorText.Clean(details.Code, secret: null),
+            ErrorType = ErrorText.Clean(details.Type),
+            ErrorCode = ErrorText.Clean(details.Code),
         };
     }
 }

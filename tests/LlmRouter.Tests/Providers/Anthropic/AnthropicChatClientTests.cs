@@ -209,6 +209,32 @@ public sealed class AnthropicChatClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetStreamingResponseAsync_SeveralMessageDeltas_YieldsOneUsageCombiningStartAndTheLastDelta()
+    {
+        // message_start carries the input counts, each message_delta the output so far: one usage, at the end.
+        _server.EnqueueEvents(
+        [
+            Sse.Event("message_start", """{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","usage":{"input_tokens":25,"output_tokens":1,"cache_read_input_tokens":5,"cache_creation_input_tokens":10}}}"""),
+            Sse.Event("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""),
+            Sse.Event("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}"""),
+            Sse.Event("message_delta", """{"type":"message_delta","delta":{"stop_reason":null},"usage":{"output_tokens":8}}"""),
+            Sse.Event("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" again"}}"""),
+            Sse.Event("content_block_stop", """{"type":"content_block_stop","index":0}"""),
+            Sse.Event("message_delta", """{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}"""),
+            Sse.Event("message_stop", """{"type":"message_stop"}"""),
+        ]);
+        using IChatClient client = Create(ProviderTypes.Anthropic, _server.BaseUri);
+
+        List<ChatResponseUpdate> updates = await ReadAllAsync(client.GetStreamingResponseAsync(Hello, null, Guard()));
+
+        UsageContent usage = Assert.Single(updates.SelectMany(u => u.Contents).OfType<UsageContent>());
+        Assert.Same(usage, Assert.Single(updates[^1].Contents));
+        Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
+        Assert.Equal((40L, 15L, 5L, 55L), (usage.Details.InputTokenCount!.Value, usage.Details.OutputTokenCount!.Value, usage.Details.CachedInputTokenCount!.Value, usage.Details.TotalTokenCount!.Value));
+        Assert.Equal(15, updates.ToChatResponse().Usage!.OutputTokenCount);
+    }
+
+    [Fact]
     public async Task GetStreamingResponseAsync_ToolUseAndThinkingBlocks_ReassemblesCallsAndSignatures()
     {
         _server.EnqueueEvents(

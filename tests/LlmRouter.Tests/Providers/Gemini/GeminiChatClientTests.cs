@@ -170,11 +170,32 @@ public sealed class GeminiChatClientTests : IAsyncLifetime
 
         Assert.Equal("/v1beta/models/gemini-2.5-flash:streamGenerateContent", _server.LastRequest.Path);
         Assert.Equal("?alt=sse", _server.LastRequest.Query);
-        Assert.Equal(["AI", " learns", " patterns."], updates.Select(u => u.Text));
+        Assert.Equal(["AI", " learns", " patterns.", ""], updates.Select(u => u.Text));
         Assert.All(updates, u => Assert.Equal("r-1", u.ResponseId));
         Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
         UsageContent usage = Assert.Single(updates.SelectMany(u => u.Contents).OfType<UsageContent>());
+        Assert.Same(usage, Assert.Single(updates[^1].Contents));
         Assert.Equal((8L, 4L, 12L), (usage.Details.InputTokenCount!.Value, usage.Details.OutputTokenCount!.Value, usage.Details.TotalTokenCount!.Value));
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_UsageOnEveryChunkAndAfterTheFinish_YieldsOneUsageWithTheLastValues()
+    {
+        // usageMetadata is a running total on every chunk; the last one, even after the finishing chunk, is the answer's.
+        _server.EnqueueEvents(
+        [
+            Sse.Data("""{"candidates":[{"content":{"parts":[{"text":"AI"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":1,"totalTokenCount":9},"modelVersion":"gemini-2.5-flash","responseId":"r-1"}"""),
+            Sse.Data("""{"candidates":[{"content":{"parts":[{"text":" learns."}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":3,"totalTokenCount":11},"modelVersion":"gemini-2.5-flash","responseId":"r-1"}"""),
+            Sse.Data("""{"candidates":[{"content":{"parts":[{"text":""}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":4,"thoughtsTokenCount":20,"totalTokenCount":32},"modelVersion":"gemini-2.5-flash","responseId":"r-1"}"""),
+        ]);
+        using IChatClient client = Create(ProviderTypes.Gemini, V1Beta, "gemini-2.5-flash");
+
+        List<ChatResponseUpdate> updates = await ReadAllAsync(client.GetStreamingResponseAsync(Hello, null, Guard()));
+
+        UsageContent usage = Assert.Single(updates.SelectMany(u => u.Contents).OfType<UsageContent>());
+        Assert.Same(usage, Assert.Single(updates[^1].Contents));
+        Assert.Equal(ChatFinishReason.Stop, updates[^1].FinishReason);
+        Assert.Equal((8L, 24L, 20L, 32L), (usage.Details.InputTokenCount!.Value, usage.Details.OutputTokenCount!.Value, usage.Details.ReasoningTokenCount!.Value, usage.Details.TotalTokenCount!.Value));
     }
 
     [Theory]
