@@ -20,22 +20,34 @@ public sealed class FaultStormTests(ITestOutputHelper output)
     private const int Workers = 64;
     private static readonly TimeSpan Total = TimeSpan.FromSeconds(3);
 
-    [Fact]
-    public async Task Storm_EveryRequestEndsInTimeWithATypedOutcomeAndMostSucceed()
+    /// <summary>
+    /// <c>"one steady"</c>: a flaky primary, a mostly broken second and a steady third deployment. <c>"all rate-limited"</c>:
+    /// three deployments that each refuse a third of their calls with 429 and a one-second Retry-After, so that for much of the
+    /// storm every deployment is cooling down and requests must wait for the soonest to come back.
+    /// </summary>
+    [Theory]
+    [InlineData("one steady")]
+    [InlineData("all rate-limited")]
+    public async Task Storm_EveryRequestEndsInTimeWithATypedOutcomeAndMostSucceed(string scenario)
     {
         var unobserved = new ConcurrentQueue<Exception>();
         EventHandler<UnobservedTaskExceptionEventArgs> onUnobserved = (_, e) => unobserved.Enqueue(e.Exception);
         TaskScheduler.UnobservedTaskException += onUnobserved;
         try
         {
-            await using FaultyProviderServer flaky = await FaultyProviderServer.StartAsync(
-                1,
-                (Fault.Overloaded, 0.30), (Fault.RateLimited, 0.10), (Fault.Slow, 0.10), (Fault.Stall, 0.03), (Fault.TruncatedStream, 0.04),
-                (Fault.InvalidUtf8BeforeContent, 0.04), (Fault.InvalidUtf8AfterContent, 0.03), (Fault.EmptyAnswer, 0.04));
-            await using FaultyProviderServer broken = await FaultyProviderServer.StartAsync(
-                2, (Fault.ServerError, 0.6), (Fault.Stall, 0.2), (Fault.InvalidUtf8BeforeContent, 0.1));
-            await using FaultyProviderServer steady = await FaultyProviderServer.StartAsync(
-                3, (Fault.ServerError, 0.04), (Fault.Slow, 0.05), (Fault.TruncatedStream, 0.01), (Fault.InvalidUtf8AfterContent, 0.01));
+            (Fault, double)[] rateLimited = [(Fault.RateLimited, 0.33), (Fault.Overloaded, 0.05), (Fault.InvalidUtf8AfterContent, 0.01)];
+            await using FaultyProviderServer flaky = scenario == "one steady"
+                ? await FaultyProviderServer.StartAsync(
+                    1,
+                    (Fault.Overloaded, 0.30), (Fault.RateLimited, 0.10), (Fault.Slow, 0.10), (Fault.Stall, 0.03), (Fault.TruncatedStream, 0.04),
+                    (Fault.InvalidUtf8BeforeContent, 0.04), (Fault.InvalidUtf8AfterContent, 0.03), (Fault.EmptyAnswer, 0.04))
+                : await FaultyProviderServer.StartAsync(1, rateLimited);
+            await using FaultyProviderServer broken = scenario == "one steady"
+                ? await FaultyProviderServer.StartAsync(2, (Fault.ServerError, 0.6), (Fault.Stall, 0.2), (Fault.InvalidUtf8BeforeContent, 0.1))
+                : await FaultyProviderServer.StartAsync(2, rateLimited);
+            await using FaultyProviderServer steady = scenario == "one steady"
+                ? await FaultyProviderServer.StartAsync(3, (Fault.ServerError, 0.04), (Fault.Slow, 0.05), (Fault.TruncatedStream, 0.01), (Fault.InvalidUtf8AfterContent, 0.01))
+                : await FaultyProviderServer.StartAsync(3, rateLimited);
 
             using var router = new LlmRouterBuilder()
                 .ConfigureTimeouts(t =>
@@ -76,7 +88,7 @@ public sealed class FaultStormTests(ITestOutputHelper output)
             double served = counted.Count(o => o.Succeeded) / (double)counted.Length;
             TimeSpan worstOverrun = outcomes.Max(o => o.Elapsed) - Total;
             output.WriteLine(
-                $"{Requests} requests: {counted.Length} valid, {served:P1} served; provider calls flaky {flaky.Received}, broken {broken.Received}, steady {steady.Received}; " +
+                $"{scenario}: {Requests} requests: {counted.Length} valid, {served:P1} served; provider calls flaky {flaky.Received}, broken {broken.Received}, steady {steady.Received}; " +
                 $"slowest request {outcomes.Max(o => o.Elapsed).TotalMilliseconds:F0} ms (total timeout {Total.TotalMilliseconds:F0} ms).");
             foreach (IGrouping<string, Outcome> group in outcomes.Where(o => o.Failure is not null).GroupBy(o => o.Failure!.GetType().Name + (o.AfterCommit ? " (after commit)" : string.Empty)))
             {
