@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -21,7 +20,7 @@ internal static class UnsendableRequest
     {
         try
         {
-            if (FindProblem(messages, options) is { } problem)
+            if (RequestProblems.Unwritable(messages, options, MaxSchemaDepth) is { } problem)
             {
                 return problem;
             }
@@ -32,108 +31,5 @@ internal static class UnsendableRequest
         }
 
         return $"writing the request body failed ({exception.GetType().Name}: {exception.Message})";
-    }
-
-    private static string? FindProblem(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        int index = 0;
-        foreach (ChatMessage? message in messages)
-        {
-            if (message is null)
-            {
-                return $"message {index} (counting from 0) is null; every message in the list must be a ChatMessage.";
-            }
-
-            index++;
-        }
-
-        if (options is null)
-        {
-            return null;
-        }
-
-        string? problem = NotFinite(options.Temperature, "ChatOptions.Temperature")
-            ?? NotFinite(options.TopP, "ChatOptions.TopP")
-            ?? NotFinite(options.FrequencyPenalty, "ChatOptions.FrequencyPenalty")
-            ?? NotFinite(options.PresencePenalty, "ChatOptions.PresencePenalty");
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (options.Tools is { } tools)
-        {
-            foreach (AITool? tool in tools)
-            {
-                if (tool is AIFunctionDeclaration function && TooDeep(function.JsonSchema))
-                {
-                    return $"the tool '{function.Name}' schema is nested deeper than {MaxSchemaDepth} levels; a JSON request body holds at most {MaxDepth}, the schema's place in it included.";
-                }
-            }
-        }
-
-        if (options.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } && TooDeep(schema))
-        {
-            return $"the ChatOptions.ResponseFormat schema is nested deeper than {MaxSchemaDepth} levels; a JSON request body holds at most {MaxDepth}, the schema's place in it included.";
-        }
-
-        if (options.AdditionalProperties is { } properties)
-        {
-            foreach (KeyValuePair<string, object?> property in properties)
-            {
-                problem = property.Value switch
-                {
-                    double number => NotFinite(number, $"ChatOptions.AdditionalProperties[\"{property.Key}\"]"),
-                    float number => NotFinite(number, $"ChatOptions.AdditionalProperties[\"{property.Key}\"]"),
-                    _ => null,
-                };
-                if (problem is not null)
-                {
-                    return problem;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static string? NotFinite(double? value, string name) =>
-        value is { } number && !double.IsFinite(number)
-            ? $"{name} is {number.ToString(CultureInfo.InvariantCulture)}; it must be a finite number."
-            : null;
-
-    /// <summary>Tells whether <paramref name="element"/> nests deeper than a request body may; stops looking at that depth.</summary>
-    private static bool TooDeep(JsonElement element) => Depth(element, 0) > MaxSchemaDepth;
-
-    private static int Depth(JsonElement element, int depth)
-    {
-        int deepest = depth;
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (JsonProperty property in element.EnumerateObject())
-                {
-                    deepest = Math.Max(deepest, Depth(property.Value, depth + 1));
-                    if (deepest > MaxSchemaDepth)
-                    {
-                        return deepest;
-                    }
-                }
-
-                return Math.Max(deepest, depth + 1);
-            case JsonValueKind.Array:
-                foreach (JsonElement item in element.EnumerateArray())
-                {
-                    deepest = Math.Max(deepest, Depth(item, depth + 1));
-                    if (deepest > MaxSchemaDepth)
-                    {
-                        return deepest;
-                    }
-                }
-
-                return Math.Max(deepest, depth + 1);
-            default:
-                return depth;
-        }
     }
 }

@@ -32,19 +32,19 @@ public class LlmRouterClientBadInputTests
             "null message",
             () => ([new ChatMessage(ChatRole.User, "Hi"), null!], null),
             new NullReferenceException("Object reference not set to an instance of an object."),
-            "The request is invalid: message 1 is null; every message must be a ChatMessage."
+            "The request is invalid: message 1 (counting from 0) is null; every message in the list must be a ChatMessage."
         },
         {
             "NaN temperature",
             () => (RouterCalls.Hello, new ChatOptions { Temperature = float.NaN }),
             new ArgumentException(".NET number values such as positive and negative infinity cannot be written as valid JSON."),
-            "The request is invalid: ChatOptions.Temperature is NaN; it must be a finite number (or null for the model's default)."
+            "The request is invalid: ChatOptions.Temperature is NaN; it must be a finite number."
         },
         {
             "deep tool schema",
             () => (RouterCalls.Hello, new ChatOptions { Tools = [AIFunctionFactory.CreateDeclaration("deep", "nested", DeepSchema(2_000))] }),
             new JsonException("CurrentDepth (1000) is equal to or larger than the maximum allowed depth of 1000."),
-            "The request is invalid: the JSON schema of tool 'deep' is nested more than 64 levels deep, which JSON serializers refuse to write."
+            "The request is invalid: the tool 'deep' schema is nested deeper than 64 levels, more than a JSON request body can hold."
         },
     };
 
