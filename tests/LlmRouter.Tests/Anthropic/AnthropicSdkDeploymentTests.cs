@@ -16,7 +16,7 @@ namespace LlmRouter.Tests.Anthropic;
 /// offers: <see cref="AnthropicClientRouterExtensions.AsRouterChatClient"/> (<c>routerClient</c>), or the SDK's own
 /// <c>AsIChatClient</c> with <c>MaxRetries = 0</c> and <see cref="LlmRouterBuilderAnthropicExtensions.AddAnthropicSdkErrors"/>.
 /// </summary>
-public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
+public sealed class AnthropicSdkDeploymentTests : PrimaryAndBackupServers
 {
     private const string Reply = """{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Hi from the backup"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":5}}""";
 
@@ -24,21 +24,6 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
 
     private readonly FakeTimeProvider _clock = new(Now);
     private readonly FakeLogCollector _logs = new();
-    private LoopbackServer _primary = null!;
-    private LoopbackServer _backup = null!;
-
-    public async Task InitializeAsync()
-    {
-        _primary = await LoopbackServer.StartAsync();
-        _backup = await LoopbackServer.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _primary.DisposeAsync();
-        await _backup.DisposeAsync();
-    }
-
     public static TheoryData<bool, bool, int, string, ProviderErrorKind> FallingBack
     {
         get
@@ -67,7 +52,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [MemberData(nameof(FallingBack))]
     public async Task Router_SdkDeploymentFails_ClassifiesTheStatusAndBodyAndFallsBack(bool routerClient, bool streaming, int status, string body, ProviderErrorKind expected)
     {
-        _primary.EnqueueJson(body, status);
+        Primary.EnqueueJson(body, status);
         EnqueueBackupAnswer(streaming);
         using IChatClient router = Router(routerClient);
 
@@ -77,7 +62,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
         Assert.Equal($"primary: {expected}, HTTP {status}", response.Property(LlmRouterProperties.FallbackReasons));
 
         // One call reached the primary: the SDK did not retry inside the router.
-        Assert.Single(_primary.Requests);
+        Assert.Single(Primary.Requests);
     }
 
     [Theory]
@@ -87,7 +72,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [InlineData(false, true)]
     public async Task Router_SdkDeploymentAnswers400_StopsWithoutTryingTheBackup(bool routerClient, bool streaming)
     {
-        _primary.EnqueueJson(Error("invalid_request_error", "messages: roles must alternate between \"user\" and \"assistant\""), 400);
+        Primary.EnqueueJson(Error("invalid_request_error", "messages: roles must alternate between \"user\" and \"assistant\""), 400);
         EnqueueBackupAnswer(streaming);
         using IChatClient router = Router(routerClient);
 
@@ -95,7 +80,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
 
         RouterAttempt attempt = Assert.Single(error.Attempts);
         Assert.Equal(("primary", ProviderErrorKind.BadRequest, 400), (attempt.Deployment, attempt.Kind, attempt.StatusCode));
-        Assert.Empty(_backup.Requests);
+        Assert.Empty(Backup.Requests);
         if (routerClient)
         {
             ProviderException translated = Assert.IsType<ProviderException>(attempt.Exception);
@@ -116,7 +101,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [InlineData(true, "retry-after-ms", "2000")]
     public async Task Router_RouterClientRateLimited_CoolsItDownForTheWaitItsHeadersAskFor(bool streaming, string header, string value)
     {
-        _primary.EnqueueJson(Error("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"), 429, (header, value));
+        Primary.EnqueueJson(Error("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"), 429, (header, value));
         EnqueueBackupAnswer(streaming);
         EnqueueBackupAnswer(streaming);
         using IChatClient router = Router(routerClient: true);
@@ -130,7 +115,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
         _clock.Advance(TimeSpan.FromSeconds(1));
         ChatResponse second = await router.CallAsync(streaming, cancellationToken: Guard());
         Assert.Equal(("backup", 1), (second.Property(LlmRouterProperties.Deployment), second.Property(LlmRouterProperties.Attempts)));
-        Assert.Single(_primary.Requests);
+        Assert.Single(Primary.Requests);
     }
 
     [Theory]
@@ -139,7 +124,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     public async Task Router_SdkClientWithClassifierRateLimited_CoolsDownForTheDefaultDuration(bool streaming)
     {
         // The SDK's exceptions keep no headers: the classifier alone knows the kind but not the wait.
-        _primary.EnqueueJson(Error("rate_limit_error", "rate limited"), 429, ("retry-after", "2"));
+        Primary.EnqueueJson(Error("rate_limit_error", "rate limited"), 429, ("retry-after", "2"));
         EnqueueBackupAnswer(streaming);
         using IChatClient router = Router(routerClient: false);
 
@@ -158,7 +143,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     {
         for (int i = 0; i < 2; i++)
         {
-            _primary.EnqueueJson(Error("authentication_error", "invalid x-api-key"), 401);
+            Primary.EnqueueJson(Error("authentication_error", "invalid x-api-key"), 401);
             EnqueueBackupAnswer(streaming);
         }
 
@@ -177,7 +162,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Router_SdkStreamSendsAnErrorEventBeforeItsFirstContent_FallsBackAsOverloaded(bool routerClient)
     {
-        _primary.EnqueueEvents([MessageStart, Sse.Event("error", """{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}""")]);
+        Primary.EnqueueEvents([MessageStart, Sse.Event("error", """{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}""")]);
         EnqueueBackupAnswer(streaming: true);
         using IChatClient router = Router(routerClient);
 
@@ -192,7 +177,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [InlineData(false)]
     public async Task Router_SdkStreamSendsAnErrorEventAfterItsFirstContent_SurfacesItToTheCaller(bool routerClient)
     {
-        _primary.EnqueueEvents([MessageStart, TextStart, TextDelta("Hi fr"), Sse.Event("error", """{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}""")]);
+        Primary.EnqueueEvents([MessageStart, TextStart, TextDelta("Hi fr"), Sse.Event("error", """{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}""")]);
         using IChatClient router = Router(routerClient);
         var received = new List<string>();
 
@@ -217,7 +202,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
             Assert.IsType<AnthropicSseException>(error);
         }
 
-        Assert.Empty(_backup.Requests);
+        Assert.Empty(Backup.Requests);
     }
 
     [Theory]
@@ -227,7 +212,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [InlineData(false, "invalid json", ProviderErrorKind.InvalidResponse)]
     public async Task Router_SdkStreamBreaksBeforeItsFirstContent_FallsBackWithTheKind(bool routerClient, string breakage, ProviderErrorKind expected)
     {
-        _primary.Enqueue(breakage == "reset"
+        Primary.Enqueue(breakage == "reset"
             ? new ScriptedResponse { ContentType = "text/event-stream", Events = [MessageStart], AbortAfterBody = true }
             : new ScriptedResponse { ContentType = "text/event-stream", Events = [MessageStart, "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"ind\n\n"] });
         EnqueueBackupAnswer(streaming: true);
@@ -244,13 +229,13 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Router_RouterClient_SendsTheRequestAsTheSdkDoes(bool streaming)
     {
-        EnqueueBackupAnswer(streaming, _primary);
+        EnqueueBackupAnswer(streaming, Primary);
         using IChatClient router = Router(routerClient: true);
 
         ChatResponse response = await router.CallAsync(streaming, cancellationToken: Guard());
 
         Assert.Equal("Hi from the backup", response.Text);
-        RecordedRequest request = Assert.Single(_primary.Requests);
+        RecordedRequest request = Assert.Single(Primary.Requests);
         Assert.Equal("/v1/messages", request.Path);
         Assert.Equal("Bearer " + ApiKey, request.Headers["Authorization"]);
         Assert.Equal("claude-haiku-4-5", request.Json.GetProperty("model").GetString());
@@ -260,8 +245,8 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     public async Task Router_SdkClientWithoutTheClassifier_CannotSeeTheStatusCode()
     {
         // Why LlmRouter.Anthropic exists: the SDK's exceptions are not HttpRequestExceptions and wrap none, so a 529 is "Unknown".
-        _primary.EnqueueJson(Error("overloaded_error", "Overloaded"), 529);
-        using IChatClient router = new LlmRouterBuilder().WithoutRetries().AddDeployment("sdk", SdkClient(_primary, maxRetries: 0).AsIChatClient("claude-haiku-4-5", 1024)).Build();
+        Primary.EnqueueJson(Error("overloaded_error", "Overloaded"), 529);
+        using IChatClient router = new LlmRouterBuilder().WithoutRetries().AddDeployment("sdk", SdkClient(Primary, maxRetries: 0).AsIChatClient("claude-haiku-4-5", 1024)).Build();
 
         LlmRouterException error = await Assert.ThrowsAsync<LlmRouterException>(() => router.GetResponseAsync(Hello, null, Guard()));
 
@@ -271,7 +256,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [Fact]
     public void AddAnthropicSdkErrors_SdkClientThatRetries_WarnsOncePerDeploymentNamingIt()
     {
-        AnthropicClient retrying = SdkClient(_primary, maxRetries: null);
+        AnthropicClient retrying = SdkClient(Primary, maxRetries: null);
         using var loggerFactory = new LoggerFactory([new FakeLoggerProvider(_logs)]);
 
         // Built twice, as a configuration reload rebuilds a router around the same clients.
@@ -280,8 +265,8 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
             using IChatClient router = new LlmRouterBuilder()
                 .AddAnthropicSdkErrors(loggerFactory)
                 .AddDeployment("retrying", retrying.AsIChatClient("claude-haiku-4-5", 1024))
-                .AddDeployment("quiet", SdkClient(_backup, maxRetries: 0).AsIChatClient("claude-haiku-4-5", 1024))
-                .AddDeployment("wrapped", SdkClient(_backup, maxRetries: null).AsRouterChatClient("claude-haiku-4-5", 1024))
+                .AddDeployment("quiet", SdkClient(Backup, maxRetries: 0).AsIChatClient("claude-haiku-4-5", 1024))
+                .AddDeployment("wrapped", SdkClient(Backup, maxRetries: null).AsRouterChatClient("claude-haiku-4-5", 1024))
                 .Build();
         }
 
@@ -298,7 +283,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
         services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(_logs)]));
         services.AddLlmRouter(builder => builder
             .AddAnthropicSdkErrors()
-            .AddDeployment("retrying", SdkClient(_primary, maxRetries: 3).AsIChatClient("claude-haiku-4-5", 1024)));
+            .AddDeployment("retrying", SdkClient(Primary, maxRetries: 3).AsIChatClient("claude-haiku-4-5", 1024)));
         using ServiceProvider provider = services.BuildServiceProvider();
 
         _ = provider.GetRequiredService<IChatClient>();
@@ -311,7 +296,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
     [Fact]
     public void AsRouterChatClient_LeavesTheSdkClientItWasGivenUnchanged()
     {
-        AnthropicClient sdk = SdkClient(_primary, maxRetries: null);
+        AnthropicClient sdk = SdkClient(Primary, maxRetries: null);
 
         using IChatClient client = sdk.AsRouterChatClient("claude-haiku-4-5", 1024);
 
@@ -331,7 +316,7 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
 
     private void EnqueueBackupAnswer(bool streaming, LoopbackServer? server = null)
     {
-        server ??= _backup;
+        server ??= Backup;
         if (streaming)
         {
             server.EnqueueEvents(
@@ -366,9 +351,9 @@ public sealed class AnthropicSdkDeploymentTests : IAsyncLifetime
         }
 
         return builder
-            .AddDeployment("primary", Client(_primary, "claude-haiku-4-5"))
+            .AddDeployment("primary", Client(Primary, "claude-haiku-4-5"))
             // A larger window than claude-haiku-4-5's, so a prompt that overflowed the primary may still fall back here.
-            .AddDeployment("backup", Client(_backup, "claude-sonnet-4-5"), d => d.ContextWindow = 1_000_000)
+            .AddDeployment("backup", Client(Backup, "claude-sonnet-4-5"), d => d.ContextWindow = 1_000_000)
             .Build();
 
         IChatClient Client(LoopbackServer server, string model) => routerClient

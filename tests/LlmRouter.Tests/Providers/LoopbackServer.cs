@@ -27,7 +27,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
         _app = app;
     }
 
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri { get; private init; } = null!;
 
     /// <summary>Completes when a request's connection was aborted by the client (a disposed response, a cancelled call).</summary>
     public TaskCompletionSource ClientAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,16 +41,23 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public static async Task<LoopbackServer> StartAsync()
     {
+        LoopbackServer? server = null;
+        (WebApplication app, Uri address) = await StartKestrelAsync(context => server!.HandleAsync(context));
+        server = new LoopbackServer(app) { BaseUri = address };
+        return server;
+    }
+
+    /// <summary>Starts Kestrel on 127.0.0.1 and a free port, answering every request with <paramref name="handle"/>.</summary>
+    public static async Task<(WebApplication App, Uri BaseUri)> StartKestrelAsync(RequestDelegate handle)
+    {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         WebApplication app = builder.Build();
-        var server = new LoopbackServer(app);
-        app.Run(server.HandleAsync);
+        app.Run(handle);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUri = new Uri(address);
-        return server;
+        return (app, new Uri(address));
     }
 
     public LoopbackServer Enqueue(ScriptedResponse response)

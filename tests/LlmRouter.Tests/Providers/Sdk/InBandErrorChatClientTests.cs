@@ -10,35 +10,20 @@ namespace LlmRouter.Tests.Providers.Sdk;
 /// The OpenAI SDK (2.15, through <c>AsIChatClient</c>) passes an error sent in band on as an update or response without content;
 /// <see cref="InBandErrorChatClientBuilderExtensions.UseInBandErrors"/> raises it, here in the pipeline of two router deployments.
 /// </summary>
-public sealed class InBandErrorChatClientTests : IAsyncLifetime
+public sealed class InBandErrorChatClientTests : PrimaryAndBackupServers
 {
     private const string RoleChunk = """{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}""";
     private const string OverloadedEvent = """{"error":{"message":"The server is overloaded, please try again later.","type":"server_error","code":503}}""";
     private const string BackupChunk = """{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"Hi from the backup"},"finish_reason":"stop"}]}""";
     private const string BackupCompletion = """{"id":"c","object":"chat.completion","created":1,"model":"gpt-4.1","choices":[{"index":0,"message":{"role":"assistant","content":"Hi from the backup"},"finish_reason":"stop"}]}""";
 
-    private LoopbackServer _primary = null!;
-    private LoopbackServer _backup = null!;
-
-    public async Task InitializeAsync()
-    {
-        _primary = await LoopbackServer.StartAsync();
-        _backup = await LoopbackServer.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _primary.DisposeAsync();
-        await _backup.DisposeAsync();
-    }
-
     [Fact]
     public async Task Router_SdkStreamErrorEventWithoutTheStep_FallsBackOnlyAsAnEmptyAnswer()
     {
         // Why the step exists: the SDK throws nothing, so the stream ends cleanly before any content. The router falls back
         // from an empty answer, but cannot tell the error's kind (no cooldown for a rate limit, no stop for a bad request).
-        _primary.EnqueueEvents([Sse.Data(RoleChunk), Sse.Data(OverloadedEvent)]);
-        _backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
+        Primary.EnqueueEvents([Sse.Data(RoleChunk), Sse.Data(OverloadedEvent)]);
+        Backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
         using IChatClient router = Router(withStep: false);
 
         ChatResponse response = await router.CallAsync(streaming: true, cancellationToken: Guard());
@@ -51,8 +36,8 @@ public sealed class InBandErrorChatClientTests : IAsyncLifetime
     [InlineData("error event")]
     public async Task Router_SdkStreamErrorEventBeforeItsFirstContent_FallsBackWithTheKindOfTheError(string form)
     {
-        _primary.EnqueueEvents([Sse.Data(RoleChunk), form == "data only" ? Sse.Data(OverloadedEvent) : Sse.Event("error", OverloadedEvent)]);
-        _backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
+        Primary.EnqueueEvents([Sse.Data(RoleChunk), form == "data only" ? Sse.Data(OverloadedEvent) : Sse.Event("error", OverloadedEvent)]);
+        Backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
         using IChatClient router = Router(withStep: true);
 
         ChatResponse response = await router.CallAsync(streaming: true, cancellationToken: Guard());
@@ -64,7 +49,7 @@ public sealed class InBandErrorChatClientTests : IAsyncLifetime
     [Fact]
     public async Task Router_SdkStreamErrorEventAfterItsFirstContent_SurfacesItToTheCaller()
     {
-        _primary.EnqueueEvents(
+        Primary.EnqueueEvents(
         [
             Sse.Data("""{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi fr"},"finish_reason":null}]}"""),
             Sse.Data("""{"error":{"message":"The model produced invalid content.","type":"model_error","code":null}}"""),
@@ -83,15 +68,15 @@ public sealed class InBandErrorChatClientTests : IAsyncLifetime
         Assert.Equal("Hi fr", string.Concat(received));
         Assert.Equal((ProviderErrorKind.ServerError, "model_error"), (error.Kind, error.ErrorType));
         Assert.Equal("openai reported an error (model_error): The model produced invalid content.", error.Message);
-        Assert.Empty(_backup.Requests);
+        Assert.Empty(Backup.Requests);
     }
 
     [Fact]
     public async Task Router_SdkResponseIsAnErrorWithStatus200_FallsBackAsUnknownWithoutTheStep()
     {
         // Not streamed, the error needs no step: the SDK's adapter finds no choice in it and throws (ArgumentOutOfRangeException).
-        _primary.EnqueueJson("""{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}""");
-        _backup.EnqueueJson(BackupCompletion);
+        Primary.EnqueueJson("""{"error":{"message":"This model's maximum context length is 128000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}""");
+        Backup.EnqueueJson(BackupCompletion);
         using IChatClient router = Router(withStep: false);
 
         ChatResponse response = await router.CallAsync(streaming: false, cancellationToken: Guard());
@@ -107,11 +92,11 @@ public sealed class InBandErrorChatClientTests : IAsyncLifetime
     {
         if (streaming)
         {
-            _primary.EnqueueEvents([Sse.Data(RoleChunk), Sse.Data(BackupChunk), Sse.Done]);
+            Primary.EnqueueEvents([Sse.Data(RoleChunk), Sse.Data(BackupChunk), Sse.Done]);
         }
         else
         {
-            _primary.EnqueueJson(BackupCompletion);
+            Primary.EnqueueJson(BackupCompletion);
         }
 
         using IChatClient router = Router(withStep: true);
@@ -127,8 +112,8 @@ public sealed class InBandErrorChatClientTests : IAsyncLifetime
         LlmRouterBuilder builder = new LlmRouterBuilder()
             .WithoutRetries()
             .WithoutTimeouts()
-            .AddDeployment("primary", Sdk(_primary, "gpt-4o-mini"))
-            .AddDeployment("backup", Sdk(_backup, "gpt-4.1"), d => d.ContextWindow = 1_000_000);
+            .AddDeployment("primary", Sdk(Primary, "gpt-4o-mini"))
+            .AddDeployment("backup", Sdk(Backup, "gpt-4.1"), d => d.ContextWindow = 1_000_000);
         if (withStep)
         {
             builder.ConfigureDeploymentClients((_, pipeline) => pipeline.UseInBandErrors());

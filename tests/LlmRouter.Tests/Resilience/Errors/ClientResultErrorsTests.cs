@@ -14,7 +14,7 @@ namespace LlmRouter.Tests.Resilience.Errors;
 /// The official OpenAI SDK (2.15, through Microsoft.Extensions.AI.OpenAI's <c>AsIChatClient</c>, its retries off) as two router
 /// deployments on loopback servers: its <see cref="ClientResultException"/>s classified by the built-in rules, with no classifier added.
 /// </summary>
-public sealed class ClientResultErrorsTests : IAsyncLifetime
+public sealed class ClientResultErrorsTests : PrimaryAndBackupServers
 {
     private const string Completion = """{"id":"c","object":"chat.completion","created":1,"model":"gpt-4.1","choices":[{"index":0,"message":{"role":"assistant","content":"Hi from the backup"},"finish_reason":"stop"}]}""";
     private const string RoleChunk = """{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]}""";
@@ -22,21 +22,6 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
 
     private readonly FakeTimeProvider _clock = new(Now);
     private readonly FakeLogCollector _logs = new();
-    private LoopbackServer _primary = null!;
-    private LoopbackServer _backup = null!;
-
-    public async Task InitializeAsync()
-    {
-        _primary = await LoopbackServer.StartAsync();
-        _backup = await LoopbackServer.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _primary.DisposeAsync();
-        await _backup.DisposeAsync();
-    }
-
     public static TheoryData<bool, int, string, ProviderErrorKind> FallingBack
     {
         get
@@ -61,7 +46,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
     [MemberData(nameof(FallingBack))]
     public async Task Router_SdkDeploymentFails_ClassifiesTheStatusAndBodyAndFallsBack(bool streaming, int status, string body, ProviderErrorKind expected)
     {
-        _primary.EnqueueJson(body, status);
+        Primary.EnqueueJson(body, status);
         EnqueueBackupAnswer(streaming);
         using IChatClient router = Router();
 
@@ -72,7 +57,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
         Assert.Equal($"primary: {expected}, HTTP {status}", response.Property(LlmRouterProperties.FallbackReasons));
 
         // One call reached the primary: the SDK did not retry inside the router.
-        Assert.Single(_primary.Requests);
+        Assert.Single(Primary.Requests);
     }
 
     [Theory]
@@ -80,7 +65,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Router_SdkDeploymentAnswers400_StopsWithoutTryingTheBackup(bool streaming)
     {
-        _primary.EnqueueJson("""{"error":{"message":"Invalid value for 'temperature': must be at most 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}""", 400);
+        Primary.EnqueueJson("""{"error":{"message":"Invalid value for 'temperature': must be at most 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}""", 400);
         EnqueueBackupAnswer(streaming);
         using IChatClient router = Router();
 
@@ -89,7 +74,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
         RouterAttempt attempt = Assert.Single(error.Attempts);
         Assert.Equal(("primary", ProviderErrorKind.BadRequest, 400), (attempt.Deployment, attempt.Kind, attempt.StatusCode));
         Assert.IsType<ClientResultException>(attempt.Exception);
-        Assert.Empty(_backup.Requests);
+        Assert.Empty(Backup.Requests);
     }
 
     [Theory]
@@ -98,13 +83,13 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
     public async Task Router_SdkDeploymentFilteredByContentPolicy_StopsAsContentFiltered(bool streaming)
     {
         // Azure OpenAI's answer when its content filter blocks the prompt.
-        _primary.EnqueueJson("""{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy.","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}""", 400);
+        Primary.EnqueueJson("""{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy.","type":null,"param":"prompt","code":"content_filter","status":400,"innererror":{"code":"ResponsibleAIPolicyViolation"}}}""", 400);
         using IChatClient router = Router();
 
         LlmRouterException error = await Assert.ThrowsAsync<LlmRouterException>(() => router.CallAsync(streaming, cancellationToken: Guard()));
 
         Assert.Equal(ProviderErrorKind.ContentFiltered, Assert.Single(error.Attempts).Kind);
-        Assert.Empty(_backup.Requests);
+        Assert.Empty(Backup.Requests);
     }
 
     public static TheoryData<bool, string, string> RateLimitHeaders
@@ -127,7 +112,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
     [MemberData(nameof(RateLimitHeaders))]
     public async Task Router_SdkDeploymentRateLimited_CoolsItDownForTheWaitItsHeadersAskFor(bool streaming, string header, string value)
     {
-        _primary.EnqueueJson(
+        Primary.EnqueueJson(
             """{"error":{"message":"Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, Used 3, Requested 1.","type":"requests","param":null,"code":"rate_limit_exceeded"}}""",
             429,
             (header, value),
@@ -145,14 +130,14 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
         _clock.Advance(TimeSpan.FromSeconds(1));
         ChatResponse second = await router.CallAsync(streaming, cancellationToken: Guard());
         Assert.Equal(("backup", 1), (second.Property(LlmRouterProperties.Deployment), second.Property(LlmRouterProperties.Attempts)));
-        Assert.Single(_primary.Requests);
+        Assert.Single(Primary.Requests);
     }
 
     [Fact]
     public async Task Router_SdkDeploymentRateLimitedOnEveryDeployment_AttemptsCarryTheRetryAfter()
     {
-        _primary.EnqueueJson("""{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}""", 429, ("Retry-After", "2"));
-        _backup.EnqueueJson("""{"error":{"message":"Rate limit reached","type":"tokens","code":"rate_limit_exceeded"}}""", 429, ("retry-after-ms", "1500"));
+        Primary.EnqueueJson("""{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}""", 429, ("Retry-After", "2"));
+        Backup.EnqueueJson("""{"error":{"message":"Rate limit reached","type":"tokens","code":"rate_limit_exceeded"}}""", 429, ("retry-after-ms", "1500"));
         using IChatClient router = Router();
 
         LlmRouterException error = await Assert.ThrowsAsync<LlmRouterException>(() => router.GetResponseAsync(Hello, null, Guard()));
@@ -174,7 +159,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
             : """{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","code":"model_not_found"}}""";
         for (int i = 0; i < 2; i++)
         {
-            _primary.EnqueueJson(body, status);
+            Primary.EnqueueJson(body, status);
             EnqueueBackupAnswer(streaming);
         }
 
@@ -195,7 +180,7 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
     [InlineData("invalid json", ProviderErrorKind.InvalidResponse)]
     public async Task Router_SdkStreamBreaksBeforeItsFirstContent_FallsBackWithTheKind(string breakage, ProviderErrorKind expected)
     {
-        _primary.Enqueue(breakage == "reset"
+        Primary.Enqueue(breakage == "reset"
             // The SDK wraps the reset connection in a ClientResultException of status 0 around an HttpRequestException.
             ? new ScriptedResponse { ContentType = "text/event-stream", Events = [Sse.Data(RoleChunk)], AbortAfterBody = true }
             // The SDK's own JSON reader throws on a malformed chunk.
@@ -213,11 +198,11 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
     {
         if (streaming)
         {
-            _backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
+            Backup.EnqueueEvents([Sse.Data(BackupChunk), Sse.Done]);
         }
         else
         {
-            _backup.EnqueueJson(Completion);
+            Backup.EnqueueJson(Completion);
         }
     }
 
@@ -230,9 +215,9 @@ public sealed class ClientResultErrorsTests : IAsyncLifetime
             .WithoutRetries()
             .WithoutTimeouts()
             .ConfigureCircuitBreaker(b => b.Enabled = false)
-            .AddDeployment("primary", Sdk(_primary, "gpt-4o-mini"))
+            .AddDeployment("primary", Sdk(Primary, "gpt-4o-mini"))
             // A larger window than gpt-4o-mini's, so a prompt that overflowed the primary may still fall back here.
-            .AddDeployment("backup", Sdk(_backup, "gpt-4.1"), d => d.ContextWindow = 1_000_000)
+            .AddDeployment("backup", Sdk(Backup, "gpt-4.1"), d => d.ContextWindow = 1_000_000)
             .Build();
     }
 

@@ -1,12 +1,7 @@
-using System.Net;
 using System.Text;
+using LlmRouter.Tests.Providers;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LlmRouter.Tests.Resilience.Storm;
 
@@ -44,7 +39,7 @@ internal sealed class FaultyProviderServer : IAsyncDisposable
         _random = new Random(seed);
     }
 
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri { get; private init; } = null!;
 
     /// <summary>Gets the requests whose handling has not finished: a response not yet written or a connection not yet closed.</summary>
     public int Open => Volatile.Read(ref _open);
@@ -53,14 +48,9 @@ internal sealed class FaultyProviderServer : IAsyncDisposable
 
     public static async Task<FaultyProviderServer> StartAsync(int seed, params (Fault Fault, double Share)[] mix)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        WebApplication app = builder.Build();
-        var server = new FaultyProviderServer(app, mix, seed);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        server.BaseUri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v1/");
+        FaultyProviderServer? server = null;
+        (WebApplication app, Uri address) = await LoopbackServer.StartKestrelAsync(context => server!.HandleAsync(context));
+        server = new FaultyProviderServer(app, mix, seed) { BaseUri = new Uri(address, "/v1/") };
         return server;
     }
 
