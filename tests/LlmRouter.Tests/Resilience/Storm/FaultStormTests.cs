@@ -61,6 +61,10 @@ public sealed class FaultStormTests(ITestOutputHelper output)
                 .AddDeployment("steady", Client(steady))
                 .Build();
 
+            // How late the machine itself runs timers during the storm: a request may end that much later than its deadline
+            // for reasons that are not the router's (two shared cores, other builds).
+            using var storming = new CancellationTokenSource();
+            Task<TimeSpan> timerLateness = MeasureTimerLatenessAsync(storming.Token);
             Outcome[] outcomes = new Outcome[Requests];
             int next = -1;
             Task[] workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
@@ -72,6 +76,8 @@ public sealed class FaultStormTests(ITestOutputHelper output)
                 }
             })).ToArray();
             await Task.WhenAll(workers);
+            await storming.CancelAsync();
+            TimeSpan lateness = await timerLateness;
 
             // Every response the router opened was disposed: no provider request is left open.
             var settle = Stopwatch.StartNew();
@@ -89,7 +95,7 @@ public sealed class FaultStormTests(ITestOutputHelper output)
             TimeSpan worstOverrun = outcomes.Max(o => o.Elapsed) - Total;
             output.WriteLine(
                 $"{scenario}: {Requests} requests: {counted.Length} valid, {served:P1} served; provider calls flaky {flaky.Received}, broken {broken.Received}, steady {steady.Received}; " +
-                $"slowest request {outcomes.Max(o => o.Elapsed).TotalMilliseconds:F0} ms (total timeout {Total.TotalMilliseconds:F0} ms).");
+                $"slowest request {outcomes.Max(o => o.Elapsed).TotalMilliseconds:F0} ms (total timeout {Total.TotalMilliseconds:F0} ms); timers ran up to {lateness.TotalMilliseconds:F0} ms late.");
             foreach (IGrouping<string, Outcome> group in outcomes.Where(o => o.Failure is not null).GroupBy(o => o.Failure!.GetType().Name + (o.AfterCommit ? " (after commit)" : string.Empty)))
             {
                 output.WriteLine($"  {group.Count()} × {group.Key}");
@@ -98,7 +104,9 @@ public sealed class FaultStormTests(ITestOutputHelper output)
             Assert.Empty(outcomes.Where(o => !o.AllowedFailure).Select(o => o.Failure!.GetType() + ": " + o.Failure.Message).Take(5));
             Assert.All(outcomes.Where(o => o.Kind == RequestKind.BadInput), o => Assert.Equal(
                 ProviderErrorKind.BadRequest, Assert.IsType<LlmRouterException>(o.Failure).Attempts.Single().Kind));
-            Assert.True(worstOverrun <= TimeSpan.FromMilliseconds(100), $"A request overran its total timeout by {worstOverrun.TotalMilliseconds:F0} ms.");
+            Assert.True(
+                worstOverrun <= TimeSpan.FromMilliseconds(100) + lateness,
+                $"A request overran its total timeout by {worstOverrun.TotalMilliseconds:F0} ms; timers ran up to {lateness.TotalMilliseconds:F0} ms late.");
             Assert.True(served >= 0.8, $"Only {served:P1} of the valid requests were served.");
             Assert.Equal(0, flaky.Open + broken.Open + steady.Open);
             Assert.Empty(unobserved);
@@ -107,6 +115,30 @@ public sealed class FaultStormTests(ITestOutputHelper output)
         {
             TaskScheduler.UnobservedTaskException -= onUnobserved;
         }
+    }
+
+    /// <summary>Measures, until cancelled, the most a 10 ms timer fired late.</summary>
+    private static async Task<TimeSpan> MeasureTimerLatenessAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan worst = TimeSpan.Zero;
+        var interval = TimeSpan.FromMilliseconds(10);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var waited = Stopwatch.StartNew();
+            try
+            {
+                await Task.Delay(interval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            TimeSpan late = waited.Elapsed - interval;
+            worst = late > worst ? late : worst;
+        }
+
+        return worst;
     }
 
     private static IChatClient Client(FaultyProviderServer server) =>
