@@ -50,7 +50,7 @@ internal static class BuiltInDetectors
                 start++;
             }
 
-            if (start == at)
+            if (start == at || InUrlUserInfo(text, start))
             {
                 continue;
             }
@@ -85,6 +85,23 @@ internal static class BuiltInDetectors
     }
 
     private static readonly SearchValues<char> AsciiLetters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+    /// <summary>Whether the text before <paramref name="start"/> is <c>scheme://user:</c>, so what follows is a URL's password, not an e-mail address.</summary>
+    private static bool InUrlUserInfo(ReadOnlySpan<char> text, int start)
+    {
+        if (start == 0 || text[start - 1] != ':')
+        {
+            return false;
+        }
+
+        int token = start - 1;
+        while (token > 0 && !char.IsWhiteSpace(text[token - 1]))
+        {
+            token--;
+        }
+
+        return text[token..start].Contains("://", StringComparison.Ordinal);
+    }
 
     private static bool IsLocalChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
 
@@ -250,16 +267,17 @@ internal static class BuiltInDetectors
             return false;
         }
 
-        PhoneNumberUtil phones = Phones.Value;
-        try
+        // Strict grouping: the digits must be grouped as the country writes its numbers (a part number 725-84-54405 is not one).
+        string text = run.ToString();
+        foreach (PhoneNumberMatch match in Phones.Value.FindNumbers(text, run[0] == '+' ? "ZZ" : region, PhoneNumberUtil.Leniency.STRICT_GROUPING, long.MaxValue))
         {
-            PhoneNumber number = phones.Parse(run.ToString(), run[0] == '+' ? null : region);
-            return phones.IsValidNumber(number);
+            if (match.Length >= text.Length - 1)
+            {
+                return true;
+            }
         }
-        catch (NumberParseException)
-        {
-            return false;
-        }
+
+        return false;
     }
 
     /// <summary>Whether an IBAN starts at <paramref name="start"/>: a country's length of letters and digits (grouped by spaces or not) that passes mod-97.</summary>
