@@ -423,9 +423,11 @@ internal static class BuiltInDetectors
                     return false;
                 }
 
+                // In a URL's query an ampersand ends the value; in a connection string only a semicolon does.
+                bool query = at > 0 && text[at - 1] is '?' or '&';
                 start = body < text.Length && text[body] is '"' or '\'' ? body + 1 : body;
                 end = start;
-                while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] is not (';' or '"' or '\'' or '&' or ',' or ')'))
+                while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] is not (';' or '"' or '\'') && !(query && text[end] == '&'))
                 {
                     end++;
                 }

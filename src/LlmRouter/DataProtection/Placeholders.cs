@@ -75,7 +75,7 @@ internal sealed class Placeholders
 
     /// <summary>
     /// How much of streamed <paramref name="text"/> can be released now: all of it, unless it ends in what may be the start of
-    /// a placeholder (a <c>[</c> followed by up to a placeholder's length of upper-case letters, digits and underscores).
+    /// a placeholder (a <c>[</c> followed by an upper-case letter, then upper-case letters, digits and underscores, shorter than a placeholder).
     /// </summary>
     public int Releasable(string text)
     {
@@ -88,7 +88,7 @@ internal sealed class Placeholders
         for (int i = open + 1; i < text.Length; i++)
         {
             char c = text[i];
-            if (!char.IsAsciiLetterUpper(c) && !char.IsAsciiDigit(c) && c != '_')
+            if (!char.IsAsciiLetterUpper(c) && (i == open + 1 || (!char.IsAsciiDigit(c) && c != '_')))
             {
                 return text.Length;
             }
