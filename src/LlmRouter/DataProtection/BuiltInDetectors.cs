@@ -12,14 +12,17 @@ namespace LlmRouter;
 /// </summary>
 internal static class BuiltInDetectors
 {
-    private static readonly string[] SecretMarkers =
+    /// <summary>The prefixes of secrets with a known shape, matched case-sensitively.</summary>
+    private static readonly string[] SecretPrefixes =
     [
         "sk-", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "AKIA", "ASIA", "eyJ", "-----BEGIN", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
         "github_pat_", "glpat-", "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "AIza", "hf_", "npm_",
-        "password=", "pwd=", "passwd=", "api_key=", "apikey=", "client_secret=", "access_token=", "://",
     ];
 
-    private static readonly SearchValues<string> SecretStarts = SearchValues.Create(SecretMarkers, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The names whose value after <c>=</c> is a secret, matched case-insensitively: passwords in connection strings, keys and tokens in settings and URLs.</summary>
+    private static readonly string[] SecretNames = ["password", "pwd", "passwd", "api_key", "apikey", "client_secret", "access_token"];
+
+    private static readonly SearchValues<string> SecretStarts = SearchValues.Create(SecretPrefixes, StringComparison.Ordinal);
 
     private static readonly SearchValues<char> NumberSeparators = SearchValues.Create(" -.()/");
 
@@ -261,9 +264,10 @@ internal static class BuiltInDetectors
 
     private static bool IsPhone(ReadOnlySpan<char> run, string region)
     {
-        if (run.ContainsAny('.', ' ') && run.Count('.') >= 2 && run.Count(' ') == 0 && run[0] != '+')
+        if (run[0] != '+' && ((run.Count('.') >= 2 && !run.Contains(' ')) || IsDate(run)))
         {
-            // Dotted numbers such as versions and dates are phone numbers only with a country code.
+            // Dotted numbers such as versions, and dates, are phone numbers only with a country code; checked here because
+            // parsing a number is a thousand times slower.
             return false;
         }
 
@@ -278,6 +282,35 @@ internal static class BuiltInDetectors
         }
 
         return false;
+    }
+
+    /// <summary>Whether <paramref name="run"/> is written as a date: 2024-03-18, 18.03.2024, 3-18-2024.</summary>
+    private static bool IsDate(ReadOnlySpan<char> run)
+    {
+        Span<int> groups = stackalloc int[4];
+        int count = 0;
+        int length = 0;
+        char separator = '\0';
+        foreach (char c in run)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                length++;
+                continue;
+            }
+
+            if (count == 3 || (separator != '\0' && c != separator) || c is not ('-' or '.' or '/'))
+            {
+                return false;
+            }
+
+            separator = c;
+            groups[count++] = length;
+            length = 0;
+        }
+
+        groups[count++] = length;
+        return count == 3 && ((groups[0] == 4 && groups[1] is 1 or 2 && groups[2] is 1 or 2) || (groups[0] is 1 or 2 && groups[1] is 1 or 2 && groups[2] == 4));
     }
 
     /// <summary>Whether an IBAN starts at <paramref name="start"/>: a country's length of letters and digits (grouped by spaces or not) that passes mod-97.</summary>
@@ -387,61 +420,111 @@ internal static class BuiltInDetectors
             int next = text[from..].IndexOfAny(SecretStarts);
             if (next < 0)
             {
-                return;
+                break;
             }
 
             int at = from + next;
             from = at + 1;
-            foreach (string marker in SecretMarkers)
+            foreach (string prefix in SecretPrefixes)
             {
-                if (text[at..].StartsWith(marker, StringComparison.OrdinalIgnoreCase) && TrySecret(text, at, marker, out int start, out int end))
+                if (text[at..].StartsWith(prefix, StringComparison.Ordinal) && TryPrefixedSecret(text, at, prefix, out int end))
                 {
-                    found.Add(new SensitiveMatch(SensitiveDataKinds.Secret, start, end - start));
+                    found.Add(new SensitiveMatch(SensitiveDataKinds.Secret, at, end - at));
                     from = end;
                     break;
                 }
             }
         }
+
+        FindNamedSecrets(text, found);
+        FindUrlPasswords(text, found);
     }
 
-    private static bool TrySecret(ReadOnlySpan<char> text, int at, string marker, out int start, out int end)
+    /// <summary>Finds the values of <c>password=</c>, <c>api_key=</c> and the like, from each <c>=</c>.</summary>
+    private static void FindNamedSecrets(ReadOnlySpan<char> text, List<SensitiveMatch> found)
     {
-        start = at;
-        end = at;
-        bool glued = at > 0 && TextChecks.IsWordChar(text[at - 1]);
-        bool exact = text[at..].StartsWith(marker, StringComparison.Ordinal);
-        int body = at + marker.Length;
-        switch (marker)
+        int from = 0;
+        while (from < text.Length)
         {
-            case "://":
-                return TryUrlPassword(text, body, out start, out end);
-            case "-----BEGIN":
-                return TryPrivateKey(text, at, out end);
-            case "password=" or "pwd=" or "passwd=" or "api_key=" or "apikey=" or "client_secret=" or "access_token=":
-                if (glued && marker[0] != 'p')
-                {
-                    return false;
-                }
+            int next = text[from..].IndexOf('=');
+            if (next < 0)
+            {
+                return;
+            }
 
-                // In a URL's query an ampersand ends the value; in a connection string only a semicolon does.
-                bool query = at > 0 && text[at - 1] is '?' or '&';
-                start = body < text.Length && text[body] is '"' or '\'' ? body + 1 : body;
-                end = start;
-                while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] is not (';' or '"' or '\'') && !(query && text[end] == '&'))
-                {
-                    end++;
-                }
+            int equals = from + next;
+            from = equals + 1;
+            int name = equals;
+            while (name > 0 && (char.IsAsciiLetter(text[name - 1]) || text[name - 1] == '_'))
+            {
+                name--;
+            }
 
-                return end - start >= (marker[0] == 'p' ? 1 : 8);
+            ReadOnlySpan<char> key = text[name..equals];
+            bool secret = false;
+            foreach (string candidate in SecretNames)
+            {
+                secret |= key.EndsWith(candidate, StringComparison.OrdinalIgnoreCase) && (key.Length == candidate.Length || key[^(candidate.Length + 1)] == '_');
+            }
+
+            if (!secret)
+            {
+                continue;
+            }
+
+            // In a URL's query an ampersand ends the value; in a connection string only a semicolon does.
+            bool query = name > 0 && text[name - 1] is '?' or '&';
+            int start = equals + 1 < text.Length && text[equals + 1] is '"' or '\'' ? equals + 2 : equals + 1;
+            int end = start;
+            while (end < text.Length && !char.IsWhiteSpace(text[end]) && text[end] is not (';' or '"' or '\'') && !(query && text[end] == '&'))
+            {
+                end++;
+            }
+
+            bool password = key.Contains("pw", StringComparison.OrdinalIgnoreCase) || key.Contains("pass", StringComparison.OrdinalIgnoreCase);
+            if (end - start >= (password ? 1 : 8))
+            {
+                found.Add(new SensitiveMatch(SensitiveDataKinds.Secret, start, end - start));
+                from = end;
+            }
         }
+    }
 
-        if (glued || !exact)
+    /// <summary>Finds the password of a URL's user information, <c>scheme://user:password@host</c>.</summary>
+    private static void FindUrlPasswords(ReadOnlySpan<char> text, List<SensitiveMatch> found)
+    {
+        int from = 0;
+        while (from < text.Length)
+        {
+            int next = text[from..].IndexOf("://", StringComparison.Ordinal);
+            if (next < 0)
+            {
+                return;
+            }
+
+            int body = from + next + 3;
+            from = body;
+            if (TryUrlPassword(text, body, out int start, out int end))
+            {
+                found.Add(new SensitiveMatch(SensitiveDataKinds.Secret, start, end - start));
+                from = end;
+            }
+        }
+    }
+
+    private static bool TryPrefixedSecret(ReadOnlySpan<char> text, int at, string prefix, out int end)
+    {
+        end = at;
+        if (at > 0 && TextChecks.IsWordChar(text[at - 1]) && prefix != "-----BEGIN")
         {
             return false;
         }
 
-        switch (marker)
+        int body = at + prefix.Length;
+        switch (prefix)
         {
+            case "-----BEGIN":
+                return TryPrivateKey(text, at, out end);
             case "sk-":
                 return Run(text, body, KeyChars.Dashed, 20, out end);
             case "sk_live_" or "sk_test_" or "rk_live_" or "rk_test_":
