@@ -48,9 +48,12 @@ internal static class SensitiveDataCorpus
 
     private static LabelledSentence Negative(Random random)
     {
-        string text = random.Next(19) switch
+        string text = random.Next(24) switch
         {
-            0 => $"Order {Digits(random, 16, grouped: random.Next(2) == 0)} shipped on {Date(random)}.",
+            0 or 19 or 20 => $"Order {Digits(random, 16, grouped: random.Next(2) == 0)} shipped on {Date(random)}.",
+            21 => $"Invoice number {Digits(random, 10, grouped: false)} was paid in full.",
+            22 => $"Ticket {random.Next(100, 1000)}-{random.Next(10, 100)}-{random.Next(1000, 10000)} was escalated to tier two.",
+            23 => $"Firmware {random.Next(1, 10)}.{random.Next(0, 10)}.{random.Next(0, 10)}.{random.Next(0, 50)} fixes the boot loop.",
             1 => $"Tracking number {Digits(random, 12, grouped: false)}; delivery expected {Date(random)}.",
             2 => $"Upgrade to version {random.Next(1, 20)}.{random.Next(0, 30)}.{random.Next(0, 300)} before {Date(random)}.",
             3 => $"The total came to ${random.Next(1, 9)},{random.Next(100, 999)}.{random.Next(10, 99)} including tax.",
