@@ -74,6 +74,25 @@ internal sealed class Placeholders
     }
 
     /// <summary>
+    /// Replaces each value of the request found in <paramref name="text"/> (as written, or escaped as JSON text) by its
+    /// placeholder, for content recorded in telemetry; the longest values first, so one that holds another is replaced whole.
+    /// </summary>
+    public string Redact(string text)
+    {
+        foreach (KeyValuePair<string, string> value in _byValue.OrderByDescending(v => v.Key.Length))
+        {
+            text = text.Replace(value.Key, value.Value, StringComparison.Ordinal);
+            string escaped = JsonEncodedText.Encode(value.Key).ToString();
+            if (!string.Equals(escaped, value.Key, StringComparison.Ordinal))
+            {
+                text = text.Replace(escaped, value.Value, StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
+
+    /// <summary>
     /// How much of streamed <paramref name="text"/> can be released now: all of it, unless it ends in what may be the start of
     /// a placeholder (a <c>[</c> followed by an upper-case letter, then upper-case letters, digits and underscores, shorter than a placeholder).
     /// </summary>
