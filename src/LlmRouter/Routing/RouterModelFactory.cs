@@ -141,7 +141,7 @@ internal sealed class RouterModelFactory
     /// with <paramref name="redact"/>, an untrusted deployment's pipeline starts with the redaction step. When a callback throws, the
     /// pipelines built so far are disposed and the exception propagates.
     /// </summary>
-    public void BuildPipelines(IEnumerable<Deployment> deployments, bool redact = false)
+    public void BuildPipelines(IEnumerable<Deployment> deployments, bool redact)
     {
         if (_definition.DeploymentPipelines.Count == 0 && !redact)
         {
