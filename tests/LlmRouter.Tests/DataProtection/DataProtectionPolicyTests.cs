@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 
@@ -211,6 +212,62 @@ public class DataProtectionPolicyTests
         Assert.Equal("My e-mail is [EMAIL_1] and my card is [CARD_1].", cloud.Calls[1].Messages[1].Text);
         Assert.Equal(Sensitive[1].Text, cloud.Calls[2].Messages[1].Text);
         Assert.Null(allowed.Property(LlmRouterProperties.DataProtection));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Redact_HedgedAttempts_TheTrustedGetsOriginalsTheUntrustedPlaceholders(bool streaming)
+    {
+        var clock = new TimerTrackingFakeTimeProvider();
+        ScriptedChatClient local = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("slow").After(TimeSpan.FromSeconds(10)));
+        ScriptedChatClient cloud = new ScriptedChatClient(timeProvider: clock).Enqueue(ScriptedOutcome.Chunks("Card [CA", "RD_1] noted."));
+        IChatClient router = new LlmRouterBuilder().UseTimeProvider(clock).WithoutRetries().WithoutTimeouts()
+            .AddDeployment("local", local, d => d.Trusted = true)
+            .AddDeployment("cloud", cloud)
+            .AddRoute("default", r =>
+            {
+                r.Deployments = ["local", "cloud"];
+                r.Hedging = new HedgingOptions { Delay = TimeSpan.FromSeconds(1) };
+                r.DataProtection = new DataProtectionOptions { Action = DataProtectionAction.Redact };
+            })
+            .Build();
+
+        Task<ChatResponse> call = router.CallAsync(streaming, messages: Sensitive);
+        await local.WaitForCallsAsync(1);
+        await clock.WaitForTimersAsync(2);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        ChatResponse response = await call;
+
+        Assert.Equal($"Card {Card} noted.", response.Text);
+        Assert.Equal(Sensitive[1].Text, local.Calls[0].Messages[1].Text);
+        Assert.Equal("My e-mail is [EMAIL_1] and my card is [CARD_1].", cloud.Calls[0].Messages[1].Text);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestProperty_JsonActionAndRegions_Read(bool streaming)
+    {
+        ScriptedChatClient cloud = Answers("cloud");
+        ScriptedChatClient local = Answers("local");
+        IChatClient router = Builder(DataProtectionAction.Allow, "cloud", "local")
+            .AddDeployment("cloud", cloud, d => d.Region = "eu")
+            .AddDeployment("local", local, d => { d.Region = "eu"; d.Trusted = true; })
+            .Build();
+        var options = new ChatOptions
+        {
+            AdditionalProperties = new()
+            {
+                [LlmRouterRequestProperties.DataProtection] = JsonSerializer.SerializeToElement("TrustedOnly"),
+                [LlmRouterRequestProperties.AllowedRegions] = JsonSerializer.SerializeToElement(new[] { "eu" }),
+            },
+        };
+
+        ChatResponse response = await router.CallAsync(streaming, options, messages: Sensitive);
+
+        Assert.Equal("local", response.Property(LlmRouterProperties.Deployment));
+        Assert.Equal(0, cloud.CallCount);
     }
 
     [Theory]
