@@ -1,6 +1,6 @@
 namespace LlmRouter;
 
-/// <summary>The kinds <see cref="BuiltInDetectors.FindNumbers"/> looks for.</summary>
+/// <summary>The kinds <see cref="NumberDetector.Find"/> looks for.</summary>
 [Flags]
 internal enum NumberKinds
 {

@@ -45,22 +45,22 @@ internal sealed class SensitiveDataScanner
         found.Clear();
         if (_emails)
         {
-            BuiltInDetectors.FindEmails(text, found);
+            EmailDetector.Find(text, found);
         }
 
         if (_secrets)
         {
-            BuiltInDetectors.FindSecrets(text, found);
+            SecretDetector.Find(text, found);
         }
 
         if (_numbers != NumberKinds.None)
         {
-            BuiltInDetectors.FindNumbers(text, _numbers, _phoneRegion, found);
+            NumberDetector.Find(text, _numbers, _phoneRegion, found);
         }
 
         if (_ipv6)
         {
-            BuiltInDetectors.FindIpv6(text, found);
+            Ipv6Detector.Find(text, found);
         }
 
         foreach ((string kind, Regex pattern) in _patterns)

@@ -53,6 +53,7 @@ internal sealed class LlmRouterClient : IChatClient
         {
             options = DataProtectionPolicy.Protect(model, route, messages, options);
         }
+
         if (!_engine.Telemetry.Tracing)
         {
             return _responses.RespondAsync(model, route, messages, options, cancellationToken);
