@@ -18,7 +18,7 @@ public class DetectionBenchmarks
         + "Revenue grew 12% to $1,299.99 per seat, and the support team closed 348 tickets, down from 412 in the previous quarter. "
         + "Note: the planning meeting at 10:30 moved to room 214 on the second floor. See https://docs.example.com/guides/setup "
         + "for details; the task-based scheduler now handles 3-5 retries per job and keeps a backlog of at most 2,000 items. "
-        + "Version 10.0.19041 of the agent ships next week, order 48213 was refunded on 2024-03-18, and the warehouse in Lyon "
+        + "Version 10.0.19041 of the collector ships next week, order 48213 was refunded on 2024-03-18, and the warehouse in Lyon "
         + "reported 96.5% of shipments on time. Action items: update the runbook, review the on-call rota for April, and "
         + "confirm the budget of EUR 45,000 with finance before the 22nd. ";
 
