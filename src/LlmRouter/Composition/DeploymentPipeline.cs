@@ -14,16 +14,23 @@ internal static class DeploymentPipeline
     /// <param name="deployment">What the callbacks may decide on.</param>
     /// <param name="configure">The callbacks, in the order they were registered.</param>
     /// <param name="services">The services the steps' factories may resolve (the container's, under dependency injection), or <see langword="null"/>.</param>
+    /// <param name="redact">Whether the outermost step redacts sensitive data (<see cref="RedactingChatClient"/>): for an untrusted deployment of a router that protects data.</param>
     /// <returns>The client the router calls for the deployment.</returns>
-    public static IChatClient Build(IChatClient client, DeploymentInfo deployment, IReadOnlyList<Action<DeploymentInfo, ChatClientBuilder>> configure, IServiceProvider? services)
+    public static IChatClient Build(
+        IChatClient client, DeploymentInfo deployment, IReadOnlyList<Action<DeploymentInfo, ChatClientBuilder>> configure, IServiceProvider? services, bool redact = false)
     {
-        if (configure.Count == 0)
+        if (configure.Count == 0 && !redact)
         {
             return client;
         }
 
         var innermost = new LeaveOpenChatClient(client);
         var pipeline = new ChatClientBuilder(innermost);
+        if (redact)
+        {
+            pipeline.Use(static inner => new RedactingChatClient(inner));
+        }
+
         foreach (Action<DeploymentInfo, ChatClientBuilder> step in configure)
         {
             step(deployment, pipeline);

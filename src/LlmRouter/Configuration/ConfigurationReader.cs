@@ -68,6 +68,16 @@ internal sealed class ConfigurationReader
         { "MaxParallelAttempts", static (key, o) => o.MaxParallelAttempts = key.Int() ?? o.MaxParallelAttempts },
     };
 
+    /// <summary>The keys of a route's data protection; declared before the route's, which reads them.</summary>
+    public static readonly SectionKeys<DataProtectionOptions> DataProtectionKeys = new("data protection settings")
+    {
+        { "Action", static (key, o) => o.Action = key.Enum(o.Action) },
+        { "Kinds", static (key, o) => o.Kinds = key.List() ?? o.Kinds },
+        { "Patterns", static (key, o) => key.Strings(o.Patterns) },
+        { "Keywords", static (key, o) => key.Lists(o.Keywords) },
+        { "PhoneRegion", static (key, o) => o.PhoneRegion = key.Text() ?? o.PhoneRegion },
+    };
+
     public static readonly SectionKeys<RouteOptions> RouteKeys = new("route settings")
     {
         { "Deployments", static (key, o) => o.Deployments = key.List() ?? o.Deployments },
@@ -80,6 +90,8 @@ internal sealed class ConfigurationReader
         { "ExcludedTags", static (key, o) => o.ExcludedTags = key.List() ?? o.ExcludedTags },
         { "AllowedProviders", static (key, o) => o.AllowedProviders = key.List() ?? o.AllowedProviders },
         { "DeniedProviders", static (key, o) => o.DeniedProviders = key.List() ?? o.DeniedProviders },
+        { "AllowedRegions", static (key, o) => o.AllowedRegions = key.List() ?? o.AllowedRegions },
+        { "DataProtection", static (key, o) => o.DataProtection = key.Options(DataProtectionKeys) ?? o.DataProtection },
         { "Tiers", static (key, o) => o.Tiers = key.Tiers() ?? o.Tiers },
         { "ComplexityScorer", static (key, o) => o.ComplexityScorer = key.Text() ?? o.ComplexityScorer },
         { "Variants", static (key, o) => o.Variants = key.Variants() ?? o.Variants },
@@ -772,6 +784,19 @@ internal sealed class ConfigurationReader
         public List<string>? List() => ConfigurationReader.List(section, name);
 
         public void Strings(IDictionary<string, string> into) => ConfigurationReader.Strings(section, name, into);
+
+        /// <summary>Reads named lists, <c>{ "Project": [ "Orion", "Helios" ] }</c>, into <paramref name="into"/>.</summary>
+        public void Lists(IDictionary<string, IList<string>> into)
+        {
+            IConfigurationSection lists = section.GetSection(name);
+            foreach (IConfigurationSection list in lists.GetChildren())
+            {
+                if (ConfigurationReader.List(lists, list.Key) is { } items)
+                {
+                    into[list.Key] = items;
+                }
+            }
+        }
 
         public ModelPrice? Price() => reader.Price(section.GetSection(name));
 

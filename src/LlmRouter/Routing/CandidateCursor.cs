@@ -385,13 +385,15 @@ internal sealed class CandidateCursor
 
     private int ExpectedOutputLimit() => _request.Options?.MaxOutputTokens is > 0 and { } max ? max : 0;
 
-    /// <summary>Checks the request-wide filters: the request's tags and providers, its capabilities, and its size.</summary>
+    /// <summary>Checks the request-wide filters: the request's tags, providers and regions, its sensitive data, its capabilities, and its size.</summary>
     private bool ExcludedByRequest(Deployment deployment)
     {
         ref readonly RequestProperties properties = ref _request.Properties;
         if (properties.Filters && (RouteFilter.Excludes(
             deployment, properties.RequiredTags, properties.ExcludedTags, properties.AllowedProviders, properties.DeniedProviders, byRequest: true, out Exclusion exclusion)
-            || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion, _request)))
+            || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion, _request)
+            || RouteFilter.OutsideRegions(deployment, properties.AllowedRegions, byRequest: true, out exclusion)
+            || DataProtectionOutcome.KeepsFrom(deployment, properties.DataProtection, out exclusion)))
         {
             _skipped.Add(new SkipEntry(deployment, null, exclusion));
             return true;

@@ -33,15 +33,17 @@ public sealed class DeploymentOptions
 
     /// <summary>
     /// Gets or sets where the deployment processes data: free text such as <c>eu</c>, <c>eu-west-1</c> or <c>us</c>, compared
-    /// case-insensitively. Steps of the deployment pipeline see it (<see cref="DeploymentInfo.Region"/>), to decide what the
-    /// deployment may receive.
+    /// case-insensitively. Routes and requests that allow only some regions (<see cref="RouteOptions.AllowedRegions"/>) call the
+    /// deployment only when it is in one of them; steps of the deployment pipeline see it (<see cref="DeploymentInfo.Region"/>).
     /// </summary>
     /// <value>The default is <see langword="null"/>: unknown.</value>
     public string? Region { get; set; }
 
     /// <summary>
     /// Gets or sets whether the deployment may see sensitive data unredacted: a local or on-premises model, or a provider under
-    /// a contract you trust. Steps of the deployment pipeline see it (<see cref="DeploymentInfo.Trusted"/>).
+    /// a contract you trust. Data protection (<see cref="RouteOptions.DataProtection"/>) sends it unredacted text and keeps
+    /// <see cref="DataProtectionAction.TrustedOnly"/> requests on such deployments; steps of the deployment pipeline see it
+    /// (<see cref="DeploymentInfo.Trusted"/>).
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool Trusted { get; set; }

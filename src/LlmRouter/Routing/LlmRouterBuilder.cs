@@ -263,6 +263,20 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a detector of a kind of sensitive data the built-in ones do not know; routes whose <see cref="RouteOptions.DataProtection"/>
+    /// lists its <see cref="ISensitiveDataDetector.Kind"/> (or lists no kinds) use it.
+    /// </summary>
+    /// <param name="detector">The detector; thread-safe. The router does not dispose it.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="detector"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder AddSensitiveDataDetector(ISensitiveDataDetector detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        _definition.Detectors.Add(detector);
+        return this;
+    }
+
     /// <summary>Sets where budget spend is kept, for budgets shared between processes.</summary>
     /// <param name="ledger">The ledger; the router does not dispose it.</param>
     /// <returns>This builder.</returns>

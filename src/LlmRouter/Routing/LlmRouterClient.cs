@@ -49,6 +49,11 @@ internal sealed class LlmRouterClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         RouterModel model = _models.Current;
         Route route = model.ResolveRoute(options?.ModelId);
+        if (model.DefaultDataProtection is not null)
+        {
+            options = DataProtectionPolicy.Protect(model, route, messages, options);
+        }
+
         if (!_engine.Telemetry.Tracing)
         {
             return _responses.RespondAsync(model, route, messages, options, cancellationToken);
@@ -73,6 +78,10 @@ internal sealed class LlmRouterClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         RouterModel model = _models.Current;
         Route route = model.ResolveRoute(options?.ModelId);
+        if (model.DefaultDataProtection is not null)
+        {
+            options = DataProtectionPolicy.Protect(model, route, messages, options);
+        }
         return _streams.StreamAsync(model, route, messages, options, cancellationToken);
     }
 

@@ -41,6 +41,12 @@ public static class LlmRouterProperties
     /// <summary>The variant (route name) an A/B route (<see cref="RouteOptions.Variants"/>) chose for the request. A <see cref="string"/>.</summary>
     public const string Variant = "llmrouter.variant";
 
+    /// <summary>
+    /// What data protection did, for a request whose route (or own request property) sets an action other than
+    /// <see cref="DataProtectionAction.Allow"/>: the action and the findings' kinds and counts, never values. A <see cref="DataProtectionReport"/>.
+    /// </summary>
+    public const string DataProtection = "llmrouter.data_protection";
+
     /// <summary>The budget whose exhaustion moved the request to its cheaper route (<see cref="BudgetExceededAction.Downgrade"/>). A <see cref="string"/>.</summary>
     public const string DowngradedBy = "llmrouter.downgraded_by";
 }

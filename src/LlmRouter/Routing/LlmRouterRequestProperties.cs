@@ -36,6 +36,21 @@ public static class LlmRouterRequestProperties
     public const string DeniedProviders = "llmrouter.denied_providers";
 
     /// <summary>
+    /// The only regions this request may be processed in (by <see cref="DeploymentOptions.Region"/>; <c>eu</c> allows
+    /// <c>eu-west-1</c>), on top of the route's <see cref="RouteOptions.AllowedRegions"/>: a candidate elsewhere, or without a
+    /// region, is not called for the request.
+    /// </summary>
+    public const string AllowedRegions = "llmrouter.allowed_regions";
+
+    /// <summary>
+    /// The <see cref="DataProtectionAction"/> for this request (or its name: <c>Allow</c>, <c>Redact</c>, <c>TrustedOnly</c>,
+    /// <c>Block</c>), in place of its route's <see cref="DataProtectionOptions.Action"/>, with the route's kinds (every kind when
+    /// the route has no <see cref="RouteOptions.DataProtection"/>). Needs data protection on at least one route of the router,
+    /// which readies untrusted deployments for redaction; otherwise the request fails with an <see cref="ArgumentException"/>.
+    /// </summary>
+    public const string DataProtection = "llmrouter.data_protection";
+
+    /// <summary>
     /// The most this request accepts to pay per million tokens, a <see cref="PriceLimit"/> (or a JSON object with <c>Input</c>
     /// and/or <c>Output</c>), on top of the route's <see cref="RouteOptions.MaxPrice"/>: a candidate priced above it, or with no
     /// known price, is not called for the request.

@@ -15,16 +15,19 @@ internal struct RequestProperties
     public string[] ExcludedTags;
     public string[] AllowedProviders;
     public string[] DeniedProviders;
+    public string[] AllowedRegions;
+    public DataProtectionOutcome? DataProtection;
     public PriceLimit? MaxPrice;
     public string? Tier;
     public string? Variant;
 
     /// <summary>The properties of a request that sets none of the router's keys.</summary>
-    public static readonly RequestProperties None = new() { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [] };
+    public static readonly RequestProperties None = new() { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
 
-    /// <summary>Gets whether the request sets any tag, provider or price filter.</summary>
+    /// <summary>Gets whether the request sets any tag, provider, region or price filter, or must stay on trusted deployments.</summary>
     public readonly bool Filters =>
-        RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length > 0 || MaxPrice is not null;
+        RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length + AllowedRegions.Length > 0 || MaxPrice is not null
+        || DataProtection is { TrustedOnly: true };
 
     /// <summary>
     /// The options a deployment receives: the caller's, with ModelId replaced by the deployment's model and the router's own
@@ -47,7 +50,7 @@ internal struct RequestProperties
         forwarded.ModelId = deployment.Model;
         if (hasRouterProperties)
         {
-            forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!);
+            forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!, deployment.Trusted);
         }
 
         return forwarded;
@@ -57,7 +60,7 @@ internal struct RequestProperties
     /// <exception cref="ArgumentException">A list is neither a string nor a list of strings, or a price limit is not one.</exception>
     public static RequestProperties Read(AdditionalPropertiesDictionary? properties)
     {
-        var read = new RequestProperties { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [] };
+        var read = new RequestProperties { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
         if (properties is null)
         {
             return read;
@@ -86,6 +89,15 @@ internal struct RequestProperties
             else if (Is(key, LlmRouterRequestProperties.DeniedProviders))
             {
                 read.DeniedProviders = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.AllowedRegions))
+            {
+                read.AllowedRegions = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.DataProtection))
+            {
+                // The router puts what data protection found here; any other value was never inspected.
+                read.DataProtection = property.Value as DataProtectionOutcome ?? throw DataProtectionOutcome.NotConfigured(key);
             }
             else if (Is(key, LlmRouterRequestProperties.MaxPrice))
             {
@@ -241,13 +253,18 @@ internal struct RequestProperties
         return false;
     }
 
-    private static AdditionalPropertiesDictionary WithoutRouterProperties(AdditionalPropertiesDictionary properties)
+    private static AdditionalPropertiesDictionary WithoutRouterProperties(AdditionalPropertiesDictionary properties, bool trusted)
     {
         var filtered = new AdditionalPropertiesDictionary();
         foreach (KeyValuePair<string, object?> property in properties)
         {
             if (!property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
             {
+                filtered[property.Key] = property.Value;
+            }
+            else if (!trusted && property.Value is DataProtectionOutcome { Redaction: not null })
+            {
+                // For the redaction step, the outermost of an untrusted deployment's pipeline, which removes it.
                 filtered[property.Key] = property.Value;
             }
         }

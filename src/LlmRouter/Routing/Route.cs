@@ -68,6 +68,9 @@ internal sealed class Route
     /// <summary>Gets the route's own filters (tags, providers, price limit), or <see langword="null"/> when it has none.</summary>
     public RouteFilter? Filter { get; }
 
+    /// <summary>Gets what the route does with sensitive data, or <see langword="null"/> when it does not look for any.</summary>
+    public DataProtectionPolicy? DataProtection { get; set; }
+
     /// <summary>Gets the capabilities a request may need that at least one candidate is known to lack: nothing else needs checking.</summary>
     public ModelCapabilities CapabilityChecks { get; }
 

@@ -63,6 +63,21 @@ public sealed class RouteOptions
     public IList<string> DeniedProviders { get; set; } = [];
 
     /// <summary>
+    /// Gets or sets the only regions (by <see cref="DeploymentOptions.Region"/>, case-insensitive) where this route's candidates
+    /// may process data; a deployment elsewhere, or without a region, is not called for this route. A region allows its
+    /// subregions: <c>eu</c> allows <c>eu-west-1</c>. Requests can narrow it with <see cref="LlmRouterRequestProperties.AllowedRegions"/>.
+    /// </summary>
+    /// <value>The default is empty: every region, and deployments without one.</value>
+    public IList<string> AllowedRegions { get; set; } = [];
+
+    /// <summary>
+    /// Gets or sets what the route does with sensitive data in its requests: detect it, then redact it before untrusted
+    /// deployments, keep the request on trusted ones, or block it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no detection.</value>
+    public DataProtectionOptions? DataProtection { get; set; }
+
+    /// <summary>
     /// Gets or sets, for a route that dispatches by request complexity, the route that serves each tier. The request is scored
     /// by <see cref="ComplexityScorer"/>; a tier with no route of its own goes to the next higher tier that has one, else the
     /// next lower. A route with tiers has no <see cref="Deployments"/>, <see cref="Fallbacks"/> or <see cref="Variants"/> of

@@ -37,6 +37,9 @@ internal sealed class RouterDefinition
 
     public List<(string Name, BudgetOptions Options)> Budgets { get; } = [];
 
+    /// <summary>Gets the users' detectors of sensitive data, in the order added.</summary>
+    public List<ISensitiveDataDetector> Detectors { get; } = [];
+
     /// <summary>Gets the callbacks that add steps to each deployment's pipeline, in the order registered.</summary>
     public List<Action<DeploymentInfo, ChatClientBuilder>> DeploymentPipelines { get; } = [];
 

@@ -41,6 +41,12 @@ internal sealed class RouterModel
         Metadata = new ChatClientMetadata(RouterProviderName, providerUri: null, defaultModelId: defaultRoute?.Name);
     }
 
+    /// <summary>
+    /// Gets the policy of every kind, for a request that sets its own data protection action on a route without one; <see langword="null"/>
+    /// when no route protects data, so requests are not inspected and deployments have no redaction step.
+    /// </summary>
+    public DataProtectionPolicy? DefaultDataProtection { get; init; }
+
     /// <summary>Gets what the router reports about itself: its provider name and its default route as the default model.</summary>
     public ChatClientMetadata Metadata { get; }
 

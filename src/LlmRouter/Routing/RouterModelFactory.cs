@@ -80,8 +80,18 @@ internal sealed class RouterModelFactory
             : routeOptions.Count == 1 ? routes[routeOptions[0].Name]
             : null;
 
+        DataProtectionPolicy? defaultProtection = null;
+        foreach ((string name, RouteOptions options) in routeOptions)
+        {
+            if (options.DataProtection is { } protection)
+            {
+                routes[name].DataProtection = new DataProtectionPolicy(name, protection, _definition.Detectors);
+                defaultProtection ??= new DataProtectionPolicy(name, new DataProtectionOptions(), _definition.Detectors);
+            }
+        }
+
         Deployment[] ordered = [.. deployments.Values.OrderBy(d => d.Index)];
-        BuildPipelines(ordered);
+        BuildPipelines(ordered, redact: defaultProtection is not null);
         var model = new RouterModel(
             ordered,
             [.. routeOptions.Select(r => routes[r.Name])],
@@ -90,7 +100,10 @@ internal sealed class RouterModelFactory
             new AttemptTimeouts(_definition.Timeouts, _definition.TimeProvider.TimestampFrequency),
             new CostSettings(spend, _definition.Ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_definition.TimeProvider), budgets, _definition.Estimator, _definition.Selection),
             _definition.TimeProvider,
-            _definition.Random);
+            _definition.Random)
+        {
+            DefaultDataProtection = defaultProtection,
+        };
         return model;
     }
 
@@ -124,12 +137,13 @@ internal sealed class RouterModelFactory
     }
 
     /// <summary>
-    /// Puts each deployment's client behind its pipeline (<see cref="LlmRouterBuilder.ConfigureDeploymentClients"/>), once the model is valid.
-    /// When a callback throws, the pipelines built so far are disposed and the exception propagates.
+    /// Puts each deployment's client behind its pipeline (<see cref="LlmRouterBuilder.ConfigureDeploymentClients"/>), once the model is valid;
+    /// with <paramref name="redact"/>, an untrusted deployment's pipeline starts with the redaction step. When a callback throws, the
+    /// pipelines built so far are disposed and the exception propagates.
     /// </summary>
-    public void BuildPipelines(IEnumerable<Deployment> deployments)
+    public void BuildPipelines(IEnumerable<Deployment> deployments, bool redact)
     {
-        if (_definition.DeploymentPipelines.Count == 0)
+        if (_definition.DeploymentPipelines.Count == 0 && !redact)
         {
             return;
         }
@@ -140,7 +154,7 @@ internal sealed class RouterModelFactory
             foreach (Deployment deployment in deployments)
             {
                 var info = new DeploymentInfo(deployment.Name, deployment.Provider, deployment.Model, deployment.Tags, deployment.Region, deployment.Trusted);
-                deployment.UsePipeline(DeploymentPipeline.Build(deployment.Source, info, _definition.DeploymentPipelines, _definition.Services));
+                deployment.UsePipeline(DeploymentPipeline.Build(deployment.Source, info, _definition.DeploymentPipelines, _definition.Services, redact && !deployment.Trusted));
                 done.Add(deployment);
             }
         }

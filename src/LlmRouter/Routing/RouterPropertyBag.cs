@@ -71,6 +71,7 @@ internal static class RouterPropertyBag
         SetIfPresent(properties, LlmRouterProperties.Complexity, request.Complexity);
         SetIfPresent(properties, LlmRouterProperties.Variant, request.Variant);
         SetIfPresent(properties, LlmRouterProperties.DowngradedBy, request.DowngradedBy);
+        SetIfPresent(properties, LlmRouterProperties.DataProtection, request.Properties.DataProtection?.Report);
     }
 
     private static void SetIfPresent(AdditionalPropertiesDictionary properties, string key, object? value)

@@ -66,6 +66,10 @@ internal sealed class RouterValidation(RouterDefinition definition)
             }
 
             ValidateFilters(name, options, errors);
+            if (options.DataProtection is { } protection)
+            {
+                DataProtectionValidation.Validate(name, protection, definition.Detectors, errors);
+            }
             if (options.Deployments is not { Count: > 0 })
             {
                 errors.Add($"Route '{name}' has no deployments; list at least one of: {knownDeployments}, or dispatch by Tiers or Variants to other routes.");
@@ -267,7 +271,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
 
         if (RouteFilter.Create(options) is not null)
         {
-            misplaced.Add("filters (MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders)");
+            misplaced.Add("filters (MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions)");
         }
 
         if (misplaced.Count > 0)
@@ -336,7 +340,8 @@ internal sealed class RouterValidation(RouterDefinition definition)
     public static void ValidateFilters(string name, RouteOptions options, List<string> errors)
     {
         foreach ((string key, IList<string>? values) in (ReadOnlySpan<(string, IList<string>?)>)
-            [("RequiredTags", options.RequiredTags), ("ExcludedTags", options.ExcludedTags), ("AllowedProviders", options.AllowedProviders), ("DeniedProviders", options.DeniedProviders)])
+            [("RequiredTags", options.RequiredTags), ("ExcludedTags", options.ExcludedTags), ("AllowedProviders", options.AllowedProviders), ("DeniedProviders", options.DeniedProviders),
+                ("AllowedRegions", options.AllowedRegions)])
         {
             if (values is null || values.Any(string.IsNullOrWhiteSpace))
             {

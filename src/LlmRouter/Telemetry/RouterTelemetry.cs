@@ -38,6 +38,7 @@ internal sealed class RouterTelemetry : IDisposable
     private readonly Histogram<int> _attempts;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<double> _cost;
+    private readonly Counter<long> _findings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private volatile bool _sensitive;
@@ -72,6 +73,7 @@ internal sealed class RouterTelemetry : IDisposable
             tags: null, new InstrumentAdvice<int> { HistogramBucketBoundaries = AttemptBuckets });
         _fallbacks = _meter.CreateCounter<long>(Router.Fallbacks, "{fallback}", "Moves from a failed deployment to the next candidate, by reason.");
         _cost = _meter.CreateCounter<double>(Router.CostMetric, "USD", "Cost of served requests, in US dollars, when the serving deployment's price is known.");
+        _findings = _meter.CreateCounter<long>(Router.DataProtectionFindings, "{finding}", "Sensitive data found in requests, by kind and data protection action.");
         _meter.CreateObservableUpDownCounter(Router.InFlight, ObserveInFlight, "{request}", "Calls in flight per deployment.");
         _meter.CreateObservableGauge(Router.CircuitStateMetric, ObserveCircuits, "{state}", "1 for a deployment's current circuit state (closed, open, half_open), 0 for the others.");
     }
@@ -100,6 +102,14 @@ internal sealed class RouterTelemetry : IDisposable
     {
         bool traced = _source.HasListeners();
         bool logContent = _sensitive && _logger.IsEnabled(LogLevel.Trace);
+        DataProtectionOutcome? protection = request.Properties.DataProtection;
+        if (protection is not null)
+        {
+            CountFindings(protection);
+
+            // Content capture records what an untrusted deployment is sent: the redacted messages.
+            messages = protection.Redaction?.Messages ?? messages;
+        }
         if (!traced && !logContent && !_requestDuration.Enabled && !_attempts.Enabled && !_operationDuration.Enabled &&
             !_tokenUsage.Enabled && !_timeToFirstChunk.Enabled && !_fallbacks.Enabled && !_cost.Enabled)
         {
@@ -121,6 +131,12 @@ internal sealed class RouterTelemetry : IDisposable
                 activity.SetTag(GenAI.OperationName, ChatOperation);
                 activity.SetTag(GenAI.RequestModel, route);
                 activity.SetTag(Router.Route, route);
+                if (protection is not null)
+                {
+                    activity.SetTag(Router.DataProtectionAction, protection.Action.ToString());
+                    activity.SetTag(Router.DataProtectionFound, FoundText(protection));
+                }
+
                 if (_routerName is not null)
                 {
                     activity.SetTag(Router.RouterName, _routerName);
@@ -392,19 +408,46 @@ internal sealed class RouterTelemetry : IDisposable
 
             if (state.CaptureContent)
             {
-                activity.SetTag(GenAI.OutputMessages, response is not null
+                activity.SetTag(GenAI.OutputMessages, Redacted(request, response is not null
                     ? MessageContent.Output(response.Messages, finishReason)
-                    : MessageContent.OutputText(state.Text?.ToString() ?? string.Empty, finishReason));
+                    : MessageContent.OutputText(state.Text?.ToString() ?? string.Empty, finishReason)));
             }
         }
 
         if (state.LogContent)
         {
-            Log.ResponseContent(_logger, request.Asked.Name, attempt.Deployment.Name, response is not null
+            Log.ResponseContent(_logger, request.Asked.Name, attempt.Deployment.Name, Redacted(request, response is not null
                 ? MessageContent.Output(response.Messages, finishReason)
-                : MessageContent.OutputText(state.Text?.ToString() ?? string.Empty, finishReason));
+                : MessageContent.OutputText(state.Text?.ToString() ?? string.Empty, finishReason)));
         }
     }
+
+    /// <summary>Recorded content of a redacted request, with the values put back in the answer replaced by their placeholders again.</summary>
+    private static string Redacted(RouterRequest request, string content) =>
+        request.Properties.DataProtection?.Redaction?.Placeholders.Redact(content) ?? content;
+
+    private void CountFindings(DataProtectionOutcome protection)
+    {
+        if (!_findings.Enabled)
+        {
+            return;
+        }
+
+        string action = protection.Action.ToString();
+        foreach (KeyValuePair<string, int> count in protection.Report.Counts)
+        {
+            var tags = new TagList { { Router.DataProtectionKind, count.Key }, { Router.DataProtectionAction, action } };
+            if (_routerName is not null)
+            {
+                tags.Add(Router.RouterName, _routerName);
+            }
+
+            _findings.Add(count.Value, tags);
+        }
+    }
+
+    private static string FoundText(DataProtectionOutcome protection) =>
+        string.Join(',', protection.Kinds.Select(kind => $"{kind}={protection.Report.Counts[kind]}"));
 
     /// <summary>Ends the request: its duration and attempt count, and its span. Called once, when the request ends however it ends.</summary>
     public void EndRequest(RouterRequest request)

@@ -137,6 +137,18 @@ internal static class TelemetryConstants
         /// <summary>The budget that moved the request to a cheaper route (response property <c>llmrouter.downgraded_by</c>).</summary>
         public const string DowngradedBy = "llmrouter.downgraded_by";
 
+        /// <summary>The data protection action applied to the request (response property <c>llmrouter.data_protection</c>).</summary>
+        public const string DataProtectionAction = "llmrouter.data_protection.action";
+
+        /// <summary>The kinds of sensitive data the request held, as <c>Kind=count</c> pairs separated by commas; never values.</summary>
+        public const string DataProtectionFound = "llmrouter.data_protection.found";
+
+        /// <summary>The kind of sensitive data counted (tag of <see cref="DataProtectionFindings"/>).</summary>
+        public const string DataProtectionKind = "llmrouter.data_protection.kind";
+
+        /// <summary>Metric: sensitive data found in requests, by kind and action.</summary>
+        public const string DataProtectionFindings = "llmrouter.data_protection.findings";
+
         /// <summary>Metric: duration of a request through the router, fallbacks and retries included, in seconds.</summary>
         public const string RequestDuration = "llmrouter.request.duration";
 

@@ -256,7 +256,7 @@ public class ConfigurationReaderTests
         { "Routes:auto:Tiers:Easy", "fast", "LlmRouter:Routes:auto:Tiers:Easy is not a tier. Valid tiers: Simple, Medium, Complex, Reasoning." },
         { "Routes:ab:Variants:control", "lots", "LlmRouter:Routes:ab:Variants:control: 'lots' is not a weight. Give each variant route a number, its relative share of traffic (for example \"control\": 10)." },
         { "Routes:fast:MaxPrice:Inptu", "1", "LlmRouter:Routes:fast:MaxPrice:Inptu is not a known setting. Valid price limits: Input, Output." },
-        { "Routes:fast:Stratgy", "Cheapest", "LlmRouter:Routes:fast:Stratgy is not a known setting. Valid route settings: Deployments, Strategy, Fallbacks, FallbackOnContentFilter, Hedging, MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, Tiers, ComplexityScorer, Variants, VariantKey." },
+        { "Routes:fast:Stratgy", "Cheapest", "LlmRouter:Routes:fast:Stratgy is not a known setting. Valid route settings: Deployments, Strategy, Fallbacks, FallbackOnContentFilter, Hedging, MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions, DataProtection, Tiers, ComplexityScorer, Variants, VariantKey." },
         { "Budgets:daily:Window", "Day", "LlmRouter:Budgets:daily:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25)." },
         { "Budgets:daily:LimitUsd", "ten", "LlmRouter:Budgets:daily:LimitUsd: 'ten' is not an amount of US dollars (such as 25 or 0.50)." },
         { "Selection:Buffer", "0.2", "LlmRouter:Selection:Buffer is not a known setting. Valid selection settings: LatencyBuffer, SampleWeight." },

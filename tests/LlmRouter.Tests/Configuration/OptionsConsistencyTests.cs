@@ -41,6 +41,7 @@ public partial class OptionsConsistencyTests
         [typeof(PriceTier)] = new(ConfigurationReader.PriceTierKeys, static (reader, section) => reader.PriceTier(section), static _ => true),
         [typeof(RouteOptions)] = Binding.Of(ConfigurationReader.RouteKeys),
         [typeof(HedgingOptions)] = Binding.Of(ConfigurationReader.HedgingKeys),
+        [typeof(DataProtectionOptions)] = Binding.Of(ConfigurationReader.DataProtectionKeys),
         [typeof(PriceLimit)] = new(ConfigurationReader.MaxPriceKeys, static (reader, section) => reader.MaxPrice(section), static _ => true),
         [typeof(BudgetOptions)] = Binding.Of(ConfigurationReader.BudgetKeys),
         [typeof(SelectionOptions)] = Binding.Of(ConfigurationReader.SelectionKeys),
@@ -550,10 +551,10 @@ public partial class OptionsConsistencyTests
         _ => Convert.ToString(value, CultureInfo.InvariantCulture)!,
     };
 
-    /// <summary>Compares values, lists by their items and dictionaries by their entries (with the actual dictionary's key comparer).</summary>
+    /// <summary>Compares values, lists by their items and dictionaries by their entries (with the actual dictionary's key comparer), nested ones alike.</summary>
     private static bool Same(object? expected, object? actual) => (expected, actual) switch
     {
-        (IDictionary wanted, IDictionary got) => wanted.Count == got.Count && wanted.Keys.Cast<object>().All(k => got.Contains(k) && Equals(wanted[k], got[k])),
+        (IDictionary wanted, IDictionary got) => wanted.Count == got.Count && wanted.Keys.Cast<object>().All(k => got.Contains(k) && Same(wanted[k], got[k])),
         (IEnumerable wanted and not string, IEnumerable got and not string) => wanted.Cast<object?>().SequenceEqual(got.Cast<object?>()),
         _ => Equals(expected, actual),
     };

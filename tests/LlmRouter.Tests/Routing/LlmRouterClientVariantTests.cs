@@ -179,7 +179,7 @@ public class LlmRouterClientVariantTests
 
         Assert.Equal(
             [
-                "Route 'chat' dispatches by Variants, so it takes no filters (MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders); set them on the routes it dispatches to.",
+                "Route 'chat' dispatches by Variants, so it takes no filters (MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions); set them on the routes it dispatches to.",
                 "Route 'chat': the weight of variant 'control' must be a finite number of at least 0 (was NaN).",
                 "Route 'chat' sends variant to unknown route 'contrl'. Known routes: control, chat.",
                 "Route 'chat': at least one variant must have a weight above 0.",

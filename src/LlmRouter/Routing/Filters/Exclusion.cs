@@ -60,6 +60,17 @@ internal readonly record struct Exclusion(
             case ExclusionKind.NoKnownPrice:
                 text.Append("has no known price, and ").Append(by).Append(" sets a MaxPrice");
                 break;
+            case ExclusionKind.RegionNotAllowed:
+                text.Append("region '").Append(Deployment.Region).Append("' is not among the regions ").Append(by).Append(" allows: ")
+                    .Append(string.Join(", ", Names ?? []));
+                break;
+            case ExclusionKind.NoRegion:
+                text.Append("has no Region, and ").Append(by).Append(" allows only: ").Append(string.Join(", ", Names ?? []));
+                break;
+            case ExclusionKind.Untrusted:
+                text.Append("not trusted, and the request holds sensitive data (").Append(string.Join(", ", Names ?? []))
+                    .Append(") that its data protection keeps on trusted deployments");
+                break;
         }
 
         return text.Append(')').ToString();

@@ -11,4 +11,7 @@ internal enum ExclusionKind
     ProviderDenied,
     AboveMaxPrice,
     NoKnownPrice,
+    RegionNotAllowed,
+    NoRegion,
+    Untrusted,
 }

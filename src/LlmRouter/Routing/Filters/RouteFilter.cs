@@ -1,7 +1,7 @@
 namespace LlmRouter;
 
 /// <summary>
-/// A route's own filters: required and excluded tags, allowed and denied providers, and a price limit. Immutable; a route
+/// A route's own filters: required and excluded tags, allowed and denied providers, allowed regions, and a price limit. Immutable; a route
 /// without any has none, so requests to it pay nothing for filtering.
 /// </summary>
 internal sealed class RouteFilter
@@ -9,8 +9,9 @@ internal sealed class RouteFilter
     /// <summary>The capabilities a request can be seen to need: the rest (streaming) is not checked.</summary>
     public const ModelCapabilities Checkable = ModelCapabilities.Tools | ModelCapabilities.Vision | ModelCapabilities.JsonSchema | ModelCapabilities.Reasoning;
 
-    private RouteFilter(string[] requiredTags, string[] excludedTags, string[] allowedProviders, string[] deniedProviders, PriceLimit? maxPrice)
+    private RouteFilter(string[] requiredTags, string[] excludedTags, string[] allowedProviders, string[] deniedProviders, string[] allowedRegions, PriceLimit? maxPrice)
     {
+        AllowedRegions = allowedRegions;
         RequiredTags = requiredTags;
         ExcludedTags = excludedTags;
         AllowedProviders = allowedProviders;
@@ -26,6 +27,8 @@ internal sealed class RouteFilter
 
     public string[] DeniedProviders { get; }
 
+    public string[] AllowedRegions { get; }
+
     public PriceLimit? MaxPrice { get; }
 
     public static RouteFilter? Create(RouteOptions options)
@@ -34,16 +37,18 @@ internal sealed class RouteFilter
         string[] excluded = Names(options.ExcludedTags);
         string[] allowed = Names(options.AllowedProviders);
         string[] denied = Names(options.DeniedProviders);
+        string[] regions = Names(options.AllowedRegions);
         PriceLimit? maxPrice = options.MaxPrice is { Input: null, Output: null } ? null : options.MaxPrice;
-        return required.Length + excluded.Length + allowed.Length + denied.Length == 0 && maxPrice is null
+        return required.Length + excluded.Length + allowed.Length + denied.Length + regions.Length == 0 && maxPrice is null
             ? null
-            : new RouteFilter(required, excluded, allowed, denied, maxPrice is null ? null : maxPrice with { });
+            : new RouteFilter(required, excluded, allowed, denied, regions, maxPrice is null ? null : maxPrice with { });
     }
 
     /// <summary>Checks the route's filters; on exclusion, says why. Without a request, a tiered or dated price is checked as its short-prompt price as given.</summary>
     public bool Excludes(Deployment deployment, out Exclusion exclusion, RouterRequest? request = null)
     {
-        if (Excludes(deployment, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, byRequest: false, out exclusion))
+        if (Excludes(deployment, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, byRequest: false, out exclusion)
+            || OutsideRegions(deployment, AllowedRegions, byRequest: false, out exclusion))
         {
             return true;
         }
@@ -124,6 +129,36 @@ internal sealed class RouteFilter
 
         exclusion = default;
         return false;
+    }
+
+    /// <summary>
+    /// Checks a deployment's region against allowed regions (none: any region); a region allows its subregions (<c>eu</c>
+    /// allows <c>eu-west-1</c>), and a deployment without a region is outside every list.
+    /// </summary>
+    public static bool OutsideRegions(Deployment deployment, string[] allowedRegions, bool byRequest, out Exclusion exclusion)
+    {
+        exclusion = default;
+        if (allowedRegions.Length == 0)
+        {
+            return false;
+        }
+
+        if (deployment.Region is not { Length: > 0 } region)
+        {
+            exclusion = new Exclusion(deployment, ExclusionKind.NoRegion, byRequest, Names: allowedRegions);
+            return true;
+        }
+
+        foreach (string allowed in allowedRegions)
+        {
+            if (region.StartsWith(allowed, StringComparison.OrdinalIgnoreCase) && (region.Length == allowed.Length || region[allowed.Length] == '-'))
+            {
+                return false;
+            }
+        }
+
+        exclusion = new Exclusion(deployment, ExclusionKind.RegionNotAllowed, byRequest, Names: allowedRegions);
+        return true;
     }
 
     private static bool Contains(string[] names, string name)
