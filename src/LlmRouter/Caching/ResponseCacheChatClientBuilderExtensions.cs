@@ -1,0 +1,49 @@
+using LlmRouter;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Microsoft.Extensions.AI;
+
+/// <summary>Adds the response cache to a <see cref="ChatClientBuilder"/>, such as the one <c>AddLlmRouter</c> returns.</summary>
+public static class ResponseCacheChatClientBuilderExtensions
+{
+    /// <summary>
+    /// Adds the response cache in front of the clients added so far (the router, when called on the builder <c>AddLlmRouter</c>
+    /// returns): a request answered before is served from the cache, with no cost and the stored call's usage; see
+    /// <see cref="ResponseCacheOptions"/>.
+    /// </summary>
+    /// <param name="builder">The pipeline builder.</param>
+    /// <param name="configure">Sets the cache's options; optional.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    /// <remarks>
+    /// The store is the container's <see cref="IDistributedCache"/> when one is registered (a Redis one shares answers between
+    /// processes), else an in-memory one of this step's own (at most 200 MB). Time comes from the container's
+    /// <see cref="TimeProvider"/>, logs go to its <see cref="ILoggerFactory"/> under the category <c>LlmRouter</c>.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public static ChatClientBuilder UseResponseCache(this ChatClientBuilder builder, Action<ResponseCacheOptions>? configure = null) =>
+        builder.UseResponseCache(cache: null, configure);
+
+    /// <summary>Adds the response cache over <paramref name="cache"/>; see <see cref="UseResponseCache(ChatClientBuilder, Action{ResponseCacheOptions}?)"/>.</summary>
+    /// <param name="builder">The pipeline builder.</param>
+    /// <param name="cache">The store of answers; <see langword="null"/> takes the container's, else an in-memory one. The caller keeps ownership: the step does not dispose it.</param>
+    /// <param name="configure">Sets the cache's options; optional.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public static ChatClientBuilder UseResponseCache(this ChatClientBuilder builder, IDistributedCache? cache, Action<ResponseCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new ResponseCacheOptions();
+        configure?.Invoke(options);
+        ResponseCacheSettings settings = ResponseCacheSettings.From(options);
+        return builder.Use((inner, services) => new ResponseCacheChatClient(
+            inner,
+            cache ?? services.GetService<IDistributedCache>() ?? new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())),
+            settings,
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetService<ILoggerFactory>()?.CreateLogger(TelemetryConstants.SourceName) ?? NullLogger.Instance));
+    }
+}
