@@ -145,7 +145,39 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
 
         // Reached only when the stream ended without an error and the caller read it to its end: a broken or abandoned stream is never stored.
-        await StoreAsync(lookup, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
+        await StoreAsync(lookup, Coalesce(updates), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The answer a stream's updates make. <see cref="ChatResponseExtensions.ToChatResponse(IEnumerable{ChatResponseUpdate})"/> puts
+    /// the updates' properties on the message; the router's contract puts them on the last update, so they go on the response here.
+    /// </summary>
+    private static ChatResponse Coalesce(List<ChatResponseUpdate> updates)
+    {
+        ChatResponse response = updates.ToChatResponse();
+        AdditionalPropertiesDictionary? properties = null;
+        foreach (ChatResponseUpdate update in updates)
+        {
+            if (update.AdditionalProperties is { Count: > 0 } set)
+            {
+                properties ??= [];
+                foreach (KeyValuePair<string, object?> property in set)
+                {
+                    properties[property.Key] = property.Value;
+                }
+            }
+        }
+
+        if (properties is not null)
+        {
+            response.AdditionalProperties = properties;
+            foreach (ChatMessage message in response.Messages)
+            {
+                message.AdditionalProperties = null;
+            }
+        }
+
+        return response;
     }
 
     /// <summary>Decides what the cache does with a request; a <see langword="null"/> key means it passes by.</summary>
