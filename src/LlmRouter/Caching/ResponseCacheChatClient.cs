@@ -47,6 +47,9 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         _logger = logger;
     }
 
+    /// <summary>Gets the step's telemetry, for tests that listen to this step only.</summary>
+    internal CacheTelemetry Telemetry => _telemetry;
+
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -16,6 +16,9 @@ internal sealed class CacheTelemetry : IDisposable
     public CacheTelemetry() =>
         _requests = _meter.CreateCounter<long>(TelemetryConstants.Cache.Requests, "{request}", "Requests seen by the response cache, by result: hit, miss, bypass, store_failed.");
 
+    /// <summary>Gets the meter, for tests that listen to one step only.</summary>
+    internal Meter Meter => _meter;
+
     /// <summary>Starts the span of a lookup, or returns <see langword="null"/> when nobody listens.</summary>
     public Activity? StartLookup(string? route)
     {
