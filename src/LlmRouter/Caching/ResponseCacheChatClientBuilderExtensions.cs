@@ -1,6 +1,7 @@
 using LlmRouter;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -39,11 +40,39 @@ public static class ResponseCacheChatClientBuilderExtensions
         var options = new ResponseCacheOptions();
         configure?.Invoke(options);
         ResponseCacheSettings settings = ResponseCacheSettings.From(options);
-        return builder.Use((inner, services) => new ResponseCacheChatClient(
-            inner,
-            cache ?? services.GetService<IDistributedCache>() ?? new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())),
-            settings,
-            services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetService<ILoggerFactory>()?.CreateLogger(TelemetryConstants.SourceName) ?? NullLogger.Instance));
+        return builder.Use((inner, services) => Create(inner, services, cache, settings));
     }
+
+    /// <summary>
+    /// Adds the response cache read from the router's configuration section (<c>ResponseCache</c>) when the section is present. The
+    /// section is read when the pipeline is built; a change to it applies when the application restarts.
+    /// </summary>
+    /// <exception cref="LlmRouterConfigurationException">The section is invalid (when the pipeline is built); every problem is listed.</exception>
+    internal static ChatClientBuilder UseConfiguredResponseCache(this ChatClientBuilder builder, IConfiguration configuration)
+    {
+        IConfigurationSection section = configuration.GetSection("ResponseCache");
+        if (!section.Exists())
+        {
+            return builder;
+        }
+
+        return builder.Use((inner, services) =>
+        {
+            var reader = new ConfigurationReader();
+            ResponseCacheOptions options = reader.ReadResponseCache(section) ?? new ResponseCacheOptions();
+            if (reader.Errors.Count > 0)
+            {
+                throw new LlmRouterConfigurationException(reader.Errors);
+            }
+
+            return Create(inner, services, cache: null, ResponseCacheSettings.From(options));
+        });
+    }
+
+    private static ResponseCacheChatClient Create(IChatClient inner, IServiceProvider services, IDistributedCache? cache, ResponseCacheSettings settings) => new(
+        inner,
+        cache ?? services.GetService<IDistributedCache>() ?? new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())),
+        settings,
+        services.GetService<TimeProvider>() ?? TimeProvider.System,
+        services.GetService<ILoggerFactory>()?.CreateLogger(TelemetryConstants.SourceName) ?? NullLogger.Instance);
 }
