@@ -16,6 +16,9 @@ internal sealed class CacheTelemetry : IDisposable
     public CacheTelemetry() =>
         _requests = _meter.CreateCounter<long>(TelemetryConstants.Cache.Requests, "{request}", "Requests seen by the response cache, by result: hit, miss, bypass, store_failed.");
 
+    /// <summary>Gets the activity source, for tests that listen to one step only.</summary>
+    internal ActivitySource Source => _source;
+
     /// <summary>Gets the meter, for tests that listen to one step only.</summary>
     internal Meter Meter => _meter;
 

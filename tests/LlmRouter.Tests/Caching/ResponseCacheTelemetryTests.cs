@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 
@@ -45,5 +46,37 @@ public class ResponseCacheTelemetryTests
         await fixture.Chat.CallAsync(streaming, CacheFixture.Caller("alice", directive: "no-store"));
 
         Assert.Equal(["miss", "hit", "bypass"], results);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Lookups_HaveASpanSayingWhatTheyFound(bool streaming)
+    {
+        await using var fixture = new CacheFixture();
+        ResponseCacheChatClient step = fixture.Chat.GetService<ResponseCacheChatClient>()!;
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => ReferenceEquals(source, step.Telemetry.Source),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (spans)
+                {
+                    spans.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await fixture.Chat.CallAsync(streaming, CacheFixture.Caller("alice"));
+        await fixture.Chat.CallAsync(streaming, CacheFixture.Caller("alice"));
+
+        Assert.Equal(2, spans.Count);
+        Assert.All(spans, s => Assert.Equal(("cache chat", "chat"), (s.DisplayName, (string?)s.GetTagItem("llmrouter.route"))));
+        Assert.Equal(("miss", false), ((string?)spans[0].GetTagItem("llmrouter.cache.result"), (bool?)spans[0].GetTagItem("llmrouter.cache_hit")));
+        Assert.Equal(("hit", true), ((string?)spans[1].GetTagItem("llmrouter.cache.result"), (bool?)spans[1].GetTagItem("llmrouter.cache_hit")));
+        Assert.Equal((double)CacheFixture.AnswerCost, spans[1].GetTagItem("llmrouter.cost_saved"));
     }
 }
