@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -32,19 +33,34 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private readonly ResponseCacheSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
+    private readonly ISemanticCacheIndex? _index;
     private readonly CacheTelemetry _telemetry = new();
+    /// <summary>The value of <see cref="LlmRouterProperties.CacheHit"/> for a semantic hit.</summary>
+    private const string SemanticHit = "semantic";
+
     private RouterSpend? _spend;
     private bool _spendResolved;
     private int _readFailing;
     private int _writeFailing;
+    private int _semanticFailing;
 
-    public ResponseCacheChatClient(IChatClient innerClient, IDistributedCache cache, ResponseCacheSettings settings, TimeProvider time, ILogger logger)
+    public ResponseCacheChatClient(
+        IChatClient innerClient,
+        IDistributedCache cache,
+        ResponseCacheSettings settings,
+        TimeProvider time,
+        ILogger logger,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
+        ISemanticCacheIndex? index = null)
         : base(innerClient)
     {
         _cache = cache;
         _settings = settings;
         _time = time;
         _logger = logger;
+        _embeddings = embeddings;
+        _index = index;
     }
 
     /// <summary>Gets the step's telemetry, for tests that listen to this step only.</summary>
@@ -61,14 +77,22 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
+        SemanticProbe probe = default;
         if (lookup.Directive.Read)
         {
             Activity? span = _telemetry.StartLookup(lookup.Route);
             (ChatResponse? hit, decimal? saved) = await ReadAsync(lookup.Key, cancellationToken).ConfigureAwait(false);
             if (hit is not null)
             {
-                Served(span, lookup.Route, hit, saved);
+                Served(span, lookup.Route, hit, saved, similarity: null);
                 return hit;
+            }
+
+            probe = await ProbeAsync(messages, options, lookup, cancellationToken).ConfigureAwait(false);
+            if (probe.Hit is not null)
+            {
+                Served(span, lookup.Route, probe.Hit, probe.SavedUsd, probe.Similarity);
+                return probe.Hit;
             }
 
             _telemetry.Record(span, TelemetryConstants.Cache.Miss, lookup.Route);
@@ -76,10 +100,11 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         else
         {
             _telemetry.Record(null, TelemetryConstants.Cache.Bypass, lookup.Route);
+            probe = await ProbeAsync(messages, options, lookup, cancellationToken).ConfigureAwait(false);
         }
 
         ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        await StoreAsync(lookup, response, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(lookup, probe, response, cancellationToken).ConfigureAwait(false);
         return response;
     }
 
@@ -118,13 +143,21 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, Lookup lookup, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        SemanticProbe probe = default;
         if (lookup.Directive.Read)
         {
             Activity? span = _telemetry.StartLookup(lookup.Route);
             (ChatResponse? hit, decimal? saved) = await ReadAsync(lookup.Key!, cancellationToken).ConfigureAwait(false);
+            double? similarity = null;
+            if (hit is null)
+            {
+                probe = await ProbeAsync(messages, options, lookup, cancellationToken).ConfigureAwait(false);
+                (hit, saved, similarity) = (probe.Hit, probe.SavedUsd, probe.Similarity);
+            }
+
             if (hit is not null)
             {
-                Served(span, lookup.Route, hit, saved);
+                Served(span, lookup.Route, hit, saved, similarity);
                 foreach (ChatResponseUpdate update in Replay(hit))
                 {
                     yield return update;
@@ -138,6 +171,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         else
         {
             _telemetry.Record(null, TelemetryConstants.Cache.Bypass, lookup.Route);
+            probe = await ProbeAsync(messages, options, lookup, cancellationToken).ConfigureAwait(false);
         }
 
         var updates = new List<ChatResponseUpdate>();
@@ -148,7 +182,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
 
         // Reached only when the stream ended without an error and the caller read it to its end: a broken or abandoned stream is never stored.
-        await StoreAsync(lookup, Coalesce(updates), cancellationToken).ConfigureAwait(false);
+        await StoreAsync(lookup, probe, Coalesce(updates), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -191,11 +225,11 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         CachePolicy policy = _settings.For(route);
         if (!policy.Enabled || (!directive.Read && !directive.Store) || Stateful(options))
         {
-            return new Lookup(null, route, policy, directive);
+            return new Lookup(null, route, null, policy, directive);
         }
 
         string? scope = policy.Scope == ResponseCacheScope.Shared ? null : Caller(options) ?? string.Empty;
-        return new Lookup(ResponseCacheKey.Create(messages, options, route, scope), route, policy, directive);
+        return new Lookup(ResponseCacheKey.Create(messages, options, route, scope), route, scope, policy, directive);
     }
 
     /// <summary>Requests whose answer depends on state kept elsewhere (a provider-side conversation, a background response) are never cached.</summary>
@@ -250,7 +284,72 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
     }
 
-    private async ValueTask StoreAsync(Lookup lookup, ChatResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// For a route with a semantic cache, embeds the request's last user turn and, when <paramref name="lookup"/> reads, looks for
+    /// the nearest stored answer among those with the same fingerprint (the key of everything but that turn). An embedding or
+    /// index that fails is a miss, logged once until it works again.
+    /// </summary>
+    private async ValueTask<SemanticProbe> ProbeAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, Lookup lookup, CancellationToken cancellationToken)
+    {
+        if (!lookup.Policy.Semantic || _embeddings is null || _index is null || !LastUserTurn(messages, out List<ChatMessage>? earlier, out string? text))
+        {
+            return default;
+        }
+
+        string fingerprint = ResponseCacheKey.Create(earlier, options, lookup.Route, lookup.Scope);
+        try
+        {
+            GeneratedEmbeddings<Embedding<float>> generated = await _embeddings.GenerateAsync([text], cancellationToken: cancellationToken).ConfigureAwait(false);
+            ReadOnlyMemory<float> vector = generated[0].Vector;
+            if (!lookup.Directive.Read)
+            {
+                return new SemanticProbe(fingerprint, vector, null, null, null);
+            }
+
+            SemanticCacheMatch? match = await _index.FindAsync(fingerprint, vector, lookup.Policy.SimilarityThreshold, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _semanticFailing, 0);
+            if (match is { } found)
+            {
+                (ChatResponse? hit, decimal? saved) = await ReadAsync(found.EntryKey, cancellationToken).ConfigureAwait(false);
+                return new SemanticProbe(fingerprint, vector, hit, saved, found.Similarity);
+            }
+
+            return new SemanticProbe(fingerprint, vector, null, null, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A semantic lookup that fails is a miss: the router answers instead.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            if (Interlocked.Exchange(ref _semanticFailing, 1) == 0)
+            {
+                CacheLog.SemanticFailed(_logger, exception);
+            }
+
+            return default;
+        }
+    }
+
+    /// <summary>Splits off the last message when it is a user turn with text: the part of a request a semantic lookup compares by meaning.</summary>
+    private static bool LastUserTurn(IEnumerable<ChatMessage> messages, [NotNullWhen(true)] out List<ChatMessage>? earlier, [NotNullWhen(true)] out string? text)
+    {
+        earlier = [.. messages];
+        text = null;
+        if (earlier.Count == 0 || earlier[^1].Role != ChatRole.User || earlier[^1].Text is not { Length: > 0 } last)
+        {
+            earlier = null;
+            return false;
+        }
+
+        earlier.RemoveAt(earlier.Count - 1);
+        text = last;
+        return true;
+    }
+
+    private async ValueTask StoreAsync(Lookup lookup, SemanticProbe probe, ChatResponse response, CancellationToken cancellationToken)
     {
         if (!lookup.Directive.Store || !Storable(response, lookup.Policy))
         {
@@ -261,9 +360,14 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         {
             TimeSpan ttl = lookup.Directive.Ttl ?? lookup.Policy.Ttl;
             decimal? cost = response.AdditionalProperties?.TryGetValue(LlmRouterProperties.CostUsd, out object? value) == true && value is decimal usd ? usd : null;
-            byte[] entry = CacheEntry.Write(response, _time.GetUtcNow() + ttl, cost);
+            DateTimeOffset expires = _time.GetUtcNow() + ttl;
+            byte[] entry = CacheEntry.Write(response, expires, cost);
             await _cache.SetAsync(lookup.Key!, entry, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _writeFailing, 0);
+            if (probe.Fingerprint is not null)
+            {
+                await _index!.AddAsync(probe.Fingerprint, probe.Vector, lookup.Key!, expires, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -313,7 +417,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     }
 
     /// <summary>Turns a stored answer into a hit: no cost, the stored call's usage, what it saved; counts it.</summary>
-    private void Served(Activity? span, string? route, ChatResponse hit, decimal? saved)
+    private void Served(Activity? span, string? route, ChatResponse hit, decimal? saved, double? similarity)
     {
         AdditionalPropertiesDictionary properties = [];
         if (hit.AdditionalProperties is { } stored)
@@ -327,7 +431,12 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
             }
         }
 
-        properties[LlmRouterProperties.CacheHit] = true;
+        properties[LlmRouterProperties.CacheHit] = similarity is null ? true : SemanticHit;
+        if (similarity is { } similar)
+        {
+            properties[LlmRouterProperties.CacheSimilarity] = similar;
+        }
+
         properties[LlmRouterProperties.CostUsd] = 0m;
         properties[LlmRouterProperties.Attempts] = 0;
         if (saved is { } savedUsd)
@@ -380,5 +489,8 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     }
 
     /// <summary>What the cache does with one request.</summary>
-    private readonly record struct Lookup(string? Key, string? Route, CachePolicy Policy, CacheDirective Directive);
+    private readonly record struct Lookup(string? Key, string? Route, string? Scope, CachePolicy Policy, CacheDirective Directive);
+
+    /// <summary>A semantic lookup: the fingerprint and embedding to index the answer under, and the answer found, if any.</summary>
+    private readonly record struct SemanticProbe(string? Fingerprint, ReadOnlyMemory<float> Vector, ChatResponse? Hit, decimal? SavedUsd, double? Similarity);
 }

@@ -69,10 +69,26 @@ public static class ResponseCacheChatClientBuilderExtensions
         });
     }
 
-    private static ResponseCacheChatClient Create(IChatClient inner, IServiceProvider services, IDistributedCache? cache, ResponseCacheSettings settings) => new(
-        inner,
-        cache ?? services.GetService<IDistributedCache>() ?? new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())),
-        settings,
-        services.GetService<TimeProvider>() ?? TimeProvider.System,
-        services.GetService<ILoggerFactory>()?.CreateLogger(TelemetryConstants.SourceName) ?? NullLogger.Instance);
+    private static ResponseCacheChatClient Create(IChatClient inner, IServiceProvider services, IDistributedCache? cache, ResponseCacheSettings settings)
+    {
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null;
+        ISemanticCacheIndex? index = null;
+        string[] semanticRoutes = [.. settings.SemanticRoutes];
+        if (semanticRoutes.Length > 0)
+        {
+            embeddings = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>() ?? throw new InvalidOperationException(
+                $"The response cache of route(s) {string.Join(", ", semanticRoutes)} is semantic, but the container has no " +
+                "IEmbeddingGenerator<string, Embedding<float>> to embed requests with. Register one (services.AddEmbeddingGenerator(…)), or turn Semantic off.");
+            index = services.GetService<ISemanticCacheIndex>() ?? new InMemorySemanticCacheIndex(settings.SemanticMaxEntries, settings.SemanticMaxBytes);
+        }
+
+        return new ResponseCacheChatClient(
+            inner,
+            cache ?? services.GetService<IDistributedCache>() ?? new MemoryDistributedCache(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions())),
+            settings,
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetService<ILoggerFactory>()?.CreateLogger(TelemetryConstants.SourceName) ?? NullLogger.Instance,
+            embeddings,
+            index);
+    }
 }

@@ -7,6 +7,12 @@ internal static class ResponseCacheConstants
 
     public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(365);
 
+    public const double DefaultSimilarityThreshold = 0.97;
+
+    public const int DefaultSemanticMaxEntries = 10_000;
+
+    public const int DefaultSemanticMaxMegabytes = 256;
+
     /// <summary>The start of every key: the library, and the version of the key's canonical form and of the entry's layout.</summary>
     public const string KeyPrefix = "llmrouter:cache:v1:";
 

@@ -34,6 +34,21 @@ public sealed class ResponseCacheOptions
     /// <value>The default is <see cref="LlmRouterRequestProperties.Caller"/> (<c>llmrouter.caller</c>).</value>
     public string CallerProperty { get; set; } = LlmRouterRequestProperties.Caller;
 
+    /// <summary>
+    /// Gets or sets the least cosine similarity between a request's last user turn and a stored one for a route with a semantic
+    /// cache (<see cref="ResponseCacheRouteOptions.Semantic"/>) to serve the stored answer.
+    /// </summary>
+    /// <value>The default is 0.97. It must be more than 0 and at most 1.</value>
+    public double SimilarityThreshold { get; set; } = ResponseCacheConstants.DefaultSimilarityThreshold;
+
+    /// <summary>Gets or sets how many embeddings the built-in semantic index keeps; the least recently used go first.</summary>
+    /// <value>The default is 10,000. It must be at least 1.</value>
+    public int SemanticMaxEntries { get; set; } = ResponseCacheConstants.DefaultSemanticMaxEntries;
+
+    /// <summary>Gets or sets how many mebibytes the built-in semantic index keeps, embeddings and keys counted; the least recently used go first.</summary>
+    /// <value>The default is 256. It must be at least 1.</value>
+    public int SemanticMaxMegabytes { get; set; } = ResponseCacheConstants.DefaultSemanticMaxMegabytes;
+
     /// <summary>Gets the settings of single routes, by route name (case-insensitive), overriding the ones above.</summary>
     public IDictionary<string, ResponseCacheRouteOptions> Routes { get; } = new Dictionary<string, ResponseCacheRouteOptions>(StringComparer.OrdinalIgnoreCase);
 }

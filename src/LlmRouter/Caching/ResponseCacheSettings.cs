@@ -7,12 +7,23 @@ internal sealed class ResponseCacheSettings
 {
     private readonly FrozenDictionary<string, CachePolicy> _routes;
 
-    private ResponseCacheSettings(CachePolicy defaults, FrozenDictionary<string, CachePolicy> routes, string callerProperty)
+    private ResponseCacheSettings(CachePolicy defaults, FrozenDictionary<string, CachePolicy> routes, string callerProperty, int semanticMaxEntries, long semanticMaxBytes)
     {
         Defaults = defaults;
         _routes = routes;
         CallerProperty = callerProperty;
+        SemanticMaxEntries = semanticMaxEntries;
+        SemanticMaxBytes = semanticMaxBytes;
     }
+
+    /// <summary>Gets the names of the routes with a semantic cache.</summary>
+    public IEnumerable<string> SemanticRoutes => _routes.Where(static r => r.Value.Enabled && r.Value.Semantic).Select(static r => r.Key);
+
+    /// <summary>Gets the entry bound of the built-in semantic index.</summary>
+    public int SemanticMaxEntries { get; }
+
+    /// <summary>Gets the byte bound of the built-in semantic index.</summary>
+    public long SemanticMaxBytes { get; }
 
     /// <summary>Gets the policy of routes without settings of their own.</summary>
     public CachePolicy Defaults { get; }
@@ -36,7 +47,18 @@ internal sealed class ResponseCacheSettings
             errors.Add($"ResponseCache:CallerProperty must name a request property, such as {LlmRouterRequestProperties.Caller}.");
         }
 
-        var defaults = new CachePolicy(options.Enabled, options.Ttl, options.Scope, options.CacheToolCalls);
+        CheckThreshold(errors, "ResponseCache:SimilarityThreshold", options.SimilarityThreshold);
+        if (options.SemanticMaxEntries < 1)
+        {
+            errors.Add($"ResponseCache:SemanticMaxEntries: {options.SemanticMaxEntries} is out of range; it must be at least 1.");
+        }
+
+        if (options.SemanticMaxMegabytes < 1)
+        {
+            errors.Add($"ResponseCache:SemanticMaxMegabytes: {options.SemanticMaxMegabytes} is out of range; it must be at least 1.");
+        }
+
+        var defaults = new CachePolicy(options.Enabled, options.Ttl, options.Scope, options.CacheToolCalls, Semantic: false, options.SimilarityThreshold);
         var routes = new Dictionary<string, CachePolicy>(StringComparer.OrdinalIgnoreCase);
         foreach ((string name, ResponseCacheRouteOptions route) in options.Routes)
         {
@@ -51,11 +73,18 @@ internal sealed class ResponseCacheSettings
                 CheckTtl(errors, $"ResponseCache:Routes:{name}:Ttl", ttl);
             }
 
+            if (route.SimilarityThreshold is { } threshold)
+            {
+                CheckThreshold(errors, $"ResponseCache:Routes:{name}:SimilarityThreshold", threshold);
+            }
+
             routes[name] = new CachePolicy(
                 route.Enabled ?? defaults.Enabled,
                 route.Ttl ?? defaults.Ttl,
                 route.Scope ?? defaults.Scope,
-                route.CacheToolCalls ?? defaults.CacheToolCalls);
+                route.CacheToolCalls ?? defaults.CacheToolCalls,
+                route.Semantic ?? false,
+                route.SimilarityThreshold ?? defaults.SimilarityThreshold);
         }
 
         if (!System.Enum.IsDefined(options.Scope))
@@ -68,7 +97,16 @@ internal sealed class ResponseCacheSettings
             throw new ArgumentException("Invalid response cache settings: " + string.Join(" ", errors), nameof(options));
         }
 
-        return new ResponseCacheSettings(defaults, routes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), options.CallerProperty);
+        return new ResponseCacheSettings(
+            defaults, routes.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), options.CallerProperty, options.SemanticMaxEntries, options.SemanticMaxMegabytes * 1024L * 1024);
+    }
+
+    private static void CheckThreshold(List<string> errors, string key, double threshold)
+    {
+        if (!(threshold > 0 && threshold <= 1))
+        {
+            errors.Add($"{key}: {threshold} is out of range; a cosine similarity threshold must be more than 0 and at most 1 (such as 0.97).");
+        }
     }
 
     private static void CheckTtl(List<string> errors, string key, TimeSpan ttl)

@@ -155,6 +155,8 @@ internal sealed class ConfigurationReader
         { "Ttl", static (key, o) => o.Ttl = key.Duration() ?? o.Ttl },
         { "Scope", static (key, o) => o.Scope = key.OptionalEnum(o.Scope) },
         { "CacheToolCalls", static (key, o) => o.CacheToolCalls = key.Bool() ?? o.CacheToolCalls },
+        { "Semantic", static (key, o) => o.Semantic = key.Bool() ?? o.Semantic },
+        { "SimilarityThreshold", static (key, o) => o.SimilarityThreshold = key.Double() ?? o.SimilarityThreshold },
     };
 
     public static readonly SectionKeys<ResponseCacheOptions> ResponseCacheKeys = new("response cache settings")
@@ -164,6 +166,9 @@ internal sealed class ConfigurationReader
         { "Scope", static (key, o) => o.Scope = key.Enum(o.Scope) },
         { "CacheToolCalls", static (key, o) => o.CacheToolCalls = key.Bool() ?? o.CacheToolCalls },
         { "CallerProperty", static (key, o) => o.CallerProperty = key.Text() ?? o.CallerProperty },
+        { "SimilarityThreshold", static (key, o) => o.SimilarityThreshold = key.Double() ?? o.SimilarityThreshold },
+        { "SemanticMaxEntries", static (key, o) => o.SemanticMaxEntries = key.Int() ?? o.SemanticMaxEntries },
+        { "SemanticMaxMegabytes", static (key, o) => o.SemanticMaxMegabytes = key.Int() ?? o.SemanticMaxMegabytes },
         { "Routes", static (key, o) => key.NamedOptions(ResponseCacheRouteKeys, o.Routes) },
     };
 
