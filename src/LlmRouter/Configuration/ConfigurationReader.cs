@@ -33,6 +33,7 @@ internal sealed class ConfigurationReader
         { "DefaultMaxOutputTokens", static (key, o) => o.DefaultMaxOutputTokens = key.Int() ?? o.DefaultMaxOutputTokens },
         { "MaxResponseBytes", static (key, o) => o.MaxResponseBytes = key.Int() ?? o.MaxResponseBytes },
         { "CompletionTokensIncludeReasoning", static (key, o) => o.CompletionTokensIncludeReasoning = key.Bool() ?? o.CompletionTokensIncludeReasoning },
+        { "PromptCaching", static (key, o) => o.PromptCaching = key.Enum(o.PromptCaching) },
 
         // The IHttpClientFactory client name; it chooses the HttpClient, which ProviderOptions leaves to whoever creates the client.
         { "HttpClientName", null },
