@@ -18,7 +18,8 @@ namespace LlmRouter;
 /// This step owns the lookup, what is stored and how a hit reads; the router owns everything else and never sees a hit. Streamed
 /// and non-streamed requests share entries: a stream is stored once it ended and was read to its end, as the answer its updates
 /// make (<see cref="ChatResponseExtensions.ToChatResponse(IEnumerable{ChatResponseUpdate})"/>), and a hit on a streaming call is
-/// replayed as updates with the same messages, usage and properties.
+/// replayed as updates with the same messages, usage and properties. On a route with a semantic cache, an exact miss is followed by
+/// a lookup by meaning (<see cref="ISemanticCacheIndex"/>) whose match points at an answer stored the same way.
 /// </para>
 /// <para>
 /// It is written beside Microsoft.Extensions.AI's <c>DistributedCachingChatClient</c> rather than derived from it: that client stores
@@ -29,6 +30,9 @@ namespace LlmRouter;
 /// </remarks>
 internal sealed class ResponseCacheChatClient : DelegatingChatClient
 {
+    /// <summary>The value of <see cref="LlmRouterProperties.CacheHit"/> for a semantic hit.</summary>
+    private const string SemanticHit = "semantic";
+
     private readonly IDistributedCache _cache;
     private readonly ResponseCacheSettings _settings;
     private readonly TimeProvider _time;
@@ -36,9 +40,6 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
     private readonly ISemanticCacheIndex? _index;
     private readonly CacheTelemetry _telemetry = new();
-    /// <summary>The value of <see cref="LlmRouterProperties.CacheHit"/> for a semantic hit.</summary>
-    private const string SemanticHit = "semantic";
-
     private RouterSpend? _spend;
     private bool _spendResolved;
     private int _readFailing;
