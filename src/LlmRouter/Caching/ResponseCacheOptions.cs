@@ -25,7 +25,7 @@ public sealed class ResponseCacheOptions
 
     /// <summary>
     /// Gets or sets whether answers that call tools (function calls, finish reason <c>tool_calls</c>) are stored. Off by default:
-    /// an agent's tool loop usually needs the model to decide afresh.
+    /// a tool loop usually needs the model to decide afresh.
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool CacheToolCalls { get; set; }
