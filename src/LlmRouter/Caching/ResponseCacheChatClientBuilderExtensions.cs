@@ -22,7 +22,10 @@ public static class ResponseCacheChatClientBuilderExtensions
     /// <remarks>
     /// The store is the container's <see cref="IDistributedCache"/> when one is registered (a Redis one shares answers between
     /// processes), else an in-memory one of this step's own (at most 200 MB). Time comes from the container's
-    /// <see cref="TimeProvider"/>, logs go to its <see cref="ILoggerFactory"/> under the category <c>LlmRouter</c>.
+    /// <see cref="TimeProvider"/>, logs go to its <see cref="ILoggerFactory"/> under the category <c>LlmRouter</c>. Routes with a
+    /// semantic cache (<see cref="ResponseCacheRouteOptions.Semantic"/>) embed with the container's
+    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>, which must be registered (else building the pipeline throws
+    /// <see cref="InvalidOperationException"/>), and look up in its <see cref="ISemanticCacheIndex"/>, else in a bounded in-memory one.
     /// </remarks>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
     public static ChatClientBuilder UseResponseCache(this ChatClientBuilder builder, Action<ResponseCacheOptions>? configure = null) =>
