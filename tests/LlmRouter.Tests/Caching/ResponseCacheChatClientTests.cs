@@ -3,6 +3,7 @@ using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace LlmRouter.Tests.Caching;
@@ -39,6 +40,28 @@ public class ResponseCacheChatClientTests
         SpendTotal total = fixture.Spend.GetTotal();
         Assert.Equal((1L, CacheFixture.AnswerCost), (total.Calls, total.CostUsd));
         Assert.Equal(new CacheSavings { Hits = 1, SavedUsd = CacheFixture.AnswerCost }, fixture.Spend.GetCacheSavings());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Hit_ChargesNoBudget(bool streaming)
+    {
+        var provider = new ScriptedChatClient { DefaultOutcome = CacheFixture.WithUsage(ScriptedOutcome.Text("Hi there")) };
+        var services = new ServiceCollection();
+        services.AddLlmRouter(router => router
+                .AddDeployment("model", provider, d => d.Price = new ModelPrice(1m, 2m))
+                .AddBudget("daily", b => { b.LimitUsd = 1; b.Window = BudgetWindow.Day; }))
+            .UseResponseCache();
+        await using ServiceProvider built = services.BuildServiceProvider();
+        IChatClient chat = built.GetRequiredService<IChatClient>();
+
+        await chat.CallAsync(streaming);
+        ChatResponse hit = await chat.CallAsync(streaming);
+
+        Assert.Equal(true, hit.Property(LlmRouterProperties.CacheHit));
+        BudgetStatus daily = Assert.Single(await chat.GetService<IRouterSpend>()!.GetBudgetsAsync());
+        Assert.Equal((CacheFixture.AnswerCost, 0m), (daily.SpentUsd, daily.ReservedUsd));
     }
 
     [Theory]
