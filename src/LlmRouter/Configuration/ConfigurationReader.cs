@@ -20,7 +20,7 @@ namespace LlmRouter;
 internal sealed class ConfigurationReader
 {
     /// <summary>The keys of the section, in the order of the JSON schema.</summary>
-    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry"];
+    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry", "ResponseCache"];
 
     public static readonly SectionKeys<ProviderOptions> ProviderKeys = new("provider settings")
     {
@@ -33,6 +33,7 @@ internal sealed class ConfigurationReader
         { "DefaultMaxOutputTokens", static (key, o) => o.DefaultMaxOutputTokens = key.Int() ?? o.DefaultMaxOutputTokens },
         { "MaxResponseBytes", static (key, o) => o.MaxResponseBytes = key.Int() ?? o.MaxResponseBytes },
         { "CompletionTokensIncludeReasoning", static (key, o) => o.CompletionTokensIncludeReasoning = key.Bool() ?? o.CompletionTokensIncludeReasoning },
+        { "PromptCaching", static (key, o) => o.PromptCaching = key.Enum(o.PromptCaching) },
 
         // The IHttpClientFactory client name; it chooses the HttpClient, which ProviderOptions leaves to whoever creates the client.
         { "HttpClientName", null },
@@ -160,6 +161,30 @@ internal sealed class ConfigurationReader
         { "RouterName", static (key, o) => o.RouterName = key.Text() ?? o.RouterName },
     };
 
+    /// <summary>The keys of one route's response cache settings (<c>ResponseCache:Routes:{route}</c>); declared before the cache's, which reads them.</summary>
+    public static readonly SectionKeys<ResponseCacheRouteOptions> ResponseCacheRouteKeys = new("route response cache settings")
+    {
+        { "Enabled", static (key, o) => o.Enabled = key.Bool() ?? o.Enabled },
+        { "Ttl", static (key, o) => o.Ttl = key.Duration() ?? o.Ttl },
+        { "Scope", static (key, o) => o.Scope = key.OptionalEnum(o.Scope) },
+        { "CacheToolCalls", static (key, o) => o.CacheToolCalls = key.Bool() ?? o.CacheToolCalls },
+        { "Semantic", static (key, o) => o.Semantic = key.Bool() ?? o.Semantic },
+        { "SimilarityThreshold", static (key, o) => o.SimilarityThreshold = key.Double() ?? o.SimilarityThreshold },
+    };
+
+    public static readonly SectionKeys<ResponseCacheOptions> ResponseCacheKeys = new("response cache settings")
+    {
+        { "Enabled", static (key, o) => o.Enabled = key.Bool() ?? o.Enabled },
+        { "Ttl", static (key, o) => o.Ttl = key.Duration() ?? o.Ttl },
+        { "Scope", static (key, o) => o.Scope = key.Enum(o.Scope) },
+        { "CacheToolCalls", static (key, o) => o.CacheToolCalls = key.Bool() ?? o.CacheToolCalls },
+        { "CallerProperty", static (key, o) => o.CallerProperty = key.Text() ?? o.CallerProperty },
+        { "SimilarityThreshold", static (key, o) => o.SimilarityThreshold = key.Double() ?? o.SimilarityThreshold },
+        { "SemanticMaxEntries", static (key, o) => o.SemanticMaxEntries = key.Int() ?? o.SemanticMaxEntries },
+        { "SemanticMaxMegabytes", static (key, o) => o.SemanticMaxMegabytes = key.Int() ?? o.SemanticMaxMegabytes },
+        { "Routes", static (key, o) => key.NamedOptions(ResponseCacheRouteKeys, o.Routes) },
+    };
+
     private readonly List<string> _errors = [];
 
     /// <summary>Gets the problems found, one message each, naming the key.</summary>
@@ -200,6 +225,34 @@ internal sealed class ConfigurationReader
         builder.ConfigureTimeouts(t => Read(section.GetSection("Timeouts"), TimeoutKeys, t));
         builder.ConfigureCooldown(c => Read(section.GetSection("Cooldown"), CooldownKeys, c));
         builder.ConfigureTelemetry(t => Read(section.GetSection("Telemetry"), TelemetryKeys, t));
+        ReadResponseCache(section.GetSection("ResponseCache"));
+    }
+
+    /// <summary>
+    /// Reads the <c>ResponseCache</c> section into options, or returns <see langword="null"/> when it is absent. The router's
+    /// reading checks it too, so its problems are listed with the rest when the router is built.
+    /// </summary>
+    internal ResponseCacheOptions? ReadResponseCache(IConfigurationSection cache)
+    {
+        if (!cache.Exists())
+        {
+            return null;
+        }
+
+        ResponseCacheOptions options = Read(cache, ResponseCacheKeys, new ResponseCacheOptions());
+        if (_errors.Count == 0)
+        {
+            try
+            {
+                ResponseCacheSettings.From(options);
+            }
+            catch (ArgumentException error)
+            {
+                _errors.Add(error.Message);
+            }
+        }
+
+        return options;
     }
 
     /// <summary>Checks the keys of <paramref name="section"/> and reads their values into <paramref name="options"/>.</summary>
@@ -805,6 +858,20 @@ internal sealed class ConfigurationReader
         public Dictionary<ComplexityTier, string>? Tiers() => reader.Tiers(section.GetSection(name));
 
         public Dictionary<string, double>? Variants() => reader.Variants(section.GetSection(name));
+
+        /// <summary>Reads an enum value by name into an optional setting; absent keeps <paramref name="current"/>.</summary>
+        public TEnum? OptionalEnum<TEnum>(TEnum? current)
+            where TEnum : struct, System.Enum => Value(section, name) is null ? current : reader.Enum(section, name, current ?? default);
+
+        /// <summary>Reads each entry of a section of named options (<c>{ "fast": { … } }</c>) into <paramref name="into"/>, by name.</summary>
+        public void NamedOptions<TOptions>(SectionKeys<TOptions> keys, IDictionary<string, TOptions> into)
+            where TOptions : class, new()
+        {
+            foreach (IConfigurationSection entry in reader.Named(section.GetSection(name), "\"Routes\": { \"fast\": { \"Enabled\": false } }"))
+            {
+                into[entry.Key] = reader.Read(entry, keys, into.TryGetValue(entry.Key, out TOptions? existing) ? existing : new TOptions());
+            }
+        }
 
         /// <summary>Reads a nested section into new options, or returns <see langword="null"/> when it is absent.</summary>
         public TOptions? Options<TOptions>(SectionKeys<TOptions> keys)

@@ -80,6 +80,7 @@ internal sealed class ProviderClientCache
             .Append(options.DefaultMaxOutputTokens).Append('\n')
             .Append(options.MaxResponseBytes).Append('\n')
             .Append(options.CompletionTokensIncludeReasoning).Append('\n')
+            .Append(options.PromptCaching).Append('\n')
             .Append(model).Append('\n')
             .Append(httpClientName);
         foreach (KeyValuePair<string, string> header in options.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase))

@@ -56,7 +56,8 @@ public static class LlmRouterServiceCollectionExtensions
     /// <summary>
     /// Registers a router read from <paramref name="configuration"/> (the <c>LlmRouter</c> section: Providers, Deployments, Routes,
     /// DefaultRoute, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry) as the singleton <see cref="IChatClient"/>, and reloads
-    /// it when the configuration changes.
+    /// it when the configuration changes. A <c>ResponseCache</c> section adds the response cache in front of the router (see
+    /// <see cref="ResponseCacheOptions"/>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The router's section, such as <c>builder.Configuration.GetSection("LlmRouter")</c>.</param>
@@ -105,7 +106,7 @@ public static class LlmRouterServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         ChatClientBuilder pipeline = services.AddChatClient(provider => new ConfiguredRouter(provider, configuration, configure).Build());
         Register(services, serviceKey: null, keyed: false);
-        return pipeline;
+        return pipeline.UseConfiguredResponseCache(configuration);
     }
 
     /// <summary>Registers a router as a keyed singleton <see cref="IChatClient"/>, so one application can hold several.</summary>
@@ -155,7 +156,7 @@ public static class LlmRouterServiceCollectionExtensions
         string? name = RouterName(serviceKey);
         ChatClientBuilder pipeline = services.AddKeyedChatClient(serviceKey, provider => new ConfiguredRouter(provider, configuration, configure, routerName: name).Build());
         Register(services, serviceKey, keyed: true);
-        return pipeline;
+        return pipeline.UseConfiguredResponseCache(configuration);
     }
 
     /// <summary>The name a keyed router's telemetry records: its key as text.</summary>

@@ -26,6 +26,13 @@ public interface IRouterSpend
     /// <returns>One entry per route.</returns>
     IReadOnlyList<SpendTotal> GetRouteTotals();
 
+    /// <summary>
+    /// Gets what the response cache (<c>UseResponseCache</c>) in front of the router saved: its hits and the cost of the calls
+    /// they did not make. Hits are not calls: they are not in <see cref="GetTotal"/> and charge no budget.
+    /// </summary>
+    /// <returns>The savings; zero when no cache step is in front of the router.</returns>
+    CacheSavings GetCacheSavings();
+
     /// <summary>Reads where each budget stands in its current window.</summary>
     /// <param name="caller">A caller key, to include the caller budgets' windows of that caller; <see langword="null"/> leaves caller budgets out.</param>
     /// <param name="cancellationToken">Cancels the reads from the budget ledger.</param>

@@ -33,6 +33,27 @@ internal sealed class RouterSpend(RouterModelHost models, TimeProvider time) : I
     }
 
     /// <inheritdoc />
+    public CacheSavings GetCacheSavings()
+    {
+        SpendTotal hits = models.Current.Cost.Spend.Cache.Snapshot();
+        return new CacheSavings { Hits = hits.Calls + hits.UncostedCalls, SavedUsd = hits.CostUsd, UncostedHits = hits.UncostedCalls };
+    }
+
+    /// <summary>Counts a response-cache hit that saved <paramref name="savedUsd"/> (unknown when <see langword="null"/>).</summary>
+    internal void RecordCacheHit(decimal? savedUsd)
+    {
+        SpendCounter cache = models.Current.Cost.Spend.Cache;
+        if (savedUsd is { } saved)
+        {
+            cache.Add(Money.ToUnits(saved));
+        }
+        else
+        {
+            cache.AddUncosted();
+        }
+    }
+
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<BudgetStatus>> GetBudgetsAsync(string? caller = null, CancellationToken cancellationToken = default)
     {
         CostSettings cost = models.Current.Cost;

@@ -31,6 +31,9 @@ internal sealed class SpendRegistry
         return new SpendTotal { Name = null, CostUsd = cost, Calls = calls, UncostedCalls = uncosted };
     }
 
+    /// <summary>Gets the response cache's hits and savings, counted apart from spend: hits are not calls.</summary>
+    public SpendCounter Cache { get; } = new("cache");
+
     public SpendCounter Route(string name) => _routes.GetOrAdd(name, static n => new SpendCounter(n));
 
     public SpendCounter Deployment(string name) => _deployments.GetOrAdd(name, static n => new SpendCounter(n));

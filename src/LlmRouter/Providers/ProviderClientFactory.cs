@@ -209,7 +209,7 @@ public static class ProviderClientFactory
 
         return preset.Format switch
         {
-            WireFormat.Anthropic => new AnthropicChatClient(connection, modelId, options.DefaultMaxOutputTokens ?? AnthropicChatClient.DefaultMaxTokens),
+            WireFormat.Anthropic => new AnthropicChatClient(connection, modelId, options.DefaultMaxOutputTokens ?? AnthropicChatClient.DefaultMaxTokens, options.PromptCaching == PromptCaching.Auto),
             WireFormat.Gemini => new GeminiChatClient(connection, modelId),
             _ => new OpenAIChatClient(connection, modelId),
         };

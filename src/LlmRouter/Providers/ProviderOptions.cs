@@ -87,6 +87,15 @@ public sealed class ProviderOptions
     public bool? CompletionTokensIncludeReasoning { get; set; }
 
     /// <summary>
+    /// Gets or sets whether the client asks the provider to cache long prompt prefixes. With <see cref="LlmRouter.PromptCaching.Auto"/>,
+    /// an Anthropic client places <c>cache_control</c> breakpoints on the tools, the system prompt and the last message before the
+    /// final user turn when the prompt up to each is long enough for the model to cache; cache reads and writes are priced by
+    /// the deployment's <c>CachedInput</c> and <c>CacheWrite</c> prices. OpenAI-compatible and Gemini providers cache on their own.
+    /// </summary>
+    /// <value>The default is <see cref="LlmRouter.PromptCaching.Auto"/>.</value>
+    public PromptCaching PromptCaching { get; set; } = PromptCaching.Auto;
+
+    /// <summary>
     /// Describes the options without secrets: the API key shows only as set or not set, and the endpoint without its user
     /// information (<c>user:password@</c>) and query.
     /// </summary>

@@ -49,4 +49,23 @@ public static class LlmRouterProperties
 
     /// <summary>The budget whose exhaustion moved the request to its cheaper route (<see cref="BudgetExceededAction.Downgrade"/>). A <see cref="string"/>.</summary>
     public const string DowngradedBy = "llmrouter.downgraded_by";
+
+    /// <summary>
+    /// Set by the response cache (<c>UseResponseCache</c>) on an answer it served: <see langword="true"/> for an exact match, the
+    /// string <c>semantic</c> for a semantic one (see <see cref="CacheSimilarity"/>). The answer's
+    /// <see cref="CostUsd"/> is then 0, its usage is the stored call's, and <see cref="CostSavedUsd"/> says what it saved.
+    /// </summary>
+    public const string CacheHit = "llmrouter.cache_hit";
+
+    /// <summary>
+    /// What an answer the response cache served saved in US dollars, a <see cref="decimal"/>: the cost of the call that stored it.
+    /// Absent when that call's cost was not known.
+    /// </summary>
+    public const string CostSavedUsd = "llmrouter.cost_saved_usd";
+
+    /// <summary>
+    /// The cosine similarity between the request's last user turn and the stored one, on an answer the response cache served by
+    /// meaning (<see cref="CacheHit"/> is <c>semantic</c>). A <see cref="double"/>.
+    /// </summary>
+    public const string CacheSimilarity = "llmrouter.cache_similarity";
 }

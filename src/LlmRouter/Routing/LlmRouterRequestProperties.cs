@@ -65,4 +65,11 @@ public static class LlmRouterRequestProperties
 
     /// <summary>The variant (route name) an A/B route (<see cref="RouteOptions.Variants"/>) serves this request with, skipping the assignment.</summary>
     public const string Variant = "llmrouter.variant";
+
+    /// <summary>
+    /// How the response cache (<c>UseResponseCache</c>) treats this request: <c>no-store</c> (neither served from the cache nor
+    /// stored), <c>no-cache</c> (the router is called and its answer replaces the stored one), or how long this request's answer
+    /// is kept, a <see cref="TimeSpan"/> or its text (<c>00:05:00</c>). Any other value is an <see cref="ArgumentException"/>.
+    /// </summary>
+    public const string Cache = "llmrouter.cache";
 }

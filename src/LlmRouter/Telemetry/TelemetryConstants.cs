@@ -168,6 +168,24 @@ internal static class TelemetryConstants
         public const string CircuitStateMetric = "llmrouter.deployment.circuit.state";
     }
 
+    /// <summary>The response cache's names (Caching/).</summary>
+    public static class Cache
+    {
+        /// <summary>Metric: requests seen by the response cache, by <see cref="Result"/>.</summary>
+        public const string Requests = "llmrouter.cache.requests";
+
+        /// <summary>What the response cache did with a request: <see cref="Hit"/>, <see cref="Miss"/>, <see cref="Bypass"/> or <see cref="StoreFailed"/>.</summary>
+        public const string Result = "llmrouter.cache.result";
+
+        /// <summary>What a hit saved, in USD: the cost of the call that stored the answer.</summary>
+        public const string CostSaved = "llmrouter.cost_saved";
+
+        public const string Hit = "hit";
+        public const string Miss = "miss";
+        public const string Bypass = "bypass";
+        public const string StoreFailed = "store_failed";
+    }
+
     /// <summary>Response properties that other features set and telemetry reports when present.</summary>
     public static class Properties
     {

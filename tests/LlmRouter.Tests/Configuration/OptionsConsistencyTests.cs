@@ -30,6 +30,7 @@ public partial class OptionsConsistencyTests
         ("Timeouts", typeof(TimeoutOptions), false),
         ("Cooldown", typeof(CooldownOptions), false),
         ("Telemetry", typeof(TelemetryOptions), false),
+        ("ResponseCache", typeof(ResponseCacheOptions), false),
     ];
 
     /// <summary>How the reader reads the section of each options type, nested types included: its keys, and a fresh read of a section.</summary>
@@ -50,6 +51,8 @@ public partial class OptionsConsistencyTests
         [typeof(TimeoutOptions)] = Binding.Of(ConfigurationReader.TimeoutKeys),
         [typeof(CooldownOptions)] = Binding.Of(ConfigurationReader.CooldownKeys),
         [typeof(TelemetryOptions)] = Binding.Of(ConfigurationReader.TelemetryKeys),
+        [typeof(ResponseCacheOptions)] = Binding.Of(ConfigurationReader.ResponseCacheKeys),
+        [typeof(ResponseCacheRouteOptions)] = Binding.Of(ConfigurationReader.ResponseCacheRouteKeys),
     };
 
     /// <summary>Keys of <c>LlmRouter</c> itself that bind no options type.</summary>
@@ -458,6 +461,11 @@ public partial class OptionsConsistencyTests
             {
                 Visit(places, $"{path}:{property.Name}:{{index}}", item, items, $"{pointer}/properties/{property.Name}/items");
             }
+            else if (NamedItem(type) is { } named && properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(property.Name, out JsonElement map)
+                && map.TryGetProperty("additionalProperties", out JsonElement entry) && entry.TryGetProperty("$ref", out JsonElement reference))
+            {
+                Visit(places, $"{path}:{property.Name}:{{name}}", named, Resolve(reference.GetString()!), reference.GetString()!);
+            }
         }
     }
 
@@ -465,6 +473,13 @@ public partial class OptionsConsistencyTests
     private static Type? ListItem(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) && Bindings.ContainsKey(type.GetGenericArguments()[0])
             ? type.GetGenericArguments()[0]
+            : null;
+
+    /// <summary>The options type a dictionary of named options holds (the response cache's routes), or <see langword="null"/>.</summary>
+    private static Type? NamedItem(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IDictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+            && Bindings.ContainsKey(type.GetGenericArguments()[1])
+            ? type.GetGenericArguments()[1]
             : null;
 
     /// <summary>Every property of a bound options type with its schema entry.</summary>
@@ -643,6 +658,12 @@ public partial class OptionsConsistencyTests
                 if (ListItem(type) is { } item)
                 {
                     Fill(item, key + ":0", root => Actual(root) is IEnumerable list ? list.Cast<object?>().FirstOrDefault() ?? NotRead : NotRead);
+                    continue;
+                }
+
+                if (NamedItem(type) is { } named)
+                {
+                    Fill(named, key + ":sample", root => Actual(root) is IDictionary map && map.Contains("sample") ? map["sample"] : NotRead);
                     continue;
                 }
 

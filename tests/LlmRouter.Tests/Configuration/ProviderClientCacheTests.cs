@@ -59,6 +59,7 @@ public class ProviderClientCacheTests
             _ when type == typeof(TimeSpan) => TimeSpan.FromSeconds(42),
             _ when type == typeof(int) => 42,
             _ when type == typeof(bool) => true,
+            _ when type == typeof(PromptCaching) => PromptCaching.Off,
             _ when type == typeof(IDictionary<string, string>) => new Dictionary<string, string> { ["X-Changed"] = "1" },
             _ => null,
         };

@@ -18,13 +18,15 @@ internal sealed class AnthropicChatClient : ProviderChatClient
 
     private readonly Uri _uri;
     private readonly int _defaultMaxTokens;
+    private readonly bool _promptCaching;
 
-    public AnthropicChatClient(ProviderConnection connection, string? defaultModel, int defaultMaxTokens)
+    public AnthropicChatClient(ProviderConnection connection, string? defaultModel, int defaultMaxTokens, bool promptCaching = false)
         : base(connection, defaultModel)
     {
         _toResponse = ToResponse;
         _uri = new Uri(connection.BaseUrl + "/v1/messages");
         _defaultMaxTokens = defaultMaxTokens;
+        _promptCaching = promptCaching;
     }
 
     protected override Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
@@ -92,8 +94,8 @@ internal sealed class AnthropicChatClient : ProviderChatClient
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
         JsonRequestContent content = WriteBody(
-            (messages, options, model, stream, _defaultMaxTokens),
-            static (writer, state) => AnthropicRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._defaultMaxTokens),
+            (messages, options, model, stream, _defaultMaxTokens, _promptCaching),
+            static (writer, state) => AnthropicRequestWriter.Write(writer, state.messages, state.options, state.model, state.stream, state._defaultMaxTokens, state._promptCaching),
             messages,
             options);
 

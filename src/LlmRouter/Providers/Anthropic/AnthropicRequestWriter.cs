@@ -6,9 +6,10 @@ namespace LlmRouter;
 /// <summary>Writes an Anthropic Messages request body from Microsoft.Extensions.AI messages and options.</summary>
 internal static class AnthropicRequestWriter
 {
-    public static void Write(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream, int defaultMaxTokens)
+    public static void Write(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream, int defaultMaxTokens, bool promptCaching = false)
     {
         AdditionalPropertiesDictionary? extra = options?.AdditionalProperties;
+        AnthropicPromptCaching cache = promptCaching ? AnthropicPromptCaching.Place(messages, options, model) : AnthropicPromptCaching.None;
         writer.WriteStartObject();
         if (!JsonValues.Overrides(extra, "model"))
         {
@@ -30,17 +31,18 @@ internal static class AnthropicRequestWriter
 
         if (!JsonValues.Overrides(extra, "system"))
         {
-            WriteSystem(writer, messages, options?.Instructions);
+            WriteSystem(writer, messages, options?.Instructions, cache.System);
         }
 
         if (!JsonValues.Overrides(extra, "messages"))
         {
             writer.WriteStartArray("messages"u8);
+            int index = 0;
             foreach (ChatMessage message in messages)
             {
                 if (message.Role != ChatRole.System)
                 {
-                    WriteMessage(writer, message);
+                    WriteMessage(writer, message, index++ == cache.Message ? AnthropicPromptCaching.LastBlock(message) : -1);
                 }
             }
 
@@ -54,7 +56,7 @@ internal static class AnthropicRequestWriter
 
         if (options is not null)
         {
-            WriteOptions(writer, options, extra, thinkingBudget);
+            WriteOptions(writer, options, extra, thinkingBudget, cache.Tool);
         }
 
         JsonValues.WriteProperties(writer, extra);
@@ -70,16 +72,11 @@ internal static class AnthropicRequestWriter
         _ => 32768,
     };
 
-    private static void WriteSystem(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, string? instructions)
+    private static void WriteSystem(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, string? instructions, bool cache)
     {
+        // The breakpoint goes on the last block, so the whole system prompt (and the tools before it) is the cached prefix.
+        string? pending = string.IsNullOrEmpty(instructions) ? null : instructions;
         bool started = false;
-        if (!string.IsNullOrEmpty(instructions))
-        {
-            writer.WriteStartArray("system"u8);
-            started = true;
-            WriteText(writer, instructions);
-        }
-
         foreach (ChatMessage message in messages)
         {
             if (message.Role != ChatRole.System)
@@ -91,15 +88,21 @@ internal static class AnthropicRequestWriter
             {
                 if (content is TextContent { Text: { Length: > 0 } text })
                 {
-                    if (!started)
+                    if (pending is not null)
                     {
-                        writer.WriteStartArray("system"u8);
-                        started = true;
+                        StartSystem(writer, ref started);
+                        WriteText(writer, pending);
                     }
 
-                    WriteText(writer, text);
+                    pending = text;
                 }
             }
+        }
+
+        if (pending is not null)
+        {
+            StartSystem(writer, ref started);
+            WriteText(writer, pending, cache);
         }
 
         if (started)
@@ -108,7 +111,16 @@ internal static class AnthropicRequestWriter
         }
     }
 
-    private static void WriteOptions(Utf8JsonWriter writer, ChatOptions options, AdditionalPropertiesDictionary? extra, int? thinkingBudget)
+    private static void StartSystem(Utf8JsonWriter writer, ref bool started)
+    {
+        if (!started)
+        {
+            writer.WriteStartArray("system"u8);
+            started = true;
+        }
+    }
+
+    private static void WriteOptions(Utf8JsonWriter writer, ChatOptions options, AdditionalPropertiesDictionary? extra, int? thinkingBudget, int cachedTool)
     {
         if (options.Temperature is { } temperature && !JsonValues.Overrides(extra, "temperature"))
         {
@@ -169,6 +181,11 @@ internal static class AnthropicRequestWriter
 
                 writer.WriteStartObject();
                 JsonValues.WriteFunction(writer, function, "input_schema"u8);
+                if (i == cachedTool)
+                {
+                    WriteCacheControl(writer);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -209,7 +226,7 @@ internal static class AnthropicRequestWriter
         writer.WriteEndObject();
     }
 
-    private static void WriteMessage(Utf8JsonWriter writer, ChatMessage message)
+    private static void WriteMessage(Utf8JsonWriter writer, ChatMessage message, int cachedBlock)
     {
         writer.WriteStartObject();
         writer.WriteString("role"u8, message.Role == ChatRole.Assistant ? "assistant"u8 : "user"u8);
@@ -217,19 +234,19 @@ internal static class AnthropicRequestWriter
         IList<AIContent> contents = message.Contents;
         for (int i = 0; i < contents.Count; i++)
         {
-            WriteBlock(writer, contents[i]);
+            WriteBlock(writer, contents[i], i == cachedBlock);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
 
-    private static void WriteBlock(Utf8JsonWriter writer, AIContent content)
+    private static void WriteBlock(Utf8JsonWriter writer, AIContent content, bool cache)
     {
         switch (content)
         {
             case TextContent { Text: { Length: > 0 } text }:
-                WriteText(writer, text);
+                WriteText(writer, text, cache);
                 break;
 
             case TextReasoningContent { Text: { Length: > 0 } thinking } reasoning:
@@ -284,6 +301,11 @@ internal static class AnthropicRequestWriter
                     JsonValues.Write(writer, call.Arguments);
                 }
 
+                if (cache)
+                {
+                    WriteCacheControl(writer);
+                }
+
                 writer.WriteEndObject();
                 break;
 
@@ -297,16 +319,34 @@ internal static class AnthropicRequestWriter
                     writer.WriteBoolean("is_error"u8, true);
                 }
 
+                if (cache)
+                {
+                    WriteCacheControl(writer);
+                }
+
                 writer.WriteEndObject();
                 break;
         }
     }
 
-    private static void WriteText(Utf8JsonWriter writer, string text)
+    private static void WriteText(Utf8JsonWriter writer, string text, bool cache = false)
     {
         writer.WriteStartObject();
         writer.WriteString("type"u8, "text"u8);
         writer.WriteString("text"u8, text);
+        if (cache)
+        {
+            WriteCacheControl(writer);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Marks the block just written as the end of a prefix Anthropic caches (for five minutes, refreshed on each read).</summary>
+    private static void WriteCacheControl(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("cache_control"u8);
+        writer.WriteString("type"u8, "ephemeral"u8);
         writer.WriteEndObject();
     }
 }

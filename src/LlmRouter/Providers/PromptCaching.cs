@@ -1,0 +1,14 @@
+namespace LlmRouter;
+
+/// <summary>Whether a provider client asks the provider to cache long prompt prefixes (<see cref="ProviderOptions.PromptCaching"/>).</summary>
+public enum PromptCaching
+{
+    /// <summary>
+    /// Anthropic: <c>cache_control</c> breakpoints are placed on the tools, the system prompt and the last message before the final
+    /// user turn, each only when the prompt up to it is long enough for the model to cache. Other formats cache on their own.
+    /// </summary>
+    Auto,
+
+    /// <summary>No breakpoints are placed; a request can still set its own through the provider's fields.</summary>
+    Off,
+}

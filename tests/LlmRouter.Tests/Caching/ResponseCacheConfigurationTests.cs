@@ -1,0 +1,88 @@
+using LlmRouter.Testing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LlmRouter.Tests.Caching;
+
+/// <summary>The <c>ResponseCache</c> section: its presence adds the step to the pipeline <c>AddLlmRouter(configuration)</c> returns.</summary>
+public class ResponseCacheConfigurationTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Section_AddsTheCache_WithItsSettings(bool streaming)
+    {
+        var clock = new FakeTimeProvider();
+        var provider = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("answer") };
+        await using ServiceProvider services = Services(provider, clock, new()
+        {
+            ["LlmRouter:ResponseCache:Ttl"] = "00:10:00",
+            ["LlmRouter:ResponseCache:Routes:chat:Scope"] = "Shared",
+        });
+        IChatClient chat = services.GetRequiredService<IChatClient>();
+
+        await chat.CallAsync(streaming, CacheFixture.Caller("alice"));
+        ChatResponse bob = await chat.CallAsync(streaming, CacheFixture.Caller("bob"));
+        clock.Advance(TimeSpan.FromMinutes(10));
+        ChatResponse expired = await chat.CallAsync(streaming, CacheFixture.Caller("bob"));
+
+        Assert.Equal(true, bob.Property(LlmRouterProperties.CacheHit));
+        Assert.Null(expired.Property(LlmRouterProperties.CacheHit));
+        Assert.Equal(2, provider.CallCount);
+    }
+
+    [Fact]
+    public async Task NoSection_NoCache()
+    {
+        var provider = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("answer") };
+        await using ServiceProvider services = Services(provider, new FakeTimeProvider(), []);
+        IChatClient chat = services.GetRequiredService<IChatClient>();
+
+        await chat.GetResponseAsync("Hello");
+        await chat.GetResponseAsync("Hello");
+
+        Assert.Null(chat.GetService<ResponseCacheChatClient>());
+        Assert.Equal(2, provider.CallCount);
+    }
+
+    [Fact]
+    public async Task InvalidSection_ListsEveryProblemByKey()
+    {
+        var provider = new ScriptedChatClient();
+        await using ServiceProvider services = Services(provider, new FakeTimeProvider(), new()
+        {
+            ["LlmRouter:ResponseCache:Ttl"] = "soon",
+            ["LlmRouter:ResponseCache:Scope"] = "Everyone",
+            ["LlmRouter:ResponseCache:Routes:chat:Enabeld"] = "true",
+        });
+
+        LlmRouterConfigurationException error = Assert.Throws<LlmRouterConfigurationException>(() => services.GetRequiredService<IChatClient>());
+
+        Assert.Contains(error.Errors, e => e.StartsWith("LlmRouter:ResponseCache:Ttl: 'soon' is not a duration", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("LlmRouter:ResponseCache:Scope: 'Everyone' is not valid. Valid values: Caller, Shared.", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("LlmRouter:ResponseCache:Routes:chat:Enabeld is not a known setting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ZeroTtl_IsAConfigurationError()
+    {
+        await using ServiceProvider services = Services(new ScriptedChatClient(), new FakeTimeProvider(), new() { ["LlmRouter:ResponseCache:Ttl"] = "00:00:00" });
+
+        LlmRouterConfigurationException error = Assert.Throws<LlmRouterConfigurationException>(() => services.GetRequiredService<IChatClient>());
+
+        Assert.Contains(error.Errors, e => e.Contains("ResponseCache:Ttl", StringComparison.Ordinal) && e.Contains("more than zero", StringComparison.Ordinal));
+    }
+
+    private static ServiceProvider Services(ScriptedChatClient provider, TimeProvider clock, Dictionary<string, string?> settings)
+    {
+        settings["LlmRouter:Routes:chat:Deployments:0"] = "model";
+        settings["LlmRouter:DefaultRoute"] = "chat";
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(clock);
+        services.AddLlmRouter(configuration.GetSection("LlmRouter"), router => router.AddDeployment("model", provider));
+        return services.BuildServiceProvider();
+    }
+}
