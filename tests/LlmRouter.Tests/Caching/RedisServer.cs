@@ -6,10 +6,15 @@ namespace LlmRouter.Tests.Caching;
 
 /// <summary>
 /// A <c>redis-server</c> of the tests' own on a free loopback port, with no persistence; started once for a test class and
-/// stopped with it. Ready once the server says it accepts connections, read from its output rather than waited for.
+/// stopped with it. Ready once the server says it accepts connections, read from its output rather than waited for. On a
+/// machine without one, Debian's package is installed first (as root, or with password-less sudo), so that <c>dotnet test</c>
+/// alone sets up what it needs.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
+    private static readonly string[] Locations = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"];
+    private static readonly SemaphoreSlim Installing = new(1, 1);
+
     private Process? _process;
 
     public int Port { get; private set; }
@@ -18,8 +23,7 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string executable = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("redis-server is not installed; install it with: apt-get install -y redis-server (.ci/run does when it is missing).");
+        string executable = await FindOrInstallAsync();
         Port = FreePort();
         var start = new ProcessStartInfo(executable)
         {
@@ -58,6 +62,51 @@ public sealed class RedisServer : IAsyncLifetime
 
         _process?.Dispose();
         return Task.CompletedTask;
+    }
+
+    private static async Task<string> FindOrInstallAsync()
+    {
+        await Installing.WaitAsync();
+        try
+        {
+            if (Locations.FirstOrDefault(File.Exists) is { } found)
+            {
+                return found;
+            }
+
+            bool root = Environment.UserName == "root";
+            string output = await RunAsync(root ? "apt-get" : "sudo", root ? ["-q", "update"] : ["-n", "apt-get", "-q", "update"]);
+            output += await RunAsync(root ? "apt-get" : "sudo", root ? ["install", "-y", "-q", "redis-server"] : ["-n", "apt-get", "install", "-y", "-q", "redis-server"]);
+            return Locations.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
+                "redis-server is not installed and could not be installed; install it with: apt-get install -y redis-server. " + output);
+        }
+        finally
+        {
+            Installing.Release();
+        }
+    }
+
+    private static async Task<string> RunAsync(string command, string[] arguments)
+    {
+        var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        try
+        {
+            using Process process = Process.Start(start)!;
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return process.ExitCode == 0 ? string.Empty : $"{command} {string.Join(' ', arguments)} failed: {await error}";
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            return $"{command} could not be started: {exception.Message}";
+        }
     }
 
     private static int FreePort()
