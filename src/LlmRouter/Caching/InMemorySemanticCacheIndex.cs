@@ -1,13 +1,22 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace LlmRouter;
 
 /// <summary>
-/// The built-in <see cref="ISemanticCacheIndex"/>: embeddings in memory, normalized when added so a lookup is one vectorized dot
-/// product per entry of the fingerprint (<see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>), bounded
-/// by entries and bytes with the least recently used entry evicted first.
+/// The built-in <see cref="ISemanticCacheIndex"/>: embeddings in memory, normalized when added so a lookup is vectorized dot
+/// products (<see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>) over the entries of the fingerprint,
+/// bounded by entries and bytes with the least recently used entry evicted first.
 /// </summary>
 /// <remarks>
+/// <para>
+/// A lookup over many entries is bound by memory, not arithmetic: 10,000 embeddings of 1,536 dimensions are 61 MB. So each
+/// entry is first compared on its first <see cref="PrefixDimensions"/> dimensions only, and the rest of its vector is read only
+/// when it could still match: by the Cauchy-Schwarz inequality the whole similarity is at most the prefix's dot product plus
+/// the product of the two vectors' remaining norms (kept with each entry), and an entry whose bound falls below the threshold
+/// (or the best match so far) cannot be the answer. The result is exactly that of comparing every whole vector; unrelated
+/// entries, the great majority, cost a twelfth of the reads.
+/// </para>
 /// One lock guards the index: a lookup scans the fingerprint's entries and moves the match to the front of the recency list,
 /// so readers mutate too. The lock is held only for the scan, which already costs far more than taking it.
 /// </remarks>
@@ -15,6 +24,12 @@ internal sealed class InMemorySemanticCacheIndex : ISemanticCacheIndex
 {
     /// <summary>What an entry costs besides its vector and key: the node, the entry object and the bucket's slot, roughly.</summary>
     private const long EntryOverhead = 128;
+
+    /// <summary>How many leading dimensions every entry is compared on before the rest of it is read.</summary>
+    private const int PrefixDimensions = 128;
+
+    /// <summary>Room for rounding in the bound, so an entry at the threshold is never skipped for a float's last bits.</summary>
+    private const double BoundSlack = 1e-5;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<Entry>> _buckets = new(StringComparer.Ordinal);
@@ -50,51 +65,16 @@ internal sealed class InMemorySemanticCacheIndex : ISemanticCacheIndex
             return default;
         }
 
-        long ticks = now.UtcTicks;
-        lock (_gate)
+        float[] query = ArrayPool<float>.Shared.Rent(embedding.Length);
+        try
         {
-            if (!_buckets.TryGetValue(fingerprint, out List<Entry>? bucket))
-            {
-                return default;
-            }
-
-            Entry? best = null;
-            double bestSimilarity = double.MinValue;
-            for (int i = bucket.Count - 1; i >= 0; i--)
-            {
-                Entry entry = bucket[i];
-                if (entry.Expires <= ticks)
-                {
-                    Remove(bucket, i, entry);
-                    continue;
-                }
-
-                if (entry.Vector.Length != embedding.Length)
-                {
-                    continue;
-                }
-
-                double similarity = TensorPrimitives.Dot(embedding.Span, entry.Vector) / norm;
-                if (similarity > bestSimilarity)
-                {
-                    bestSimilarity = similarity;
-                    best = entry;
-                }
-            }
-
-            if (bucket.Count == 0)
-            {
-                _buckets.Remove(fingerprint);
-            }
-
-            if (best is null || bestSimilarity < threshold)
-            {
-                return default;
-            }
-
-            _recency.Remove(best.Node);
-            _recency.AddFirst(best.Node);
-            return new ValueTask<SemanticCacheMatch?>(new SemanticCacheMatch(best.Key, Math.Min(bestSimilarity, 1.0)));
+            Span<float> unit = query.AsSpan(0, embedding.Length);
+            TensorPrimitives.Divide(embedding.Span, norm, unit);
+            return new ValueTask<SemanticCacheMatch?>(Find(fingerprint, unit, threshold, now.UtcTicks));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(query);
         }
     }
 
@@ -142,6 +122,66 @@ internal sealed class InMemorySemanticCacheIndex : ISemanticCacheIndex
         return default;
     }
 
+    private SemanticCacheMatch? Find(string fingerprint, ReadOnlySpan<float> query, double threshold, long now)
+    {
+        int prefix = Math.Min(PrefixDimensions, query.Length);
+        ReadOnlySpan<float> queryPrefix = query[..prefix];
+        ReadOnlySpan<float> queryRest = query[prefix..];
+        double queryRestNorm = TensorPrimitives.Norm(queryRest);
+        lock (_gate)
+        {
+            if (!_buckets.TryGetValue(fingerprint, out List<Entry>? bucket))
+            {
+                return null;
+            }
+
+            Entry? best = null;
+            double bestSimilarity = double.MinValue;
+            for (int i = bucket.Count - 1; i >= 0; i--)
+            {
+                Entry entry = bucket[i];
+                if (entry.Expires <= now)
+                {
+                    Remove(bucket, i, entry);
+                    continue;
+                }
+
+                if (entry.Vector.Length != query.Length)
+                {
+                    continue;
+                }
+
+                double similarity = TensorPrimitives.Dot(queryPrefix, entry.Vector.AsSpan(0, prefix));
+                if (similarity + (queryRestNorm * entry.RestNorm) + BoundSlack < Math.Max(threshold, bestSimilarity))
+                {
+                    // Whatever the rest of the vector holds, this entry cannot reach the threshold or beat the best so far.
+                    continue;
+                }
+
+                similarity += TensorPrimitives.Dot(queryRest, entry.Vector.AsSpan(prefix));
+                if (similarity > bestSimilarity)
+                {
+                    bestSimilarity = similarity;
+                    best = entry;
+                }
+            }
+
+            if (bucket.Count == 0)
+            {
+                _buckets.Remove(fingerprint);
+            }
+
+            if (best is null || bestSimilarity < threshold)
+            {
+                return null;
+            }
+
+            _recency.Remove(best.Node);
+            _recency.AddFirst(best.Node);
+            return new SemanticCacheMatch(best.Key, Math.Min(bestSimilarity, 1.0));
+        }
+    }
+
     private void Remove(List<Entry> bucket, int index, Entry entry)
     {
         // Order within a bucket does not matter: the last entry fills the gap.
@@ -160,6 +200,7 @@ internal sealed class InMemorySemanticCacheIndex : ISemanticCacheIndex
             Key = key;
             Expires = expires;
             Node = new LinkedListNode<Entry>(this);
+            RestNorm = TensorPrimitives.Norm(vector.AsSpan(Math.Min(PrefixDimensions, vector.Length)));
             Bytes = EntryOverhead + (vector.Length * sizeof(float)) + (key.Length * sizeof(char));
         }
 
@@ -172,6 +213,9 @@ internal sealed class InMemorySemanticCacheIndex : ISemanticCacheIndex
         public long Expires { get; }
 
         public LinkedListNode<Entry> Node { get; }
+
+        /// <summary>Gets the norm of the vector past its first <see cref="PrefixDimensions"/> dimensions, for the lookup's bound.</summary>
+        public float RestNorm { get; }
 
         public long Bytes { get; }
     }

@@ -90,4 +90,65 @@ public class InMemorySemanticCacheIndexTests
         Assert.Equal(0, index.Count);
         Assert.Null(await index.FindAsync("f", new float[] { 0, 0 }, 0.5, Now));
     }
+
+    [Theory]
+    [InlineData(0.97)]
+    [InlineData(0.8)]
+    [InlineData(0.3)]
+    public async Task Find_ManyLongVectors_MatchesWhatComparingEveryWholeVectorFinds(double threshold)
+    {
+        // Entries of 1,536 dimensions: unrelated ones, and near copies of each query at several distances, some of which
+        // differ only past the dimensions compared first.
+        var random = new Random(7);
+        var index = new InMemorySemanticCacheIndex(10_000, long.MaxValue);
+        var stored = new List<(string Key, float[] Vector)>();
+        float[][] queries = [.. Enumerable.Range(0, 20).Select(_ => Vector(random))];
+        for (int i = 0; i < 400; i++)
+        {
+            float[] vector = i % 4 == 0 ? Vector(random) : Near(queries[i % queries.Length], random, noise: (i % 7) * 0.02, fromDimension: i % 3 == 0 ? 128 : 0);
+            stored.Add(("k" + i, vector));
+            await index.AddAsync("f", vector, "k" + i, Now.AddHours(1));
+        }
+
+        foreach (float[] query in queries)
+        {
+            (string Key, double Similarity) expected = stored
+                .Select(e => (e.Key, Similarity: Cosine(query, e.Vector)))
+                .OrderByDescending(e => e.Similarity)
+                .First();
+
+            SemanticCacheMatch? match = await index.FindAsync("f", query, threshold, Now);
+
+            if (expected.Similarity >= threshold)
+            {
+                // Exact copies tie: any entry as similar as the best is the answer.
+                Assert.NotNull(match);
+                Assert.Equal(expected.Similarity, Cosine(query, stored.Single(e => e.Key == match.Value.EntryKey).Vector), 5);
+                Assert.Equal(expected.Similarity, match.Value.Similarity, 4);
+            }
+            else
+            {
+                Assert.Null(match);
+            }
+        }
+    }
+
+    private static float[] Vector(Random random) => [.. Enumerable.Range(0, 1536).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+
+    /// <summary>A copy of <paramref name="vector"/> with uniform noise of up to <paramref name="noise"/> added from <paramref name="fromDimension"/> on.</summary>
+    private static float[] Near(float[] vector, Random random, double noise, int fromDimension) =>
+        [.. vector.Select((v, i) => i < fromDimension ? v : v + (float)(((random.NextDouble() * 2) - 1) * noise * 20))];
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * (double)b[i];
+            na += a[i] * (double)a[i];
+            nb += b[i] * (double)b[i];
+        }
+
+        return dot / Math.Sqrt(na * nb);
+    }
 }
