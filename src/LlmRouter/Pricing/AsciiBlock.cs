@@ -23,6 +23,9 @@ internal interface IAsciiBlock<TSelf>
 
     /// <summary>A bit for each character equal to <paramref name="value"/>.</summary>
     ulong EqualTo(byte value);
+
+    /// <summary>The character at <paramref name="index"/> (0 to 63), as loaded: 0x80 for one outside ASCII.</summary>
+    byte At(int index);
 }
 
 /// <summary>Shared loading steps of the <see cref="IAsciiBlock{TSelf}"/> implementations.</summary>
@@ -71,6 +74,9 @@ internal readonly struct AsciiBlock512 : IAsciiBlock<AsciiBlock512>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong EqualTo(byte value) => Vector512.Equals(_bytes, Vector512.Create(value)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte At(int index) => _bytes.GetElement(index);
 }
 
 /// <summary>A block in two 256-bit vectors.</summary>
@@ -116,6 +122,9 @@ internal readonly struct AsciiBlock256 : IAsciiBlock<AsciiBlock256>
         Vector256<byte> target = Vector256.Create(value);
         return Bits(Vector256.Equals(_low, target), Vector256.Equals(_high, target));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte At(int index) => index < 32 ? _low.GetElement(index) : _high.GetElement(index - 32);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Bits(Vector256<byte> low, Vector256<byte> high) =>
@@ -174,6 +183,15 @@ internal readonly struct AsciiBlock128 : IAsciiBlock<AsciiBlock128>
         Vector128<byte> target = Vector128.Create(value);
         return Bits(Vector128.Equals(_b0, target), Vector128.Equals(_b1, target), Vector128.Equals(_b2, target), Vector128.Equals(_b3, target));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte At(int index) => (index >> 4) switch
+    {
+        0 => _b0.GetElement(index),
+        1 => _b1.GetElement(index - 16),
+        2 => _b2.GetElement(index - 32),
+        _ => _b3.GetElement(index - 48),
+    };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Narrow(ref ushort source, nuint offset)

@@ -72,14 +72,16 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
     /// <summary>
     /// An upper bound of <see cref="EstimateInputTokens"/> that reads only lengths, for deciding cheaply that a request cannot
-    /// come near a context window: two tokens per character of text (no character costs more than 1.3), plus the fixed
-    /// overheads and media figures. <see cref="long.MaxValue"/> when the request holds what only the full estimate can bound:
-    /// tools, a response schema, function calls or results, or any other content.
+    /// come near a context window: 2.2 tokens per character of text (no character costs more; see
+    /// <see cref="TextCounter.MostPerCharacter"/>), plus the fixed overheads and media figures. <see cref="long.MaxValue"/> when
+    /// the request holds what only the full estimate can bound: tools, a response schema, function calls or results, or any
+    /// other content.
     /// </summary>
     internal static long UpperBound(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        const int PerCharacter = 2;
-        long bound = RequestOverhead + 1;
+        // One token for rounding the text up, and one per message for its author's name separator.
+        long tokens = RequestOverhead + 1;
+        long characters = 0;
         if (options is not null)
         {
             if (options.Tools is { Count: > 0 } || options.ResponseFormat is ChatResponseFormatJson { Schema: not null })
@@ -87,7 +89,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 return long.MaxValue;
             }
 
-            bound += InstructionsOverhead + (PerCharacter * (long)(options.Instructions?.Length ?? 0));
+            tokens += InstructionsOverhead;
+            characters += options.Instructions?.Length ?? 0;
         }
 
         if (messages is not IList<ChatMessage> list)
@@ -98,20 +101,21 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         for (int i = 0; i < list.Count; i++)
         {
             ChatMessage message = list[i];
-            bound += MessageOverhead + 1 + (PerCharacter * (long)(message.AuthorName?.Length ?? 0));
+            tokens += MessageOverhead + 1;
+            characters += message.AuthorName?.Length ?? 0;
             IList<AIContent> contents = message.Contents;
             for (int j = 0; j < contents.Count; j++)
             {
                 switch (contents[j])
                 {
                     case TextContent text:
-                        bound += PerCharacter * (long)(text.Text?.Length ?? 0);
+                        characters += text.Text?.Length ?? 0;
                         break;
                     case TextReasoningContent reasoning:
-                        bound += PerCharacter * (long)(reasoning.Text?.Length ?? 0);
+                        characters += reasoning.Text?.Length ?? 0;
                         break;
                     case DataContent or UriContent:
-                        bound += MediaTokens;
+                        tokens += MediaTokens;
                         break;
                     default:
                         return long.MaxValue;
@@ -119,7 +123,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
         }
 
-        return bound;
+        return tokens + (characters * TextCounter.MostPerCharacter / Hundredths);
     }
 
     /// <summary>Estimates the tokens of a piece of text, in hundredths of a token.</summary>
@@ -184,6 +188,10 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     /// that is not until a run of ASCII resumes, and a text's last partial block either overlapping the block before (the
     /// characters already counted are skipped) or, in a text shorter than a block, copied into a padded buffer.
     /// </summary>
+    /// <remarks>
+    /// Every block but a text's first is loaded from two code units before the first it counts, so that the classes of the
+    /// characters before each counted one come from the block itself rather than from state carried between blocks.
+    /// </remarks>
     private static long Count<TUnit, TUnits, TBlock>(ReadOnlySpan<TUnit> text)
         where TUnit : unmanaged
         where TUnits : struct, ITextUnits<TUnit>
@@ -195,49 +203,54 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         while (text.Length - i >= TextCounter.MinimumBlock)
         {
             int remaining = text.Length - i;
-            int skip = 0;
+            int first = Math.Min(i, TextCounter.Context);
             scoped ReadOnlySpan<TUnit> block;
-            if (remaining >= AsciiBlock.Length)
+            if (remaining + first >= AsciiBlock.Length)
             {
-                block = text.Slice(i, AsciiBlock.Length);
+                block = text.Slice(i - first, AsciiBlock.Length);
             }
             else if (text.Length >= AsciiBlock.Length)
             {
-                skip = AsciiBlock.Length - remaining;
+                first = AsciiBlock.Length - remaining;
                 block = text[^AsciiBlock.Length..];
             }
             else
             {
                 // Code units past the end of the text are left out of the count; the copy only keeps the loads in bounds.
-                text[i..].CopyTo(padded);
+                text[(i - first)..].CopyTo(padded);
                 block = padded;
             }
 
-            ulong nonAscii = TUnits.Load(block, out TBlock loaded) >> skip;
-            if (nonAscii == 0 && remaining >= AsciiBlock.Length)
-            {
-                // A whole block of ASCII: the next block's position does not wait for this one's classification.
-                counter.AddAsciiBlock(in loaded, 0, AsciiBlock.Length);
-                i += AsciiBlock.Length;
-                continue;
-            }
-
-            int ascii = Math.Min(remaining, BitOperations.TrailingZeroCount(nonAscii));
+            // The next block's position depends only on where this one's ASCII ends, not on its classification.
+            ulong nonAscii = TUnits.Load(block, out TBlock loaded);
+            int ascii = Math.Min(Math.Min(remaining, AsciiBlock.Length - first), BitOperations.TrailingZeroCount(nonAscii >> first));
             if (ascii > 0)
             {
-                counter.AddAsciiBlock(in loaded, skip, ascii);
+                counter.AddAsciiBlock(in loaded, nonAscii, first, ascii);
                 i += ascii;
                 continue;
             }
 
             // From a character outside ASCII, one character at a time until a run of ASCII long enough for a block starts:
             // text with such letters every few characters (Vietnamese, Czech) would otherwise load a block for every few.
-            i = TUnits.AddRun(ref counter, text, i);
+            // The counter goes by reference only as a copy, so that the block loop can keep its fields in registers.
+            TextCounter byCharacter = counter;
+            ResumeByCharacter<TUnit, TUnits>(ref byCharacter, text, i);
+            i = TUnits.AddRun(ref byCharacter, text, i);
+            counter = byCharacter;
         }
 
-        TUnits.AddRest(ref counter, text[i..]);
-        return counter.Sum;
+        TextCounter rest = counter;
+        ResumeByCharacter<TUnit, TUnits>(ref rest, text, i);
+        TUnits.AddRest(ref rest, text[i..]);
+        return rest.Sum;
     }
+
+    /// <summary>Gives the counter, before it goes on one character at a time, the two characters before <paramref name="index"/>, which a block does not record.</summary>
+    private static void ResumeByCharacter<TUnit, TUnits>(ref TextCounter counter, ReadOnlySpan<TUnit> text, int index)
+        where TUnit : unmanaged
+        where TUnits : struct, ITextUnits<TUnit> =>
+        counter.ResumeAfter(index >= 1 ? TUnits.At(text, index - 1) : TextCounter.AsciiLimit, index >= 2 ? TUnits.At(text, index - 2) : TextCounter.AsciiLimit);
 
     /// <summary>What <see cref="Count{TUnit, TUnits, TBlock}"/> needs to know of an encoding's code units.</summary>
     private interface ITextUnits<TUnit>
@@ -245,6 +258,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     {
         static abstract ulong Load<TBlock>(ReadOnlySpan<TUnit> units, out TBlock block)
             where TBlock : struct, IAsciiBlock<TBlock>;
+
+        /// <summary>The code unit at <paramref name="index"/>, as a number.</summary>
+        static abstract int At(ReadOnlySpan<TUnit> text, int index);
 
         /// <summary>
         /// Counts from <paramref name="start"/> one character at a time until a stretch of <see cref="TextCounter.AsciiRunForBlock"/>
@@ -261,10 +277,15 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         public static ulong Load<TBlock>(ReadOnlySpan<char> units, out TBlock block)
             where TBlock : struct, IAsciiBlock<TBlock> => TBlock.Load(units, out block);
 
+        public static int At(ReadOnlySpan<char> text, int index) => text[index];
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<char> text, int start)
         {
             // Eight characters at a time, then one test of whether all of them were ASCII: a test per character would be a
-            // branch as hard to predict as the one in Add, on exactly the text that comes here.
+            // branch as hard to predict as the one in Add, on exactly the text that comes here. A local copy of the counter
+            // keeps its fields in registers.
+            TextCounter local = counter;
             int i = start;
             while (i < text.Length)
             {
@@ -274,7 +295,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 {
                     // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
                     char c = text[i];
-                    counter.Add(c);
+                    local.Add(c);
                     seen |= c;
                 }
 
@@ -284,15 +305,20 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 }
             }
 
+            counter = local;
             return i;
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static void AddRest(ref TextCounter counter, ReadOnlySpan<char> text)
         {
+            TextCounter local = counter;
             for (int i = 0; i < text.Length; i++)
             {
-                counter.Add(text[i]);
+                local.Add(text[i]);
             }
+
+            counter = local;
         }
     }
 
@@ -301,6 +327,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         public static ulong Load<TBlock>(ReadOnlySpan<byte> units, out TBlock block)
             where TBlock : struct, IAsciiBlock<TBlock> => TBlock.Load(units, out block);
 
+        public static int At(ReadOnlySpan<byte> text, int index) => text[index];
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<byte> text, int start)
         {
             // As for UTF-16, eight bytes or more at a time (a character outside ASCII is counted whole).
@@ -324,6 +353,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             return i;
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public static void AddRest(ref TextCounter counter, ReadOnlySpan<byte> text)
         {
             for (int i = 0; i < text.Length;)
@@ -484,74 +514,159 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         element.ValueKind == JsonValueKind.Undefined ? 0 : CountUtf8(JsonMarshal.GetRawUtf8Value(element));
 
     /// <summary>
-    /// Counts text in hundredths of a token. A word (a run of Latin letters, split where a lower-case letter is followed by an
-    /// upper-case one, as in camelCase) costs one token, charged at its first letter, plus a third of a token for each letter
-    /// beyond the eighth, because current tokenizers hold common words whole; every other character costs its script's weight.
+    /// Counts text in hundredths of a token, following how OpenAI's o200k tokenizer splits text before it merges: runs of letters,
+    /// digits in groups of three, runs of punctuation and runs of whitespace each become tokens of their own. A word (a run of
+    /// Latin letters, split where a lower-case letter is followed by an upper-case one, as in camelCase) costs one token,
+    /// charged at its first letter; the rules below price what a tokenizer does with the rest.
     /// </summary>
     /// <remarks>
-    /// Charging a word where it starts, not where it ends, lets a block of 64 ASCII characters be counted from bit masks
-    /// (<see cref="AddAsciiBlock"/>) with only the state at its edges carried between blocks and single characters.
+    /// <para>
+    /// Charging everything where it starts, not where it ends, lets a block of 64 ASCII characters be counted from bit masks
+    /// (<see cref="AddAsciiBlock"/>) with only the state at its edges carried between blocks and single characters: the classes
+    /// of the two characters before, the letters so far of the current word, the position in a run of digits, and whether the
+    /// current run of letters and digits looks random.
+    /// </para>
+    /// <para>
+    /// Every weight was measured against o200k: on the test corpus, and on texts kept out of it (compiler messages in twelve
+    /// languages, random base64, hex and keys, this repository's code and documentation), so that the rules are the tokenizer's,
+    /// not the corpus's.
+    /// </para>
     /// </remarks>
     private struct TextCounter
     {
         internal const int MinimumBlock = 16;
 
+        /// <summary>How many code units before the first it counts a block is loaded from, to see the classes of the characters before.</summary>
+        internal const int Context = 2;
+
         /// <summary>How many ASCII code units in a row, after a character that is not ASCII, make loading a block worthwhile again.</summary>
         internal const int AsciiRunForBlock = 8;
         internal const char AsciiLimit = (char)128;
-        private const int WordWeight = 100;
-        private const int WordFreeLetters = 8;
-        private const int LongWordLetterWeight = 33;
-        private const int AccentedLetterWeight = 30;
-        private const int WhitespaceRunWeight = 30;
-        private const int PunctuationWeight = 35;
-        private const int DigitWeight = 45;
-        private const int ControlWeight = 50;
-        private const int SpaceWeight = 10;
-        private const int NewlineWeight = 100;
-        private const byte Lower = 1;
-        private const byte Upper = 2;
-        private const byte Whitespace = 3;
 
-        /// <summary>The weight of each block of 16 UTF-16 code units outside ASCII; see <see cref="BuildBlockWeights"/>.</summary>
-        private static readonly byte[] BlockWeights = BuildBlockWeights();
+        /// <summary>
+        /// The most a single UTF-16 code unit can add, in hundredths: a high surrogate. Next come a Central European letter
+        /// inside a word (230) and a number after a space (190); a letter adds at most 100 (a word) or 78 (a long, random-looking
+        /// word), and punctuation and whitespace at most 100.
+        /// </summary>
+        internal const int MostPerCharacter = SupplementaryWeight;
+
+        /// <summary>A character outside the Basic Multilingual Plane (an emoji): two or three tokens, charged at its high surrogate.</summary>
+        private const int SupplementaryWeight = 220;
+
+        private const int WordWeight = 100;
+
+        /// <summary>A word right after punctuation: tokenizers often merge the two (".com", "(string", "_id"), but not after a quote or a backslash.</summary>
+        private const int WordAfterPunctuationWeight = 30;
+        private const int WordFreeLetters = 8;
+
+        /// <summary>Each letter of a word beyond the eighth: common words are held whole, long ones split.</summary>
+        private const int LongWordLetterWeight = 33;
+
+        /// <summary>
+        /// Each letter after the first of a word in a random-looking run of letters and digits (base64, keys, hashes): one that has
+        /// had a letter next to a digit, or two changes of case within three letters. Tokenizers have no words for such runs and
+        /// split them every one to three characters.
+        /// </summary>
+        private const int MixedLetterWeight = 45;
+
+        /// <summary>An accented Latin letter (French, German, Spanish, Vietnamese): it stays inside its word and costs a little extra.</summary>
+        private const int AccentedLetterWeight = 30;
+
+        /// <summary>
+        /// A letter of Latin Extended-A (Polish ł ś ż, Czech ř ě, Turkish ı ş ğ) inside a word, except the few Vietnamese uses:
+        /// o200k has far fewer words of these languages and splits them at such letters and elsewhere, so a word that has one
+        /// is not charged for its length as well.
+        /// </summary>
+        private const int CentralEuropeanLetterWeight = 230;
+
+        /// <summary>The first digit of each group of three in a run of digits: o200k splits numbers so, from the left.</summary>
+        private const int DigitGroupWeight = 100;
+
+        /// <summary>A space or tab before a number: o200k keeps it as a token of its own, where it joins the next word or punctuation.</summary>
+        private const int SpaceBeforeNumberWeight = 90;
+
+        /// <summary>Punctuation after anything but punctuation; a run of it is mostly one token, so the rest cost little.</summary>
+        private const int PunctuationWeight = 100;
+        private const int PunctuationRunWeight = 10;
+
+        /// <summary>A line break after a letter, digit or other character; after punctuation or whitespace it joins their token.</summary>
+        private const int NewlineWeight = 100;
+        private const int JoinedNewlineWeight = 10;
+
+        /// <summary>
+        /// Spaces and tabs: one alone joins the word after it and costs nothing; a run (an indentation after a line break, or two
+        /// or more in a line) is one token more, however long.
+        /// </summary>
+        private const int SpaceRunWeight = 100;
+        private const int LongSpaceRunWeight = 2;
+
+        // Character classes, indexes into the history of the two characters before; a quote is punctuation as well.
+        private const int LowerClass = 0;
+        private const int UpperClass = 1;
+        private const int DigitClass = 2;
+        private const int BlankClass = 3;
+        private const int NewlineClass = 4;
+        private const int PunctuationClass = 5;
+        private const int QuoteClass = 6;
+
+        /// <summary>The bits of <see cref="_history"/> that describe the character before the previous one.</summary>
+        private const uint BeforePreviousBits = 0x5555;
+
+        /// <summary>The weights of each block of 16 UTF-16 code units outside ASCII; see <see cref="BuildScriptWeights"/>.</summary>
+        private static readonly ushort[] ScriptWeights = BuildScriptWeights();
 
         public long Sum;
 
-        /// <summary>The letters so far of the word the last character belongs to; 0 when it was not a letter.</summary>
+        /// <summary>The letters so far of the Latin word the last character belongs to; 0 when it was not a Latin letter.</summary>
         private int _wordLetters;
-        private bool _previousLower;
-        private bool _previousWhitespace;
-
-        /// <summary>The kind of each ASCII character: 1 a lower-case letter, 2 an upper-case letter, 3 whitespace, 0 anything else.</summary>
-        private static ReadOnlySpan<byte> AsciiKinds =>
-        [
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 3, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-            2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0,
-            0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-        ];
 
         /// <summary>
-        /// Weights of the ASCII characters in hundredths of a token (letters are counted as words instead): control characters
-        /// 50, tab and space 10, line breaks 100, digits 45, punctuation and symbols 35. <see cref="AddAsciiBlock"/> applies the
-        /// same weights by class.
+        /// The classes of the last two characters: bit 2 × class + 1 for the last, bit 2 × class for the one before. Characters
+        /// outside ASCII have no class.
         /// </summary>
-        private static ReadOnlySpan<byte> AsciiWeights =>
+        private uint _history;
+
+        /// <summary>The digits so far of the current run, modulo 3; 0 when the last character was not a digit.</summary>
+        private int _digitPhase;
+
+        /// <summary>Whether the last character belongs to a random-looking run of ASCII letters and digits.</summary>
+        private bool _mixedRun;
+
+        /// <summary>Whether the current word has a letter outside ASCII, so its length is not charged.</summary>
+        private bool _foreignWord;
+
+        /// <summary>The <see cref="ScriptWeights"/> entry of the last character when it was a letter of a script that forms words; else 0.</summary>
+        private int _scriptLetter;
+
+        /// <summary>The class of each ASCII character: 0 lower case, 1 upper case, 2 digit, 3 space or tab, 4 line break, 5 other, 6 quote or backslash.</summary>
+        private static ReadOnlySpan<byte> AsciiClasses =>
         [
-            50, 50, 50, 50, 50, 50, 50, 50, 50, 10, 100, 50, 50, 100, 50, 50,
-            50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
-            10, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35,
-            45, 45, 45, 45, 45, 45, 45, 45, 45, 45, 35, 35, 35, 35, 35, 35,
-            35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 35, 35, 35, 35, 35,
-            35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 35, 35, 35, 35, 50,
+            5, 5, 5, 5, 5, 5, 5, 5, 5, 3, 4, 4, 4, 4, 5, 5,
+            5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+            3, 5, 6, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+            2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 5, 5, 5, 5, 5, 5,
+            5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 6, 5, 5, 5,
+            5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5, 5, 5, 5,
         ];
+
+        /// <summary>The <see cref="_history"/> bits of a character of each class, as the last one: a quote is punctuation as well.</summary>
+        private static ReadOnlySpan<ushort> HistoryBits =>
+        [
+            1 << ((2 * LowerClass) + 1),
+            1 << ((2 * UpperClass) + 1),
+            1 << ((2 * DigitClass) + 1),
+            1 << ((2 * BlankClass) + 1),
+            1 << ((2 * NewlineClass) + 1),
+            1 << ((2 * PunctuationClass) + 1),
+            (1 << ((2 * QuoteClass) + 1)) | (1 << ((2 * PunctuationClass) + 1)),
+        ];
+
+        /// <summary>Sets the classes of the last two characters, before counting goes on one character at a time after a block.</summary>
+        public void ResumeAfter(int previous, int beforePrevious) =>
+            _history = (((beforePrevious < AsciiLimit ? HistoryBits[AsciiClasses[beforePrevious]] : 0u) >> 1) & BeforePreviousBits)
+                | (previous < AsciiLimit ? HistoryBits[AsciiClasses[previous]] : 0u);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(char c)
@@ -569,94 +684,177 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddAscii(char c)
         {
-            int kind = AsciiKinds[c];
-            if (kind == Lower)
+            int kind = AsciiClasses[c];
+            uint history = _history;
+            _history = ((history >> 1) & BeforePreviousBits) | HistoryBits[kind];
+            _scriptLetter = 0;
+            if (kind <= UpperClass)
             {
-                AddLetter(startsWord: _wordLetters == 0);
-                _previousLower = true;
-                return;
-            }
-
-            if (kind == Upper)
-            {
-                AddLetter(startsWord: _wordLetters == 0 || _previousLower);
-                _previousLower = false;
+                AddAsciiLetter(history, kind == UpperClass);
                 return;
             }
 
             _wordLetters = 0;
-            _previousLower = false;
-            bool whitespace = kind == Whitespace;
-            Sum += whitespace && _previousWhitespace ? WhitespaceRunWeight : AsciiWeights[c];
-            _previousWhitespace = whitespace;
+            if (kind == DigitClass)
+            {
+                if (_digitPhase == 0)
+                {
+                    Sum += DigitGroupWeight + (Was(history, BlankClass) ? SpaceBeforeNumberWeight : 0);
+                }
+
+                _digitPhase = _digitPhase == 2 ? 0 : _digitPhase + 1;
+                _mixedRun |= Was(history, LowerClass) || Was(history, UpperClass);
+                return;
+            }
+
+            _digitPhase = 0;
+            _mixedRun = false;
+            Sum += kind switch
+            {
+                BlankClass when Was(history, NewlineClass) => SpaceRunWeight,
+                BlankClass when Was(history, BlankClass) =>
+                    WasBefore(history, BlankClass) || WasBefore(history, NewlineClass) ? LongSpaceRunWeight : SpaceRunWeight,
+                BlankClass => 0,
+                NewlineClass => Was(history, PunctuationClass) || Was(history, BlankClass) || Was(history, NewlineClass) ? JoinedNewlineWeight : NewlineWeight,
+                _ => Was(history, PunctuationClass) ? PunctuationRunWeight : PunctuationWeight,
+            };
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void AddAsciiLetter(uint history, bool upper)
+        {
+            bool startsWord = _wordLetters == 0 || (upper && Was(history, LowerClass));
+            AddLetter(history, startsWord, foreign: false);
+
+            // A letter next to a digit, or a second change of case within three letters, makes the run random-looking.
+            _mixedRun |= Was(history, DigitClass) || (Was(history, UpperClass) && WasBefore(history, upper ? LowerClass : UpperClass));
+            if (_mixedRun && !startsWord)
+            {
+                Sum += MixedLetterWeight;
+            }
+
+            _digitPhase = 0;
         }
 
         public void AddNonAscii(char c)
         {
+            uint history = _history;
+            _history = (history >> 1) & BeforePreviousBits;
+            _digitPhase = 0;
+            _mixedRun = false;
             if (IsLatinLetter(c))
             {
-                // An accented letter continues a word (it never starts a camel-case hump) and costs a little extra.
-                AddLetter(startsWord: _wordLetters == 0);
-                Sum += AccentedLetterWeight;
+                // An accented letter continues a word (it never starts a camel-case hump), and the word is no longer charged for length.
+                bool startsWord = _wordLetters == 0;
+                AddLetter(history, startsWord, foreign: true);
+                Sum += !startsWord && IsCentralEuropeanLetter(c) ? CentralEuropeanLetterWeight : AccentedLetterWeight;
+                _scriptLetter = 0;
                 return;
             }
 
             _wordLetters = 0;
-            _previousLower = false;
-            _previousWhitespace = false;
-            Sum += Weight(c);
+            int weights = ScriptWeights[c >> 4];
+            Sum += weights == _scriptLetter ? weights >> 8 : weights & 0xFF;
+            _scriptLetter = weights > 0xFF ? weights : 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void AddLetter(uint history, bool startsWord, bool foreign)
+        {
+            if (startsWord)
+            {
+                Sum += Was(history, PunctuationClass) && !Was(history, QuoteClass) ? WordAfterPunctuationWeight : WordWeight;
+                _wordLetters = 0;
+                _foreignWord = foreign;
+            }
+            else
+            {
+                _foreignWord |= foreign;
+            }
+
+            _wordLetters++;
+            if (_wordLetters > WordFreeLetters && !_foreignWord)
+            {
+                Sum += LongWordLetterWeight;
+            }
         }
 
         /// <summary>
-        /// Counts <paramref name="count"/> characters of a block of 64 ASCII characters, after the first <paramref name="skip"/>:
-        /// each class of character becomes a 64-bit mask and each charge a population count, so nothing branches on the text.
-        /// Gives the count <see cref="AddAscii"/> gives one character at a time.
+        /// Counts <paramref name="count"/> ASCII characters of a block of 64, from position <paramref name="first"/>: each class
+        /// of character becomes a 64-bit mask and each charge a population count, so nothing branches on the text. The characters
+        /// before <paramref name="first"/> are the ones before the counted ones in the text (none at its start), read for their
+        /// classes only. Gives the count <see cref="AddAscii"/> gives one character at a time.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void AddAsciiBlock<TBlock>(in TBlock block, int skip, int count)
+        public void AddAsciiBlock<TBlock>(in TBlock block, ulong nonAscii, int first, int count)
             where TBlock : struct, IAsciiBlock<TBlock>
         {
+            // Masks of the whole block; Counted(m) has bit i for counted character i, Previous(m) for the character before it
+            // and BeforePrevious(m) for the one before that. Characters outside ASCII belong to no class.
             ulong valid = count == AsciiBlock.Length ? ulong.MaxValue : (1UL << count) - 1;
-            ulong lower = (block.InRange((byte)'a', 26) >> skip) & valid;
-            ulong upper = (block.InRange((byte)'A', 26) >> skip) & valid;
-            ulong digit = (block.InRange((byte)'0', 10) >> skip) & valid;
-            ulong control = ((block.InRange(0, 32) | block.EqualTo(0x7F)) >> skip) & valid;
-            ulong lineBreaks = block.EqualTo((byte)'\n') | block.EqualTo((byte)'\r');
-            ulong newline = lineBreaks >> skip;
-            ulong whitespace = ((lineBreaks | block.EqualTo((byte)' ') | block.EqualTo((byte)'\t')) >> skip) & valid;
+            ulong blankAll = block.EqualTo((byte)' ') | block.EqualTo((byte)'\t');
+            ulong newlineAll = block.InRange((byte)'\n', 4);
+            ulong digitAll = block.InRange((byte)'0', 10);
+            ulong lowerAll = block.InRange((byte)'a', 26);
+            ulong upperAll = block.InRange((byte)'A', 26);
+            ulong punctuationAll = ~(blankAll | newlineAll | digitAll | lowerAll | upperAll | nonAscii);
+
+            // Whitespace and punctuation: each charge of the same weight falls on different characters, so each weight takes
+            // one population count.
+            ulong previousPunctuation = Previous(punctuationAll, first);
+            ulong previousBlank = Previous(blankAll, first);
+            ulong previousNewline = Previous(newlineAll, first);
+            ulong punctuation = Counted(punctuationAll, first, valid);
+            ulong newline = Counted(newlineAll, first, valid);
+            ulong blank = Counted(blankAll, first, valid);
+            ulong joined = previousPunctuation | previousBlank | previousNewline;
+            ulong blankRun = blank & previousBlank;
+            ulong beforePreviousWhitespace = BeforePrevious(blankAll | newlineAll, first);
+            long sum = (WordWeight * (long)BitOperations.PopCount((punctuation & ~previousPunctuation) | (newline & ~joined)
+                    | (blank & previousNewline) | (blankRun & ~beforePreviousWhitespace)))
+                + (PunctuationRunWeight * (long)BitOperations.PopCount((punctuation & previousPunctuation) | (newline & joined)))
+                + (LongSpaceRunWeight * (long)BitOperations.PopCount(blankRun & beforePreviousWhitespace));
+
+            // Words: a letter after a non-letter, or an upper-case letter after a lower-case one, starts one; a word right after
+            // punctuation other than a quote or backslash costs less. A letter outside ASCII before the block continues a word.
+            ulong lower = Counted(lowerAll, first, valid);
+            ulong upper = Counted(upperAll, first, valid);
+            ulong previousLower = Previous(lowerAll, first);
+            ulong previousUpper = Previous(upperAll, first);
             ulong letter = lower | upper;
-
-            // Bit i of "previous" masks describes character i - 1; bit 0 comes from the state before the block.
-            ulong previousLetter = (letter << 1) | (_wordLetters > 0 ? 1UL : 0);
-            ulong previousLower = (lower << 1) | (_previousLower ? 1UL : 0);
-            ulong previousWhitespace = (whitespace << 1) | (_previousWhitespace ? 1UL : 0);
-            ulong start = letter & (~previousLetter | (upper & previousLower));
-
-            // A letter is past the eighth of its word when it and the seven before it all continue a word.
+            ulong start = letter & ~((previousLower | previousUpper | (_wordLetters > 0 ? 1UL : 0)) & ~(upper & previousLower));
             ulong continuing = letter & ~start;
-            int carried = Math.Min(Math.Max(_wordLetters - 1, 0), WordFreeLetters - 1);
-            ulong continuingBefore = carried == 0 ? 0 : ulong.MaxValue << (AsciiBlock.Length - carried);
-            ulong longWord = continuing;
-            for (int shift = 1; shift < WordFreeLetters; shift++)
+            ulong previousQuote = Previous(block.EqualTo((byte)'"') | block.EqualTo((byte)'\\'), first);
+            sum += (WordWeight * (long)BitOperations.PopCount(start))
+                - ((WordWeight - WordAfterPunctuationWeight) * (long)BitOperations.PopCount(start & previousPunctuation & ~previousQuote))
+                + (LongWordLetterWeight * (long)BitOperations.PopCount(LongWordLetters(continuing)));
+
+            // Digits, and random-looking runs of letters and digits: a letter next to a digit, or a second change of case within
+            // three letters, marks one. Adding a run's first marker to the mask of letters and digits carries through the rest
+            // of its run and clears it, so the run's bits from the marker on are the ones the sum no longer has.
+            ulong digit = Counted(digitAll, first, valid);
+            ulong mixed = 0;
+            int digitPhase = 0;
+            if ((digit | (upper & previousUpper) | Previous(digitAll | (upperAll & (upperAll << 1)), first) | (_mixedRun ? 1UL : 0)) != 0)
             {
-                longWord &= (continuing << shift) | (continuingBefore >> (AsciiBlock.Length - shift));
+                ulong previousDigit = Previous(digitAll, first);
+                ulong alphanumeric = letter | digit;
+                ulong markers = (letter & previousDigit) | (digit & (previousLower | previousUpper))
+                    | (previousUpper & ((upper & BeforePrevious(lowerAll, first)) | (lower & BeforePrevious(upperAll, first))))
+                    | (_mixedRun ? alphanumeric & 1 : 0);
+                mixed = (alphanumeric & ~(alphanumeric + markers)) | markers;
+                if (digit != 0)
+                {
+                    digitPhase = DigitPhase(digit, valid, count - 1);
+                    sum += (DigitGroupWeight * (long)BitOperations.PopCount(DigitGroups(digit, previousDigit)))
+                        + (SpaceBeforeNumberWeight * (long)BitOperations.PopCount(digit & previousBlank));
+                }
+
+                sum += MixedLetterWeight * (long)BitOperations.PopCount(mixed & continuing);
             }
 
-            ulong whitespaceRun = whitespace & previousWhitespace;
-            ulong firstWhitespace = whitespace & ~whitespaceRun;
-            ulong other = ~(letter | whitespace) & valid;
-            Sum += (WordWeight * (long)BitOperations.PopCount(start))
-                + (LongWordLetterWeight * (long)BitOperations.PopCount(longWord))
-                + (WhitespaceRunWeight * (long)BitOperations.PopCount(whitespaceRun))
-                + (SpaceWeight * (long)BitOperations.PopCount(firstWhitespace))
-                + ((NewlineWeight - SpaceWeight) * (long)BitOperations.PopCount(firstWhitespace & newline))
-                + (PunctuationWeight * (long)BitOperations.PopCount(other))
-                + ((DigitWeight - PunctuationWeight) * (long)BitOperations.PopCount(digit))
-                + ((ControlWeight - PunctuationWeight) * (long)BitOperations.PopCount(control & ~whitespace));
-
+            Sum += sum;
             int last = count - 1;
-            _previousLower = ((lower >> last) & 1) != 0;
-            _previousWhitespace = ((whitespace >> last) & 1) != 0;
             if (((letter >> last) & 1) == 0)
             {
                 _wordLetters = 0;
@@ -666,76 +864,142 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 // The word the block ends in started at the last start (a letter after a non-letter is always a start).
                 _wordLetters = start == 0 ? _wordLetters + count : count - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(start));
             }
+
+            _foreignWord &= continuing == valid;
+            _mixedRun = ((mixed >> last) & 1) != 0;
+            _digitPhase = digitPhase;
+            _scriptLetter = 0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void AddLetter(bool startsWord)
+        private static ulong Counted(ulong all, int first, ulong valid) => (all >> first) & valid;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong Previous(ulong all, int first) => (all << 1) >> first;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ulong BeforePrevious(ulong all, int first) => (all << 2) >> first;
+
+        /// <summary>
+        /// The letters past the eighth of their word: those that, with the seven before them, all continue a word. Three steps
+        /// double the stretch checked (2, 4, 8 letters), taking the letters carried in before the block into account; the letters
+        /// of a word carried in that has a letter outside ASCII are left out.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly ulong LongWordLetters(ulong continuing)
         {
-            if (startsWord)
-            {
-                Sum += WordWeight;
-                _wordLetters = 0;
-            }
-
-            _wordLetters++;
-            if (_wordLetters > WordFreeLetters)
-            {
-                Sum += LongWordLetterWeight;
-            }
-
-            _previousWhitespace = false;
+            // The continuing letters just before the block (at most seven matter), as the top bits of a mask that precedes it.
+            int carried = Math.Min(Math.Max(_wordLetters - 1, 0), WordFreeLetters - 1);
+            ulong before = carried == 0 ? 0 : ulong.MaxValue << (AsciiBlock.Length - carried);
+            ulong two = continuing & ((continuing << 1) | (before >> 63));
+            ulong twoBefore = before & (before << 1);
+            ulong four = two & ((two << 2) | (twoBefore >> 62));
+            ulong fourBefore = twoBefore & (twoBefore << 2);
+            ulong eight = four & ((four << 4) | (fourBefore >> 60));
+            return _foreignWord ? eight & (continuing + 1) : eight;
         }
+
+        /// <summary>
+        /// The first digit of every group of three, counted from the start of each run of digits (a run carried into the block
+        /// continues its groups): each step adds the starts a further 3, 6, 12, 24 and 48 digits on within the same run.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly ulong DigitGroups(ulong digit, ulong previousDigit)
+        {
+            ulong groups = digit & ~previousDigit;
+            if ((previousDigit & 1) != 0)
+            {
+                int first = _digitPhase == 0 ? 0 : 3 - _digitPhase;
+                groups |= digit & ~(digit + 1) & (1UL << first);
+            }
+
+            ulong run = digit & (digit << 1) & (digit << 2);
+            groups |= (groups << 3) & run;
+            run &= run << 3;
+            groups |= (groups << 6) & run;
+            run &= run << 6;
+            groups |= (groups << 12) & run;
+            run &= run << 12;
+            groups |= (groups << 24) & run;
+            run &= run << 24;
+            return groups | ((groups << 48) & run);
+        }
+
+        /// <summary>The digits of the run the block ends in, modulo 3, counting those carried in; 0 when it ends in a non-digit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly int DigitPhase(ulong digit, ulong valid, int last)
+        {
+            if (((digit >> last) & 1) == 0)
+            {
+                return 0;
+            }
+
+            ulong others = valid & ~digit;
+            int run = others == 0 ? _digitPhase + last + 1 : last - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(others));
+            return run % 3;
+        }
+
+        private static int Bit(int characterClass) => (2 * characterClass) + 1;
+
+        private static bool Was(uint history, int characterClass) => ((history >> Bit(characterClass)) & 1) != 0;
+
+        private static bool WasBefore(uint history, int characterClass) => ((history >> (2 * characterClass)) & 1) != 0;
 
         /// <summary>Accented Latin letters, which tokenizers keep inside the word they belong to.</summary>
         internal static bool IsLatinLetter(char c) =>
             (c is >= '\u00C0' and <= '\u024F' && c != '\u00D7' && c != '\u00F7') || c is >= '\u1E00' and <= '\u1EFF';
 
-        /// <summary>The weight of a non-ASCII UTF-16 code unit by script, in hundredths of a token.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        internal static int Weight(char c) => BlockWeights[c >> 4];
+        /// <summary>Latin Extended-A, less Ă ă Đ đ Ĩ ĩ Ũ ũ, which Vietnamese writes with and o200k knows well.</summary>
+        internal static bool IsCentralEuropeanLetter(char c) =>
+            c is >= '\u0100' and <= '\u017F' and not ('\u0102' or '\u0103' or '\u0110' or '\u0111' or '\u0128' or '\u0129' or '\u0168' or '\u0169');
 
         /// <summary>
         /// Script weights for every block of 16 UTF-16 code units, read in one step: all the script boundaries below fall on
-        /// multiples of 16. Each pair is the first code unit of a range and its weight; a range runs to the next pair.
+        /// multiples of 16. Each triple is the first code unit of a range, the weight of a character in it, and for a script
+        /// that separates words with spaces the weight of a letter that continues a word (the first letter costs a token, as a
+        /// Latin word does); 0 for scripts whose characters are charged one by one. A range runs to the next triple.
         /// </summary>
-        private static byte[] BuildBlockWeights()
+        /// <remarks>Each entry holds the continuing weight in its high byte and the first weight in its low byte.</remarks>
+        private static ushort[] BuildScriptWeights()
         {
             ReadOnlySpan<int> ranges =
             [
-                0x0000, 50,     // Latin-1 symbols and the no-break space (letters are counted as words before this table)
-                0x0250, 60,     // IPA, spacing modifiers, combining diacritics
-                0x0370, 38,     // Greek
-                0x0400, 30,     // Cyrillic
-                0x0530, 50,     // Armenian
-                0x0590, 37,     // Hebrew
-                0x0600, 31,     // Arabic, Syriac, Thaana and Arabic supplements
-                0x0900, 33,     // Indic scripts, Devanagari to Sinhala
-                0x0E00, 50,     // Thai, Lao, Tibetan, Myanmar, Georgian
-                0x1100, 75,     // Hangul Jamo
-                0x1200, 100,    // Ethiopic and other less common scripts (Vietnamese letters are counted as words)
-                0x1F00, 38,     // Greek Extended
-                0x2000, 70,     // punctuation (dashes, curly quotes, ellipsis), symbols, arrows, math
-                0x2E80, 72,     // CJK radicals and punctuation
-                0x3040, 95,     // Hiragana, Katakana
-                0x3100, 72,     // CJK ideographs
-                0xA000, 100,    // Yi and other less common scripts
-                0xAC00, 75,     // Hangul syllables
-                0xD800, 100,    // a high surrogate stands for a whole supplementary character (an emoji)
-                0xDC00, 0,      // its low surrogate was counted with the high one
-                0xE000, 100,    // private use
-                0xF900, 72,     // CJK compatibility ideographs
-                0xFB00, 60,     // presentation forms
-                0xFE00, 10,     // variation selectors (emoji presentation)
-                0xFE10, 60,
-                0xFF00, 70,     // full-width forms
-                0xFFF0, 60,
+                0x0000, 50, 0,      // Latin-1 symbols and the no-break space (letters are counted as words before this table)
+                0x0250, 60, 0,      // IPA, spacing modifiers, combining diacritics
+                0x0370, 100, 26,    // Greek
+                0x0400, 100, 12,    // Cyrillic
+                0x0530, 100, 40,    // Armenian
+                0x0590, 100, 24,    // Hebrew
+                0x0600, 100, 13,    // Arabic, Syriac, Thaana and Arabic supplements
+                0x0900, 100, 13,    // Indic scripts, Devanagari to Sinhala
+                0x0E00, 50, 0,      // Thai, Lao, Tibetan, Myanmar, Georgian
+                0x1100, 75, 0,      // Hangul Jamo
+                0x1200, 100, 0,     // Ethiopic and other less common scripts (Vietnamese letters are counted as words)
+                0x1F00, 100, 26,    // Greek Extended
+                0x2000, 70, 0,      // punctuation (dashes, curly quotes, ellipsis), symbols, arrows, math
+                0x2600, 130, 0,     // miscellaneous symbols and dingbats, drawn as emoji (☕ ✅ ❤)
+                0x27C0, 70, 0,      // math symbols and arrows
+                0x2E80, 75, 0,      // CJK radicals and punctuation
+                0x3040, 75, 0,      // Hiragana, Katakana
+                0x3100, 75, 0,      // CJK ideographs
+                0xA000, 100, 0,     // Yi and other less common scripts
+                0xAC00, 100, 45,    // Hangul syllables
+                0xD800, SupplementaryWeight, 0,     // a high surrogate stands for a whole supplementary character (an emoji: two or three tokens)
+                0xDC00, 0, 0,       // its low surrogate was counted with the high one
+                0xE000, 100, 0,     // private use
+                0xF900, 75, 0,      // CJK compatibility ideographs
+                0xFB00, 60, 0,      // presentation forms
+                0xFE00, 40, 0,      // variation selectors (emoji presentation)
+                0xFE10, 60, 0,
+                0xFF00, 70, 0,      // full-width forms
+                0xFFF0, 60, 0,
             ];
 
-            var weights = new byte[0x10000 >> 4];
-            for (int i = 0; i < ranges.Length; i += 2)
+            var weights = new ushort[0x10000 >> 4];
+            for (int i = 0; i < ranges.Length; i += 3)
             {
-                int end = i + 2 < ranges.Length ? ranges[i + 2] : 0x10000;
-                weights.AsSpan((ranges[i] >> 4)..(end >> 4)).Fill((byte)ranges[i + 1]);
+                int end = i + 3 < ranges.Length ? ranges[i + 3] : 0x10000;
+                weights.AsSpan((ranges[i] >> 4)..(end >> 4)).Fill((ushort)((ranges[i + 2] << 8) | ranges[i + 1]));
             }
 
             return weights;
