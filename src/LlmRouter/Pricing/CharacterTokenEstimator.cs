@@ -31,6 +31,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     internal const int ScalarValueTokens = 1;
     internal const int OpaqueValueTokens = 8;
 
+    /// <summary>The most one UTF-16 code unit of text adds to the estimate, in hundredths of a token; <see cref="UpperBound"/> relies on it.</summary>
+    internal const int MostHundredthsPerCharacter = TextCounter.MostPerCharacter;
+
     private const int Hundredths = 100;
 
     private CharacterTokenEstimator()
@@ -72,8 +75,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
     /// <summary>
     /// An upper bound of <see cref="EstimateInputTokens"/> that reads only lengths, for deciding cheaply that a request cannot
-    /// come near a context window: 2.2 tokens per character of text (no character costs more; see
-    /// <see cref="TextCounter.MostPerCharacter"/>), plus the fixed overheads and media figures. <see cref="long.MaxValue"/> when
+    /// come near a context window: 2.3 tokens per character of text (no character costs more; see
+    /// <see cref="MostHundredthsPerCharacter"/>), plus the fixed overheads and media figures. <see cref="long.MaxValue"/> when
     /// the request holds what only the full estimate can bound: tools, a response schema, function calls or results, or any
     /// other content.
     /// </summary>
@@ -123,7 +126,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
         }
 
-        return tokens + (characters * TextCounter.MostPerCharacter / Hundredths);
+        return tokens + (characters * MostHundredthsPerCharacter / Hundredths);
     }
 
     /// <summary>Estimates the tokens of a piece of text, in hundredths of a token.</summary>
@@ -544,11 +547,11 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         internal const char AsciiLimit = (char)128;
 
         /// <summary>
-        /// The most a single UTF-16 code unit can add, in hundredths: a high surrogate. Next come a Central European letter
-        /// inside a word (230) and a number after a space (190); a letter adds at most 100 (a word) or 78 (a long, random-looking
+        /// The most a single UTF-16 code unit can add, in hundredths: a Central European letter inside a word (230), then a high
+        /// surrogate (220) and a number after a space (190); a letter adds at most 100 (a word) or 78 (a long, random-looking
         /// word), and punctuation and whitespace at most 100.
         /// </summary>
-        internal const int MostPerCharacter = SupplementaryWeight;
+        internal const int MostPerCharacter = CentralEuropeanLetterWeight > SupplementaryWeight ? CentralEuropeanLetterWeight : SupplementaryWeight;
 
         /// <summary>A character outside the Basic Multilingual Plane (an emoji): two or three tokens, charged at its high surrogate.</summary>
         private const int SupplementaryWeight = 220;
@@ -564,8 +567,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
         /// <summary>
         /// Each letter after the first of a word in a random-looking run of letters and digits (base64, keys, hashes): one that has
-        /// had a letter next to a digit, or two changes of case within three letters. Tokenizers have no words for such runs and
-        /// split them every one to three characters.
+        /// had a letter next to a digit, or a second capital right after a camel-case hump ("xQZ"). Tokenizers have no words for
+        /// such runs and split them every one to three characters.
         /// </summary>
         private const int MixedLetterWeight = 45;
 
@@ -726,8 +729,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             bool startsWord = _wordLetters == 0 || (upper && Was(history, LowerClass));
             AddLetter(history, startsWord, foreign: false);
 
-            // A letter next to a digit, or a second change of case within three letters, makes the run random-looking.
-            _mixedRun |= Was(history, DigitClass) || (Was(history, UpperClass) && WasBefore(history, upper ? LowerClass : UpperClass));
+            // A letter next to a digit, or a second capital after a camel-case hump, makes the run random-looking.
+            _mixedRun |= Was(history, DigitClass) || (upper && Was(history, UpperClass) && WasBefore(history, LowerClass));
             if (_mixedRun && !startsWord)
             {
                 Sum += MixedLetterWeight;
@@ -829,19 +832,18 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 - ((WordWeight - WordAfterPunctuationWeight) * (long)BitOperations.PopCount(start & previousPunctuation & ~previousQuote))
                 + (LongWordLetterWeight * (long)BitOperations.PopCount(LongWordLetters(continuing)));
 
-            // Digits, and random-looking runs of letters and digits: a letter next to a digit, or a second change of case within
-            // three letters, marks one. Adding a run's first marker to the mask of letters and digits carries through the rest
+            // Digits, and random-looking runs of letters and digits: a letter next to a digit, or a second capital after a
+            // camel-case hump, marks one. Adding a run's first marker to the mask of letters and digits carries through the rest
             // of its run and clears it, so the run's bits from the marker on are the ones the sum no longer has.
             ulong digit = Counted(digitAll, first, valid);
             ulong mixed = 0;
             int digitPhase = 0;
-            if ((digit | (upper & previousUpper) | Previous(digitAll | (upperAll & (upperAll << 1)), first) | (_mixedRun ? 1UL : 0)) != 0)
+            if ((digit | (upper & previousUpper) | Previous(digitAll, first) | (_mixedRun ? 1UL : 0)) != 0)
             {
                 ulong previousDigit = Previous(digitAll, first);
                 ulong alphanumeric = letter | digit;
                 ulong markers = (letter & previousDigit) | (digit & (previousLower | previousUpper))
-                    | (previousUpper & ((upper & BeforePrevious(lowerAll, first)) | (lower & BeforePrevious(upperAll, first))))
-                    | (_mixedRun ? alphanumeric & 1 : 0);
+                    | (upper & previousUpper & BeforePrevious(lowerAll, first)) | (_mixedRun ? alphanumeric & 1 : 0);
                 mixed = (alphanumeric & ~(alphanumeric + markers)) | markers;
                 if (digit != 0)
                 {
