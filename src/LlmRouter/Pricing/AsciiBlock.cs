@@ -24,8 +24,11 @@ internal interface IAsciiBlock<TSelf>
     /// <summary>A bit for each character equal to <paramref name="value"/>.</summary>
     ulong EqualTo(byte value);
 
-    /// <summary>The character at <paramref name="index"/> (0 to 63), as loaded: 0x80 for one outside ASCII.</summary>
-    byte At(int index);
+    /// <summary>
+    /// A bit for each ASCII character that is not a letter, a digit or whitespace (space, tab, line feed, vertical tab, form
+    /// feed, carriage return): punctuation, symbols and control characters, classified in one pass over the vectors.
+    /// </summary>
+    ulong Other();
 }
 
 /// <summary>Shared loading steps of the <see cref="IAsciiBlock{TSelf}"/> implementations.</summary>
@@ -43,6 +46,33 @@ internal static class AsciiBlock
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref byte Start(ReadOnlySpan<byte> utf8) => ref MemoryMarshal.GetReference(utf8[..Length]);
+
+    /// <summary>The lanes of <paramref name="bytes"/> that hold ASCII other than letters, digits and whitespace, as all ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Other(Vector512<byte> bytes) =>
+        Vector512.LessThan(bytes, Vector512.Create((byte)0x80))
+        & ~(Vector512.LessThan((bytes | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)26))
+            | Vector512.LessThan(bytes - Vector512.Create((byte)'0'), Vector512.Create((byte)10))
+            | Vector512.LessThan(bytes - Vector512.Create((byte)'\t'), Vector512.Create((byte)5))
+            | Vector512.Equals(bytes, Vector512.Create((byte)' ')));
+
+    /// <inheritdoc cref="Other(Vector512{byte})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Other(Vector256<byte> bytes) =>
+        Vector256.LessThan(bytes, Vector256.Create((byte)0x80))
+        & ~(Vector256.LessThan((bytes | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)26))
+            | Vector256.LessThan(bytes - Vector256.Create((byte)'0'), Vector256.Create((byte)10))
+            | Vector256.LessThan(bytes - Vector256.Create((byte)'\t'), Vector256.Create((byte)5))
+            | Vector256.Equals(bytes, Vector256.Create((byte)' ')));
+
+    /// <inheritdoc cref="Other(Vector512{byte})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Other(Vector128<byte> bytes) =>
+        Vector128.LessThan(bytes, Vector128.Create((byte)0x80))
+        & ~(Vector128.LessThan((bytes | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)26))
+            | Vector128.LessThan(bytes - Vector128.Create((byte)'0'), Vector128.Create((byte)10))
+            | Vector128.LessThan(bytes - Vector128.Create((byte)'\t'), Vector128.Create((byte)5))
+            | Vector128.Equals(bytes, Vector128.Create((byte)' ')));
 }
 
 /// <summary>A block in one 512-bit vector.</summary>
@@ -76,7 +106,7 @@ internal readonly struct AsciiBlock512 : IAsciiBlock<AsciiBlock512>
     public ulong EqualTo(byte value) => Vector512.Equals(_bytes, Vector512.Create(value)).ExtractMostSignificantBits();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte At(int index) => _bytes.GetElement(index);
+    public ulong Other() => AsciiBlock.Other(_bytes).ExtractMostSignificantBits();
 }
 
 /// <summary>A block in two 256-bit vectors.</summary>
@@ -124,7 +154,7 @@ internal readonly struct AsciiBlock256 : IAsciiBlock<AsciiBlock256>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte At(int index) => index < 32 ? _low.GetElement(index) : _high.GetElement(index - 32);
+    public ulong Other() => Bits(AsciiBlock.Other(_low), AsciiBlock.Other(_high));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Bits(Vector256<byte> low, Vector256<byte> high) =>
@@ -185,13 +215,7 @@ internal readonly struct AsciiBlock128 : IAsciiBlock<AsciiBlock128>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte At(int index) => (index >> 4) switch
-    {
-        0 => _b0.GetElement(index),
-        1 => _b1.GetElement(index - 16),
-        2 => _b2.GetElement(index - 32),
-        _ => _b3.GetElement(index - 48),
-    };
+    public ulong Other() => Bits(AsciiBlock.Other(_b0), AsciiBlock.Other(_b1), AsciiBlock.Other(_b2), AsciiBlock.Other(_b3));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Narrow(ref ushort source, nuint offset)

@@ -189,7 +189,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     /// <summary>
     /// Counts text in either encoding: blocks of 64 code units while they are ASCII, one character at a time from the first
     /// that is not until a run of ASCII resumes, and a text's last partial block either overlapping the block before (the
-    /// characters already counted are skipped) or, in a text shorter than a block, copied into a padded buffer.
+    /// characters already counted are skipped) or, in a text shorter than a block, copied into a padded buffer (a text shorter
+    /// than <see cref="TextCounter.MinimumBlock"/> is counted one character at a time).
     /// </summary>
     /// <remarks>
     /// Every block but a text's first is loaded from two code units before the first it counts, so that the classes of the
@@ -203,7 +204,10 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         var counter = new TextCounter();
         Span<TUnit> padded = stackalloc TUnit[AsciiBlock.Length];
         int i = 0;
-        while (text.Length - i >= TextCounter.MinimumBlock)
+        // A text of a block or more ends in a block overlapping the one before, however few characters are left; a shorter one
+        // takes a padded copy, worth making only for a few characters or more.
+        int minimumBlock = text.Length >= AsciiBlock.Length ? 1 : TextCounter.MinimumBlock;
+        while (text.Length - i >= minimumBlock)
         {
             int remaining = text.Length - i;
             int first = Math.Min(i, TextCounter.Context);
@@ -229,24 +233,25 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             int ascii = Math.Min(Math.Min(remaining, AsciiBlock.Length - first), BitOperations.TrailingZeroCount(nonAscii >> first));
             if (ascii > 0)
             {
-                counter.AddAsciiBlock(in loaded, nonAscii, first, ascii);
+                counter.AddAsciiBlock(in loaded, first, ascii);
                 i += ascii;
                 continue;
             }
 
             // From a character outside ASCII, one character at a time until a run of ASCII long enough for a block starts:
             // text with such letters every few characters (Vietnamese, Czech) would otherwise load a block for every few.
-            // The counter goes by reference only as a copy, so that the block loop can keep its fields in registers.
-            TextCounter byCharacter = counter;
-            ResumeByCharacter<TUnit, TUnits>(ref byCharacter, text, i);
-            i = TUnits.AddRun(ref byCharacter, text, i);
-            counter = byCharacter;
+            ResumeByCharacter<TUnit, TUnits>(ref counter, text, i);
+            i = TUnits.AddRun(ref counter, text, i);
         }
 
-        TextCounter rest = counter;
-        ResumeByCharacter<TUnit, TUnits>(ref rest, text, i);
-        TUnits.AddRest(ref rest, text[i..]);
-        return rest.Sum;
+        if (i == text.Length)
+        {
+            return counter.Sum;
+        }
+
+        ResumeByCharacter<TUnit, TUnits>(ref counter, text, i);
+        TUnits.AddRest(ref counter, text[i..]);
+        return counter.Sum;
     }
 
     /// <summary>Gives the counter, before it goes on one character at a time, the two characters before <paramref name="index"/>, which a block does not record.</summary>
@@ -266,8 +271,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         static abstract int At(ReadOnlySpan<TUnit> text, int index);
 
         /// <summary>
-        /// Counts from <paramref name="start"/> one character at a time until a stretch of <see cref="TextCounter.AsciiRunForBlock"/>
-        /// code units was all ASCII or the text ends; returns where it stopped.
+        /// Counts from <paramref name="start"/> one character at a time until a character outside ASCII is followed by
+        /// <see cref="TextCounter.AsciiRunForBlock"/> code units of ASCII, or the text ends; returns where it stopped.
         /// </summary>
         static abstract int AddRun(ref TextCounter counter, ReadOnlySpan<TUnit> text, int start);
 
@@ -285,31 +290,43 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<char> text, int start)
         {
-            // Eight characters at a time, then one test of whether all of them were ASCII: a test per character would be a
-            // branch as hard to predict as the one in Add, on exactly the text that comes here. A local copy of the counter
-            // keeps its fields in registers.
+            // A look ahead after each character outside ASCII, not after every one: a letter with a diacritic among ASCII
+            // (French, German) goes back to blocks at once, a script outside ASCII (Vietnamese, Chinese) stays here. A local
+            // copy of the counter keeps its fields in registers.
             TextCounter local = counter;
             int i = start;
             while (i < text.Length)
             {
-                int end = Math.Min(i + TextCounter.AsciiRunForBlock, text.Length);
-                int seen = 0;
-                for (; i < end; i++)
+                // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
+                char c = text[i++];
+                if (c < TextCounter.AsciiLimit)
                 {
-                    // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
-                    char c = text[i];
-                    local.Add(c);
-                    seen |= c;
+                    local.AddAscii(c);
                 }
-
-                if (seen < TextCounter.AsciiLimit)
+                else
                 {
-                    break;
+                    local.AddNonAscii(c);
+                    if (AsciiFollows(text, i))
+                    {
+                        break;
+                    }
                 }
             }
 
             counter = local;
             return i;
+        }
+
+        /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> code units from <paramref name="index"/> are all ASCII.</summary>
+        private static bool AsciiFollows(ReadOnlySpan<char> text, int index)
+        {
+            if (text.Length - index < TextCounter.AsciiRunForBlock)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<ulong> units = MemoryMarshal.Cast<char, ulong>(text.Slice(index, TextCounter.AsciiRunForBlock));
+            return ((units[0] | units[1] | units[2] | units[3]) & 0xFF80_FF80_FF80_FF80) == 0;
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -335,26 +352,28 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<byte> text, int start)
         {
-            // As for UTF-16, eight bytes or more at a time (a character outside ASCII is counted whole).
+            // As for UTF-16 (a character outside ASCII is counted whole).
             int i = start;
             while (i < text.Length)
             {
-                int end = Math.Min(i + TextCounter.AsciiRunForBlock, text.Length);
-                int seen = 0;
-                while (i < end)
+                if (text[i] < TextCounter.AsciiLimit)
                 {
-                    seen |= text[i];
-                    i += AddCharacter(ref counter, text[i..]);
+                    counter.AddAscii((char)text[i++]);
                 }
-
-                if (seen < TextCounter.AsciiLimit)
+                else
                 {
-                    break;
+                    i += AddCharacter(ref counter, text[i..]);
+                    if (text.Length - i >= TextCounter.AsciiRunForBlock && AsciiFollows(MemoryMarshal.Cast<byte, ulong>(text.Slice(i, TextCounter.AsciiRunForBlock))))
+                    {
+                        break;
+                    }
                 }
             }
 
             return i;
         }
+
+        private static bool AsciiFollows(ReadOnlySpan<ulong> units) => ((units[0] | units[1]) & 0x8080_8080_8080_8080) == 0;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static void AddRest(ref TextCounter counter, ReadOnlySpan<byte> text)
@@ -543,7 +562,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         internal const int Context = 2;
 
         /// <summary>How many ASCII code units in a row, after a character that is not ASCII, make loading a block worthwhile again.</summary>
-        internal const int AsciiRunForBlock = 8;
+        internal const int AsciiRunForBlock = 16;
         internal const char AsciiLimit = (char)128;
 
         /// <summary>
@@ -556,10 +575,12 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         /// <summary>A character outside the Basic Multilingual Plane (an emoji): two or three tokens, charged at its high surrogate.</summary>
         private const int SupplementaryWeight = 220;
 
-        private const int WordWeight = 100;
+        /// <summary>A whole token, in hundredths: what a word, a group of digits, a run of punctuation or of whitespace costs.</summary>
+        private const int TokenWeight = 100;
+        private const int WordWeight = TokenWeight;
 
-        /// <summary>A word right after punctuation: tokenizers often merge the two (".com", "(string", "_id"), but not after a quote or a backslash.</summary>
-        private const int WordAfterPunctuationWeight = 30;
+        /// <summary>A word right after punctuation: tokenizers merge the two about half the time (".com", "(string", "_id").</summary>
+        private const int WordAfterPunctuationWeight = 50;
         private const int WordFreeLetters = 8;
 
         /// <summary>Each letter of a word beyond the eighth: common words are held whole, long ones split.</summary>
@@ -583,37 +604,43 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         private const int CentralEuropeanLetterWeight = 230;
 
         /// <summary>The first digit of each group of three in a run of digits: o200k splits numbers so, from the left.</summary>
-        private const int DigitGroupWeight = 100;
+        private const int DigitGroupWeight = TokenWeight;
 
         /// <summary>A space or tab before a number: o200k keeps it as a token of its own, where it joins the next word or punctuation.</summary>
         private const int SpaceBeforeNumberWeight = 90;
 
         /// <summary>Punctuation after anything but punctuation; a run of it is mostly one token, so the rest cost little.</summary>
-        private const int PunctuationWeight = 100;
+        private const int PunctuationWeight = TokenWeight;
         private const int PunctuationRunWeight = 10;
 
         /// <summary>A line break after a letter, digit or other character; after punctuation or whitespace it joins their token.</summary>
-        private const int NewlineWeight = 100;
+        private const int NewlineWeight = TokenWeight;
         private const int JoinedNewlineWeight = 10;
 
         /// <summary>
         /// Spaces and tabs: one alone joins the word after it and costs nothing; a run (an indentation after a line break, or two
         /// or more in a line) is one token more, however long.
         /// </summary>
-        private const int SpaceRunWeight = 100;
+        private const int SpaceRunWeight = TokenWeight;
         private const int LongSpaceRunWeight = 2;
 
-        // Character classes, indexes into the history of the two characters before; a quote is punctuation as well.
+        // Character classes, indexes into the history of the two characters before.
         private const int LowerClass = 0;
         private const int UpperClass = 1;
         private const int DigitClass = 2;
         private const int BlankClass = 3;
         private const int NewlineClass = 4;
         private const int PunctuationClass = 5;
-        private const int QuoteClass = 6;
 
         /// <summary>The bits of <see cref="_history"/> that describe the character before the previous one.</summary>
         private const uint BeforePreviousBits = 0x5555;
+
+        /// <summary>The history bits of spaces, line breaks and punctuation, which decide what one of them costs.</summary>
+        private const int SeparatorHistoryBits = 6;
+        private const uint SeparatorHistoryMask = (1 << SeparatorHistoryBits) - 1;
+
+        /// <summary>What a space, a line break or punctuation costs after the characters before it; see <see cref="BuildSeparatorWeights"/>.</summary>
+        private static readonly byte[] SeparatorWeights = BuildSeparatorWeights();
 
         /// <summary>The weights of each block of 16 UTF-16 code units outside ASCII; see <see cref="BuildScriptWeights"/>.</summary>
         private static readonly ushort[] ScriptWeights = BuildScriptWeights();
@@ -638,23 +665,26 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         /// <summary>Whether the current word has a letter outside ASCII, so its length is not charged.</summary>
         private bool _foreignWord;
 
-        /// <summary>The <see cref="ScriptWeights"/> entry of the last character when it was a letter of a script that forms words; else 0.</summary>
+        /// <summary>
+        /// The <see cref="ScriptWeights"/> entry of the last character outside ASCII when it was a letter of a script that forms
+        /// words, else 0; it continues a word only when no ASCII character came after it (the history has no class for the last).
+        /// </summary>
         private int _scriptLetter;
 
-        /// <summary>The class of each ASCII character: 0 lower case, 1 upper case, 2 digit, 3 space or tab, 4 line break, 5 other, 6 quote or backslash.</summary>
+        /// <summary>The class of each ASCII character: 0 lower case, 1 upper case, 2 digit, 3 space or tab, 4 line break, 5 other.</summary>
         private static ReadOnlySpan<byte> AsciiClasses =>
         [
             5, 5, 5, 5, 5, 5, 5, 5, 5, 3, 4, 4, 4, 4, 5, 5,
             5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
-            3, 5, 6, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+            3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
             2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 5, 5, 5, 5, 5, 5,
             5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 6, 5, 5, 5,
+            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 5, 5, 5, 5,
             5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5, 5, 5, 5,
         ];
 
-        /// <summary>The <see cref="_history"/> bits of a character of each class, as the last one: a quote is punctuation as well.</summary>
+        /// <summary>The <see cref="_history"/> bits of a character of each class, as the last one.</summary>
         private static ReadOnlySpan<ushort> HistoryBits =>
         [
             1 << ((2 * LowerClass) + 1),
@@ -663,10 +693,10 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             1 << ((2 * BlankClass) + 1),
             1 << ((2 * NewlineClass) + 1),
             1 << ((2 * PunctuationClass) + 1),
-            (1 << ((2 * QuoteClass) + 1)) | (1 << ((2 * PunctuationClass) + 1)),
         ];
 
         /// <summary>Sets the classes of the last two characters, before counting goes on one character at a time after a block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void ResumeAfter(int previous, int beforePrevious) =>
             _history = (((beforePrevious < AsciiLimit ? HistoryBits[AsciiClasses[beforePrevious]] : 0u) >> 1) & BeforePreviousBits)
                 | (previous < AsciiLimit ? HistoryBits[AsciiClasses[previous]] : 0u);
@@ -690,7 +720,6 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             int kind = AsciiClasses[c];
             uint history = _history;
             _history = ((history >> 1) & BeforePreviousBits) | HistoryBits[kind];
-            _scriptLetter = 0;
             if (kind <= UpperClass)
             {
                 AddAsciiLetter(history, kind == UpperClass);
@@ -712,15 +741,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
             _digitPhase = 0;
             _mixedRun = false;
-            Sum += kind switch
-            {
-                BlankClass when Was(history, NewlineClass) => SpaceRunWeight,
-                BlankClass when Was(history, BlankClass) =>
-                    WasBefore(history, BlankClass) || WasBefore(history, NewlineClass) ? LongSpaceRunWeight : SpaceRunWeight,
-                BlankClass => 0,
-                NewlineClass => Was(history, PunctuationClass) || Was(history, BlankClass) || Was(history, NewlineClass) ? JoinedNewlineWeight : NewlineWeight,
-                _ => Was(history, PunctuationClass) ? PunctuationRunWeight : PunctuationWeight,
-            };
+            Sum += SeparatorWeights[((kind - BlankClass) << SeparatorHistoryBits) | (int)((history >> (2 * BlankClass)) & SeparatorHistoryMask)];
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -730,15 +751,17 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             AddLetter(history, startsWord, foreign: false);
 
             // A letter next to a digit, or a second capital after a camel-case hump, makes the run random-looking.
-            _mixedRun |= Was(history, DigitClass) || (upper && Was(history, UpperClass) && WasBefore(history, LowerClass));
-            if (_mixedRun && !startsWord)
+            const uint HumpThenCapital = (1u << ((2 * UpperClass) + 1)) | (1u << (2 * LowerClass));
+            if (_mixedRun || Was(history, DigitClass) || (upper && (history & HumpThenCapital) == HumpThenCapital))
             {
-                Sum += MixedLetterWeight;
+                _mixedRun = true;
+                Sum += startsWord ? 0 : MixedLetterWeight;
             }
 
             _digitPhase = 0;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void AddNonAscii(char c)
         {
             uint history = _history;
@@ -757,7 +780,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
             _wordLetters = 0;
             int weights = ScriptWeights[c >> 4];
-            Sum += weights == _scriptLetter ? weights >> 8 : weights & 0xFF;
+            Sum += weights == _scriptLetter && (history & ~BeforePreviousBits) == 0 ? weights >> 8 : weights & 0xFF;
             _scriptLetter = weights > 0xFF ? weights : 0;
         }
 
@@ -766,7 +789,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         {
             if (startsWord)
             {
-                Sum += Was(history, PunctuationClass) && !Was(history, QuoteClass) ? WordAfterPunctuationWeight : WordWeight;
+                Sum += Was(history, PunctuationClass) ? WordAfterPunctuationWeight : WordWeight;
                 _wordLetters = 0;
                 _foreignWord = foreign;
             }
@@ -789,57 +812,55 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         /// classes only. Gives the count <see cref="AddAscii"/> gives one character at a time.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void AddAsciiBlock<TBlock>(in TBlock block, ulong nonAscii, int first, int count)
+        public void AddAsciiBlock<TBlock>(in TBlock block, int first, int count)
             where TBlock : struct, IAsciiBlock<TBlock>
         {
             // Masks of the whole block; Counted(m) has bit i for counted character i, Previous(m) for the character before it
-            // and BeforePrevious(m) for the one before that. Characters outside ASCII belong to no class.
-            ulong valid = count == AsciiBlock.Length ? ulong.MaxValue : (1UL << count) - 1;
+            // and BeforePrevious(m) for the one before that. Characters outside ASCII belong to no class. Each class is taken
+            // from the vectors where it is needed, so that few masks are alive at once.
+            ulong valid = ulong.MaxValue >> (AsciiBlock.Length - count);
+
+            // Whitespace and punctuation, charged first so that few masks stay alive: each weight takes one population count, the
+            // charges of one weight falling on different characters.
+            ulong punctuationAll = block.Other();
             ulong blankAll = block.EqualTo((byte)' ') | block.EqualTo((byte)'\t');
             ulong newlineAll = block.InRange((byte)'\n', 4);
-            ulong digitAll = block.InRange((byte)'0', 10);
-            ulong lowerAll = block.InRange((byte)'a', 26);
-            ulong upperAll = block.InRange((byte)'A', 26);
-            ulong punctuationAll = ~(blankAll | newlineAll | digitAll | lowerAll | upperAll | nonAscii);
-
-            // Whitespace and punctuation: each charge of the same weight falls on different characters, so each weight takes
-            // one population count.
             ulong previousPunctuation = Previous(punctuationAll, first);
             ulong previousBlank = Previous(blankAll, first);
-            ulong previousNewline = Previous(newlineAll, first);
             ulong punctuation = Counted(punctuationAll, first, valid);
             ulong newline = Counted(newlineAll, first, valid);
             ulong blank = Counted(blankAll, first, valid);
-            ulong joined = previousPunctuation | previousBlank | previousNewline;
+            ulong joined = previousPunctuation | Previous(blankAll | newlineAll, first);
             ulong blankRun = blank & previousBlank;
             ulong beforePreviousWhitespace = BeforePrevious(blankAll | newlineAll, first);
-            long sum = (WordWeight * (long)BitOperations.PopCount((punctuation & ~previousPunctuation) | (newline & ~joined)
-                    | (blank & previousNewline) | (blankRun & ~beforePreviousWhitespace)))
-                + (PunctuationRunWeight * (long)BitOperations.PopCount((punctuation & previousPunctuation) | (newline & joined)))
-                + (LongSpaceRunWeight * (long)BitOperations.PopCount(blankRun & beforePreviousWhitespace));
+            long sum = (TokenWeight * (long)ulong.PopCount((punctuation & ~previousPunctuation) | (newline & ~joined)
+                    | (blank & Previous(newlineAll, first)) | (blankRun & ~beforePreviousWhitespace)))
+                + (PunctuationRunWeight * (long)ulong.PopCount((punctuation & previousPunctuation) | (newline & joined)))
+                + (LongSpaceRunWeight * (long)ulong.PopCount(blankRun & beforePreviousWhitespace));
 
             // Words: a letter after a non-letter, or an upper-case letter after a lower-case one, starts one; a word right after
-            // punctuation other than a quote or backslash costs less. A letter outside ASCII before the block continues a word.
-            ulong lower = Counted(lowerAll, first, valid);
+            // punctuation costs less. A letter outside ASCII before the block continues a word.
+            ulong lowerAll = block.InRange((byte)'a', 26);
+            ulong upperAll = block.InRange((byte)'A', 26);
             ulong upper = Counted(upperAll, first, valid);
             ulong previousLower = Previous(lowerAll, first);
             ulong previousUpper = Previous(upperAll, first);
-            ulong letter = lower | upper;
+            ulong letter = Counted(lowerAll, first, valid) | upper;
             ulong start = letter & ~((previousLower | previousUpper | (_wordLetters > 0 ? 1UL : 0)) & ~(upper & previousLower));
             ulong continuing = letter & ~start;
-            ulong previousQuote = Previous(block.EqualTo((byte)'"') | block.EqualTo((byte)'\\'), first);
-            sum += (WordWeight * (long)BitOperations.PopCount(start))
-                - ((WordWeight - WordAfterPunctuationWeight) * (long)BitOperations.PopCount(start & previousPunctuation & ~previousQuote))
-                + (LongWordLetterWeight * (long)BitOperations.PopCount(LongWordLetters(continuing)));
+            sum += (WordWeight * (long)ulong.PopCount(start))
+                - ((WordWeight - WordAfterPunctuationWeight) * (long)ulong.PopCount(start & previousPunctuation))
+                + (LongWordLetterWeight * (long)ulong.PopCount(LongWordLetters(continuing)));
 
             // Digits, and random-looking runs of letters and digits: a letter next to a digit, or a second capital after a
             // camel-case hump, marks one. Adding a run's first marker to the mask of letters and digits carries through the rest
             // of its run and clears it, so the run's bits from the marker on are the ones the sum no longer has.
-            ulong digit = Counted(digitAll, first, valid);
+            ulong digitAll = block.InRange((byte)'0', 10);
             ulong mixed = 0;
             int digitPhase = 0;
-            if ((digit | (upper & previousUpper) | Previous(digitAll, first) | (_mixedRun ? 1UL : 0)) != 0)
+            if ((digitAll | (upperAll & (upperAll << 1)) | (_mixedRun ? 1UL : 0)) != 0)
             {
+                ulong digit = Counted(digitAll, first, valid);
                 ulong previousDigit = Previous(digitAll, first);
                 ulong alphanumeric = letter | digit;
                 ulong markers = (letter & previousDigit) | (digit & (previousLower | previousUpper))
@@ -848,29 +869,23 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 if (digit != 0)
                 {
                     digitPhase = DigitPhase(digit, valid, count - 1);
-                    sum += (DigitGroupWeight * (long)BitOperations.PopCount(DigitGroups(digit, previousDigit)))
-                        + (SpaceBeforeNumberWeight * (long)BitOperations.PopCount(digit & previousBlank));
+                    sum += (DigitGroupWeight * (long)ulong.PopCount(DigitGroups(digit, previousDigit)))
+                        + (SpaceBeforeNumberWeight * (long)ulong.PopCount(digit & previousBlank));
                 }
 
-                sum += MixedLetterWeight * (long)BitOperations.PopCount(mixed & continuing);
+                sum += MixedLetterWeight * (long)ulong.PopCount(mixed & continuing);
             }
 
             Sum += sum;
+            // The word the block ends in started at the last start (a letter after a non-letter is always a start); none when the
+            // block ends in a non-letter.
             int last = count - 1;
-            if (((letter >> last) & 1) == 0)
-            {
-                _wordLetters = 0;
-            }
-            else
-            {
-                // The word the block ends in started at the last start (a letter after a non-letter is always a start).
-                _wordLetters = start == 0 ? _wordLetters + count : count - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(start));
-            }
+            int wordLetters = start == 0 ? _wordLetters + count : count - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(start));
+            _wordLetters = wordLetters & -(int)((letter >> last) & 1);
 
             _foreignWord &= continuing == valid;
             _mixedRun = ((mixed >> last) & 1) != 0;
             _digitPhase = digitPhase;
-            _scriptLetter = 0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -890,16 +905,24 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private readonly ulong LongWordLetters(ulong continuing)
         {
-            // The continuing letters just before the block (at most seven matter), as the top bits of a mask that precedes it.
-            int carried = Math.Min(Math.Max(_wordLetters - 1, 0), WordFreeLetters - 1);
-            ulong before = carried == 0 ? 0 : ulong.MaxValue << (AsciiBlock.Length - carried);
-            ulong two = continuing & ((continuing << 1) | (before >> 63));
-            ulong twoBefore = before & (before << 1);
-            ulong four = two & ((two << 2) | (twoBefore >> 62));
-            ulong fourBefore = twoBefore & (twoBefore << 2);
-            ulong eight = four & ((four << 4) | (fourBefore >> 60));
-            return _foreignWord ? eight & (continuing + 1) : eight;
+            // The letters before the block that continue its first word (at most seven matter) enter each step as the bits it
+            // shifts in: one for the stretch of 2, two for 4, four for 8.
+            uint carried = CarriedLetters[(int)Math.Min((uint)_wordLetters, WordFreeLetters)];
+            ulong two = continuing & ((continuing << 1) | (carried & 1));
+            ulong four = two & ((two << 2) | ((carried >> 8) & 3));
+            ulong eight = four & ((four << 4) | (carried >> 16));
+            return eight & (_foreignWord ? continuing + 1 : ulong.MaxValue);
         }
+
+        /// <summary>
+        /// For a word of n letters before a block (n up to 8), the bits each step of <see cref="LongWordLetters"/> shifts in: the
+        /// n - 1 letters that continue it, as stretches of 1 (bit 0), 2 (bits 8 and 9) and 4 (bits 16 to 19) ending at each of
+        /// the positions just before the block.
+        /// </summary>
+        private static ReadOnlySpan<uint> CarriedLetters =>
+        [
+            0x00_00_00, 0x00_00_00, 0x00_00_01, 0x00_02_01, 0x00_03_01, 0x08_03_01, 0x0C_03_01, 0x0E_03_01, 0x0F_03_01,
+        ];
 
         /// <summary>
         /// The first digit of every group of three, counted from the start of each run of digits (a run carried into the block
@@ -954,6 +977,29 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         /// <summary>Latin Extended-A, less Ă ă Đ đ Ĩ ĩ Ũ ũ, which Vietnamese writes with and o200k knows well.</summary>
         internal static bool IsCentralEuropeanLetter(char c) =>
             c is >= '\u0100' and <= '\u017F' and not ('\u0102' or '\u0103' or '\u0110' or '\u0111' or '\u0128' or '\u0129' or '\u0168' or '\u0169');
+
+        /// <summary>
+        /// The weight of a space or tab, a line break and punctuation, for every history of the two characters before: the
+        /// character-at-a-time form of the rules <see cref="AddAsciiBlock"/> applies with masks, read in one step. Indexed by the
+        /// class (less <see cref="BlankClass"/>) and the history bits of the blank, line-break and punctuation classes.
+        /// </summary>
+        private static byte[] BuildSeparatorWeights()
+        {
+            var weights = new byte[3 << SeparatorHistoryBits];
+            for (uint bits = 0; bits <= SeparatorHistoryMask; bits++)
+            {
+                uint history = bits << (2 * BlankClass);
+                bool afterBlank = Was(history, BlankClass);
+                bool afterNewline = Was(history, NewlineClass);
+                bool afterPunctuation = Was(history, PunctuationClass);
+                bool whitespaceBefore = WasBefore(history, BlankClass) || WasBefore(history, NewlineClass);
+                weights[bits] = (byte)(afterNewline ? SpaceRunWeight : !afterBlank ? 0 : whitespaceBefore ? LongSpaceRunWeight : SpaceRunWeight);
+                weights[(1 << SeparatorHistoryBits) | bits] = (byte)(afterPunctuation || afterBlank || afterNewline ? JoinedNewlineWeight : NewlineWeight);
+                weights[(2 << SeparatorHistoryBits) | bits] = (byte)(afterPunctuation ? PunctuationRunWeight : PunctuationWeight);
+            }
+
+            return weights;
+        }
 
         /// <summary>
         /// Script weights for every block of 16 UTF-16 code units, read in one step: all the script boundaries below fall on

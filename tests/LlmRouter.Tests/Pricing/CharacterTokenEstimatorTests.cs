@@ -22,8 +22,8 @@ public sealed class CharacterTokenEstimatorTests
     [InlineData("a    b", 304)]                                               // a run of spaces is one token (the last joins "b"), 2 for each further space
     [InlineData("a\n\n\nb", 320)]                                             // a line break after a word, then 10 for each further one
     [InlineData("\n    return", 306)]                                         // a line break, an indentation (100, then 2 a space), a word
-    [InlineData("{\"k\":1}", 520)]                                            // punctuation runs 100 then 10 each, a word after a quote 100, a digit group
-    [InlineData("foo.bar", 230)]                                              // a word right after punctuation merges with it: 30
+    [InlineData("{\"k\":1}", 470)]                                            // punctuation runs 100 then 10 each, a word after punctuation 50, a digit group
+    [InlineData("foo.bar", 250)]                                              // a word right after punctuation merges with it half the time: 50
     [InlineData("xQZk", 290)]                                                 // x, the hump Q, then a capital after a hump: Z and k 45 each
     [InlineData("a1b2", 400)]                                                 // a letter next to a digit starts a word, a digit next to a letter a group
     [InlineData("café", 130)]                                                 // a word with one accented letter (+30)
