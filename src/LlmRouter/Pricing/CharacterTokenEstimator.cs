@@ -10,7 +10,8 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter;
 
 /// <summary>
-/// The default <see cref="ITokenEstimator"/>: counts words and characters by Unicode script and adds fixed overheads for message
+/// The default <see cref="ITokenEstimator"/>: counts text the way OpenAI's o200k tokenizer splits it (words, groups of digits,
+/// runs of punctuation and of whitespace), weighs other characters by Unicode script, and adds fixed overheads for message
 /// framing, tools and media. The method and its expected error are documented on <see cref="TokenEstimators.Default"/>.
 /// </summary>
 /// <remarks>
@@ -271,8 +272,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         static abstract int At(ReadOnlySpan<TUnit> text, int index);
 
         /// <summary>
-        /// Counts from <paramref name="start"/> one character at a time until a character outside ASCII is followed by
-        /// <see cref="TextCounter.AsciiRunForBlock"/> code units of ASCII, or the text ends; returns where it stopped.
+        /// Counts from <paramref name="start"/>, a character outside ASCII, one character at a time: only that character when
+        /// <see cref="TextCounter.AsciiRunForBlock"/> code units of ASCII follow it, else until that many have gone by or the
+        /// text ends; returns where it stopped.
         /// </summary>
         static abstract int AddRun(ref TextCounter counter, ReadOnlySpan<TUnit> text, int start);
 
@@ -290,26 +292,33 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<char> text, int start)
         {
-            // A look ahead after each character outside ASCII, not after every one: a letter with a diacritic among ASCII
-            // (French, German) goes back to blocks at once, a script outside ASCII (Vietnamese, Chinese) stays here. A local
-            // copy of the counter keeps its fields in registers.
+            // A character outside ASCII among ASCII (a letter with a diacritic in French or German, a degree sign) goes back to
+            // blocks at once when ASCII follows; in a script outside ASCII (Vietnamese, Chinese) the loop stays here until a
+            // run of ASCII as long has gone by, counted in a register rather than looked ahead for at every such character.
+            // A local copy of the counter keeps its fields in registers.
             TextCounter local = counter;
             int i = start;
-            while (i < text.Length)
+            local.AddNonAscii(text[i++]);
+            if (AsciiFollows(text, i))
+            {
+                counter = local;
+                return i;
+            }
+
+            int ascii = 0;
+            while (i < text.Length && ascii < TextCounter.AsciiRunForBlock)
             {
                 // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
                 char c = text[i++];
                 if (c < TextCounter.AsciiLimit)
                 {
                     local.AddAscii(c);
+                    ascii++;
                 }
                 else
                 {
                     local.AddNonAscii(c);
-                    if (AsciiFollows(text, i))
-                    {
-                        break;
-                    }
+                    ascii = 0;
                 }
             }
 
@@ -318,6 +327,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         }
 
         /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> code units from <paramref name="index"/> are all ASCII.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool AsciiFollows(ReadOnlySpan<char> text, int index)
         {
             if (text.Length - index < TextCounter.AsciiRunForBlock)
@@ -325,8 +335,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 return false;
             }
 
-            ReadOnlySpan<ulong> units = MemoryMarshal.Cast<char, ulong>(text.Slice(index, TextCounter.AsciiRunForBlock));
-            return ((units[0] | units[1] | units[2] | units[3]) & 0xFF80_FF80_FF80_FF80) == 0;
+            ref ushort units = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+            Vector128<ushort> both = Vector128.LoadUnsafe(ref units, (nuint)index) | Vector128.LoadUnsafe(ref units, (nuint)index + 8);
+            return (both & Vector128.Create((ushort)0xFF80)) == Vector128<ushort>.Zero;
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -353,27 +364,35 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<byte> text, int start)
         {
             // As for UTF-16 (a character outside ASCII is counted whole).
-            int i = start;
-            while (i < text.Length)
+            int i = start + AddCharacter(ref counter, text[start..]);
+            if (AsciiFollows(text, i))
+            {
+                return i;
+            }
+
+            int ascii = 0;
+            while (i < text.Length && ascii < TextCounter.AsciiRunForBlock)
             {
                 if (text[i] < TextCounter.AsciiLimit)
                 {
                     counter.AddAscii((char)text[i++]);
+                    ascii++;
                 }
                 else
                 {
                     i += AddCharacter(ref counter, text[i..]);
-                    if (text.Length - i >= TextCounter.AsciiRunForBlock && AsciiFollows(MemoryMarshal.Cast<byte, ulong>(text.Slice(i, TextCounter.AsciiRunForBlock))))
-                    {
-                        break;
-                    }
+                    ascii = 0;
                 }
             }
 
             return i;
         }
 
-        private static bool AsciiFollows(ReadOnlySpan<ulong> units) => ((units[0] | units[1]) & 0x8080_8080_8080_8080) == 0;
+        /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> bytes from <paramref name="index"/> are all ASCII.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool AsciiFollows(ReadOnlySpan<byte> text, int index) =>
+            text.Length - index >= TextCounter.AsciiRunForBlock
+            && (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(text), (nuint)index) & Vector128.Create((byte)0x80)) == Vector128<byte>.Zero;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static void AddRest(ref TextCounter counter, ReadOnlySpan<byte> text)
@@ -544,9 +563,10 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     /// <remarks>
     /// <para>
     /// Charging everything where it starts, not where it ends, lets a block of 64 ASCII characters be counted from bit masks
-    /// (<see cref="AddAsciiBlock"/>) with only the state at its edges carried between blocks and single characters: the classes
-    /// of the two characters before, the letters so far of the current word, the position in a run of digits, and whether the
-    /// current run of letters and digits looks random.
+    /// (<see cref="AddAsciiBlock"/>) that see the two characters before it, with little state carried between blocks and single
+    /// characters: the letters so far of the current word, the position in a run of digits, and whether the current run of
+    /// letters and digits looks random. One character at a time, the counter also keeps the classes of the two characters
+    /// before, which a block does not need.
     /// </para>
     /// <para>
     /// Every weight was measured against o200k: on the test corpus, and on texts kept out of it (compiler messages in twelve
@@ -747,7 +767,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void AddAsciiLetter(uint history, bool upper)
         {
-            bool startsWord = _wordLetters == 0 || (upper && Was(history, LowerClass));
+            bool startsWord = (_wordLetters == 0) | (upper & Was(history, LowerClass));
             AddLetter(history, startsWord, foreign: false);
 
             // A letter next to a digit, or a second capital after a camel-case hump, makes the run random-looking.
@@ -768,12 +788,13 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             _history = (history >> 1) & BeforePreviousBits;
             _digitPhase = 0;
             _mixedRun = false;
-            if (IsLatinLetter(c))
+            int latin = LatinLetter(c);
+            if (latin != NotLatinLetter)
             {
                 // An accented letter continues a word (it never starts a camel-case hump), and the word is no longer charged for length.
                 bool startsWord = _wordLetters == 0;
                 AddLetter(history, startsWord, foreign: true);
-                Sum += !startsWord && IsCentralEuropeanLetter(c) ? CentralEuropeanLetterWeight : AccentedLetterWeight;
+                Sum += !startsWord && latin == CentralEuropeanLetter ? CentralEuropeanLetterWeight : AccentedLetterWeight;
                 _scriptLetter = 0;
                 return;
             }
@@ -789,17 +810,14 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         {
             if (startsWord)
             {
-                Sum += Was(history, PunctuationClass) ? WordAfterPunctuationWeight : WordWeight;
-                _wordLetters = 0;
+                Sum += WordWeight - ((WordWeight - WordAfterPunctuationWeight) * (int)((history >> Bit(PunctuationClass)) & 1));
+                _wordLetters = 1;
                 _foreignWord = foreign;
-            }
-            else
-            {
-                _foreignWord |= foreign;
+                return;
             }
 
-            _wordLetters++;
-            if (_wordLetters > WordFreeLetters && !_foreignWord)
+            _foreignWord |= foreign;
+            if (++_wordLetters > WordFreeLetters && !_foreignWord)
             {
                 Sum += LongWordLetterWeight;
             }
@@ -970,13 +988,40 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
         private static bool WasBefore(uint history, int characterClass) => ((history >> (2 * characterClass)) & 1) != 0;
 
-        /// <summary>Accented Latin letters, which tokenizers keep inside the word they belong to.</summary>
-        internal static bool IsLatinLetter(char c) =>
-            (c is >= '\u00C0' and <= '\u024F' && c != '\u00D7' && c != '\u00F7') || c is >= '\u1E00' and <= '\u1EFF';
+        // What LatinLetter says of a character.
+        private const byte NotLatinLetter = 0;
+        private const byte AccentedLetter = 1;
+        private const byte CentralEuropeanLetter = 2;
 
-        /// <summary>Latin Extended-A, less Ă ă Đ đ Ĩ ĩ Ũ ũ, which Vietnamese writes with and o200k knows well.</summary>
-        internal static bool IsCentralEuropeanLetter(char c) =>
-            c is >= '\u0100' and <= '\u017F' and not ('\u0102' or '\u0103' or '\u0110' or '\u0111' or '\u0128' or '\u0129' or '\u0168' or '\u0169');
+        /// <summary>
+        /// The kind of each character from U+00C0 to U+024F: accented Latin letters, which tokenizers keep inside the word they
+        /// belong to, and among them the Central European ones: Latin Extended-A less Ă ă Đ đ Ĩ ĩ Ũ ũ, which Vietnamese writes
+        /// with and o200k knows well. Not letters: × and ÷.
+        /// </summary>
+        private static readonly byte[] LatinLetters = BuildLatinLetters();
+
+        /// <summary>Whether <paramref name="c"/> is an accented Latin letter, and whether a Central European one; see <see cref="LatinLetters"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static int LatinLetter(char c) =>
+            (uint)(c - '\u00C0') < (uint)LatinLetters.Length ? LatinLetters[c - '\u00C0']
+            : c is >= '\u1E00' and <= '\u1EFF' ? AccentedLetter // Latin Extended Additional: Vietnamese
+            : NotLatinLetter;
+
+        private static byte[] BuildLatinLetters()
+        {
+            var kinds = new byte['\u0250' - '\u00C0'];
+            for (char c = '\u00C0'; c < '\u0250'; c++)
+            {
+                kinds[c - '\u00C0'] = c switch
+                {
+                    '\u00D7' or '\u00F7' => NotLatinLetter,
+                    >= '\u0100' and <= '\u017F' and not ('\u0102' or '\u0103' or '\u0110' or '\u0111' or '\u0128' or '\u0129' or '\u0168' or '\u0169') => CentralEuropeanLetter,
+                    _ => AccentedLetter,
+                };
+            }
+
+            return kinds;
+        }
 
         /// <summary>
         /// The weight of a space or tab, a line break and punctuation, for every history of the two characters before: the
