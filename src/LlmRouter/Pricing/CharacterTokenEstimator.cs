@@ -292,33 +292,33 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<char> text, int start)
         {
-            // A character outside ASCII among ASCII (a letter with a diacritic in French or German, a degree sign) goes back to
-            // blocks at once when ASCII follows; in a script outside ASCII (Vietnamese, Chinese) the loop stays here until a
-            // run of ASCII as long has gone by, counted in a register rather than looked ahead for at every such character.
-            // A local copy of the counter keeps its fields in registers.
+            // A character a block cannot count among ones it can (a Polish letter in a sentence, a dash) goes back to blocks at
+            // once when such characters follow; in a script outside Latin-1 (Vietnamese, Chinese) the loop stays here until a
+            // run of them as long has gone by, counted in a register rather than looked ahead for at every character. A local
+            // copy of the counter keeps its fields in registers.
             TextCounter local = counter;
             int i = start;
             local.AddNonAscii(text[i++]);
-            if (AsciiFollows(text, i))
+            if (BlockFollows(text, i))
             {
                 counter = local;
                 return i;
             }
 
-            int ascii = 0;
-            while (i < text.Length && ascii < TextCounter.AsciiRunForBlock)
+            int countable = 0;
+            while (i < text.Length && countable < TextCounter.AsciiRunForBlock)
             {
                 // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
                 char c = text[i++];
                 if (c < TextCounter.AsciiLimit)
                 {
                     local.AddAscii(c);
-                    ascii++;
+                    countable++;
                 }
                 else
                 {
                     local.AddNonAscii(c);
-                    ascii = 0;
+                    countable = c < TextCounter.BlockLimit ? countable + 1 : 0;
                 }
             }
 
@@ -326,9 +326,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             return i;
         }
 
-        /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> code units from <paramref name="index"/> are all ASCII.</summary>
+        /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> code units from <paramref name="index"/> are all ones a block counts.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool AsciiFollows(ReadOnlySpan<char> text, int index)
+        private static bool BlockFollows(ReadOnlySpan<char> text, int index)
         {
             if (text.Length - index < TextCounter.AsciiRunForBlock)
             {
@@ -336,8 +336,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
 
             ref ushort units = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
-            Vector128<ushort> both = Vector128.LoadUnsafe(ref units, (nuint)index) | Vector128.LoadUnsafe(ref units, (nuint)index + 8);
-            return (both & Vector128.Create((ushort)0xFF80)) == Vector128<ushort>.Zero;
+            Vector128<ushort> limit = Vector128.Create((ushort)TextCounter.BlockLimit);
+            return Vector128.LessThanAll(Vector128.LoadUnsafe(ref units, (nuint)index), limit)
+                && Vector128.LessThanAll(Vector128.LoadUnsafe(ref units, (nuint)index + 8), limit);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -581,9 +582,12 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         /// <summary>How many code units before the first it counts a block is loaded from, to see the classes of the characters before.</summary>
         internal const int Context = 2;
 
-        /// <summary>How many ASCII code units in a row, after a character that is not ASCII, make loading a block worthwhile again.</summary>
+        /// <summary>How many code units in a row that a block counts, after one it does not, make loading a block worthwhile again.</summary>
         internal const int AsciiRunForBlock = 16;
         internal const char AsciiLimit = (char)128;
+
+        /// <summary>The first UTF-16 code unit a block cannot count: blocks count ASCII and, in UTF-16, Latin-1.</summary>
+        internal const char BlockLimit = '\u00FF';
 
         /// <summary>
         /// The most a single UTF-16 code unit can add, in hundredths: a Central European letter inside a word (230), then a high
@@ -615,6 +619,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
         /// <summary>An accented Latin letter (French, German, Spanish, Vietnamese): it stays inside its word and costs a little extra.</summary>
         private const int AccentedLetterWeight = 30;
+
+        /// <summary>A symbol or space of Latin-1 (° © « » and the no-break space), as <see cref="BuildScriptWeights"/> has it.</summary>
+        private const int LatinSymbolWeight = 50;
 
         /// <summary>
         /// A letter of Latin Extended-A (Polish ł ś ż, Czech ř ě, Turkish ı ş ğ) inside a word, except the few Vietnamese uses:
@@ -834,76 +841,137 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             where TBlock : struct, IAsciiBlock<TBlock>
         {
             // Masks of the whole block; Counted(m) has bit i for counted character i, Previous(m) for the character before it
-            // and BeforePrevious(m) for the one before that. Characters outside ASCII belong to no class. Each class is taken
-            // from the vectors where it is needed, so that few masks are alive at once.
+            // and BeforePrevious(m) for the one before that. Characters outside ASCII belong to none of the classes of ASCII.
+            // Each class is taken from the vectors where it is needed, so that few masks are alive at once.
             ulong valid = ulong.MaxValue >> (AsciiBlock.Length - count);
+            long sum = AddSeparators(in block, first, valid, out ulong previousPunctuation, out ulong previousBlank);
 
-            // Whitespace and punctuation, charged first so that few masks stay alive: each weight takes one population count, the
-            // charges of one weight falling on different characters.
+            // Accented letters and symbols of Latin-1, which only UTF-16 text brings to a block (in UTF-8 they take two bytes and
+            // are counted one character at a time).
+            ulong latinLetterAll = 0;
+            ulong foreign = 0;
+            if (block.InRange(0x80, 0x7F) != 0)
+            {
+                sum += AddLatin(in block, first, valid, out latinLetterAll, out foreign);
+            }
+
+            // Words: a letter after a non-letter, or an upper-case letter after a lower-case one, starts one; a word right after
+            // punctuation costs less. A letter outside ASCII just before the block continues a word.
+            ulong lowerAll = block.InRange((byte)'a', 26);
+            ulong upperAll = block.InRange((byte)'A', 26);
+            ulong lower = Counted(lowerAll, first, valid);
+            ulong upper = Counted(upperAll, first, valid);
+            ulong previousLower = Previous(lowerAll, first);
+            ulong previousUpper = Previous(upperAll, first);
+            ulong letter = lower | upper | foreign;
+            ulong previousLetter = previousLower | previousUpper | Previous(latinLetterAll, first) | (_wordLetters > 0 ? 1UL : 0);
+            ulong start = letter & ~(previousLetter & ~(upper & previousLower));
+            ulong continuing = letter & ~start;
+
+            // The letters of a word from its first accented letter on are not charged for its length: adding the accented letters
+            // to the word's letters carries through the rest of the word, up to the next start.
+            ulong longWord = LongWordLetters(continuing);
+            if (foreign != 0)
+            {
+                ulong words = continuing | foreign;
+                foreign |= words & ~(words + foreign);
+                longWord &= ~foreign;
+            }
+
+            sum += (WordWeight * (long)ulong.PopCount(start))
+                - ((WordWeight - WordAfterPunctuationWeight) * (long)ulong.PopCount(start & previousPunctuation))
+                + (LongWordLetterWeight * (long)ulong.PopCount(longWord));
+
+            // Digits, and random-looking runs of letters and digits.
+            ulong digitAll = block.InRange((byte)'0', 10);
+            ulong mixed = 0;
+            int digitPhase = 0;
+            if ((digitAll | (upperAll & (upperAll << 1)) | (_mixedRun ? 1UL : 0)) != 0)
+            {
+                sum += AddNumbersAndRandomRuns(digitAll, lowerAll, upperAll, first, count, previousBlank, continuing, out mixed, out digitPhase);
+            }
+
+            Sum += sum;
+
+            // The word the block ends in started at the last start (a letter after a non-letter is always a start); none when the
+            // block ends in a non-letter.
+            int last = count - 1;
+            int wordLetters = start == 0 ? _wordLetters + count : count - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(start));
+            _wordLetters = wordLetters & -(int)((letter >> last) & 1);
+            _foreignWord = ((foreign >> last) & 1) != 0 || (_foreignWord && continuing == valid);
+            _mixedRun = ((mixed >> last) & 1) != 0;
+            _digitPhase = digitPhase;
+            _scriptLetter = 0;
+        }
+
+        /// <summary>
+        /// Charges a block's whitespace and punctuation; gives the masks of punctuation and of spaces before each counted
+        /// character, which later charges need. Each weight takes one population count, the charges of one weight falling on
+        /// different characters.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static long AddSeparators<TBlock>(in TBlock block, int first, ulong valid, out ulong previousPunctuation, out ulong previousBlank)
+            where TBlock : struct, IAsciiBlock<TBlock>
+        {
             ulong punctuationAll = block.Other();
             ulong blankAll = block.EqualTo((byte)' ') | block.EqualTo((byte)'\t');
             ulong newlineAll = block.InRange((byte)'\n', 4);
-            ulong previousPunctuation = Previous(punctuationAll, first);
-            ulong previousBlank = Previous(blankAll, first);
+            previousPunctuation = Previous(punctuationAll, first);
+            previousBlank = Previous(blankAll, first);
             ulong punctuation = Counted(punctuationAll, first, valid);
             ulong newline = Counted(newlineAll, first, valid);
             ulong blank = Counted(blankAll, first, valid);
             ulong joined = previousPunctuation | Previous(blankAll | newlineAll, first);
             ulong blankRun = blank & previousBlank;
             ulong beforePreviousWhitespace = BeforePrevious(blankAll | newlineAll, first);
-            long sum = (TokenWeight * (long)ulong.PopCount((punctuation & ~previousPunctuation) | (newline & ~joined)
+            return (TokenWeight * (long)ulong.PopCount((punctuation & ~previousPunctuation) | (newline & ~joined)
                     | (blank & Previous(newlineAll, first)) | (blankRun & ~beforePreviousWhitespace)))
                 + (PunctuationRunWeight * (long)ulong.PopCount((punctuation & previousPunctuation) | (newline & joined)))
                 + (LongSpaceRunWeight * (long)ulong.PopCount(blankRun & beforePreviousWhitespace));
+        }
 
-            // Words: a letter after a non-letter, or an upper-case letter after a lower-case one, starts one; a word right after
-            // punctuation costs less. A letter outside ASCII before the block continues a word.
-            ulong lowerAll = block.InRange((byte)'a', 26);
-            ulong upperAll = block.InRange((byte)'A', 26);
-            ulong upper = Counted(upperAll, first, valid);
+        /// <summary>Charges a block's Latin-1 letters and symbols; gives the mask of its Latin-1 letters and those counted.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static long AddLatin<TBlock>(in TBlock block, int first, ulong valid, out ulong latinLetterAll, out ulong latinLetter)
+            where TBlock : struct, IAsciiBlock<TBlock>
+        {
+            latinLetterAll = block.InRange(0xC0, 0x3F) & ~(block.EqualTo(0xD7) | block.EqualTo(0xF7));
+            latinLetter = Counted(latinLetterAll, first, valid);
+            return (AccentedLetterWeight * (long)ulong.PopCount(latinLetter))
+                + (LatinSymbolWeight * (long)ulong.PopCount(Counted(block.InRange(0x80, 0x7F) & ~latinLetterAll, first, valid)));
+        }
+
+        /// <summary>
+        /// Charges a block's digits, a group of three at a time, and the letters of its random-looking runs of letters and
+        /// digits: a letter next to a digit, or a second capital after a camel-case hump, marks one. Adding a run's first marker
+        /// to the mask of letters and digits carries through the rest of its run and clears it, so the run's bits from the
+        /// marker on are the ones the sum no longer has.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly long AddNumbersAndRandomRuns(
+            ulong digitAll, ulong lowerAll, ulong upperAll, int first, int count, ulong previousBlank, ulong continuing, out ulong mixed, out int digitPhase)
+        {
+            ulong valid = ulong.MaxValue >> (AsciiBlock.Length - count);
+            ulong digit = Counted(digitAll, first, valid);
+            ulong previousDigit = Previous(digitAll, first);
             ulong previousLower = Previous(lowerAll, first);
             ulong previousUpper = Previous(upperAll, first);
-            ulong letter = Counted(lowerAll, first, valid) | upper;
-            ulong start = letter & ~((previousLower | previousUpper | (_wordLetters > 0 ? 1UL : 0)) & ~(upper & previousLower));
-            ulong continuing = letter & ~start;
-            sum += (WordWeight * (long)ulong.PopCount(start))
-                - ((WordWeight - WordAfterPunctuationWeight) * (long)ulong.PopCount(start & previousPunctuation))
-                + (LongWordLetterWeight * (long)ulong.PopCount(LongWordLetters(continuing)));
-
-            // Digits, and random-looking runs of letters and digits: a letter next to a digit, or a second capital after a
-            // camel-case hump, marks one. Adding a run's first marker to the mask of letters and digits carries through the rest
-            // of its run and clears it, so the run's bits from the marker on are the ones the sum no longer has.
-            ulong digitAll = block.InRange((byte)'0', 10);
-            ulong mixed = 0;
-            int digitPhase = 0;
-            if ((digitAll | (upperAll & (upperAll << 1)) | (_mixedRun ? 1UL : 0)) != 0)
+            ulong letter = Counted(lowerAll | upperAll, first, valid);
+            ulong upper = Counted(upperAll, first, valid);
+            ulong alphanumeric = letter | digit;
+            ulong markers = (letter & previousDigit) | (digit & (previousLower | previousUpper))
+                | (upper & previousUpper & BeforePrevious(lowerAll, first)) | (_mixedRun ? alphanumeric & 1 : 0);
+            mixed = (alphanumeric & ~(alphanumeric + markers)) | markers;
+            long sum = MixedLetterWeight * (long)ulong.PopCount(mixed & continuing);
+            digitPhase = 0;
+            if (digit != 0)
             {
-                ulong digit = Counted(digitAll, first, valid);
-                ulong previousDigit = Previous(digitAll, first);
-                ulong alphanumeric = letter | digit;
-                ulong markers = (letter & previousDigit) | (digit & (previousLower | previousUpper))
-                    | (upper & previousUpper & BeforePrevious(lowerAll, first)) | (_mixedRun ? alphanumeric & 1 : 0);
-                mixed = (alphanumeric & ~(alphanumeric + markers)) | markers;
-                if (digit != 0)
-                {
-                    digitPhase = DigitPhase(digit, valid, count - 1);
-                    sum += (DigitGroupWeight * (long)ulong.PopCount(DigitGroups(digit, previousDigit)))
-                        + (SpaceBeforeNumberWeight * (long)ulong.PopCount(digit & previousBlank));
-                }
-
-                sum += MixedLetterWeight * (long)ulong.PopCount(mixed & continuing);
+                digitPhase = DigitPhase(digit, valid, count - 1);
+                sum += (DigitGroupWeight * (long)ulong.PopCount(DigitGroups(digit, previousDigit)))
+                    + (SpaceBeforeNumberWeight * (long)ulong.PopCount(digit & previousBlank));
             }
 
-            Sum += sum;
-            // The word the block ends in started at the last start (a letter after a non-letter is always a start); none when the
-            // block ends in a non-letter.
-            int last = count - 1;
-            int wordLetters = start == 0 ? _wordLetters + count : count - (AsciiBlock.Length - 1 - BitOperations.LeadingZeroCount(start));
-            _wordLetters = wordLetters & -(int)((letter >> last) & 1);
-
-            _foreignWord &= continuing == valid;
-            _mixedRun = ((mixed >> last) & 1) != 0;
-            _digitPhase = digitPhase;
+            return sum;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -1057,7 +1125,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         {
             ReadOnlySpan<int> ranges =
             [
-                0x0000, 50, 0,      // Latin-1 symbols and the no-break space (letters are counted as words before this table)
+                0x0000, LatinSymbolWeight, 0,   // Latin-1 symbols and the no-break space (letters are counted as words before this table)
                 0x0250, 60, 0,      // IPA, spacing modifiers, combining diacritics
                 0x0370, 100, 26,    // Greek
                 0x0400, 100, 12,    // Cyrillic

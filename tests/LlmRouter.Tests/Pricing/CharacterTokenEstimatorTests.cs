@@ -61,10 +61,13 @@ public sealed class CharacterTokenEstimatorTests
     [InlineData(3)]
     public void CountTextAndUtf8_RandomMixedText_GiveTheCountOfTheCharacterByCharacterCounter(int seed)
     {
-        // The vector paths count 64 ASCII characters at a time and carry words, camel-case humps and whitespace runs across
-        // blocks and non-ASCII characters; random text, mostly ASCII so that blocks form, checks them against the simple loop.
+        // The vector paths count 64 characters at a time (ASCII, and Latin-1 in UTF-16) and carry words, camel-case humps,
+        // numbers and random-looking runs across blocks and other characters; random text, mostly ASCII so that blocks form,
+        // checks them against the simple loop.
         const string ascii = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t\n\r.,;{}[]\"'_-/\u0000\u0007\u007F";
-        const string other = "éüÑçßПриві你好こん안→…\u00A0";
+        // Outside ASCII: Latin-1 letters and symbols (which UTF-16 blocks count, and ÿ, the first they do not), Central European
+        // letters, other scripts, symbols and the no-break space.
+        const string other = "éüÑçßÀÿ°×÷łżĀПриві你好こん안→…\u00A0";
         var random = new Random(seed);
         var text = new StringBuilder();
         for (int sample = 0; sample < 3_000; sample++)
@@ -80,7 +83,7 @@ public sealed class CharacterTokenEstimatorTests
                 }
                 else if (pick < 8)
                 {
-                    text.Append(other[random.Next(other.Length)]);
+                    text.Append(other[random.Next(other.Length)], random.Next(4) == 0 ? random.Next(1, 12) : 1);
                 }
                 else
                 {
