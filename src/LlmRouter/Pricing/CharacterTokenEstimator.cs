@@ -188,10 +188,10 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     }
 
     /// <summary>
-    /// Counts text in either encoding: blocks of 64 code units while they are ASCII, one character at a time from the first
-    /// that is not until a run of ASCII resumes, and a text's last partial block either overlapping the block before (the
-    /// characters already counted are skipped) or, in a text shorter than a block, copied into a padded buffer (a text shorter
-    /// than <see cref="TextCounter.MinimumBlock"/> is counted one character at a time).
+    /// Counts text in either encoding: blocks of 64 code units while a block can count them (ASCII, and Latin-1 in UTF-16), one
+    /// character at a time from the first it cannot until enough it can follow, and a text's last partial block either
+    /// overlapping the block before (the characters already counted are skipped) or, in a text shorter than a block, copied into
+    /// a padded buffer (a text shorter than <see cref="TextCounter.MinimumBlock"/> is counted one character at a time).
     /// </summary>
     /// <remarks>
     /// Every block but a text's first is loaded from two code units before the first it counts, so that the classes of the
@@ -205,6 +205,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         var counter = new TextCounter();
         Span<TUnit> padded = stackalloc TUnit[AsciiBlock.Length];
         int i = 0;
+
         // A text of a block or more ends in a block overlapping the one before, however few characters are left; a shorter one
         // takes a padded copy, worth making only for a few characters or more.
         int minimumBlock = text.Length >= AsciiBlock.Length ? 1 : TextCounter.MinimumBlock;
@@ -229,18 +230,18 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
                 block = padded;
             }
 
-            // The next block's position depends only on where this one's ASCII ends, not on its classification.
-            ulong nonAscii = TUnits.Load(block, out TBlock loaded);
-            int ascii = Math.Min(Math.Min(remaining, AsciiBlock.Length - first), BitOperations.TrailingZeroCount(nonAscii >> first));
-            if (ascii > 0)
+            // The next block's position depends only on where the characters this one can count end, not on their classes.
+            ulong uncountable = TUnits.Load(block, out TBlock loaded);
+            int countable = Math.Min(Math.Min(remaining, AsciiBlock.Length - first), BitOperations.TrailingZeroCount(uncountable >> first));
+            if (countable > 0)
             {
-                counter.AddAsciiBlock(in loaded, first, ascii);
-                i += ascii;
+                counter.AddBlock(in loaded, first, countable);
+                i += countable;
                 continue;
             }
 
-            // From a character outside ASCII, one character at a time until a run of ASCII long enough for a block starts:
-            // text with such letters every few characters (Vietnamese, Czech) would otherwise load a block for every few.
+            // From a character a block cannot count, one character at a time until a run long enough for a block starts: text
+            // with such characters every few (Vietnamese, Polish) would otherwise load a block for every few.
             ResumeByCharacter<TUnit, TUnits>(ref counter, text, i);
             i = TUnits.AddRun(ref counter, text, i);
         }
@@ -272,9 +273,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         static abstract int At(ReadOnlySpan<TUnit> text, int index);
 
         /// <summary>
-        /// Counts from <paramref name="start"/>, a character outside ASCII, one character at a time: only that character when
-        /// <see cref="TextCounter.AsciiRunForBlock"/> code units of ASCII follow it, else until that many have gone by or the
-        /// text ends; returns where it stopped.
+        /// Counts from <paramref name="start"/>, a character a block cannot count, one character at a time: only that character
+        /// when <see cref="TextCounter.RunForBlock"/> code units a block can count follow it, else until that many have gone by
+        /// or the text ends; returns where it stopped.
         /// </summary>
         static abstract int AddRun(ref TextCounter counter, ReadOnlySpan<TUnit> text, int start);
 
@@ -306,7 +307,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
 
             int countable = 0;
-            while (i < text.Length && countable < TextCounter.AsciiRunForBlock)
+            while (i < text.Length && countable < TextCounter.RunForBlock)
             {
                 // A surrogate pair is counted as its two halves: the high one carries the weight, the low one none.
                 char c = text[i++];
@@ -326,11 +327,11 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             return i;
         }
 
-        /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> code units from <paramref name="index"/> are all ones a block counts.</summary>
+        /// <summary>Whether the <see cref="TextCounter.RunForBlock"/> code units from <paramref name="index"/> are all ones a block counts.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool BlockFollows(ReadOnlySpan<char> text, int index)
         {
-            if (text.Length - index < TextCounter.AsciiRunForBlock)
+            if (text.Length - index < TextCounter.RunForBlock)
             {
                 return false;
             }
@@ -364,7 +365,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         [MethodImpl(MethodImplOptions.NoInlining)]
         public static int AddRun(ref TextCounter counter, ReadOnlySpan<byte> text, int start)
         {
-            // As for UTF-16 (a character outside ASCII is counted whole).
+            // As for UTF-16, but blocks count only ASCII here, and a character outside it is counted whole.
             int i = start + AddCharacter(ref counter, text[start..]);
             if (AsciiFollows(text, i))
             {
@@ -372,7 +373,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             }
 
             int ascii = 0;
-            while (i < text.Length && ascii < TextCounter.AsciiRunForBlock)
+            while (i < text.Length && ascii < TextCounter.RunForBlock)
             {
                 if (text[i] < TextCounter.AsciiLimit)
                 {
@@ -389,10 +390,10 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
             return i;
         }
 
-        /// <summary>Whether the <see cref="TextCounter.AsciiRunForBlock"/> bytes from <paramref name="index"/> are all ASCII.</summary>
+        /// <summary>Whether the <see cref="TextCounter.RunForBlock"/> bytes from <paramref name="index"/> are all ASCII.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static bool AsciiFollows(ReadOnlySpan<byte> text, int index) =>
-            text.Length - index >= TextCounter.AsciiRunForBlock
+            text.Length - index >= TextCounter.RunForBlock
             && (Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(text), (nuint)index) & Vector128.Create((byte)0x80)) == Vector128<byte>.Zero;
 
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -563,16 +564,16 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     /// </summary>
     /// <remarks>
     /// <para>
-    /// Charging everything where it starts, not where it ends, lets a block of 64 ASCII characters be counted from bit masks
-    /// (<see cref="AddAsciiBlock"/>) that see the two characters before it, with little state carried between blocks and single
+    /// Charging everything where it starts, not where it ends, lets a block of 64 characters (ASCII, and Latin-1 in UTF-16) be
+    /// counted from bit masks (<see cref="AddBlock"/>) that see the two characters before it, with little state carried between blocks and single
     /// characters: the letters so far of the current word, the position in a run of digits, and whether the current run of
     /// letters and digits looks random. One character at a time, the counter also keeps the classes of the two characters
     /// before, which a block does not need.
     /// </para>
     /// <para>
-    /// Every weight was measured against o200k: on the test corpus, and on texts kept out of it (compiler messages in twelve
-    /// languages, random base64, hex and keys, this repository's code and documentation), so that the rules are the tokenizer's,
-    /// not the corpus's.
+    /// Every weight was measured against o200k: on the test corpus, and on texts kept out of it (compiler messages in 13
+    /// languages, random base64, hex, keys and numbers, this repository's code and documentation), so that the rules are the
+    /// tokenizer's, not the corpus's.
     /// </para>
     /// </remarks>
     private struct TextCounter
@@ -583,7 +584,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         internal const int Context = 2;
 
         /// <summary>How many code units in a row that a block counts, after one it does not, make loading a block worthwhile again.</summary>
-        internal const int AsciiRunForBlock = 16;
+        internal const int RunForBlock = 16;
         internal const char AsciiLimit = (char)128;
 
         /// <summary>The first UTF-16 code unit a block cannot count: blocks count ASCII and, in UTF-16, Latin-1.</summary>
@@ -831,13 +832,13 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         }
 
         /// <summary>
-        /// Counts <paramref name="count"/> ASCII characters of a block of 64, from position <paramref name="first"/>: each class
-        /// of character becomes a 64-bit mask and each charge a population count, so nothing branches on the text. The characters
-        /// before <paramref name="first"/> are the ones before the counted ones in the text (none at its start), read for their
-        /// classes only. Gives the count <see cref="AddAscii"/> gives one character at a time.
+        /// Counts <paramref name="count"/> characters of a block of 64 (ASCII, and Latin-1 in UTF-16), from position
+        /// <paramref name="first"/>: each class of character becomes a 64-bit mask and each charge a population count, so little
+        /// branches on the text. The characters before <paramref name="first"/> are the ones before the counted ones in the text
+        /// (none at its start), read for their classes only. Gives the count <see cref="Add"/> gives one character at a time.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void AddAsciiBlock<TBlock>(in TBlock block, int first, int count)
+        public void AddBlock<TBlock>(in TBlock block, int first, int count)
             where TBlock : struct, IAsciiBlock<TBlock>
         {
             // Masks of the whole block; Counted(m) has bit i for counted character i, Previous(m) for the character before it
@@ -1093,7 +1094,7 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
 
         /// <summary>
         /// The weight of a space or tab, a line break and punctuation, for every history of the two characters before: the
-        /// character-at-a-time form of the rules <see cref="AddAsciiBlock"/> applies with masks, read in one step. Indexed by the
+        /// character-at-a-time form of the rules <see cref="AddBlock"/> applies with masks, read in one step. Indexed by the
         /// class (less <see cref="BlankClass"/>) and the history bits of the blank, line-break and punctuation classes.
         /// </summary>
         private static byte[] BuildSeparatorWeights()
