@@ -10,19 +10,9 @@ namespace LlmRouter.Benchmarks;
 [MemoryDiagnoser]
 public class PricingTokenEstimateBenchmarks
 {
-    private readonly ChatMessage[] _messages =
-    [
-        new(ChatRole.User, "I'm planning a three-day trip to Lisbon in March. What should I pack, and which neighbourhoods are worth a walk?"),
-        new(ChatRole.Assistant, "Pack layers: March in Lisbon runs from about 10 °C at night to 18 °C by day, with some rain. Comfortable shoes matter more than anything, because the hills and cobbles are steep. Alfama, Baixa and Bairro Alto are close together and easy to explore on foot."),
-        new(ChatRole.User, "Great. Can you check the forecast for the first day and suggest a route that avoids the steepest streets?"),
-    ];
+    private readonly ChatMessage[] _messages = TypicalRequest.Messages;
 
-    private readonly ChatOptions _options = new()
-    {
-        Instructions = "You are a concise travel assistant. Answer in plain English and keep each answer under 150 words.",
-        MaxOutputTokens = 400,
-        Tools = [AIFunctionFactory.Create((string city, int days) => "sunny", "get_forecast", "Gets the weather forecast for a city for the next few days.")],
-    };
+    private readonly ChatOptions _options = TypicalRequest.Options;
 
     private readonly ITokenEstimator _estimator = TokenEstimators.Default;
 

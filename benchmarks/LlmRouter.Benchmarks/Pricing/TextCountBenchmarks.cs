@@ -11,7 +11,8 @@ namespace LlmRouter.Benchmarks;
 [MemoryDiagnoser]
 public class TextCountBenchmarks
 {
-    private const string Paragraph =
+    /// <summary>About 1,000 characters of English prose with a few accented letters.</summary>
+    internal const string Paragraph =
         "Lisbon sits on seven hills above the Tagus estuary, and most visitors learn that the hard way on their first afternoon. "
         + "The trams help: line 28 climbs from Martim Moniz through Graça and Alfama before dropping into Baixa, though it is "
         + "crowded from mid-morning. Walking is still the best way to see the city. Start at Praça do Comércio, follow Rua Augusta "

@@ -5,17 +5,21 @@ using System.Runtime.Intrinsics;
 namespace LlmRouter;
 
 /// <summary>
-/// 64 characters of text held in vector registers as one byte each, with every character outside ASCII loaded as 0x80; the token
-/// estimator classifies them into 64-bit masks, one bit per character. One implementation per vector width, so the counting code
-/// is written once and the JIT compiles it for the widest width the processor runs.
+/// 64 characters of text held in vector registers as one byte each: from UTF-16, every character from U+0000 to U+00FE as its
+/// own value (ASCII and Latin-1) and every other as 0xFF; from UTF-8, the bytes as they are. The token estimator classifies them
+/// into 64-bit masks, one bit per character. One implementation per vector width, so the counting code is written once and the
+/// JIT compiles it for the widest width the processor runs.
 /// </summary>
 internal interface IAsciiBlock<TSelf>
     where TSelf : struct, IAsciiBlock<TSelf>
 {
-    /// <summary>Loads the first 64 UTF-16 code units of <paramref name="text"/>; returns a mask of those outside ASCII.</summary>
+    /// <summary>
+    /// Loads the first 64 UTF-16 code units of <paramref name="text"/>; returns a mask of those a block cannot count: the ones
+    /// outside U+0000 to U+00FE.
+    /// </summary>
     static abstract ulong Load(ReadOnlySpan<char> text, out TSelf block);
 
-    /// <summary>Loads the first 64 bytes of <paramref name="utf8"/>; returns a mask of those outside ASCII.</summary>
+    /// <summary>Loads the first 64 bytes of <paramref name="utf8"/>; returns a mask of those a block cannot count: the ones outside ASCII.</summary>
     static abstract ulong Load(ReadOnlySpan<byte> utf8, out TSelf block);
 
     /// <summary>A bit for each character in [<paramref name="first"/>, <paramref name="first"/> + <paramref name="length"/>).</summary>
@@ -23,6 +27,12 @@ internal interface IAsciiBlock<TSelf>
 
     /// <summary>A bit for each character equal to <paramref name="value"/>.</summary>
     ulong EqualTo(byte value);
+
+    /// <summary>
+    /// A bit for each ASCII character that is not a letter, a digit or whitespace (space, tab, line feed, vertical tab, form
+    /// feed, carriage return): punctuation, symbols and control characters, classified in one pass over the vectors.
+    /// </summary>
+    ulong Other();
 }
 
 /// <summary>Shared loading steps of the <see cref="IAsciiBlock{TSelf}"/> implementations.</summary>
@@ -32,7 +42,7 @@ internal static class AsciiBlock
 
     /// <summary>
     /// The first 64 UTF-16 code units of <paramref name="text"/>, as 16-bit lanes; the caller has checked the length.
-    /// Clamping each to 0x80 before narrowing keeps ASCII as it is and marks everything else by its high bit.
+    /// Clamping each to 0xFF before narrowing keeps ASCII and Latin-1 as they are and marks everything else as 0xFF.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref ushort Start(ReadOnlySpan<char> text) =>
@@ -40,6 +50,33 @@ internal static class AsciiBlock
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref byte Start(ReadOnlySpan<byte> utf8) => ref MemoryMarshal.GetReference(utf8[..Length]);
+
+    /// <summary>The lanes of <paramref name="bytes"/> that hold ASCII other than letters, digits and whitespace, as all ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Other(Vector512<byte> bytes) =>
+        Vector512.LessThan(bytes, Vector512.Create((byte)0x80))
+        & ~(Vector512.LessThan((bytes | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)26))
+            | Vector512.LessThan(bytes - Vector512.Create((byte)'0'), Vector512.Create((byte)10))
+            | Vector512.LessThan(bytes - Vector512.Create((byte)'\t'), Vector512.Create((byte)5))
+            | Vector512.Equals(bytes, Vector512.Create((byte)' ')));
+
+    /// <inheritdoc cref="Other(Vector512{byte})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Other(Vector256<byte> bytes) =>
+        Vector256.LessThan(bytes, Vector256.Create((byte)0x80))
+        & ~(Vector256.LessThan((bytes | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)26))
+            | Vector256.LessThan(bytes - Vector256.Create((byte)'0'), Vector256.Create((byte)10))
+            | Vector256.LessThan(bytes - Vector256.Create((byte)'\t'), Vector256.Create((byte)5))
+            | Vector256.Equals(bytes, Vector256.Create((byte)' ')));
+
+    /// <inheritdoc cref="Other(Vector512{byte})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Other(Vector128<byte> bytes) =>
+        Vector128.LessThan(bytes, Vector128.Create((byte)0x80))
+        & ~(Vector128.LessThan((bytes | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)26))
+            | Vector128.LessThan(bytes - Vector128.Create((byte)'0'), Vector128.Create((byte)10))
+            | Vector128.LessThan(bytes - Vector128.Create((byte)'\t'), Vector128.Create((byte)5))
+            | Vector128.Equals(bytes, Vector128.Create((byte)' ')));
 }
 
 /// <summary>A block in one 512-bit vector.</summary>
@@ -52,11 +89,11 @@ internal readonly struct AsciiBlock512 : IAsciiBlock<AsciiBlock512>
     public static ulong Load(ReadOnlySpan<char> text, out AsciiBlock512 block)
     {
         ref ushort source = ref AsciiBlock.Start(text);
-        Vector512<ushort> limit = Vector512.Create((ushort)0x80);
+        Vector512<ushort> limit = Vector512.Create((ushort)0xFF);
         block = new AsciiBlock512(Vector512.Narrow(
             Vector512.Min(Vector512.LoadUnsafe(ref source), limit),
             Vector512.Min(Vector512.LoadUnsafe(ref source, 32), limit)));
-        return block._bytes.ExtractMostSignificantBits();
+        return Vector512.Equals(block._bytes, Vector512<byte>.AllBitsSet).ExtractMostSignificantBits();
     }
 
     public static ulong Load(ReadOnlySpan<byte> utf8, out AsciiBlock512 block)
@@ -71,6 +108,9 @@ internal readonly struct AsciiBlock512 : IAsciiBlock<AsciiBlock512>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong EqualTo(byte value) => Vector512.Equals(_bytes, Vector512.Create(value)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Other() => AsciiBlock.Other(_bytes).ExtractMostSignificantBits();
 }
 
 /// <summary>A block in two 256-bit vectors.</summary>
@@ -88,11 +128,11 @@ internal readonly struct AsciiBlock256 : IAsciiBlock<AsciiBlock256>
     public static ulong Load(ReadOnlySpan<char> text, out AsciiBlock256 block)
     {
         ref ushort source = ref AsciiBlock.Start(text);
-        Vector256<ushort> limit = Vector256.Create((ushort)0x80);
+        Vector256<ushort> limit = Vector256.Create((ushort)0xFF);
         block = new AsciiBlock256(
             Vector256.Narrow(Vector256.Min(Vector256.LoadUnsafe(ref source), limit), Vector256.Min(Vector256.LoadUnsafe(ref source, 16), limit)),
             Vector256.Narrow(Vector256.Min(Vector256.LoadUnsafe(ref source, 32), limit), Vector256.Min(Vector256.LoadUnsafe(ref source, 48), limit)));
-        return Bits(block._low, block._high);
+        return block.EqualTo(0xFF);
     }
 
     public static ulong Load(ReadOnlySpan<byte> utf8, out AsciiBlock256 block)
@@ -116,6 +156,9 @@ internal readonly struct AsciiBlock256 : IAsciiBlock<AsciiBlock256>
         Vector256<byte> target = Vector256.Create(value);
         return Bits(Vector256.Equals(_low, target), Vector256.Equals(_high, target));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Other() => Bits(AsciiBlock.Other(_low), AsciiBlock.Other(_high));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Bits(Vector256<byte> low, Vector256<byte> high) =>
@@ -142,7 +185,7 @@ internal readonly struct AsciiBlock128 : IAsciiBlock<AsciiBlock128>
     {
         ref ushort source = ref AsciiBlock.Start(text);
         block = new AsciiBlock128(Narrow(ref source, 0), Narrow(ref source, 16), Narrow(ref source, 32), Narrow(ref source, 48));
-        return Bits(block._b0, block._b1, block._b2, block._b3);
+        return block.EqualTo(0xFF);
     }
 
     public static ulong Load(ReadOnlySpan<byte> utf8, out AsciiBlock128 block)
@@ -176,9 +219,12 @@ internal readonly struct AsciiBlock128 : IAsciiBlock<AsciiBlock128>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Other() => Bits(AsciiBlock.Other(_b0), AsciiBlock.Other(_b1), AsciiBlock.Other(_b2), AsciiBlock.Other(_b3));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Narrow(ref ushort source, nuint offset)
     {
-        Vector128<ushort> limit = Vector128.Create((ushort)0x80);
+        Vector128<ushort> limit = Vector128.Create((ushort)0xFF);
         return Vector128.Narrow(
             Vector128.Min(Vector128.LoadUnsafe(ref source, offset), limit),
             Vector128.Min(Vector128.LoadUnsafe(ref source, offset + 8), limit));

@@ -11,25 +11,35 @@ public sealed class CharacterTokenEstimatorTests
     [Theory]
     [InlineData("", 0)]
     [InlineData("word", 100)]                                                // one word
-    [InlineData("The quick brown fox jumps over the lazy dog.", 1015)]        // 9 words, 8 spaces × 10, a period 35
+    [InlineData("The quick brown fox jumps over the lazy dog.", 1000)]        // 9 words (a space joins the word after it), a period
     [InlineData("ArgumentNullException", 333)]                                // camelCase: Argument, Null, Exception (9 letters: +33)
     [InlineData("HTTPClient", 166)]                                           // one 10-letter word: 100 + 2 × 33
     [InlineData("Donaudampfschifffahrt", 529)]                                // one 21-letter word: 100 + 13 × 33
-    [InlineData("2026", 180)]                                                 // 4 digits × 45
-    [InlineData("a    b", 300)]                                               // a space (10), then a run of 3 more at 30 each
-    [InlineData("a\n\n\nb", 360)]                                             // a newline (100), then a run
-    [InlineData("{\"k\":1}", 320)]                                            // punctuation 35, a word, a digit 45
+    [InlineData("2026", 200)]                                                 // digits in groups of three: 202, 6
+    [InlineData("12345678", 300)]                                             // 123, 456, 78
+    [InlineData("1,234,567", 500)]                                            // three groups and two commas
+    [InlineData("in 2026", 390)]                                              // a word, a space before a number (90), two groups
+    [InlineData("a    b", 304)]                                               // a run of spaces is one token (the last joins "b"), 2 for each further space
+    [InlineData("a\n\n\nb", 320)]                                             // a line break after a word, then 10 for each further one
+    [InlineData("\n    return", 306)]                                         // a line break, an indentation (100, then 2 a space), a word
+    [InlineData("{\"k\":1}", 470)]                                            // punctuation runs 100 then 10 each, a word after punctuation 50, a digit group
+    [InlineData("foo.bar", 250)]                                              // a word right after punctuation merges with it half the time: 50
+    [InlineData("xQZk", 290)]                                                 // x, the hump Q, then a capital after a hump: Z and k 45 each
+    [InlineData("a1b2", 400)]                                                 // a letter next to a digit starts a word, a digit next to a letter a group
     [InlineData("café", 130)]                                                 // a word with one accented letter (+30)
-    [InlineData("Привет мир", 280)]                                           // 9 Cyrillic × 30 and a space
-    [InlineData("你好世界", 288)]                                              // 4 CJK ideographs × 72
-    [InlineData("こんにちは", 475)]                                            // 5 kana × 95
-    [InlineData("안녕하세요", 375)]                                             // 5 Hangul syllables × 75
-    [InlineData("مرحبا", 155)]                                                // 5 Arabic × 31
-    [InlineData("שלום", 148)]                                                 // 4 Hebrew × 37
-    [InlineData("नमस्ते", 198)]                                                // 6 Devanagari code units × 33
-    [InlineData("Γειά", 152)]                                                 // 4 Greek × 38
-    [InlineData("👍", 100)]                                                   // one supplementary character
-    [InlineData("\u0007", 50)]                                                // a control character
+    [InlineData("zażółć", 820)]                                               // ż, ł, ć inside a word 230 each, ó 30; no charge for length
+    [InlineData("ąb", 130)]                                                   // a Central European letter that starts a word costs as an accented one
+    [InlineData("Привет мир", 284)]                                           // two Cyrillic words: 100 for the first letter, 12 for each further
+    [InlineData("你好世界", 300)]                                              // 4 CJK ideographs × 75
+    [InlineData("こんにちは", 375)]                                            // 5 kana × 75
+    [InlineData("안녕하세요", 280)]                                             // one Hangul word: 100 + 4 × 45
+    [InlineData("مرحبا", 152)]                                                // one Arabic word: 100 + 4 × 13
+    [InlineData("שלום", 172)]                                                 // one Hebrew word: 100 + 3 × 24
+    [InlineData("नमस्ते", 165)]                                                // one Devanagari word of 6 code units: 100 + 5 × 13
+    [InlineData("Γειά", 178)]                                                 // one Greek word: 100 + 3 × 26
+    [InlineData("👍", 220)]                                                   // one supplementary character
+    [InlineData("☕", 130)]                                                   // a symbol drawn as an emoji
+    [InlineData("\u0007", 100)]                                               // a control character counts as punctuation
     public void CountText_WordsScriptsAndRuns_WeighEachByItsKind(string text, long expectedHundredths)
     {
         Assert.Equal(expectedHundredths, CharacterTokenEstimator.CountText(text));
@@ -51,10 +61,13 @@ public sealed class CharacterTokenEstimatorTests
     [InlineData(3)]
     public void CountTextAndUtf8_RandomMixedText_GiveTheCountOfTheCharacterByCharacterCounter(int seed)
     {
-        // The vector paths count 64 ASCII characters at a time and carry words, camel-case humps and whitespace runs across
-        // blocks and non-ASCII characters; random text, mostly ASCII so that blocks form, checks them against the simple loop.
+        // The vector paths count 64 characters at a time (ASCII, and Latin-1 in UTF-16) and carry words, camel-case humps,
+        // numbers and random-looking runs across blocks and other characters; random text, mostly ASCII so that blocks form,
+        // checks them against the simple loop.
         const string ascii = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t\n\r.,;{}[]\"'_-/\u0000\u0007\u007F";
-        const string other = "éüÑçßПриві你好こん안→…\u00A0";
+        // Outside ASCII: Latin-1 letters and symbols (which UTF-16 blocks count, and ÿ, the first they do not), Central European
+        // letters, other scripts, symbols and the no-break space.
+        const string other = "éüÑçßÀÿ°×÷łżĀПриві你好こん안→…\u00A0";
         var random = new Random(seed);
         var text = new StringBuilder();
         for (int sample = 0; sample < 3_000; sample++)
@@ -70,7 +83,7 @@ public sealed class CharacterTokenEstimatorTests
                 }
                 else if (pick < 8)
                 {
-                    text.Append(other[random.Next(other.Length)]);
+                    text.Append(other[random.Next(other.Length)], random.Next(4) == 0 ? random.Next(1, 12) : 1);
                 }
                 else
                 {
@@ -106,8 +119,16 @@ public sealed class CharacterTokenEstimatorTests
         Assert.Equal(100 + ((length - 8) * 33), CharacterTokenEstimator.CountText(new string('a', length)));
         Assert.Equal(100 + ((length - 8) * 33), CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(new string('a', length))));
 
-        // A word, then a run of spaces: the first space 10, the rest 30 each.
-        Assert.Equal(100 + 10 + ((length - 1) * 30), CharacterTokenEstimator.CountText("a" + new string(' ', length)));
+        // A word, then a run of spaces: the first space nothing, the second 100, the rest 2 each.
+        Assert.Equal(100 + 100 + ((length - 2) * 2), CharacterTokenEstimator.CountText("a" + new string(' ', length)));
+
+        // A number: a group of three digits at a time, wherever the blocks cut it.
+        Assert.Equal((length + 2) / 3 * 100, CharacterTokenEstimator.CountText(new string('7', length)));
+        Assert.Equal((length + 2) / 3 * 100, CharacterTokenEstimator.CountUtf8(Encoding.UTF8.GetBytes(new string('7', length))));
+
+        // A random-looking run: after the first digit, every letter that continues a word costs 45 more.
+        string mixed = "1" + new string('x', length);
+        Assert.Equal(100 + 100 + ((length - 1) * 45) + (Math.Max(length - 8, 0) * 33), CharacterTokenEstimator.CountText(mixed));
 
         // camelCase humps at every block boundary and in between.
         string humps = string.Concat(Enumerable.Repeat("aB", length));
@@ -117,7 +138,7 @@ public sealed class CharacterTokenEstimatorTests
     [Fact]
     public void CountUtf8_InvalidBytes_CountEachAsOneUnknownCharacter()
     {
-        Assert.Equal(100 + 100 + 100, CharacterTokenEstimator.CountUtf8([(byte)'a', 0xFF, (byte)'b']));
+        Assert.Equal(100 + 220 + 100, CharacterTokenEstimator.CountUtf8([(byte)'a', 0xFF, (byte)'b']));
     }
 
     [Fact]
@@ -135,8 +156,8 @@ public sealed class CharacterTokenEstimatorTests
     [Fact]
     public void EstimateInputTokens_OneTextMessage_AddsMessageOverheadAndRoundsUp()
     {
-        // 3 + 4 + ceil(10.15)
-        Assert.Equal(18, Estimator.EstimateInputTokens([new(ChatRole.User, "The quick brown fox jumps over the lazy dog.")], null));
+        // 3 + 4 + ceil(6.3): five words, one with an accented letter, and a period
+        Assert.Equal(14, Estimator.EstimateInputTokens([new(ChatRole.User, "The café opens at nine.")], null));
     }
 
     [Fact]
@@ -305,7 +326,70 @@ public sealed class CharacterTokenEstimatorTests
         long bound = CharacterTokenEstimator.UpperBound(messages, options);
 
         Assert.InRange(Estimator.EstimateInputTokens(messages, options), 0, bound);
-        Assert.True(bound < 100 + (2 * text.Length));
+        Assert.True(bound <= 100 + (CharacterTokenEstimator.MostHundredthsPerCharacter * text.Length / 100), $"bound {bound}");
+    }
+
+    [Fact]
+    public void MostHundredthsPerCharacter_EveryCodeUnitAfterManyContexts_IsTheMostItAdds()
+    {
+        // Every character is charged where it stands, so what one adds to a text is its own charge. Every UTF-16 code unit,
+        // after contexts that reach every rule: words long and short, camel-case humps, random-looking runs, digits in every
+        // position of a group, whitespace runs, punctuation runs and quotes, accented and Central European letters, words of
+        // other scripts, and surrogates.
+        string[] contexts =
+        [
+            "", "a", "A", "aB", "aBC", "Ab", "abcdefghijkl", "1", "12", "123", "x1", "1x", " ", "  ", "\n", "x\n", "\n ", ".", "..",
+            "\"", "\\", "é", "ą", "zą", "zażół", "Привет", "안", "你", "👍", "\uD83D", "word ", "a 1", "(", "{\"k\":", "AB1c",
+        ];
+        int most = 0;
+        foreach (string context in contexts)
+        {
+            long before = CharacterTokenEstimator.CountText(context);
+            for (int c = 0; c <= char.MaxValue; c++)
+            {
+                long added = CharacterTokenEstimator.CountText(context + (char)c) - before;
+                Assert.True(added <= CharacterTokenEstimator.MostHundredthsPerCharacter, $"U+{c:X4} after \"{context}\" adds {added}");
+                most = (int)Math.Max(most, added);
+            }
+        }
+
+        Assert.Equal(CharacterTokenEstimator.MostHundredthsPerCharacter, most);
+    }
+
+    [Fact]
+    public void UpperBound_CorpusAndRandomText_NeverBelowTheEstimate()
+    {
+        // Random text of every kind of character the rules tell apart, weighted toward the costliest (Central European letters
+        // inside words, numbers after spaces, lone surrogates, emoji), and every text of the accuracy corpus.
+        const string pieces = "abcXYZ0123456789 \t\n.,\"\\_-/ąłżśé你안Пи\uD83D\uDC4D☕\uFE0F";
+        var random = new Random(7);
+        var texts = new List<string>();
+        foreach ((_, string text, _) in TokenEstimateAccuracyTests.Samples())
+        {
+            texts.Add(text);
+        }
+
+        var builder = new StringBuilder();
+        for (int sample = 0; sample < 2_000; sample++)
+        {
+            builder.Clear();
+            int length = random.Next(0, sample % 10 == 0 ? 700 : 120);
+            while (builder.Length < length)
+            {
+                builder.Append(pieces[random.Next(pieces.Length)], random.Next(4) == 0 ? random.Next(1, 12) : 1);
+            }
+
+            texts.Add(builder.ToString());
+        }
+
+        foreach (string text in texts)
+        {
+            ChatMessage[] messages = [new(ChatRole.User, text) { AuthorName = "ann" }, new(ChatRole.Assistant, text)];
+            var options = new ChatOptions { Instructions = text };
+
+            Assert.True(CharacterTokenEstimator.CountText(text) <= (long)CharacterTokenEstimator.MostHundredthsPerCharacter * text.Length, text);
+            Assert.True(Estimator.EstimateInputTokens(messages, options) <= CharacterTokenEstimator.UpperBound(messages, options), text);
+        }
     }
 
     [Fact]
