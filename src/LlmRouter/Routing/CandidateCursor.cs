@@ -102,7 +102,7 @@ internal sealed class CandidateCursor
                     continue;
                 }
 
-                if (TryAdmit(deployment, _current, now, mayQueue: true, out candidate))
+                if (TryAdmit(deployment, _current, now, out candidate))
                 {
                     return true;
                 }
@@ -118,10 +118,6 @@ internal sealed class CandidateCursor
             Enter(chain[_nextFallback++]);
         }
     }
-
-    /// <summary>Admits <paramref name="deployment"/> again for a retry after a failure; notes why not when it cannot be. A retry does not queue.</summary>
-    public bool TryReadmit(Deployment deployment, Route route, long now, out Candidate candidate) =>
-        TryAdmit(deployment, route, now, mayQueue: false, out candidate);
 
     /// <summary>Gets whether a retry waits to be made before the request's other candidates (<see cref="RetryOrder.SameDeploymentFirst"/>).</summary>
     public bool HasFirstRetry
@@ -435,7 +431,8 @@ internal sealed class CandidateCursor
         return bound != long.MaxValue && bound + output <= window;
     }
 
-    private bool TryAdmit(Deployment deployment, Route route, long now, bool mayQueue, out Candidate candidate)
+    /// <summary>Admits an untried candidate, or notes (and, when it will come back, defers) why not; a saturated one that queues is handed over to wait for its slot.</summary>
+    private bool TryAdmit(Deployment deployment, Route route, long now, out Candidate candidate)
     {
         LeaseRefusal refusal = DeploymentLease.TryTake(deployment, now, out DeploymentLease lease);
         if (refusal == LeaseRefusal.None)
@@ -444,14 +441,14 @@ internal sealed class CandidateCursor
             return true;
         }
 
-        if (refusal == LeaseRefusal.Saturated && mayQueue && deployment.QueueTimeout > TimeSpan.Zero)
+        if (refusal == LeaseRefusal.Saturated && deployment.QueueTimeout > TimeSpan.Zero)
         {
             candidate = new Candidate(deployment, route, default, NeedsSlot: true);
             return true;
         }
 
         candidate = default;
-        Refused(deployment, route, refusal, now, mayQueue, @try: mayQueue ? 1 : 2);
+        Refused(deployment, route, refusal, now, mayQueue: true, @try: 1);
         return false;
     }
 
@@ -471,7 +468,7 @@ internal sealed class CandidateCursor
                 _deferred.Add(new Deferral(deployment, route, @try, until, First: false));
                 return;
 
-            case LeaseRefusal.Saturated when mayQueue:
+            case LeaseRefusal.Saturated when mayQueue || @try == 1:
                 NoteBusy(deployment);
                 return;
 

@@ -264,7 +264,7 @@ public class CandidateCursorTests
     }
 
     [Fact]
-    public void TryReadmit_AllSlotsBusy_DoesNotQueueAndSaysBusyAtItsRetry()
+    public void TryDeferred_RetryMeetsAllSlotsBusy_DropsItAndSaysBusyAtItsRetry()
     {
         RouterModel model = Builder()
             .AddUnit("a", d => { d.MaxConcurrentRequests = 1; d.QueueTimeout = TimeSpan.FromSeconds(5); })
@@ -272,30 +272,39 @@ public class CandidateCursorTests
         Deployment a = model.Deployment("a");
         RouterRequest request = model.Begin();
         Assert.True(request.Cursor.TryNext(Now, out Candidate first));
+        request.Cursor.DeferRetry(a, first.Route, 2, Now, first: false);
 
-        bool busy = request.Cursor.TryReadmit(a, first.Route, Now, out Candidate refused);
+        bool busy = request.Cursor.TryDeferred(Now, firstOnly: false, out Candidate refused);
         first.Lease.Release();
-        bool free = request.Cursor.TryReadmit(a, first.Route, Now, out Candidate again);
 
         Assert.False(busy);
         Assert.Null(refused.Deployment);
-        Assert.True(free);
-        Assert.Equal((a, first.Route, false, true), (again.Deployment, again.Route, again.NeedsSlot, again.Lease.IsHeld));
+        Assert.Equal(Timestamps.Never, request.Cursor.NextDeferral(firstOnly: false));
         Assert.Equal(NotTried + "a (all 1 concurrent slots busy at its retry).", request.Cursor.SkippedSummary());
-        again.Lease.Release();
         Assert.Equal(0, a.InFlight);
     }
 
     [Fact]
-    public void TryReadmit_CoolingDown_Refused()
+    public void TryDeferred_RetryMeetsACooldown_DefersItUntilTheCooldownEndsThenAdmitsItAsTheRetry()
     {
         RouterModel model = Builder().AddUnits("a").Model();
         Deployment a = model.Deployment("a");
         RouterRequest request = model.Begin();
+        request.Cursor.DeferRetry(a, request.Requested, 2, Now, first: true);
         a.State.ExtendCooldown(After(3));
 
-        Assert.False(request.Cursor.TryReadmit(a, request.Requested, Now, out _));
-        Assert.Equal(NotTried + "a (cooling down after a rate limit for another 3 s).", request.Cursor.SkippedSummary());
+        bool cooling = request.Cursor.TryDeferred(Now, firstOnly: true, out _);
+        long next = request.Cursor.NextDeferral(firstOnly: false);
+        string summary = request.Cursor.SkippedSummary();
+        bool admitted = request.Cursor.TryDeferred(After(3), firstOnly: false, out Candidate again);
+
+        Assert.False(cooling);
+        Assert.Equal(After(3), next);
+        Assert.Equal(Timestamps.Never, request.Cursor.NextDeferral(firstOnly: true));
+        Assert.Equal(NotTried + "a (cooling down after a rate limit for another 3 s).", summary);
+        Assert.True(admitted);
+        Assert.Equal((a, 2, true), (again.Deployment, again.Try, again.Lease.IsHeld));
+        again.Lease.Release();
     }
 
     [Fact]
