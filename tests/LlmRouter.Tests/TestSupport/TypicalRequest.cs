@@ -2,7 +2,10 @@ using Microsoft.Extensions.AI;
 
 namespace LlmRouter.Tests;
 
-/// <summary>A typical three-message chat request with system instructions and one tool, for estimates and allocation guards.</summary>
+/// <summary>
+/// A typical three-message chat request with system instructions and one function tool (about 480 characters of messages and
+/// instructions, plus the tool's JSON schema), for estimates and allocation guards; the benchmarks compile this same file.
+/// </summary>
 internal static class TypicalRequest
 {
     public static ChatMessage[] Messages { get; } =
