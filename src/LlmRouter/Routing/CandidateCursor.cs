@@ -152,7 +152,7 @@ internal sealed class CandidateCursor
     /// </summary>
     public bool TryDeferred(long now, bool firstOnly, out Candidate candidate)
     {
-        while (Due(now, firstOnly) is { } index)
+        while (Soonest(firstOnly, dueBy: now) is { } index)
         {
             Deferral deferral = _deferred[index];
             _deferred.RemoveAt(index);
@@ -163,7 +163,7 @@ internal sealed class CandidateCursor
                 return true;
             }
 
-            Refused(deferral.Deployment, deferral.Route, refusal, now, mayQueue: false, deferral.Try);
+            Refused(deferral.Deployment, deferral.Route, refusal, now, deferral.Try);
         }
 
         candidate = default;
@@ -171,19 +171,8 @@ internal sealed class CandidateCursor
     }
 
     /// <summary>Gets when the soonest deferred deployment may be called (<paramref name="firstOnly"/>: only a retry that comes before other candidates), or <see cref="Timestamps.Never"/>.</summary>
-    public long NextDeferral(bool firstOnly)
-    {
-        long next = Timestamps.Never;
-        foreach (Deferral deferral in _deferred)
-        {
-            if ((!firstOnly || deferral.First) && deferral.NotBefore < next)
-            {
-                next = deferral.NotBefore;
-            }
-        }
-
-        return next;
-    }
+    public long NextDeferral(bool firstOnly) =>
+        Soonest(firstOnly, dueBy: Timestamps.Never) is { } index ? _deferred[index].NotBefore : Timestamps.Never;
 
     /// <summary>
     /// Says when the soonest deferred deployment could have been called, for the final error of a request that could not wait
@@ -193,20 +182,12 @@ internal sealed class CandidateCursor
     /// <param name="limit">Why the request could not wait that long, in words.</param>
     public string NextDeferralSummary(long now, string limit)
     {
-        Deferral? soonest = null;
-        foreach (Deferral deferral in _deferred)
-        {
-            if (soonest is null || deferral.NotBefore < soonest.Value.NotBefore)
-            {
-                soonest = deferral;
-            }
-        }
-
-        if (soonest is not { } next)
+        if (Soonest(firstOnly: false, dueBy: Timestamps.Never) is not { } index)
         {
             return string.Empty;
         }
 
+        Deferral next = _deferred[index];
         TimeSpan wait = Timestamps.ToTimeSpan(Math.Max(0, next.NotBefore - now), _request.Model.Time.TimestampFrequency);
         return $"{Environment.NewLine}  The soonest to come back, '{next.Deployment.Name}', could be called in {Format(wait)}: {limit}.";
     }
@@ -448,7 +429,7 @@ internal sealed class CandidateCursor
         }
 
         candidate = default;
-        Refused(deployment, route, refusal, now, mayQueue: true, @try: 1);
+        Refused(deployment, route, refusal, now, @try: 1);
         return false;
     }
 
@@ -457,7 +438,7 @@ internal sealed class CandidateCursor
     /// lets a probe through (when the router waits for circuits). A deployment whose slots are all busy is not deferred: when
     /// one frees cannot be known, and a deployment that should be waited for has a queue timeout.
     /// </summary>
-    private void Refused(Deployment deployment, Route route, LeaseRefusal refusal, long now, bool mayQueue, int @try)
+    private void Refused(Deployment deployment, Route route, LeaseRefusal refusal, long now, int @try)
     {
         long frequency = _request.Model.Time.TimestampFrequency;
         switch (refusal)
@@ -468,7 +449,7 @@ internal sealed class CandidateCursor
                 _deferred.Add(new Deferral(deployment, route, @try, until, First: false));
                 return;
 
-            case LeaseRefusal.Saturated when mayQueue || @try == 1:
+            case LeaseRefusal.Saturated when @try == 1:
                 NoteBusy(deployment);
                 return;
 
@@ -609,20 +590,23 @@ internal sealed class CandidateCursor
         return false;
     }
 
-    /// <summary>Gets the index of the soonest deferral whose time has come, or <see langword="null"/>.</summary>
-    private int? Due(long now, bool firstOnly)
+    /// <summary>
+    /// Gets the index of the soonest deferral (<paramref name="firstOnly"/>: among the retries that come first) that may be
+    /// called by <paramref name="dueBy"/>, or <see langword="null"/>.
+    /// </summary>
+    private int? Soonest(bool firstOnly, long dueBy)
     {
-        int? due = null;
+        int? soonest = null;
         for (int i = 0; i < _deferred.Count; i++)
         {
             Deferral deferral = _deferred[i];
-            if (deferral.NotBefore <= now && (!firstOnly || deferral.First) && (due is null || deferral.NotBefore < _deferred[due.Value].NotBefore))
+            if (deferral.NotBefore <= dueBy && (!firstOnly || deferral.First) && (soonest is null || deferral.NotBefore < _deferred[soonest.Value].NotBefore))
             {
-                due = i;
+                soonest = i;
             }
         }
 
-        return due;
+        return soonest;
     }
 
     /// <summary>A candidate passed over: a reason already put in words, or a filter's exclusion put in words only if the request fails.</summary>
