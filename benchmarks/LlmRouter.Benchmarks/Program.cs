@@ -9,6 +9,13 @@ using LlmRouter.Benchmarks;
 // Full run:  dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- [BenchmarkDotNet arguments]
 // Quick run: dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- --quick [--filter *Streaming*]
 // Router vs direct call vs OrderedFailoverChatClient in alternating rounds: ... -- --interleaved
+// Calls per second with 1, 2 and 64 concurrent callers: ... -- --throughput
+if (args.Contains("--throughput"))
+{
+    ThroughputComparison.Run(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);

@@ -32,6 +32,21 @@ internal static class BenchmarkRouters
     }
 
     /// <summary>
+    /// One <see cref="SelectionStrategies.LeastBusy"/> route over two priced stand-ins with a router-wide budget: the
+    /// configuration that reads and writes shared state by design (calls in flight, the budget's ledger).
+    /// </summary>
+    public static IChatClient CreateShared() => new LlmRouterBuilder()
+        .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
+        .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
+        .AddRoute("default", r =>
+        {
+            r.Deployments = ["primary", "backup"];
+            r.Strategy = SelectionStrategies.LeastBusy;
+        })
+        .AddBudget("all", b => b.LimitUsd = 100_000_000m)
+        .Build();
+
+    /// <summary>
     /// The nearest peer: Microsoft.Extensions.AI's <see cref="OrderedFailoverChatClient"/> over the same two stand-ins. It has
     /// no routes, so callers give it the model id itself (the direct call's options), and it forwards the caller's options as
     /// they are, where the router forwards a copy with the route's name replaced by the deployment's model.
