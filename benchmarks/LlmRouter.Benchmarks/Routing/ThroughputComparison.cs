@@ -62,6 +62,14 @@ internal static class ThroughputComparison
         }
     }
 
+    /// <summary>Runs the router with defaults under <paramref name="callers"/> callers and prints calls per second.</summary>
+    public static void Load(int callers, TimeSpan length)
+    {
+        IChatClient router = BenchmarkRouters.Create(chunks: 1, resilience: true);
+        Measure(router, RouterOptions, callers, TimeSpan.FromMilliseconds(200));
+        Console.WriteLine($"{callers} callers: {Rate(Measure(router, RouterOptions, callers, length))}");
+    }
+
     private static double Measure(IChatClient client, ChatOptions options, int callers, TimeSpan length)
     {
         long total = 0;
