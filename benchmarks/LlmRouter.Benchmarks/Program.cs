@@ -11,12 +11,12 @@ using LlmRouter.Benchmarks;
 // Quick run: dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- --quick [--filter *Streaming*]
 // Router vs direct call vs OrderedFailoverChatClient in alternating rounds: ... -- --interleaved
 // Calls per second with 1, 2 and 64 concurrent callers: ... -- --throughput
-// The router under N callers for S seconds, to profile: ... -- --load N S
+// The router under N callers for S seconds, to profile: ... -- --load N S [--budget]
 if (args.Contains("--load"))
 {
-    // For a sampling profiler (perf with DOTNET_PerfMapEnabled=1): the router with defaults under N callers for S seconds.
+    // For a sampling profiler (perf with DOTNET_PerfMapEnabled=1): the router with defaults (or priced, with a budget) under N callers for S seconds.
     int at = Array.IndexOf(args, "--load");
-    ThroughputComparison.Load(int.Parse(args[at + 1], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(args[at + 2], CultureInfo.InvariantCulture)));
+    ThroughputComparison.Load(int.Parse(args[at + 1], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(args[at + 2], CultureInfo.InvariantCulture)), args.Contains("--budget"));
     return;
 }
 

@@ -32,19 +32,29 @@ internal static class BenchmarkRouters
     }
 
     /// <summary>
-    /// One <see cref="SelectionStrategies.LeastBusy"/> route over two priced stand-ins with a router-wide budget: the
-    /// configuration that reads and writes shared state by design (calls in flight, the budget's ledger).
+    /// Two priced stand-ins on one route, optionally <see cref="SelectionStrategies.LeastBusy"/> and with a router-wide budget:
+    /// the configurations that read and write shared state by design (calls in flight, the budget's ledger).
     /// </summary>
-    public static IChatClient CreateShared() => new LlmRouterBuilder()
-        .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
-        .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
-        .AddRoute("default", r =>
+    public static IChatClient CreateShared(bool leastBusy, bool budget)
+    {
+        var builder = new LlmRouterBuilder()
+            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
+            .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
+            .AddRoute("default", r =>
+            {
+                r.Deployments = ["primary", "backup"];
+                if (leastBusy)
+                {
+                    r.Strategy = SelectionStrategies.LeastBusy;
+                }
+            });
+        if (budget)
         {
-            r.Deployments = ["primary", "backup"];
-            r.Strategy = SelectionStrategies.LeastBusy;
-        })
-        .AddBudget("all", b => b.LimitUsd = 100_000_000m)
-        .Build();
+            builder.AddBudget("all", b => b.LimitUsd = 100_000_000m);
+        }
+
+        return builder.Build();
+    }
 
     /// <summary>
     /// The nearest peer: Microsoft.Extensions.AI's <see cref="OrderedFailoverChatClient"/> over the same two stand-ins. It has

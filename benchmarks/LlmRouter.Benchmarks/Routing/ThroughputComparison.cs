@@ -24,7 +24,10 @@ internal static class ThroughputComparison
             ("direct", new BenchmarkChatClient("Hello!", chunks: 1), DirectOptions),
             ("OrderedFailover", BenchmarkRouters.CreatePeer(chunks: 1), DirectOptions),
             ("router, defaults", BenchmarkRouters.Create(chunks: 1, resilience: true), RouterOptions),
-            ("router, LeastBusy + budget", BenchmarkRouters.CreateShared(), RouterOptions),
+            ("router, priced", BenchmarkRouters.CreateShared(leastBusy: false, budget: false), RouterOptions),
+            ("router, priced, LeastBusy", BenchmarkRouters.CreateShared(leastBusy: true, budget: false), RouterOptions),
+            ("router, priced, budget", BenchmarkRouters.CreateShared(leastBusy: false, budget: true), RouterOptions),
+            ("router, priced, LeastBusy + budget", BenchmarkRouters.CreateShared(leastBusy: true, budget: true), RouterOptions),
         ];
 
         int[] callerCounts = [1, 2, 64];
@@ -62,10 +65,10 @@ internal static class ThroughputComparison
         }
     }
 
-    /// <summary>Runs the router with defaults under <paramref name="callers"/> callers and prints calls per second.</summary>
-    public static void Load(int callers, TimeSpan length)
+    /// <summary>Runs the router (with defaults, or priced with a budget) under <paramref name="callers"/> callers and prints calls per second.</summary>
+    public static void Load(int callers, TimeSpan length, bool budget)
     {
-        IChatClient router = BenchmarkRouters.Create(chunks: 1, resilience: true);
+        IChatClient router = budget ? BenchmarkRouters.CreateShared(leastBusy: false, budget: true) : BenchmarkRouters.Create(chunks: 1, resilience: true);
         Measure(router, RouterOptions, callers, TimeSpan.FromMilliseconds(200));
         Console.WriteLine($"{callers} callers: {Rate(Measure(router, RouterOptions, callers, length))}");
     }

@@ -41,6 +41,9 @@ internal sealed class RouterRequest
 
     public RouterModel Model { get; private set; } = null!;
 
+    /// <summary>Gets or sets the count the request's lease on <see cref="Model"/> was taken on; −1 when the router does not reload.</summary>
+    public int Lease { get; set; } = -1;
+
     public TimeProvider Time => Model.Time;
 
     public IEnumerable<ChatMessage> Messages { get; private set; } = null!;
@@ -221,6 +224,7 @@ internal sealed class RouterRequest
         Cost = 0;
         DowngradedBy = null;
         Budgeted = false;
+        Lease = -1;
         Model = null!;
         Asked = null!;
         Requested = null!;
