@@ -81,11 +81,11 @@ internal sealed class OpenAIEndpoint
         context.Response.Headers["x-llmrouter-route"] = route.Name;
         if (request.Stream)
         {
-            await StreamAsync(context, request).ConfigureAwait(false);
+            await StreamAsync(context, request, key).ConfigureAwait(false);
         }
         else
         {
-            await CompleteAsync(context, request).ConfigureAwait(false);
+            await CompleteAsync(context, request, key).ConfigureAwait(false);
         }
     }
 
@@ -176,7 +176,7 @@ internal sealed class OpenAIEndpoint
         }
     }
 
-    private async Task CompleteAsync(HttpContext context, OpenAIRequest request)
+    private async Task CompleteAsync(HttpContext context, OpenAIRequest request, GatewayKey key)
     {
         ChatResponse response;
         try
@@ -193,6 +193,7 @@ internal sealed class OpenAIEndpoint
             return;
         }
 
+        DashboardStatistics.Find(_router)?.Served(key.Caller, response.AdditionalProperties);
         WriteHeaders(context.Response, response.AdditionalProperties);
         context.Response.ContentType = "application/json";
         var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
@@ -204,7 +205,7 @@ internal sealed class OpenAIEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task StreamAsync(HttpContext context, OpenAIRequest request)
+    private async Task StreamAsync(HttpContext context, OpenAIRequest request, GatewayKey key)
     {
         CancellationToken aborted = context.RequestAborted;
         HttpResponse http = context.Response;
@@ -293,6 +294,7 @@ internal sealed class OpenAIEndpoint
                     StartStream(http);
                 }
 
+                DashboardStatistics.Find(_router)?.Served(key.Caller, properties);
                 writer.Reset();
                 OpenAIResponseWriter.WriteFinishChunk(writer, id, created, model, finish, toolCalls > 0, properties);
                 await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
