@@ -224,6 +224,7 @@ internal sealed class OpenAIEndpoint
             UsageDetails? usage = null;
             AdditionalPropertiesDictionary? properties = null;
             var buffer = new ArrayBufferWriter<byte>(512);
+            buffer.Write(DataPrefix);
             var writer = new Utf8JsonWriter(buffer, WriterOptions);
             await using (writer.ConfigureAwait(false))
             {
@@ -248,7 +249,7 @@ internal sealed class OpenAIEndpoint
                         }
 
                         // Past the commit point the status is sent: the failure goes out in-band, as OpenAI's SDKs read it.
-                        writer.Reset();
+                        writer.Reset(buffer);
                         OpenAIResponseWriter.WriteError(writer, error.Message, error.Type, error.Param, error.Code);
                         await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
                         return;
@@ -274,15 +275,16 @@ internal sealed class OpenAIEndpoint
                         properties = found;
                     }
 
-                    foreach (AIContent content in update.Contents)
+                    IList<AIContent> contents = update.Contents;
+                    for (int i = 0; i < contents.Count; i++)
                     {
-                        if (content is UsageContent counted)
+                        if (contents[i] is UsageContent counted)
                         {
                             usage = counted.Details;
                         }
                     }
 
-                    writer.Reset();
+                    writer.Reset(buffer);
                     if (OpenAIResponseWriter.WriteChunk(writer, update, id, created, model, ref toolCalls, first))
                     {
                         await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
@@ -297,12 +299,12 @@ internal sealed class OpenAIEndpoint
                 }
 
                 DashboardStatistics.Find(_router)?.Served(key.Caller, properties);
-                writer.Reset();
+                writer.Reset(buffer);
                 OpenAIResponseWriter.WriteFinishChunk(writer, id, created, model, finish, toolCalls > 0, properties);
                 await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
                 if (request.IncludeUsage)
                 {
-                    writer.Reset();
+                    writer.Reset(buffer);
                     OpenAIResponseWriter.WriteUsageChunk(writer, id, created, model, usage, properties);
                     await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
                 }
@@ -320,15 +322,15 @@ internal sealed class OpenAIEndpoint
         http.Headers["X-Accel-Buffering"] = "no";
     }
 
-    /// <summary>Sends the chunk in <paramref name="buffer"/> as one server-sent event and empties the buffer.</summary>
+    /// <summary>Sends the chunk in <paramref name="buffer"/> (after its <c>data: </c> prefix) as one server-sent event, in one write, and starts the next.</summary>
     private static async ValueTask SendAsync(HttpResponse http, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, CancellationToken cancellationToken)
     {
         writer.Flush();
-        await http.Body.WriteAsync(DataPrefix, cancellationToken).ConfigureAwait(false);
+        buffer.Write(EventEnd);
         await http.Body.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        await http.Body.WriteAsync(EventEnd, cancellationToken).ConfigureAwait(false);
         await http.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         buffer.Clear();
+        buffer.Write(DataPrefix);
     }
 
     private static void WriteHeaders(HttpResponse http, AdditionalPropertiesDictionary? properties)
