@@ -81,13 +81,20 @@ internal sealed class OpenAIEndpoint
         options.ModelId = route.Name;
         (options.AdditionalProperties ??= [])[LlmRouterRequestProperties.Caller] = key.Caller;
         context.Response.Headers["x-llmrouter-route"] = route.Name;
-        if (request.Stream)
+        try
         {
-            await StreamAsync(context, request, key).ConfigureAwait(false);
+            if (request.Stream)
+            {
+                await StreamAsync(context, request, key).ConfigureAwait(false);
+            }
+            else
+            {
+                await CompleteAsync(context, request, key).ConfigureAwait(false);
+            }
         }
-        else
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            await CompleteAsync(context, request, key).ConfigureAwait(false);
+            // The client went away; the router's call and stream were cancelled and disposed with it.
         }
     }
 

@@ -78,6 +78,29 @@ public class OpenAIEndpointTests
     }
 
     [Fact]
+    public async Task Stream_ClientGoesAway_DeploymentStreamIsClosed()
+    {
+        using var primary = new ScriptedChatClient();
+        using var backup = new ScriptedChatClient();
+        primary.Enqueue(ScriptedOutcome.Chunks("first").ThenStall());
+        await using GatewayHost host = await GatewayHost.StartAsync(primary, backup);
+        using HttpClient http = host.Http();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = Json("""{"model":"fast","stream":true,"messages":[{"role":"user","content":"Hi"}]}"""),
+        };
+
+        using (HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.Contains("first", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        }
+
+        await primary.WaitForStreamsClosedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, primary.OpenStreams);
+    }
+
+    [Fact]
     public async Task Stream_FailureBeforeFirstChunk_IsAnHttpError()
     {
         using var primary = new ScriptedChatClient();
