@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LlmRouter.AspNetCore.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmRouter.AspNetCore.Tests.Dashboard;
 
@@ -54,6 +57,26 @@ public class DashboardEndpointTests
         Assert.Contains("/api/stats", page, StringComparison.Ordinal);
         Assert.DoesNotContain("<script src", page, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<link", page, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.5", true, 403)]
+    [InlineData("127.0.0.1", true, 200)]
+    [InlineData("10.0.0.1", true, 200)]
+    [InlineData("10.0.0.5", false, 200)]
+    public async Task Page_FromAnotherMachine_IsRefusedUnlessAllowed(string remote, bool localOnly, int expected)
+    {
+        await using GatewayHost host = await StartAsync(d => d.LocalRequestsOnly = localOnly);
+        RequestDelegate page = host.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .Single(e => e.DisplayName == "LlmRouter dashboard").RequestDelegate!;
+        var context = new DefaultHttpContext { RequestServices = host.Services };
+        context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+        context.Connection.LocalIpAddress = IPAddress.Parse("10.0.0.1");
+        context.Response.Body = new MemoryStream();
+
+        await page(context);
+
+        Assert.Equal(expected, context.Response.StatusCode);
     }
 
     internal static Task<GatewayHost> StartAsync(Action<LlmRouterDashboardOptions>? dashboard = null) =>

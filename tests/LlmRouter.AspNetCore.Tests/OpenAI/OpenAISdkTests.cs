@@ -273,6 +273,31 @@ public class OpenAISdkTests
     }
 
     [Fact]
+    public async Task CallerBudgetSpent_Is429WithRetryAfterUntilItResets()
+    {
+        using var primary = new ScriptedChatClient();
+        using var backup = new ScriptedChatClient();
+        primary.DefaultOutcome = ScriptedOutcome.Text("ok").WithUsage(1_000_000, 0);
+        await using GatewayHost host = await GatewayHost.StartAsync(primary, backup, router: b => b.AddBudget("per-team", budget =>
+        {
+            budget.Scope = BudgetScope.Caller;
+            budget.LimitUsd = 1.5m;
+            budget.Window = BudgetWindow.Day;
+        }));
+        ChatClient fast = host.OpenAI().GetChatClient("fast");
+
+        await fast.CompleteChatAsync([new UserChatMessage("Hi")]);
+        await fast.CompleteChatAsync([new UserChatMessage("Hi")]);
+        ClientResultException error = await Assert.ThrowsAsync<ClientResultException>(() => fast.CompleteChatAsync([new UserChatMessage("Hi")]));
+
+        Assert.Equal(429, error.Status);
+        Assert.Equal("budget_exceeded", JsonDocument.Parse(error.GetRawResponse()!.Content.ToString()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.True(error.GetRawResponse()!.Headers.TryGetValue("Retry-After", out string? retryAfter));
+        Assert.InRange(int.Parse(retryAfter!, System.Globalization.CultureInfo.InvariantCulture), 1, 86_400);
+        Assert.Equal(2, primary.CallCount);
+    }
+
+    [Fact]
     public async Task EveryDeploymentFails_Is502WithAttemptsAndNoProviderText()
     {
         using var primary = new ScriptedChatClient();
