@@ -32,6 +32,14 @@ if (args.Contains("--interleaved"))
     return;
 }
 
+// The gateway endpoint vs the router in-process vs a plain reverse proxy at 64 connections: ... -- --gateway-load [seconds]
+if (args.Contains("--gateway-load"))
+{
+    int seconds = args.SkipWhile(a => a != "--gateway-load").Skip(1).Select(a => int.TryParse(a, out int s) ? s : 0).FirstOrDefault();
+    GatewayLoad.Run(Console.Out, TimeSpan.FromSeconds(seconds > 0 ? seconds : 5));
+    return;
+}
+
 bool quick = args.Contains("--quick");
 string[] rest = [.. args.Where(a => a != "--quick")];
 

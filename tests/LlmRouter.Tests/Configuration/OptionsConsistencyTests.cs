@@ -59,6 +59,7 @@ public partial class OptionsConsistencyTests
     private static readonly Dictionary<string, string> RootOnlyKeys = new(StringComparer.Ordinal)
     {
         ["DefaultRoute"] = "LlmRouterBuilder.UseDefaultRoute(name): a setting of the builder, not a property of an options type.",
+        ["Gateway"] = "Read by the LlmRouter.AspNetCore package (LlmRouterGatewayOptions, bound by AddLlmRouterGateway); the router itself ignores it.",
     };
 
     /// <summary>Public settable properties deliberately left to code: configuration has no key for them.</summary>

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LlmRouter.AspNetCore.Tests.TestSupport;
+using LlmRouter.Testing;
+
+namespace LlmRouter.AspNetCore.Tests.OpenAI;
+
+/// <summary>
+/// The official <c>openai</c> npm package, driven by a small Node script (tests/LlmRouter.AspNetCore.Tests/Node), against
+/// the gateway on a loopback port: what a Node service beside the .NET one sees. <c>.ci/run</c> installs the package
+/// with <c>npm ci</c> in that folder.
+/// </summary>
+public class NodeClientTests
+{
+    [RequiresProgramsFact("node")]
+    public async Task OpenAINpmPackage_CompletesStreamsListsModelsAndSees401()
+    {
+        string folder = Path.Combine(ExternalPrograms.RepositoryRoot, "tests", "LlmRouter.AspNetCore.Tests", "Node");
+        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "openai")),
+            $"The openai npm package is not installed: run 'npm ci' in {folder} (.ci/run does).");
+        using var primary = new ScriptedChatClient();
+        using var backup = new ScriptedChatClient();
+        primary.Enqueue(ScriptedOutcome.Text("hello from node").WithUsage(3, 2), ScriptedOutcome.Chunks("str", "eamed").WithUsage(4, 2));
+        await using GatewayHost host = await GatewayHost.StartAsync(primary, backup);
+
+        var start = new ProcessStartInfo(ExternalPrograms.Require("node"), "client.mjs")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["GATEWAY_BASE_URL"] = host.ApiUri.ToString();
+        start.Environment["GATEWAY_API_KEY"] = GatewayHost.Key;
+        using Process node = Process.Start(start)!;
+        Task<string> output = node.StandardOutput.ReadToEndAsync();
+        Task<string> errors = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!node.HasExited)
+            {
+                node.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.True(node.ExitCode == 0, $"node exited with {node.ExitCode}: {await errors}");
+        JsonElement seen = JsonDocument.Parse(await output).RootElement;
+        Assert.Equal("hello from node", seen.GetProperty("text").GetString());
+        Assert.Equal("primary", seen.GetProperty("deployment").GetString());
+        Assert.Equal("fast", seen.GetProperty("llmrouter").GetProperty("route").GetString());
+        Assert.Equal("streamed", seen.GetProperty("streamed").GetString());
+        Assert.Equal("stop", seen.GetProperty("finish").GetString());
+        Assert.Equal(4, seen.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal("primary", seen.GetProperty("streamRouter").GetProperty("deployment").GetString());
+        Assert.Equal(401, seen.GetProperty("unauthorized").GetProperty("status").GetInt32());
+        Assert.Equal(["fast", "smart"], seen.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+    }
+}
