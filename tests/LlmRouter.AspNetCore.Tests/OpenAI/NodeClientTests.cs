@@ -7,17 +7,16 @@ namespace LlmRouter.AspNetCore.Tests.OpenAI;
 
 /// <summary>
 /// The official <c>openai</c> npm package, driven by a small Node script (tests/LlmRouter.AspNetCore.Tests/Node), against
-/// the gateway on a loopback port: what a Node service beside the .NET one sees. <c>.ci/run</c> installs the package
-/// with <c>npm ci</c> in that folder.
+/// the gateway on a loopback port: what a Node service beside the .NET one sees. The test installs the locked package
+/// with <c>npm ci</c> in that folder when it is missing.
 /// </summary>
 public class NodeClientTests
 {
-    [RequiresProgramsFact("node")]
+    [RequiresProgramsFact("node", "npm")]
     public async Task OpenAINpmPackage_CompletesStreamsListsModelsAndSees401()
     {
         string folder = Path.Combine(ExternalPrograms.RepositoryRoot, "tests", "LlmRouter.AspNetCore.Tests", "Node");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "openai")),
-            $"The openai npm package is not installed: run 'npm ci' in {folder} (.ci/run does).");
+        await InstallPackageAsync(folder);
         using var primary = new ScriptedChatClient();
         using var backup = new ScriptedChatClient();
         primary.Enqueue(ScriptedOutcome.Text("hello from node").WithUsage(3, 2), ScriptedOutcome.Chunks("str", "eamed").WithUsage(4, 2));
@@ -59,5 +58,37 @@ public class NodeClientTests
         Assert.Equal("primary", seen.GetProperty("streamRouter").GetProperty("deployment").GetString());
         Assert.Equal(401, seen.GetProperty("unauthorized").GetProperty("status").GetInt32());
         Assert.Equal(["fast", "smart"], seen.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    /// <summary>Installs the locked npm packages (<c>npm ci</c>) when they are missing, so that <c>dotnet test</c> alone suffices.</summary>
+    private static async Task InstallPackageAsync(string folder)
+    {
+        if (Directory.Exists(Path.Combine(folder, "node_modules", "openai")))
+        {
+            return;
+        }
+
+        var start = new ProcessStartInfo(ExternalPrograms.Require("npm"), "ci --no-audit --no-fund")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using Process npm = Process.Start(start)!;
+        Task<string> output = npm.StandardOutput.ReadToEndAsync();
+        Task<string> errors = npm.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await npm.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            npm.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'npm ci' in {folder} did not finish within 3 minutes.");
+        }
+
+        Assert.True(npm.ExitCode == 0, $"'npm ci' in {folder} failed ({npm.ExitCode}): {await output}{await errors}");
     }
 }
