@@ -28,10 +28,23 @@ internal static class CacheEntry
     private static readonly string[] KeptProperties =
         [LlmRouterProperties.Route, LlmRouterProperties.Deployment, LlmRouterProperties.Provider, LlmRouterProperties.Tier, LlmRouterProperties.Variant];
 
-    /// <summary>Writes an answer that expires at <paramref name="expires"/> and cost <paramref name="costUsd"/> (unknown when <see langword="null"/>).</summary>
-    public static byte[] Write(ChatResponse response, DateTimeOffset expires, decimal? costUsd)
+    /// <summary>A buffer kept per thread: an entry is written into it, then copied out once at its final size.</summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>
+    /// Writes an answer kept by <see cref="Snapshot"/> that expires at <paramref name="expires"/> and cost
+    /// <paramref name="costUsd"/> (unknown when <see langword="null"/>).
+    /// </summary>
+    public static byte[] Write(ChatResponse kept, DateTimeOffset expires, decimal? costUsd)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
+        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        buffer.ResetWrittenCount();
+        Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
         Span<byte> header = buffer.GetSpan(HeaderSize)[..HeaderSize];
         header[0] = Layout;
         BinaryPrimitives.WriteInt64LittleEndian(header[1..], expires.UtcTicks);
@@ -44,12 +57,21 @@ internal static class CacheEntry
         }
 
         buffer.Advance(HeaderSize);
-        using (var writer = new Utf8JsonWriter(buffer))
+        try
         {
-            JsonSerializer.Serialize(writer, Stored(response), ResponseInfo);
+            JsonSerializer.Serialize(writer, kept, ResponseInfo);
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            if (buffer.Capacity > 1024 * 1024)
+            {
+                // A very large answer's buffer is not kept for the thread's lifetime.
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
     /// <summary>Reads an entry; <see langword="false"/> when it expired at or before <paramref name="now"/>.</summary>
@@ -86,8 +108,11 @@ internal static class CacheEntry
         return true;
     }
 
-    /// <summary>The answer as stored: the caller's object unchanged, its router properties reduced to who served.</summary>
-    private static ChatResponse Stored(ChatResponse response)
+    /// <summary>
+    /// The answer as stored, taken when it is handed back: a new response over a copy of its message list (the caller may change
+    /// its own afterwards), its router properties reduced to who served.
+    /// </summary>
+    public static ChatResponse Snapshot(ChatResponse response)
     {
         AdditionalPropertiesDictionary? properties = null;
         if (response.AdditionalProperties is { Count: > 0 } original)
@@ -106,7 +131,7 @@ internal static class CacheEntry
             }
         }
 
-        return new ChatResponse(response.Messages)
+        return new ChatResponse([.. response.Messages])
         {
             ResponseId = response.ResponseId,
             ModelId = response.ModelId,

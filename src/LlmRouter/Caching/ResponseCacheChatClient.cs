@@ -40,6 +40,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
     private readonly ISemanticCacheIndex? _index;
     private readonly CacheTelemetry _telemetry = new();
+    private readonly PendingStores _pending = new();
     private RouterSpend? _spend;
     private bool _spendResolved;
     private int _readFailing;
@@ -66,6 +67,9 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
 
     /// <summary>Gets the step's telemetry, for tests that listen to this step only.</summary>
     internal CacheTelemetry Telemetry => _telemetry;
+
+    /// <summary>Waits until the answers handed back so far are in the store (or failed to be), for tests that read the store itself.</summary>
+    internal Task WhenStoredAsync() => _pending.WhenAllStored();
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -105,7 +109,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
 
         ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        await StoreAsync(lookup, probe, response, cancellationToken).ConfigureAwait(false);
+        StoreLater(lookup, probe, response);
         return response;
     }
 
@@ -183,7 +187,11 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
 
         // Reached only when the stream ended without an error and the caller read it to its end: a broken or abandoned stream is never stored.
-        await StoreAsync(lookup, probe, Coalesce(updates), cancellationToken).ConfigureAwait(false);
+        if (lookup.Directive.Store)
+        {
+            DateTimeOffset answered = _time.GetUtcNow();
+            _pending.Start(lookup.Key!, () => StoreStreamAsync(lookup, probe, updates, answered));
+        }
     }
 
     /// <summary>
@@ -259,6 +267,12 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     {
         try
         {
+            Task storing = _pending.WhenStored(key);
+            if (!storing.IsCompleted)
+            {
+                await storing.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             byte[]? bytes = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _readFailing, 0);
             if (bytes is null || !CacheEntry.TryRead(bytes, _time.GetUtcNow(), out ChatResponse? response, out decimal? saved))
@@ -307,6 +321,12 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
                 return new SemanticProbe(fingerprint, vector, null, null, null);
             }
 
+            if (_pending.Any)
+            {
+                // An answer being stored may be the nearest match: a question asked again at once must find it.
+                await _pending.WhenAllStored().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             SemanticCacheMatch? match = await _index.FindAsync(fingerprint, vector, lookup.Policy.SimilarityThreshold, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _semanticFailing, 0);
             if (match is { } found)
@@ -350,39 +370,77 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         return true;
     }
 
-    private async ValueTask StoreAsync(Lookup lookup, SemanticProbe probe, ChatResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a storable answer after it is handed back: what is kept is taken now (the caller may change its answer afterwards), the
+    /// entry is written and sent to the store on the thread pool.
+    /// </summary>
+    private void StoreLater(Lookup lookup, SemanticProbe probe, ChatResponse response)
     {
-        if (!lookup.Directive.Store || !Storable(response, lookup.Policy))
+        if (lookup.Directive.Store && Storable(response, lookup.Policy))
         {
-            return;
+            ChatResponse kept = CacheEntry.Snapshot(response);
+            decimal? cost = Cost(response);
+            DateTimeOffset answered = _time.GetUtcNow();
+            _pending.Start(lookup.Key!, () => StoreAsync(lookup, probe, kept, cost, answered));
         }
+    }
 
+    /// <summary>Stores the answer a complete stream's updates make, when it is storable; never throws.</summary>
+    private async Task StoreStreamAsync(Lookup lookup, SemanticProbe probe, List<ChatResponseUpdate> updates, DateTimeOffset answered)
+    {
+        ChatResponse response;
         try
         {
-            TimeSpan ttl = lookup.Directive.Ttl ?? lookup.Policy.Ttl;
-            decimal? cost = response.AdditionalProperties?.TryGetValue(LlmRouterProperties.CostUsd, out object? value) == true && value is decimal usd ? usd : null;
-            DateTimeOffset expires = _time.GetUtcNow() + ttl;
-            byte[] entry = CacheEntry.Write(response, expires, cost);
-            await _cache.SetAsync(lookup.Key!, entry, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _writeFailing, 0);
-            if (probe.Fingerprint is not null)
-            {
-                await _index!.AddAsync(probe.Fingerprint, probe.Vector, lookup.Key!, expires, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The caller has its answer and has gone: the answer is simply not kept.
+            response = Coalesce(updates);
         }
 #pragma warning disable CA1031 // Storing is best effort: the caller already has the router's answer.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            _telemetry.RecordStoreFailed(lookup.Route);
-            if (Interlocked.Exchange(ref _writeFailing, 1) == 0)
+            StoreFailed(lookup, exception);
+            return;
+        }
+
+        if (Storable(response, lookup.Policy))
+        {
+            await StoreAsync(lookup, probe, CacheEntry.Snapshot(response), Cost(response), answered).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What the call that made <paramref name="response"/> cost, when the router said.</summary>
+    private static decimal? Cost(ChatResponse response) =>
+        response.AdditionalProperties?.TryGetValue(LlmRouterProperties.CostUsd, out object? value) == true && value is decimal usd ? usd : null;
+
+    /// <summary>Writes a kept answer (<see cref="CacheEntry.Snapshot"/>) to the store, and to the semantic index when the lookup embedded its question; never throws.</summary>
+    /// <remarks>The TTL runs from <paramref name="answered"/>, when the caller had the answer, not from when the store was written.</remarks>
+    private async Task StoreAsync(Lookup lookup, SemanticProbe probe, ChatResponse response, decimal? cost, DateTimeOffset answered)
+    {
+        try
+        {
+            TimeSpan ttl = lookup.Directive.Ttl ?? lookup.Policy.Ttl;
+            DateTimeOffset expires = answered + ttl;
+            byte[] entry = CacheEntry.Write(response, expires, cost);
+            await _cache.SetAsync(lookup.Key!, entry, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }).ConfigureAwait(false);
+            Volatile.Write(ref _writeFailing, 0);
+            if (probe.Fingerprint is not null)
             {
-                CacheLog.WriteFailed(_logger, exception);
+                await _index!.AddAsync(probe.Fingerprint, probe.Vector, lookup.Key!, expires, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+#pragma warning disable CA1031 // Storing is best effort: the caller already has the router's answer.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            StoreFailed(lookup, exception);
+        }
+    }
+
+    private void StoreFailed(Lookup lookup, Exception exception)
+    {
+        _telemetry.RecordStoreFailed(lookup.Route);
+        if (Interlocked.Exchange(ref _writeFailing, 1) == 0)
+        {
+            CacheLog.WriteFailed(_logger, exception);
         }
     }
 
