@@ -42,6 +42,7 @@ public sealed class Deployment
         Weight = options.Weight;
         Region = options.Region;
         Trusted = options.Trusted;
+        PromptCacheKey = client is OpenAIChatClient { SendsPromptCacheKey: true };
         QueueTimeout = options.QueueTimeout;
         State = state;
         Spend = spend;
@@ -84,6 +85,9 @@ public sealed class Deployment
 
     /// <summary>Gets whether the deployment may see sensitive data unredacted (<see cref="DeploymentOptions.Trusted"/>).</summary>
     public bool Trusted { get; }
+
+    /// <summary>Gets whether the deployment's requests carry a <c>prompt_cache_key</c> derived from the caller key (<see cref="PromptCacheKeys"/>).</summary>
+    internal bool PromptCacheKey { get; }
 
     /// <summary>Gets the relative share of traffic for weighted strategies.</summary>
     public double Weight { get; }
