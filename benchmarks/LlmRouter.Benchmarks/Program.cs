@@ -9,6 +9,13 @@ using LlmRouter.Benchmarks;
 // Full run:  dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- [BenchmarkDotNet arguments]
 // Quick run: dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- --quick [--filter *Streaming*]
 // Router vs direct call vs OrderedFailoverChatClient in alternating rounds: ... -- --interleaved
+// A response cache miss vs the direct call vs DistributedCachingChatClient in alternating rounds: ... -- --interleaved-cache
+if (args.Contains("--interleaved-cache"))
+{
+    InterleavedCacheComparison.Run(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);

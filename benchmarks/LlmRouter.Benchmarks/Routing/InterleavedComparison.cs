@@ -52,7 +52,7 @@ internal static class InterleavedComparison
         }
     }
 
-    private static void Report(TextWriter output, string what, (string Name, Action Call)[] subjects, int iterations)
+    internal static void Report(TextWriter output, string what, (string Name, Action Call)[] subjects, int iterations)
     {
         var best = new double[subjects.Length];
         Array.Fill(best, double.MaxValue);
