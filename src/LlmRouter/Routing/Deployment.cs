@@ -86,6 +86,12 @@ public sealed class Deployment
     /// <summary>Gets whether the deployment may see sensitive data unredacted (<see cref="DeploymentOptions.Trusted"/>).</summary>
     public bool Trusted { get; }
 
+    /// <summary>
+    /// Gets the estimator of this deployment's requests: the router's <see cref="ITokenEstimator"/>, made for the deployment's
+    /// model (<see cref="ITokenEstimator.ForModel"/>) when the routing model is built.
+    /// </summary>
+    internal ITokenEstimator Estimator { get; set; } = TokenEstimators.Default;
+
     /// <summary>Gets whether the deployment's requests carry a <c>prompt_cache_key</c> derived from the caller key (<see cref="PromptCacheKeys"/>).</summary>
     internal bool PromptCacheKey { get; }
 
