@@ -25,6 +25,8 @@ internal static class CacheEntry
 
     private static readonly JsonTypeInfo<ChatResponse> ResponseInfo = (JsonTypeInfo<ChatResponse>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse));
 
+    private static readonly JsonTypeInfo<UsageDetails> UsageInfo = (JsonTypeInfo<UsageDetails>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(UsageDetails));
+
     private static readonly string[] KeptProperties =
         [LlmRouterProperties.Route, LlmRouterProperties.Deployment, LlmRouterProperties.Provider, LlmRouterProperties.Tier, LlmRouterProperties.Variant];
 
@@ -35,11 +37,8 @@ internal static class CacheEntry
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>
-    /// Writes an answer kept by <see cref="Snapshot"/> that expires at <paramref name="expires"/> and cost
-    /// <paramref name="costUsd"/> (unknown when <see langword="null"/>).
-    /// </summary>
-    public static byte[] Write(ChatResponse kept, DateTimeOffset expires, decimal? costUsd)
+    /// <summary>Writes an answer that expires at <paramref name="expires"/> and cost <paramref name="costUsd"/> (unknown when <see langword="null"/>).</summary>
+    public static byte[] Write(ChatResponse response, DateTimeOffset expires, decimal? costUsd)
     {
         ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
         buffer.ResetWrittenCount();
@@ -59,7 +58,12 @@ internal static class CacheEntry
         buffer.Advance(HeaderSize);
         try
         {
-            JsonSerializer.Serialize(writer, kept, ResponseInfo);
+            ChatResponse stored = Stored(response);
+            if (!TryWriteText(writer, stored))
+            {
+                JsonSerializer.Serialize(writer, stored, ResponseInfo);
+            }
+
             writer.Flush();
             return buffer.WrittenSpan.ToArray();
         }
@@ -109,10 +113,135 @@ internal static class CacheEntry
     }
 
     /// <summary>
-    /// The answer as stored, taken when it is handed back: a new response over a copy of its message list (the caller may change
-    /// its own afterwards), its router properties reduced to who served.
+    /// Writes an answer of text only (the common case) as Microsoft.Extensions.AI's serializer writes it, byte for byte (a test
+    /// compares the two), without the serializer's per-call and polymorphism work; <see langword="false"/>, having written
+    /// nothing, when the answer holds anything else (other contents, annotations, properties that are not text), which the
+    /// serializer then writes.
     /// </summary>
-    public static ChatResponse Snapshot(ChatResponse response)
+    internal static bool TryWriteText(Utf8JsonWriter writer, ChatResponse response)
+    {
+        if (!IsText(response))
+        {
+            return false;
+        }
+
+        writer.WriteStartObject();
+        writer.WriteStartArray("messages"u8);
+        foreach (ChatMessage message in response.Messages)
+        {
+            writer.WriteStartObject();
+            if (message.AuthorName is { } author)
+            {
+                writer.WriteString("authorName"u8, author);
+            }
+
+            if (message.CreatedAt is { } messageCreated)
+            {
+                writer.WriteString("createdAt"u8, messageCreated);
+            }
+
+            writer.WriteString("role"u8, message.Role.Value);
+            writer.WriteStartArray("contents"u8);
+            foreach (AIContent content in message.Contents)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("$type"u8, "text"u8);
+                writer.WriteString("text"u8, ((TextContent)content).Text);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (message.MessageId is { } messageId)
+            {
+                writer.WriteString("messageId"u8, messageId);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        WriteIfSet(writer, "responseId"u8, response.ResponseId);
+        WriteIfSet(writer, "modelId"u8, response.ModelId);
+        if (response.CreatedAt is { } created)
+        {
+            writer.WriteString("createdAt"u8, created);
+        }
+
+        if (response.FinishReason is { } finish)
+        {
+            writer.WriteString("finishReason"u8, finish.Value);
+        }
+
+        if (response.Usage is { } usage)
+        {
+            // Usage as the serializer writes it: its counts grow with Microsoft.Extensions.AI releases.
+            writer.WritePropertyName("usage"u8);
+            JsonSerializer.Serialize(writer, usage, UsageInfo);
+        }
+
+        if (response.AdditionalProperties is { } properties)
+        {
+            writer.WriteStartObject("additionalProperties"u8);
+            foreach (KeyValuePair<string, object?> property in properties)
+            {
+                writer.WriteString(property.Key, (string)property.Value!);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        return true;
+    }
+
+    /// <summary>Whether <see cref="TryWriteText"/> can write <paramref name="response"/>: text contents and text properties only.</summary>
+    private static bool IsText(ChatResponse response)
+    {
+        if (response.ConversationId is not null || response.ContinuationToken is not null)
+        {
+            return false;
+        }
+
+        foreach (ChatMessage message in response.Messages)
+        {
+            if (message.AdditionalProperties is not null)
+            {
+                return false;
+            }
+
+            foreach (AIContent content in message.Contents)
+            {
+                if (content.GetType() != typeof(TextContent) || content.AdditionalProperties is not null || content.Annotations is not null)
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (response.AdditionalProperties is { } properties)
+        {
+            foreach (KeyValuePair<string, object?> property in properties)
+            {
+                if (property.Value is not string)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static void WriteIfSet(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    /// <summary>The answer as stored: the caller's object unchanged, its router properties reduced to who served.</summary>
+    private static ChatResponse Stored(ChatResponse response)
     {
         AdditionalPropertiesDictionary? properties = null;
         if (response.AdditionalProperties is { Count: > 0 } original)
@@ -131,7 +260,7 @@ internal static class CacheEntry
             }
         }
 
-        return new ChatResponse([.. response.Messages])
+        return new ChatResponse(response.Messages)
         {
             ResponseId = response.ResponseId,
             ModelId = response.ModelId,

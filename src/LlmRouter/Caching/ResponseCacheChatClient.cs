@@ -40,7 +40,6 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
     private readonly ISemanticCacheIndex? _index;
     private readonly CacheTelemetry _telemetry = new();
-    private readonly PendingStores _pending = new();
     private RouterSpend? _spend;
     private bool _spendResolved;
     private int _readFailing;
@@ -75,9 +74,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     /// <summary>Gets the settings in force.</summary>
     internal ResponseCacheSettings Settings => Volatile.Read(ref _settings);
 
-    /// <summary>
-    /// Puts <paramref name="settings"/> in force for the requests that begin from now on (a configuration reload).
-    /// </summary>
+    /// <summary>Puts <paramref name="settings"/> in force for the requests that begin from now on (a configuration reload).</summary>
     /// <exception cref="InvalidOperationException">A route is semantic but the step has no embedding generator.</exception>
     internal void UseSettings(ResponseCacheSettings settings)
     {
@@ -93,9 +90,6 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
 
     /// <summary>Takes ownership of the registration that reloads the settings; disposed with the step.</summary>
     internal void OwnReloader(IDisposable reloader) => _reloader = reloader;
-
-    /// <summary>Waits until the answers handed back so far are in the store (or failed to be), for tests that read the store itself.</summary>
-    internal Task WhenStoredAsync() => _pending.WhenAllStored();
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -135,7 +129,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
 
         ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        StoreLater(lookup, probe, response);
+        await StoreAsync(lookup, probe, response, cancellationToken).ConfigureAwait(false);
         return response;
     }
 
@@ -214,11 +208,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         }
 
         // Reached only when the stream ended without an error and the caller read it to its end: a broken or abandoned stream is never stored.
-        if (lookup.Directive.Store)
-        {
-            DateTimeOffset answered = _time.GetUtcNow();
-            _pending.Start(lookup.Key!, () => StoreStreamAsync(lookup, probe, updates, answered));
-        }
+        await StoreAsync(lookup, probe, Coalesce(updates), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -295,12 +285,6 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     {
         try
         {
-            Task storing = _pending.WhenStored(key);
-            if (!storing.IsCompleted)
-            {
-                await storing.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             byte[]? bytes = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _readFailing, 0);
             if (bytes is null || !CacheEntry.TryRead(bytes, _time.GetUtcNow(), out ChatResponse? response, out decimal? saved))
@@ -349,12 +333,6 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
                 return new SemanticProbe(fingerprint, vector, null, null, null);
             }
 
-            if (_pending.Any)
-            {
-                // An answer being stored may be the nearest match: a question asked again at once must find it.
-                await _pending.WhenAllStored().WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             SemanticCacheMatch? match = await _index.FindAsync(fingerprint, vector, lookup.Policy.SimilarityThreshold, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _semanticFailing, 0);
             if (match is { } found)
@@ -398,77 +376,39 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         return true;
     }
 
-    /// <summary>
-    /// Stores a storable answer after it is handed back: what is kept is taken now (the caller may change its answer afterwards), the
-    /// entry is written and sent to the store on the thread pool.
-    /// </summary>
-    private void StoreLater(Lookup lookup, SemanticProbe probe, ChatResponse response)
+    private async ValueTask StoreAsync(Lookup lookup, SemanticProbe probe, ChatResponse response, CancellationToken cancellationToken)
     {
-        if (lookup.Directive.Store && Storable(response, lookup.Policy))
+        if (!lookup.Directive.Store || !Storable(response, lookup.Policy))
         {
-            ChatResponse kept = CacheEntry.Snapshot(response);
-            decimal? cost = Cost(response);
-            DateTimeOffset answered = _time.GetUtcNow();
-            _pending.Start(lookup.Key!, () => StoreAsync(lookup, probe, kept, cost, answered));
-        }
-    }
-
-    /// <summary>Stores the answer a complete stream's updates make, when it is storable; never throws.</summary>
-    private async Task StoreStreamAsync(Lookup lookup, SemanticProbe probe, List<ChatResponseUpdate> updates, DateTimeOffset answered)
-    {
-        ChatResponse response;
-        try
-        {
-            response = Coalesce(updates);
-        }
-#pragma warning disable CA1031 // Storing is best effort: the caller already has the router's answer.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            StoreFailed(lookup, exception);
             return;
         }
 
-        if (Storable(response, lookup.Policy))
-        {
-            await StoreAsync(lookup, probe, CacheEntry.Snapshot(response), Cost(response), answered).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>What the call that made <paramref name="response"/> cost, when the router said.</summary>
-    private static decimal? Cost(ChatResponse response) =>
-        response.AdditionalProperties?.TryGetValue(LlmRouterProperties.CostUsd, out object? value) == true && value is decimal usd ? usd : null;
-
-    /// <summary>Writes a kept answer (<see cref="CacheEntry.Snapshot"/>) to the store, and to the semantic index when the lookup embedded its question; never throws.</summary>
-    /// <remarks>The TTL runs from <paramref name="answered"/>, when the caller had the answer, not from when the store was written.</remarks>
-    private async Task StoreAsync(Lookup lookup, SemanticProbe probe, ChatResponse response, decimal? cost, DateTimeOffset answered)
-    {
         try
         {
             TimeSpan ttl = lookup.Directive.Ttl ?? lookup.Policy.Ttl;
-            DateTimeOffset expires = answered + ttl;
+            decimal? cost = response.AdditionalProperties?.TryGetValue(LlmRouterProperties.CostUsd, out object? value) == true && value is decimal usd ? usd : null;
+            DateTimeOffset expires = _time.GetUtcNow() + ttl;
             byte[] entry = CacheEntry.Write(response, expires, cost);
-            await _cache.SetAsync(lookup.Key!, entry, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }).ConfigureAwait(false);
+            await _cache.SetAsync(lookup.Key!, entry, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _writeFailing, 0);
             if (probe.Fingerprint is not null)
             {
-                await _index!.AddAsync(probe.Fingerprint, probe.Vector, lookup.Key!, expires, CancellationToken.None).ConfigureAwait(false);
+                await _index!.AddAsync(probe.Fingerprint, probe.Vector, lookup.Key!, expires, cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller has its answer and has gone: the answer is simply not kept.
         }
 #pragma warning disable CA1031 // Storing is best effort: the caller already has the router's answer.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            StoreFailed(lookup, exception);
-        }
-    }
-
-    private void StoreFailed(Lookup lookup, Exception exception)
-    {
-        _telemetry.RecordStoreFailed(lookup.Route);
-        if (Interlocked.Exchange(ref _writeFailing, 1) == 0)
-        {
-            CacheLog.WriteFailed(_logger, exception);
+            _telemetry.RecordStoreFailed(lookup.Route);
+            if (Interlocked.Exchange(ref _writeFailing, 1) == 0)
+            {
+                CacheLog.WriteFailed(_logger, exception);
+            }
         }
     }
 

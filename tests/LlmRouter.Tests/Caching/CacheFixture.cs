@@ -61,11 +61,5 @@ internal sealed class CacheFixture : IAsyncDisposable
         return options;
     }
 
-    /// <summary>Waits until the answers handed back so far are in the store: a miss stores its answer after the caller has it.</summary>
-    public Task WhenStoredAsync() => WhenStoredAsync(Chat);
-
-    /// <summary>Waits until the answers <paramref name="chat"/>'s response cache handed back so far are in its store.</summary>
-    public static Task WhenStoredAsync(IChatClient chat) => chat.GetService<ResponseCacheChatClient>()!.WhenStoredAsync();
-
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
