@@ -22,5 +22,15 @@ internal static class InterleavedCacheComparison
                 ("response cache", () => miss.ResponseCacheMiss().GetAwaiter().GetResult()),
             ],
             iterations: 40_000);
+        InterleavedComparison.Report(
+            output,
+            "parts of a miss",
+            [
+                ("direct", () => miss.Direct().GetAwaiter().GetResult()),
+                ("the key", () => miss.KeyOnly()),
+                ("the entry", () => miss.EntryOnly()),
+            ],
+            iterations: 40_000,
+            againstPeer: false);
     }
 }

@@ -58,10 +58,9 @@ internal static class CacheEntry
         buffer.Advance(HeaderSize);
         try
         {
-            ChatResponse stored = Stored(response);
-            if (!TryWriteText(writer, stored))
+            if (!TryWriteText(writer, response))
             {
-                JsonSerializer.Serialize(writer, stored, ResponseInfo);
+                JsonSerializer.Serialize(writer, Stored(response), ResponseInfo);
             }
 
             writer.Flush();
@@ -113,10 +112,10 @@ internal static class CacheEntry
     }
 
     /// <summary>
-    /// Writes an answer of text only (the common case) as Microsoft.Extensions.AI's serializer writes it, byte for byte (a test
-    /// compares the two), without the serializer's per-call and polymorphism work; <see langword="false"/>, having written
-    /// nothing, when the answer holds anything else (other contents, annotations, properties that are not text), which the
-    /// serializer then writes.
+    /// Writes an answer of text only (the common case) as Microsoft.Extensions.AI's serializer writes the answer as stored
+    /// (<see cref="Stored"/>), byte for byte (a test compares the two), without the copy or the serializer's per-call and
+    /// polymorphism work; <see langword="false"/>, having written nothing, when the answer holds anything else (other contents,
+    /// annotations, kept properties that are not text), which the serializer then writes.
     /// </summary>
     internal static bool TryWriteText(Utf8JsonWriter writer, ChatResponse response)
     {
@@ -179,12 +178,15 @@ internal static class CacheEntry
             JsonSerializer.Serialize(writer, usage, UsageInfo);
         }
 
-        if (response.AdditionalProperties is { } properties)
+        if (response.AdditionalProperties is { Count: > 0 } properties)
         {
             writer.WriteStartObject("additionalProperties"u8);
             foreach (KeyValuePair<string, object?> property in properties)
             {
-                writer.WriteString(property.Key, (string)property.Value!);
+                if (Kept(property))
+                {
+                    writer.WriteString(property.Key, (string)property.Value!);
+                }
             }
 
             writer.WriteEndObject();
@@ -222,7 +224,7 @@ internal static class CacheEntry
         {
             foreach (KeyValuePair<string, object?> property in properties)
             {
-                if (property.Value is not string)
+                if (property.Value is not string && Kept(property))
                 {
                     return false;
                 }
@@ -241,7 +243,7 @@ internal static class CacheEntry
     }
 
     /// <summary>The answer as stored: the caller's object unchanged, its router properties reduced to who served.</summary>
-    private static ChatResponse Stored(ChatResponse response)
+    internal static ChatResponse Stored(ChatResponse response)
     {
         AdditionalPropertiesDictionary? properties = null;
         if (response.AdditionalProperties is { Count: > 0 } original)
@@ -249,13 +251,9 @@ internal static class CacheEntry
             properties = [];
             foreach (KeyValuePair<string, object?> property in original)
             {
-                if (!property.Key.StartsWith("llmrouter.", StringComparison.Ordinal))
+                if (Kept(property))
                 {
                     properties[property.Key] = property.Value;
-                }
-                else if (Array.IndexOf(KeptProperties, property.Key) >= 0 && property.Value is string text)
-                {
-                    properties[property.Key] = text;
                 }
             }
         }
@@ -270,4 +268,9 @@ internal static class CacheEntry
             AdditionalProperties = properties,
         };
     }
+
+    /// <summary>Whether a response property is stored: any but the router's own, and of those only who served, as text.</summary>
+    private static bool Kept(KeyValuePair<string, object?> property) =>
+        !property.Key.StartsWith("llmrouter.", StringComparison.Ordinal)
+        || (property.Value is string && Array.IndexOf(KeptProperties, property.Key) >= 0);
 }

@@ -11,6 +11,7 @@ public class CacheEntryTests
     public static TheoryData<string, ChatResponse> TextAnswers => new()
     {
         { "bare", new ChatResponse(new ChatMessage(ChatRole.Assistant, "Hi")) },
+        { "only router properties", new ChatResponse(new ChatMessage(ChatRole.Assistant, "Hi")) { AdditionalProperties = new() { [LlmRouterProperties.CostUsd] = 0.1m } } },
         {
             "every field",
             new ChatResponse(new ChatMessage(ChatRole.Assistant, "You need your valid \"Portuguese\" passport é 😀 <b>&</b>\n\ttab") { MessageId = "m1", AuthorName = "bot", CreatedAt = DateTimeOffset.UnixEpoch })
@@ -20,7 +21,13 @@ public class CacheEntryTests
                 CreatedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)),
                 FinishReason = ChatFinishReason.Stop,
                 Usage = new UsageDetails { InputTokenCount = 48, OutputTokenCount = 32, TotalTokenCount = 80, CachedInputTokenCount = 5, ReasoningTokenCount = 2, AdditionalCounts = new() { ["cache_write"] = 3, ["é"] = 1 } },
-                AdditionalProperties = new() { [LlmRouterProperties.Route] = "default", ["system_fingerprint"] = "fp_\"1\"" },
+                AdditionalProperties = new()
+                {
+                    [LlmRouterProperties.Route] = "default",
+                    [LlmRouterProperties.CostUsd] = 0.25m,
+                    [LlmRouterProperties.Attempts] = 2,
+                    ["system_fingerprint"] = "fp_\"1\"",
+                },
             }
         },
         {
@@ -37,7 +44,7 @@ public class CacheEntryTests
     [MemberData(nameof(TextAnswers))]
     public void TryWriteText_TextAnswer_WritesWhatTheSerializerWrites(string what, ChatResponse response)
     {
-        string expected = Json(w => JsonSerializer.Serialize(w, response, ResponseInfo));
+        string expected = Json(w => JsonSerializer.Serialize(w, CacheEntry.Stored(response), ResponseInfo));
 
         string written = Json(w => Assert.True(CacheEntry.TryWriteText(w, response), what));
 
