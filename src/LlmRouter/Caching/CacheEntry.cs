@@ -124,10 +124,12 @@ internal static class CacheEntry
             return false;
         }
 
+        IList<ChatMessage> messages = response.Messages;
         writer.WriteStartObject();
         writer.WriteStartArray("messages"u8);
-        foreach (ChatMessage message in response.Messages)
+        for (int m = 0; m < messages.Count; m++)
         {
+            ChatMessage message = messages[m];
             writer.WriteStartObject();
             if (message.AuthorName is { } author)
             {
@@ -141,11 +143,12 @@ internal static class CacheEntry
 
             writer.WriteString("role"u8, message.Role.Value);
             writer.WriteStartArray("contents"u8);
-            foreach (AIContent content in message.Contents)
+            IList<AIContent> contents = message.Contents;
+            for (int c = 0; c < contents.Count; c++)
             {
                 writer.WriteStartObject();
                 writer.WriteString("$type"u8, "text"u8);
-                writer.WriteString("text"u8, ((TextContent)content).Text);
+                writer.WriteString("text"u8, ((TextContent)contents[c]).Text);
                 writer.WriteEndObject();
             }
 
@@ -204,15 +207,18 @@ internal static class CacheEntry
             return false;
         }
 
-        foreach (ChatMessage message in response.Messages)
+        IList<ChatMessage> messages = response.Messages;
+        for (int m = 0; m < messages.Count; m++)
         {
-            if (message.AdditionalProperties is not null)
+            if (messages[m].AdditionalProperties is not null)
             {
                 return false;
             }
 
-            foreach (AIContent content in message.Contents)
+            IList<AIContent> contents = messages[m].Contents;
+            for (int c = 0; c < contents.Count; c++)
             {
+                AIContent content = contents[c];
                 if (content.GetType() != typeof(TextContent) || content.AdditionalProperties is not null || content.Annotations is not null)
                 {
                     return false;

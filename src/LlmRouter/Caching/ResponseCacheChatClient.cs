@@ -426,12 +426,15 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         ChatFinishReason? finish = response.FinishReason;
         bool toolCalls = finish == ChatFinishReason.ToolCalls;
         bool content = false;
-        foreach (ChatMessage message in response.Messages)
+        // Indexed loops: an interface's enumerator would be allocated for each list on every stored answer.
+        IList<ChatMessage> messages = response.Messages;
+        for (int m = 0; m < messages.Count; m++)
         {
-            foreach (AIContent item in message.Contents)
+            IList<AIContent> contents = messages[m].Contents;
+            for (int c = 0; c < contents.Count; c++)
             {
                 content = true;
-                toolCalls |= item is FunctionCallContent;
+                toolCalls |= contents[c] is FunctionCallContent;
             }
         }
 
