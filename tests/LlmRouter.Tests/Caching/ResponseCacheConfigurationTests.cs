@@ -122,6 +122,34 @@ public class ResponseCacheConfigurationTests
         Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 34 && r.Exception!.Message.Contains("Everyone", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ReloadTurningARouteSemantic_WithoutAnEmbeddingGenerator_IsRejectedAndLogged()
+    {
+        var provider = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("answer") };
+        var values = new Dictionary<string, string?>
+        {
+            ["LlmRouter:Routes:chat:Deployments:0"] = "model",
+            ["LlmRouter:DefaultRoute"] = "chat",
+            ["LlmRouter:ResponseCache:Ttl"] = "00:10:00",
+        };
+        var configuration = ReloadableConfiguration.Create(values);
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(logs)]));
+        services.AddLlmRouter(configuration.Section, router => router.AddDeployment("model", provider));
+        await using ServiceProvider built = services.BuildServiceProvider();
+        IChatClient chat = built.GetRequiredService<IChatClient>();
+        await chat.GetResponseAsync("Hello", CacheFixture.Caller("alice"));
+
+        configuration.Replace(new Dictionary<string, string?>(values) { ["LlmRouter:ResponseCache:Routes:chat:Semantic"] = "true" });
+        ChatResponse again = await chat.GetResponseAsync("Hello", CacheFixture.Caller("alice"));
+
+        Assert.Equal(true, again.Property(LlmRouterProperties.CacheHit));
+        Assert.False(chat.GetService<ResponseCacheChatClient>()!.Settings.For("chat").Semantic);
+        Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 34 && r.Exception!.Message.Contains("IEmbeddingGenerator", StringComparison.Ordinal));
+    }
+
     private static ServiceProvider Services(ScriptedChatClient provider, TimeProvider clock, Dictionary<string, string?> settings)
     {
         settings["LlmRouter:Routes:chat:Deployments:0"] = "model";
