@@ -26,6 +26,13 @@ if (args.Contains("--throughput"))
     return;
 }
 
+// A response cache miss vs the direct call vs DistributedCachingChatClient in alternating rounds: ... -- --interleaved-cache
+if (args.Contains("--interleaved-cache"))
+{
+    InterleavedCacheComparison.Run(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);
