@@ -32,6 +32,15 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
             if (usage.OutputTokenCount is { } output)
             {
                 deployment.State.Statistics.RecordOutputTokens(output, model.Selection.SampleWeight);
+                if (end == AttemptEnd.Served && deployment.State.Statistics.Window is { } window)
+                {
+                    long now = model.Time.GetTimestamp();
+                    double seconds = (now - attempt.StartedAt) / (double)model.Time.TimestampFrequency;
+                    if (seconds > 0)
+                    {
+                        window.RecordOutputRate(output / seconds, now);
+                    }
+                }
             }
 
             if (deployment.Price is { } price)

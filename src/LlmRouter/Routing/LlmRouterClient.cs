@@ -11,7 +11,7 @@ namespace LlmRouter;
 /// </summary>
 /// <remarks>
 /// This class owns only the plumbing: the call's arguments, the caller's <see cref="Activity.Current"/>, what
-/// <see cref="GetService"/> offers (<see cref="IRouterHealth"/>, <see cref="IRouterSpend"/>, <see cref="ChatClientMetadata"/>)
+/// <see cref="GetService"/> offers (<see cref="IRouterHealth"/>, <see cref="IRouterSpend"/>, <see cref="IRouterFeedback"/>, <see cref="ChatClientMetadata"/>)
 /// and disposal. Routing decisions live in Routing/ (routes, cursor, dispatch, strategies), failure handling in Resilience/,
 /// reservations in Budgets/, charging in Pricing/. Thread-safe: the routing model is immutable, per-deployment state is
 /// lock-free, and per-request bookkeeping lives in a pooled object each call owns. Disposing the router disposes every
@@ -25,6 +25,7 @@ internal sealed class LlmRouterClient : IChatClient
     private readonly StreamLoop _streams;
     private readonly RouterHealth _health;
     private readonly RouterSpend _spend;
+    private readonly RouterFeedback _feedback;
     private int _disposed;
 
     public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, TelemetryOptions telemetry, bool reloadable = false)
@@ -35,6 +36,8 @@ internal sealed class LlmRouterClient : IChatClient
         _streams = new StreamLoop(_engine);
         _health = new RouterHealth(_models, timeProvider);
         _spend = new RouterSpend(_models, timeProvider);
+        _feedback = new RouterFeedback(_models, logger);
+        AdaptiveTelemetry.Register(_engine.Telemetry, () => _models.Current);
     }
 
     /// <summary>Gets the model new requests use.</summary>
@@ -107,6 +110,11 @@ internal sealed class LlmRouterClient : IChatClient
         if (serviceType == typeof(IRouterSpend))
         {
             return _spend;
+        }
+
+        if (serviceType == typeof(IRouterFeedback))
+        {
+            return _feedback;
         }
 
         return serviceType.IsInstanceOfType(this) ? this : null;

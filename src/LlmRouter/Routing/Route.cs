@@ -19,8 +19,9 @@ internal sealed class Route
         Hedging = options.Hedging?.Snapshot();
         Name = name;
         Deployments = deployments;
-        Strategy = strategy;
-        KeepsOrder = strategy is OrderedSelectionStrategy;
+        NamedStrategy = strategy;
+        Strategy = options.LatencyTarget is { } target ? new LatencyTargetSelectionStrategy(strategy, target.Snapshot()) : strategy;
+        KeepsOrder = Strategy is OrderedSelectionStrategy;
         FallbackOnContentFilter = options.FallbackOnContentFilter;
         Spend = spend;
         Filter = RouteFilter.Create(options);
@@ -49,7 +50,11 @@ internal sealed class Route
     /// <summary>Gets the candidates in the order the route lists them; empty for a route that dispatches (tiers, variants).</summary>
     public Deployment[] Deployments { get; }
 
+    /// <summary>Gets what orders the candidates of a request: the strategy the route names, with its latency target applied after it when it has one.</summary>
     public ISelectionStrategy Strategy { get; }
+
+    /// <summary>Gets the strategy the route names (<see cref="RouteOptions.Strategy"/>).</summary>
+    public ISelectionStrategy NamedStrategy { get; }
 
     /// <summary>Gets whether the strategy leaves the listed order as it is, so no per-request copy is needed.</summary>
     public bool KeepsOrder { get; }
@@ -65,8 +70,11 @@ internal sealed class Route
     /// <summary>Gets what requests that asked for the route have cost, kept across reloads by name.</summary>
     public SpendCounter Spend { get; }
 
-    /// <summary>Gets the route's own filters (tags, providers, price limit), or <see langword="null"/> when it has none.</summary>
-    public RouteFilter? Filter { get; }
+    /// <summary>Gets the route's own filters (tags, providers, price limit, quality bars), or <see langword="null"/> when it has none.</summary>
+    public RouteFilter? Filter { get; set; }
+
+    /// <summary>Gets the route's quality estimates of its deployments, when it judges or ranks by quality; else <see langword="null"/>.</summary>
+    public QualityGate? Quality { get; set; }
 
     /// <summary>Gets what the route does with sensitive data, or <see langword="null"/> when it does not look for any.</summary>
     public DataProtectionPolicy? DataProtection { get; set; }

@@ -27,6 +27,7 @@ internal sealed class RouterDefinition
         [SelectionStrategies.LowestLatency] = LowestLatencySelectionStrategy.Instance,
         [SelectionStrategies.PowerOfTwoChoices] = PowerOfTwoChoicesSelectionStrategy.Instance,
         [SelectionStrategies.Cheapest] = CheapestSelectionStrategy.Instance,
+        [SelectionStrategies.BestValue] = BestValueSelectionStrategy.Instance,
     };
 
     /// <summary>Gets the complexity scorers tiered routes can name, the built-in one first.</summary>

@@ -47,6 +47,9 @@ internal sealed class RouterModel
     /// </summary>
     public DataProtectionPolicy? DefaultDataProtection { get; init; }
 
+    /// <summary>Gets every quality estimate the router keeps, shared with the models it replaced and will replace.</summary>
+    public QualityRegistry Quality { get; init; } = new();
+
     /// <summary>Gets what the router reports about itself: its provider name and its default route as the default model.</summary>
     public ChatClientMetadata Metadata { get; }
 

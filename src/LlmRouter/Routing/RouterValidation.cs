@@ -142,6 +142,8 @@ internal sealed class RouterValidation(RouterDefinition definition)
             {
                 AddFailures(hedgingValidator.Validate($"Routes:{name}:Hedging", hedging), errors);
             }
+
+            AdaptiveRoutingValidation.Validate(name, options, errors);
         }
     }
 
@@ -274,6 +276,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
             misplaced.Add("filters (MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions)");
         }
 
+        AdaptiveRoutingValidation.Misplaced(options, misplaced);
         if (misplaced.Count > 0)
         {
             errors.Add($"Route '{name}' dispatches by {how}, so it takes no {string.Join(", ", misplaced)}; set them on the routes it dispatches to.");
@@ -484,12 +487,12 @@ internal sealed class RouterValidation(RouterDefinition definition)
         foreach ((string name, RouteOptions _) in routeOptions)
         {
             Route route = routes[name];
-            bool cheapest = route.Strategy is CheapestSelectionStrategy;
+            bool cheapest = route.NamedStrategy is CheapestSelectionStrategy or BestValueSelectionStrategy;
             foreach (Deployment deployment in route.Deployments)
             {
                 if (cheapest)
                 {
-                    Need(deployment, $"route '{name}' ranks by cost (Strategy {SelectionStrategies.Cheapest})");
+                    Need(deployment, $"route '{name}' ranks by cost (Strategy {route.NamedStrategy.Name})");
                 }
 
                 if (route.Filter?.MaxPrice is not null)
@@ -497,7 +500,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
                     Need(deployment, $"route '{name}' has a MaxPrice");
                 }
 
-                deployment.TracksLatency |= route.Strategy is LowestLatencySelectionStrategy;
+                deployment.TracksLatency |= route.NamedStrategy is LowestLatencySelectionStrategy || route.Strategy is LatencyTargetSelectionStrategy;
             }
 
             if (route.Filter is { } filter && route.Deployments.Length > 0)

@@ -166,6 +166,27 @@ internal static class TelemetryConstants
 
         /// <summary>Metric: 1 for a deployment's current circuit state, 0 for the others.</summary>
         public const string CircuitStateMetric = "llmrouter.deployment.circuit.state";
+
+        /// <summary>Metric: a deployment's quality estimate for a route (and tier, and dimension), from 0 to 1.</summary>
+        public const string QualityMetric = "llmrouter.deployment.quality";
+
+        /// <summary>Metric: a deployment's recent latency at a percentile, in seconds, by <see cref="LatencyKind"/>.</summary>
+        public const string LatencyMetric = "llmrouter.deployment.latency";
+
+        /// <summary>Metric: a deployment's median output tokens per second over its recent calls.</summary>
+        public const string OutputRateMetric = "llmrouter.deployment.output_rate";
+
+        /// <summary>Attribute of <see cref="QualityMetric"/>: what the score measures (absent for overall quality).</summary>
+        public const string QualityDimension = "llmrouter.quality.dimension";
+
+        /// <summary>Attribute of <see cref="QualityMetric"/>: <c>healthy</c>, <c>set_aside</c> or <c>probation</c>.</summary>
+        public const string QualityStatus = "llmrouter.quality.status";
+
+        /// <summary>Attribute of <see cref="LatencyMetric"/>: <c>time_to_first_token</c> or <c>total</c>.</summary>
+        public const string LatencyKind = "llmrouter.latency.kind";
+
+        /// <summary>Attribute of <see cref="LatencyMetric"/>: <c>p50</c> or <c>p90</c>.</summary>
+        public const string Percentile = "llmrouter.latency.percentile";
     }
 
     /// <summary>The response cache's names (Caching/).</summary>

@@ -42,6 +42,8 @@ public partial class OptionsConsistencyTests
         [typeof(PriceTier)] = new(ConfigurationReader.PriceTierKeys, static (reader, section) => reader.PriceTier(section), static _ => true),
         [typeof(RouteOptions)] = Binding.Of(ConfigurationReader.RouteKeys),
         [typeof(HedgingOptions)] = Binding.Of(ConfigurationReader.HedgingKeys),
+        [typeof(QualityOptions)] = Binding.Of(ConfigurationReader.QualityKeys),
+        [typeof(LatencyTargetOptions)] = Binding.Of(ConfigurationReader.LatencyTargetKeys),
         [typeof(DataProtectionOptions)] = Binding.Of(ConfigurationReader.DataProtectionKeys),
         [typeof(PriceLimit)] = new(ConfigurationReader.MaxPriceKeys, static (reader, section) => reader.MaxPrice(section), static _ => true),
         [typeof(BudgetOptions)] = Binding.Of(ConfigurationReader.BudgetKeys),

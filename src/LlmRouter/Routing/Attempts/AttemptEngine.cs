@@ -266,7 +266,8 @@ internal sealed class AttemptEngine : IDisposable
         Telemetry.FirstChunk(attempt);
         if (attempt.Deployment.TracksLatency)
         {
-            attempt.Deployment.State.Statistics.RecordFirstChunk(Seconds(attempt.StartedAt, _time.GetTimestamp()), Models.Current.Selection.SampleWeight);
+            long now = _time.GetTimestamp();
+            attempt.Deployment.State.Statistics.RecordFirstChunk(Seconds(attempt.StartedAt, now), Models.Current.Selection.SampleWeight, now);
         }
     }
 
@@ -475,6 +476,10 @@ internal sealed class AttemptEngine : IDisposable
         {
             Timed(request.Model, attempt, now, firstChunk: false);
         }
+        else if (attempt.Deployment.TracksLatency)
+        {
+            attempt.Deployment.State.Statistics.RecordStreamTotal(Seconds(attempt.StartedAt, now), now);
+        }
 
         request.Model.Failures.OnSuccess(attempt.Deployment, attempt.Probe, now);
     }
@@ -561,11 +566,11 @@ internal sealed class AttemptEngine : IDisposable
             double seconds = Seconds(attempt.StartedAt, now);
             if (firstChunk)
             {
-                statistics.RecordFirstChunk(seconds, model.Selection.SampleWeight);
+                statistics.RecordFirstChunk(seconds, model.Selection.SampleWeight, now);
             }
             else
             {
-                statistics.RecordLatency(seconds, model.Selection.SampleWeight);
+                statistics.RecordLatency(seconds, model.Selection.SampleWeight, now);
             }
         }
     }
