@@ -9,6 +9,12 @@ using LlmRouter.Benchmarks;
 // Full run:  dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- [BenchmarkDotNet arguments]
 // Quick run: dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- --quick [--filter *Streaming*]
 // Router vs direct call vs OrderedFailoverChatClient in alternating rounds: ... -- --interleaved
+if (args.Contains("--adaptive-interleaved"))
+{
+    AdaptiveRoutingBenchmarks.RunInterleaved(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);

@@ -117,6 +117,7 @@ internal sealed class ConfigurationReader
         { "ComplexityScorer", static (key, o) => o.ComplexityScorer = key.Text() ?? o.ComplexityScorer },
         { "Variants", static (key, o) => o.Variants = key.Variants() ?? o.Variants },
         { "VariantKey", static (key, o) => o.VariantKey = key.Text() ?? o.VariantKey },
+        { "Stages", static (key, o) => key.Strings(o.Stages) },
         { "MinQuality", static (key, o) => o.MinQuality = key.Double() ?? o.MinQuality },
         { "QualityDropTolerance", static (key, o) => o.QualityDropTolerance = key.Double() ?? o.QualityDropTolerance },
         { "QualityTolerance", static (key, o) => o.QualityTolerance = key.Double() ?? o.QualityTolerance },

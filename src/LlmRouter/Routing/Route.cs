@@ -103,8 +103,11 @@ internal sealed class Route
     /// <summary>Gets the scorer of a tiered route.</summary>
     public IComplexityScorer? Scorer { get; set; }
 
-    /// <summary>Gets whether the route hands requests to other routes (by tier or variant) rather than serving them.</summary>
-    public bool Dispatches => Variants is not null || Tiers is not null;
+    /// <summary>Gets, for a route that serves by stage, the route of each stage (case-insensitive names), or <see langword="null"/>.</summary>
+    public Dictionary<string, Route>? Stages { get; set; }
+
+    /// <summary>Gets whether the route hands requests to other routes (by tier, variant or stage) rather than serving them.</summary>
+    public bool Dispatches => Variants is not null || Tiers is not null || Stages is not null;
 
     /// <summary>
     /// Gets the order (positions in <see cref="Deployments"/>) the route's last sorted request ended with, a starting point for

@@ -100,6 +100,17 @@ public sealed class RouteOptions
     /// <value>The default is empty: the route serves requests with its own deployments.</value>
     public IDictionary<string, double> Variants { get; set; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Gets or sets, for a route that serves the steps of a multi-step run (an agent workflow), the route that serves each stage:
+    /// <c>{ "plan": "fast", "act": "fast", "validate": "smart" }</c>. A call names its stage with
+    /// <see cref="LlmRouterRequestProperties.Stage"/>; one that names none, or a stage not listed, is an <see cref="ArgumentException"/>
+    /// listing the stages. Each stage's route serves with its own <see cref="Deployments"/> (and fails over by its own
+    /// <see cref="Fallbacks"/>). A route with stages has no <see cref="Deployments"/>, <see cref="Fallbacks"/>,
+    /// <see cref="Tiers"/> or <see cref="Variants"/> of its own.
+    /// </summary>
+    /// <value>The default is empty: the route serves requests with its own deployments.</value>
+    public IDictionary<string, string> Stages { get; set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Gets or sets the <c>ChatOptions.AdditionalProperties</c> key whose value (a user, team or session id) keeps a caller on one variant.</summary>
     /// <value>The default is <see cref="LlmRouterRequestProperties.Caller"/>.</value>
     public string VariantKey { get; set; } = LlmRouterRequestProperties.Caller;

@@ -295,7 +295,15 @@ internal sealed class RouterModelFactory
         foreach ((string name, RouteOptions options) in routeOptions)
         {
             Route route = routes[name];
-            if (options.Variants is { Count: > 0 } variants)
+            if (options.Stages is { Count: > 0 } stages)
+            {
+                route.Stages = new Dictionary<string, Route>(StringComparer.OrdinalIgnoreCase);
+                foreach ((string stage, string target) in stages)
+                {
+                    route.Stages[stage.Trim()] = routes[target];
+                }
+            }
+            else if (options.Variants is { Count: > 0 } variants)
             {
                 route.Variants = [.. variants.Select(v => new RouteVariant(routes[v.Key], v.Value))];
                 route.VariantKey = options.VariantKey;

@@ -131,6 +131,9 @@ internal static class TelemetryConstants
         /// <summary>The A/B variant that served the request (response property <c>llmrouter.variant</c>).</summary>
         public const string Variant = "llmrouter.variant";
 
+        /// <summary>The stage of a multi-step run the request was (response property <c>llmrouter.stage</c>).</summary>
+        public const string Stage = "llmrouter.stage";
+
         /// <summary>The complexity score the tier came from (response property <c>llmrouter.complexity</c>).</summary>
         public const string Complexity = "llmrouter.complexity";
 
@@ -214,6 +217,7 @@ internal static class TelemetryConstants
         public const string CacheHit = "llmrouter.cache_hit";
         public const string Tier = "llmrouter.tier";
         public const string Variant = "llmrouter.variant";
+        public const string Stage = "llmrouter.stage";
         public const string Complexity = "llmrouter.complexity";
         public const string DowngradedBy = "llmrouter.downgraded_by";
     }

@@ -75,6 +75,9 @@ internal sealed class RouterRequest
     /// <summary>Gets the variant chosen for the request, or <see langword="null"/>.</summary>
     public string? Variant => _dispatch.Variant;
 
+    /// <summary>Gets the stage of the request: as the route that served it by stage spells it, else as the request named it; or <see langword="null"/>.</summary>
+    public string? Stage => _dispatch.Stage ?? Properties.Stage;
+
     /// <summary>Gets the budget that moved the request to a cheaper route, or <see langword="null"/>.</summary>
     public string? DowngradedBy { get; private set; }
 
@@ -242,7 +245,7 @@ internal sealed class RouterRequest
             }
 
             ref readonly RequestProperties properties = ref Properties;
-            Requested = RouteDispatch.Resolve(route, Messages, Options, properties.Tier, properties.Variant, Model.Random, _path, ref _dispatch);
+            Requested = RouteDispatch.Resolve(route, Messages, Options, properties.Tier, properties.Variant, Model.Random, _path, ref _dispatch, properties.Stage);
         }
 
         Cursor.Serve(Requested);
