@@ -14,10 +14,11 @@ internal sealed class QualityPolicy
         Hysteresis = options.Hysteresis;
         ProbationRequests = options.ProbationRequests;
         BaselineHalfLife = options.BaselineHalfLife.TotalSeconds * timestampFrequency;
+        Frequency = timestampFrequency;
     }
 
-    /// <summary>The policy of a route that only keeps estimates: no bar, default settings.</summary>
-    public static QualityPolicy Default { get; } = new(new RouteOptions(), TimeProvider.System.TimestampFrequency);
+    /// <summary>The timestamp frequency of the clock whose timestamps scores are recorded with.</summary>
+    public long Frequency { get; }
 
     public double? MinQuality { get; }
 

@@ -7,6 +7,9 @@ namespace LlmRouter;
 /// <summary>The router's <see cref="IRouterFeedback"/>: finds the estimates a score moves in the current model's registry and logs when a deployment is set aside or restored.</summary>
 internal sealed class RouterFeedback(RouterModelHost models, ILogger logger) : IRouterFeedback
 {
+    // The policy of estimates for routes that only keep them, in the router's own clock's units.
+    private QualityPolicy? _unjudged;
+
     /// <inheritdoc />
     public void Record(ChatResponse response, double score, string? dimension = null)
     {
@@ -54,7 +57,7 @@ internal sealed class RouterFeedback(RouterModelHost models, ILogger logger) : I
 
         string? tierName = QualityRegistry.TierName(slot);
         long now = model.Time.GetTimestamp();
-        QualityPolicy policy = servedRoute.Quality?.Policy ?? QualityPolicy.Default;
+        QualityPolicy policy = servedRoute.Quality?.Policy ?? Unjudged(model.Time.TimestampFrequency);
         QualityEstimate overall = servedRoute.Quality?.For(served, tierName) ?? model.Quality.Find(served.Name, servedRoute.Name, tierName, dimension: null, policy);
         Report(overall, overall.Record(score, now));
         if (!string.IsNullOrEmpty(dimension))
@@ -62,6 +65,9 @@ internal sealed class RouterFeedback(RouterModelHost models, ILogger logger) : I
             model.Quality.Find(served.Name, servedRoute.Name, tierName, dimension, policy).Record(score, now);
         }
     }
+
+    private QualityPolicy Unjudged(long frequency) =>
+        _unjudged is { } policy && policy.Frequency == frequency ? policy : _unjudged = new QualityPolicy(new RouteOptions(), frequency);
 
     private void Report(QualityEstimate estimate, QualityStatus? moved)
     {
