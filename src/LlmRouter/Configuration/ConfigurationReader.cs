@@ -99,6 +99,17 @@ internal sealed class ConfigurationReader
         { "ExplorationRate", static (key, o) => o.ExplorationRate = key.Double() ?? o.ExplorationRate },
     };
 
+    /// <summary>The keys of a route's sampled evaluation; declared before the route's, which reads them.</summary>
+    public static readonly SectionKeys<EvaluationOptions> EvaluationKeys = new("evaluation settings")
+    {
+        { "SampleRate", static (key, o) => o.SampleRate = key.Double() ?? o.SampleRate },
+        { "JudgeRoute", static (key, o) => o.JudgeRoute = key.Text() ?? o.JudgeRoute },
+        { "Metric", static (key, o) => o.Metric = key.Text() ?? o.Metric },
+        { "MinScore", static (key, o) => o.MinScore = key.Double() ?? o.MinScore },
+        { "MaxScore", static (key, o) => o.MaxScore = key.Double() ?? o.MaxScore },
+        { "QueueCapacity", static (key, o) => o.QueueCapacity = key.Int() ?? o.QueueCapacity },
+    };
+
     public static readonly SectionKeys<RouteOptions> RouteKeys = new("route settings")
     {
         { "Deployments", static (key, o) => o.Deployments = key.List() ?? o.Deployments },
@@ -122,6 +133,7 @@ internal sealed class ConfigurationReader
         { "QualityDropTolerance", static (key, o) => o.QualityDropTolerance = key.Double() ?? o.QualityDropTolerance },
         { "QualityTolerance", static (key, o) => o.QualityTolerance = key.Double() ?? o.QualityTolerance },
         { "Quality", static (key, o) => o.Quality = key.Options(QualityKeys) ?? o.Quality },
+        { "Evaluation", static (key, o) => o.Evaluation = key.Options(EvaluationKeys) ?? o.Evaluation },
         { "LatencyTarget", static (key, o) => o.LatencyTarget = key.Options(LatencyTargetKeys) ?? o.LatencyTarget },
     };
 

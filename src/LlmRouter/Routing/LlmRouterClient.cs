@@ -26,6 +26,7 @@ internal sealed class LlmRouterClient : IChatClient
     private readonly RouterHealth _health;
     private readonly RouterSpend _spend;
     private readonly RouterFeedback _feedback;
+    private readonly SampledEvaluation _evaluation;
     private int _disposed;
 
     public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, TelemetryOptions telemetry, bool reloadable = false)
@@ -38,6 +39,7 @@ internal sealed class LlmRouterClient : IChatClient
         _spend = new RouterSpend(_models, timeProvider);
         _feedback = new RouterFeedback(_models, logger);
         AdaptiveTelemetry.Register(_engine.Telemetry, () => _models.Current);
+        _evaluation = new SampledEvaluation(this, _models, _feedback, logger, _engine.Telemetry.Meter);
     }
 
     /// <summary>Gets the model new requests use.</summary>
@@ -59,14 +61,14 @@ internal sealed class LlmRouterClient : IChatClient
 
         if (!_engine.Telemetry.Tracing)
         {
-            return _responses.RespondAsync(model, route, messages, options, cancellationToken);
+            return Evaluated(model, _responses.RespondAsync(model, route, messages, options, cancellationToken), messages);
         }
 
         // The spans started here become Activity.Current; the caller must get its own back when this returns.
         Activity? caller = Activity.Current;
         try
         {
-            return _responses.RespondAsync(model, route, messages, options, cancellationToken);
+            return Evaluated(model, _responses.RespondAsync(model, route, messages, options, cancellationToken), messages);
         }
         finally
         {
@@ -120,6 +122,10 @@ internal sealed class LlmRouterClient : IChatClient
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
+    /// <summary>Offers the response for sampled evaluation when a route of the model evaluates; otherwise the call as it is.</summary>
+    private Task<ChatResponse> Evaluated(RouterModel model, Task<ChatResponse> call, IEnumerable<ChatMessage> messages) =>
+        model.Evaluates ? _evaluation.ObserveAsync(call, messages) : call;
+
     /// <summary>Disposes every deployment's pipeline and client once, even when several deployments share one.</summary>
     public void Dispose()
     {
@@ -128,6 +134,7 @@ internal sealed class LlmRouterClient : IChatClient
             return;
         }
 
+        _evaluation.Dispose();
         _models.Dispose();
         _engine.Dispose();
         _engine.Telemetry.Dispose();

@@ -17,6 +17,7 @@ internal sealed class Route
         _propertyTemplates = new Dictionary<string, object?>?[routerDeployments];
         AsPath = [this];
         Hedging = options.Hedging?.Snapshot();
+        Evaluation = options.Evaluation?.Snapshot();
         Name = name;
         Deployments = deployments;
         NamedStrategy = strategy;
@@ -60,6 +61,9 @@ internal sealed class Route
     public bool KeepsOrder { get; }
 
     public bool FallbackOnContentFilter { get; }
+
+    /// <summary>Gets the route's sampled evaluation, or <see langword="null"/> when its responses are not evaluated.</summary>
+    public EvaluationOptions? Evaluation { get; }
 
     /// <summary>Gets the route's hedging settings, or <see langword="null"/> when it does not hedge.</summary>
     public HedgingOptions? Hedging { get; }

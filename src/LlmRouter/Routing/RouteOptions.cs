@@ -139,6 +139,14 @@ public sealed class RouteOptions
     /// <value>The default is 0.05.</value>
     public double QualityTolerance { get; set; } = QualityConstants.DefaultQualityTolerance;
 
+    /// <summary>
+    /// Gets or sets sampled evaluation: a share of the route's non-streaming responses scored in the background by a judge
+    /// (<see cref="JudgeEvaluator"/>, or the evaluator given to <see cref="LlmRouterBuilder.UseEvaluator"/>), the scores fed to
+    /// <see cref="IRouterFeedback"/>. Requests never wait for it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no evaluation.</value>
+    public EvaluationOptions? Evaluation { get; set; }
+
     /// <summary>Gets or sets how the route keeps and judges its deployments' quality estimates.</summary>
     /// <value>The default is <see langword="null"/>: the defaults of <see cref="QualityOptions"/>.</value>
     public QualityOptions? Quality { get; set; }

@@ -66,6 +66,9 @@ internal sealed class RouterDefinition
 
     public ITokenEstimator Estimator { get; set; } = TokenEstimators.Default;
 
+    /// <summary>Gets or sets the evaluator of sampled responses, or <see langword="null"/> for a <see cref="JudgeEvaluator"/>.</summary>
+    public Microsoft.Extensions.AI.Evaluation.IEvaluator? Evaluator { get; set; }
+
     /// <summary>Gets or sets the ledger budgets use, or <see langword="null"/> for the previous model's, else a new in-memory one.</summary>
     public IBudgetLedger? Ledger { get; set; }
 

@@ -106,6 +106,8 @@ internal sealed class RouterModelFactory
         {
             DefaultDataProtection = defaultProtection,
             Quality = quality,
+            Evaluates = routeOptions.Exists(r => r.Options.Evaluation is { SampleRate: > 0 }),
+            Evaluator = _definition.Evaluator ?? new JudgeEvaluator(),
         };
         return model;
     }

@@ -143,7 +143,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
                 AddFailures(hedgingValidator.Validate($"Routes:{name}:Hedging", hedging), errors);
             }
 
-            AdaptiveRoutingValidation.Validate(name, options, errors);
+            AdaptiveRoutingValidation.Validate(name, options, routes, errors);
         }
     }
 

@@ -170,6 +170,12 @@ internal static class TelemetryConstants
         /// <summary>Metric: 1 for a deployment's current circuit state, 0 for the others.</summary>
         public const string CircuitStateMetric = "llmrouter.deployment.circuit.state";
 
+        /// <summary>Metric: sampled responses of routes that evaluate, by <see cref="EvaluationOutcome"/>.</summary>
+        public const string EvaluationsMetric = "llmrouter.evaluations";
+
+        /// <summary>Attribute of <see cref="EvaluationsMetric"/>: <c>scored</c>, <c>dropped</c> (queue full) or <c>failed</c>.</summary>
+        public const string EvaluationOutcome = "llmrouter.evaluation.outcome";
+
         /// <summary>Metric: a deployment's quality estimate for a route (and tier, and dimension), from 0 to 1.</summary>
         public const string QualityMetric = "llmrouter.deployment.quality";
 

@@ -44,6 +44,7 @@ public partial class OptionsConsistencyTests
         [typeof(HedgingOptions)] = Binding.Of(ConfigurationReader.HedgingKeys),
         [typeof(QualityOptions)] = Binding.Of(ConfigurationReader.QualityKeys),
         [typeof(LatencyTargetOptions)] = Binding.Of(ConfigurationReader.LatencyTargetKeys),
+        [typeof(EvaluationOptions)] = Binding.Of(ConfigurationReader.EvaluationKeys),
         [typeof(DataProtectionOptions)] = Binding.Of(ConfigurationReader.DataProtectionKeys),
         [typeof(PriceLimit)] = new(ConfigurationReader.MaxPriceKeys, static (reader, section) => reader.MaxPrice(section), static _ => true),
         [typeof(BudgetOptions)] = Binding.Of(ConfigurationReader.BudgetKeys),

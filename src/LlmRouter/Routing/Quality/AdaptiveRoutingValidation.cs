@@ -7,9 +7,17 @@ internal static class AdaptiveRoutingValidation
 {
     private static readonly QualityOptionsValidator QualityValidator = new();
     private static readonly LatencyTargetOptionsValidator LatencyValidator = new();
+    private static readonly EvaluationOptionsValidator EvaluationValidator = new();
 
-    public static void Validate(string route, RouteOptions options, List<string> errors)
+    public static void Validate(string route, RouteOptions options, List<string> errors) => Validate(route, options, [], errors);
+
+    public static void Validate(string route, RouteOptions options, List<(string Name, RouteOptions Options)> routes, List<string> errors)
     {
+        if (options.Evaluation is { } evaluation)
+        {
+            ValidateEvaluation(route, evaluation, routes, errors);
+        }
+
         Fraction(route, "MinQuality", options.MinQuality, "a quality estimate from 0 to 1", errors);
         if (options.QualityDropTolerance is { } drop && !(drop > 0 && drop < 1))
         {
@@ -42,6 +50,30 @@ internal static class AdaptiveRoutingValidation
         }
     }
 
+    private static void ValidateEvaluation(string route, EvaluationOptions evaluation, List<(string Name, RouteOptions Options)> routes, List<string> errors)
+    {
+        RouterValidation.AddFailures(EvaluationValidator.Validate($"Routes:{route}:Evaluation", evaluation), errors);
+        if (!(evaluation.MinScore < evaluation.MaxScore) || !double.IsFinite(evaluation.MinScore) || !double.IsFinite(evaluation.MaxScore))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Routes:{route}:Evaluation: MinScore ({evaluation.MinScore}) must be below MaxScore ({evaluation.MaxScore}); they are the metric's worst and best values (1 and 5 for a 1-to-5 judge)."));
+        }
+
+        (string Name, RouteOptions Options) judge = routes.Find(r => string.Equals(r.Name, evaluation.JudgeRoute, StringComparison.OrdinalIgnoreCase));
+        if (string.IsNullOrWhiteSpace(evaluation.JudgeRoute))
+        {
+            errors.Add($"Routes:{route}:Evaluation:JudgeRoute is not set; name the route the judge model is called through (one of: {RouterValidation.JoinNames(routes.Select(r => r.Name))}).");
+        }
+        else if (judge.Options is null)
+        {
+            errors.Add($"Routes:{route}:Evaluation:JudgeRoute names unknown route '{evaluation.JudgeRoute}'. Known routes: {RouterValidation.JoinNames(routes.Select(r => r.Name))}.");
+        }
+        else if (judge.Options.Evaluation is not null)
+        {
+            errors.Add($"Routes:{route}:Evaluation:JudgeRoute '{judge.Name}' is itself evaluated; the judge's route must not be, or each judgement would be judged in turn.");
+        }
+    }
+
     /// <summary>Adds the quality and latency keys a route that dispatches (by tiers or variants) must not have.</summary>
     public static void Misplaced(RouteOptions options, List<string> misplaced)
     {
@@ -53,6 +85,11 @@ internal static class AdaptiveRoutingValidation
         if (options.LatencyTarget is not null)
         {
             misplaced.Add("LatencyTarget");
+        }
+
+        if (options.Evaluation is not null)
+        {
+            misplaced.Add("Evaluation");
         }
     }
 
