@@ -84,6 +84,9 @@ internal sealed class RouterRequest
     /// <summary>Gets when the whole request must end (<see cref="TimeoutOptions.Total"/>), or <see cref="Timestamps.Never"/>.</summary>
     public long Deadline { get; private set; }
 
+    /// <summary>Gets when the request began (a timestamp), for what orders its candidates without reading the clock again.</summary>
+    public long Began { get; private set; }
+
     /// <summary>Gets the number of attempts started so far, retries included.</summary>
     public int Attempts { get; private set; }
 
@@ -129,6 +132,7 @@ internal sealed class RouterRequest
         }
 
         Deadline = model.Timeouts.RequestDeadline(now);
+        Began = now;
         Budgeted = model.Cost.Budgets.Length > 0;
         Serve(route);
     }

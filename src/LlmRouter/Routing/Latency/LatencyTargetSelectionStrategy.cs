@@ -30,7 +30,7 @@ internal sealed class LatencyTargetSelectionStrategy(ISelectionStrategy inner, L
             return;
         }
 
-        long now = context.Request?.Time.GetTimestamp() ?? TimeProvider.System.GetTimestamp();
+        long now = context.Request?.Began ?? TimeProvider.System.GetTimestamp();
         Span<byte> verdicts = count <= CandidateOrder.StackLimit ? stackalloc byte[count] : new byte[count];
         int meeting = 0;
         int unknown = -1;
