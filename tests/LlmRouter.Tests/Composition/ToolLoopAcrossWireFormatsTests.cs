@@ -32,23 +32,19 @@ public sealed class ToolLoopAcrossWireFormatsTests : IAsyncLifetime
         await _gemini.DisposeAsync();
     }
 
-    [Fact]
-    public async Task UseFunctionInvocation_EachModelCallFailsOverOnItsOwn_ConversationContinuesAcrossFormats()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UseFunctionInvocation_EachModelCallFailsOverOnItsOwn_ConversationContinuesAcrossFormats(bool streaming)
     {
-        // Call 1: OpenAI asks for Lisbon's weather.
-        _openAI.EnqueueJson("""{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Lisbon\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":20,"completion_tokens":5,"total_tokens":25}}""");
-
-        // Call 2: OpenAI is overloaded; Anthropic continues and asks for Porto's.
-        _openAI.EnqueueJson(Overloaded, 503);
-        _anthropic.EnqueueJson("""{"id":"msg_2","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[{"type":"tool_use","id":"toolu_2","name":"get_weather","input":{"city":"Porto"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":6}}""");
-
-        // Call 3: both are overloaded; Gemini continues and asks for Faro's.
-        _openAI.EnqueueJson(Overloaded, 503);
-        _anthropic.EnqueueJson("""{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""", 529);
-        _gemini.EnqueueJson("""{"candidates":[{"content":{"parts":[{"functionCall":{"name":"get_weather","args":{"city":"Faro"}}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":40,"candidatesTokenCount":6,"totalTokenCount":46},"modelVersion":"gemini-2.5-flash","responseId":"r3"}""");
-
-        // Call 4: OpenAI is back and answers.
-        _openAI.EnqueueJson("""{"id":"c4","object":"chat.completion","created":4,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Lisbon 18C, Porto 16C, Faro 22C."},"finish_reason":"stop"}],"usage":{"prompt_tokens":60,"completion_tokens":12,"total_tokens":72}}""");
+        if (streaming)
+        {
+            ScriptStreams();
+        }
+        else
+        {
+            ScriptResponses();
+        }
 
         var services = new ServiceCollection();
         services.AddLlmRouter(builder => builder.WithoutRetries()
@@ -66,7 +62,7 @@ public sealed class ToolLoopAcrossWireFormatsTests : IAsyncLifetime
             Tools = [AIFunctionFactory.Create((string city) => weather[city], "get_weather", "Gets the weather in a city.")],
         };
 
-        ChatResponse response = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "Weather in Lisbon, Porto and Faro?")], options, ProviderTestClients.Guard());
+        ChatResponse response = await ProviderTestClients.CallAsync(chat, streaming, [new ChatMessage(ChatRole.User, "Weather in Lisbon, Porto and Faro?")], options);
 
         Assert.Equal("Lisbon 18C, Porto 16C, Faro 22C.", response.Text);
         Assert.Equal((4, 2, 1), (_openAI.Requests.Count, _anthropic.Requests.Count, _gemini.Requests.Count));
@@ -83,6 +79,11 @@ public sealed class ToolLoopAcrossWireFormatsTests : IAsyncLifetime
         Assert.Equal("Porto", toGemini[3].GetProperty("parts")[0].GetProperty("functionCall").GetProperty("args").GetProperty("city").GetString());
         Assert.Equal("get_weather", toGemini[4].GetProperty("parts")[0].GetProperty("functionResponse").GetProperty("name").GetString());
 
+        // Anthropic's signed thinking is Anthropic's alone: the other formats are not sent it.
+        Assert.DoesNotContain("Porto next.", _gemini.LastRequest.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Porto next.", _openAI.LastRequest.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("sig-2", _openAI.LastRequest.Body, StringComparison.Ordinal);
+
         // Back on OpenAI: every call, whichever format produced it, paired with its result by tool_call_id.
         JsonElement[] toOpenAI = [.. _openAI.LastRequest.Json.GetProperty("messages").EnumerateArray()];
         string[] callIds = [.. toOpenAI.Where(m => m.TryGetProperty("tool_calls", out _)).Select(m => m.GetProperty("tool_calls")[0].GetProperty("id").GetString()!)];
@@ -93,6 +94,58 @@ public sealed class ToolLoopAcrossWireFormatsTests : IAsyncLifetime
         Assert.Equal(callIds, resultIds);
         Assert.Equal(["\"18C\"", "\"16C\"", "\"22C\""], toOpenAI.Where(m => m.GetProperty("role").GetString() == "tool").Select(m => m.GetProperty("content").GetString()));
     }
+
+    /// <summary>Non-streaming: OpenAI asks for Lisbon; overloaded, Anthropic asks for Porto; both overloaded, Gemini asks for Faro; OpenAI answers.</summary>
+    private void ScriptResponses()
+    {
+        _openAI.EnqueueJson("""{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Lisbon\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":20,"completion_tokens":5,"total_tokens":25}}""");
+        _openAI.EnqueueJson(Overloaded, 503);
+        _anthropic.EnqueueJson("""{"id":"msg_2","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[{"type":"thinking","thinking":"Porto next.","signature":"sig-2"},{"type":"tool_use","id":"toolu_2","name":"get_weather","input":{"city":"Porto"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":6}}""");
+        _openAI.EnqueueJson(Overloaded, 503);
+        _anthropic.EnqueueJson(AnthropicOverloaded, 529);
+        _gemini.EnqueueJson(GeminiCall);
+        _openAI.EnqueueJson("""{"id":"c4","object":"chat.completion","created":4,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Lisbon 18C, Porto 16C, Faro 22C."},"finish_reason":"stop"}],"usage":{"prompt_tokens":60,"completion_tokens":12,"total_tokens":72}}""");
+    }
+
+    /// <summary>The same conversation streamed: each format's own events; failures before the first event, so each call fails over.</summary>
+    private void ScriptStreams()
+    {
+        _openAI.EnqueueEvents(
+        [
+            Sse.Data("""{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}"""),
+            Sse.Data("""{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":\"Lisbon\"}"}}]},"finish_reason":null}]}"""),
+            Sse.Data("""{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"""),
+            Sse.Done,
+        ]);
+        _openAI.EnqueueJson(Overloaded, 503);
+        _anthropic.EnqueueEvents(
+        [
+            Sse.Event("message_start", """{"type":"message_start","message":{"id":"msg_2","type":"message","role":"assistant","model":"claude-haiku-4-5","stop_sequence":null,"usage":{"input_tokens":30,"output_tokens":1},"content":[],"stop_reason":null}}"""),
+            Sse.Event("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}"""),
+            Sse.Event("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Porto next."}}"""),
+            Sse.Event("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"sig-2"}}"""),
+            Sse.Event("content_block_stop", """{"type":"content_block_stop","index":0}"""),
+            Sse.Event("content_block_start", """{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_2","name":"get_weather","input":{}}}"""),
+            Sse.Event("content_block_delta", """{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\": \"Porto\"}"}}"""),
+            Sse.Event("content_block_stop", """{"type":"content_block_stop","index":1}"""),
+            Sse.Event("message_delta", """{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":6}}"""),
+            Sse.Event("message_stop", """{"type":"message_stop"}"""),
+        ]);
+        _openAI.EnqueueJson(Overloaded, 503);
+        _anthropic.EnqueueJson(AnthropicOverloaded, 529);
+        _gemini.EnqueueEvents([Sse.Data(GeminiCall)]);
+        _openAI.EnqueueEvents(
+        [
+            Sse.Data("""{"id":"c4","object":"chat.completion.chunk","created":4,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Lisbon 18C, Porto 16C, "},"finish_reason":null}]}"""),
+            Sse.Data("""{"id":"c4","object":"chat.completion.chunk","created":4,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Faro 22C."},"finish_reason":"stop"}]}"""),
+            Sse.Done,
+        ]);
+    }
+
+    private const string AnthropicOverloaded = """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""";
+
+    private const string GeminiCall =
+        """{"candidates":[{"content":{"parts":[{"functionCall":{"name":"get_weather","args":{"city":"Faro"}}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":40,"candidatesTokenCount":6,"totalTokenCount":46},"modelVersion":"gemini-2.5-flash","responseId":"r3"}""";
 
     private static (string?, string?, string?) Result(JsonElement block) =>
         (block.GetProperty("type").GetString(), block.GetProperty("tool_use_id").GetString(), block.GetProperty("content").ValueKind == JsonValueKind.String
