@@ -15,7 +15,10 @@ namespace LlmRouter;
 /// </remarks>
 public interface IRouterFeedback
 {
-    /// <summary>Records the quality of a response the router returned; the response says which deployment, route and tier served it.</summary>
+    /// <summary>
+    /// Records the quality of a response the router returned; the response says which deployment, route and tier served it (a
+    /// stream combined with <c>ToChatResponse</c> says it on its last message, which is read too).
+    /// </summary>
     /// <param name="response">A response of the router, carrying <see cref="LlmRouterProperties.Deployment"/> and <see cref="LlmRouterProperties.Route"/>.</param>
     /// <param name="score">The quality, from 0 (worst) to 1 (best).</param>
     /// <param name="dimension">What the score measures, or <see langword="null"/> for overall quality.</param>

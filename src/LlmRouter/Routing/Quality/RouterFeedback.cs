@@ -14,7 +14,7 @@ internal sealed class RouterFeedback(RouterModelHost models, ILogger logger) : I
     public void Record(ChatResponse response, double score, string? dimension = null)
     {
         ArgumentNullException.ThrowIfNull(response);
-        AdditionalPropertiesDictionary? properties = response.AdditionalProperties;
+        AdditionalPropertiesDictionary? properties = Served(response);
         if (properties?.TryGetValue(LlmRouterProperties.Deployment, out object? deployment) != true || deployment is not string deploymentName ||
             !properties.TryGetValue(LlmRouterProperties.Route, out object? route) || route is not string routeName)
         {
@@ -64,6 +64,28 @@ internal sealed class RouterFeedback(RouterModelHost models, ILogger logger) : I
         {
             model.Quality.Find(served.Name, servedRoute.Name, tierName, dimension, policy).Record(score, now);
         }
+    }
+
+    /// <summary>
+    /// The properties that say who served the response: its own, or, for a stream combined with <c>ToChatResponse</c> (which
+    /// puts each update's properties on its message), the last message's that has them.
+    /// </summary>
+    private static AdditionalPropertiesDictionary? Served(ChatResponse response)
+    {
+        if (response.AdditionalProperties is { } own && own.ContainsKey(LlmRouterProperties.Deployment))
+        {
+            return own;
+        }
+
+        for (int i = response.Messages.Count - 1; i >= 0; i--)
+        {
+            if (response.Messages[i].AdditionalProperties is { } properties && properties.ContainsKey(LlmRouterProperties.Deployment))
+            {
+                return properties;
+            }
+        }
+
+        return response.AdditionalProperties;
     }
 
     private QualityPolicy Unjudged(long frequency) =>

@@ -118,6 +118,17 @@ public class QualityFeedbackRoutingTests
     }
 
     [Fact]
+    public async Task Record_StreamCombinedWithToChatResponse_FindsWhoServedIt()
+    {
+        IChatClient router = Builder().Build();
+        List<ChatResponseUpdate> updates = await router.ReadAllAsync();
+
+        router.GetRequiredService<IRouterFeedback>().Record(updates.ToChatResponse(), 0.5);
+
+        Assert.Equal(1, router.GetRequiredService<IRouterHealth>().GetDeployment("primary").Quality.Single().Samples);
+    }
+
+    [Fact]
     public void Record_WithDimension_KeepsTheDimensionBesideTheOverallEstimate()
     {
         IChatClient router = Builder(r => r.MinQuality = null).Build();
