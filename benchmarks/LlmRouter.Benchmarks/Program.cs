@@ -33,6 +33,13 @@ if (args.Contains("--interleaved-cache"))
     return;
 }
 
+// Quality and latency bookkeeping vs none in alternating rounds: ... -- --adaptive-interleaved
+if (args.Contains("--adaptive-interleaved"))
+{
+    AdaptiveRoutingBenchmarks.RunInterleaved(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);

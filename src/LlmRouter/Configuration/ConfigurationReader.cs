@@ -79,6 +79,37 @@ internal sealed class ConfigurationReader
         { "PhoneRegion", static (key, o) => o.PhoneRegion = key.Text() ?? o.PhoneRegion },
     };
 
+    /// <summary>The keys of a route's quality estimate settings; declared before the route's, which reads them.</summary>
+    public static readonly SectionKeys<QualityOptions> QualityKeys = new("quality settings")
+    {
+        { "MinimumSamples", static (key, o) => o.MinimumSamples = key.Int() ?? o.MinimumSamples },
+        { "SampleWeight", static (key, o) => o.SampleWeight = key.Double() ?? o.SampleWeight },
+        { "Hysteresis", static (key, o) => o.Hysteresis = key.Double() ?? o.Hysteresis },
+        { "ProbationRequests", static (key, o) => o.ProbationRequests = key.Int() ?? o.ProbationRequests },
+        { "BaselineHalfLife", static (key, o) => o.BaselineHalfLife = key.Duration() ?? o.BaselineHalfLife },
+    };
+
+    /// <summary>The keys of a route's latency target; declared before the route's, which reads them.</summary>
+    public static readonly SectionKeys<LatencyTargetOptions> LatencyTargetKeys = new("latency target settings")
+    {
+        { "TimeToFirstToken", static (key, o) => o.TimeToFirstToken = key.Duration() ?? o.TimeToFirstToken },
+        { "Total", static (key, o) => o.Total = key.Duration() ?? o.Total },
+        { "Percentile", static (key, o) => o.Percentile = key.Int() ?? o.Percentile },
+        { "MinimumSamples", static (key, o) => o.MinimumSamples = key.Int() ?? o.MinimumSamples },
+        { "ExplorationRate", static (key, o) => o.ExplorationRate = key.Double() ?? o.ExplorationRate },
+    };
+
+    /// <summary>The keys of a route's sampled evaluation; declared before the route's, which reads them.</summary>
+    public static readonly SectionKeys<EvaluationOptions> EvaluationKeys = new("evaluation settings")
+    {
+        { "SampleRate", static (key, o) => o.SampleRate = key.Double() ?? o.SampleRate },
+        { "JudgeRoute", static (key, o) => o.JudgeRoute = key.Text() ?? o.JudgeRoute },
+        { "Metric", static (key, o) => o.Metric = key.Text() ?? o.Metric },
+        { "MinScore", static (key, o) => o.MinScore = key.Double() ?? o.MinScore },
+        { "MaxScore", static (key, o) => o.MaxScore = key.Double() ?? o.MaxScore },
+        { "QueueCapacity", static (key, o) => o.QueueCapacity = key.Int() ?? o.QueueCapacity },
+    };
+
     public static readonly SectionKeys<RouteOptions> RouteKeys = new("route settings")
     {
         { "Deployments", static (key, o) => o.Deployments = key.List() ?? o.Deployments },
@@ -97,6 +128,13 @@ internal sealed class ConfigurationReader
         { "ComplexityScorer", static (key, o) => o.ComplexityScorer = key.Text() ?? o.ComplexityScorer },
         { "Variants", static (key, o) => o.Variants = key.Variants() ?? o.Variants },
         { "VariantKey", static (key, o) => o.VariantKey = key.Text() ?? o.VariantKey },
+        { "Stages", static (key, o) => key.Strings(o.Stages) },
+        { "MinQuality", static (key, o) => o.MinQuality = key.Double() ?? o.MinQuality },
+        { "QualityDropTolerance", static (key, o) => o.QualityDropTolerance = key.Double() ?? o.QualityDropTolerance },
+        { "QualityTolerance", static (key, o) => o.QualityTolerance = key.Double() ?? o.QualityTolerance },
+        { "Quality", static (key, o) => o.Quality = key.Options(QualityKeys) ?? o.Quality },
+        { "Evaluation", static (key, o) => o.Evaluation = key.Options(EvaluationKeys) ?? o.Evaluation },
+        { "LatencyTarget", static (key, o) => o.LatencyTarget = key.Options(LatencyTargetKeys) ?? o.LatencyTarget },
     };
 
     /// <summary>The keys of a route's price limit; <see cref="PriceLimit"/> is immutable, so <see cref="MaxPrice"/> reads them apart.</summary>

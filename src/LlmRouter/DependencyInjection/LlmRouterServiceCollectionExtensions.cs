@@ -20,7 +20,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <para>
 /// Every registration is a singleton (keyed or not) that the container disposes, with every step, deployment pipeline and
 /// deployment client, when it is disposed. The router uses the container's <see cref="TimeProvider"/>, <see cref="ILoggerFactory"/> and <see cref="IBudgetLedger"/>
-/// when registered, and is also registered as <see cref="IRouterHealth"/> and <see cref="IRouterSpend"/> (keyed alike) unless
+/// when registered, and is also registered as <see cref="IRouterHealth"/>, <see cref="IRouterSpend"/> and <see cref="IRouterFeedback"/> (keyed alike) unless
 /// they already are. Under a host, the router is built
 /// when the host starts (<c>ValidateOnStart</c>), so configuration errors stop the application with every problem listed;
 /// without one, it is built on first resolution and errors surface as <see cref="LlmRouterConfigurationException"/>.
@@ -176,11 +176,13 @@ public static class LlmRouterServiceCollectionExtensions
         {
             services.TryAddKeyedSingleton<IRouterHealth>(serviceKey, static (provider, key) => Health(provider.GetRequiredKeyedService<IChatClient>(key)));
             services.TryAddKeyedSingleton<IRouterSpend>(serviceKey, static (provider, key) => Spend(provider.GetRequiredKeyedService<IChatClient>(key)));
+            services.TryAddKeyedSingleton<IRouterFeedback>(serviceKey, static (provider, key) => Feedback(provider.GetRequiredKeyedService<IChatClient>(key)));
         }
         else
         {
             services.TryAddSingleton<IRouterHealth>(static provider => Health(provider.GetRequiredService<IChatClient>()));
             services.TryAddSingleton<IRouterSpend>(static provider => Spend(provider.GetRequiredService<IChatClient>()));
+            services.TryAddSingleton<IRouterFeedback>(static provider => Feedback(provider.GetRequiredService<IChatClient>()));
         }
 
         string name = LlmRouterStartupValidator.NextName();
@@ -192,6 +194,11 @@ public static class LlmRouterServiceCollectionExtensions
     private static IRouterSpend Spend(IChatClient client) =>
         client.GetService<IRouterSpend>() ?? throw new InvalidOperationException(
             "The registered IChatClient does not lead to an LlmRouter (no step of its pipeline provides IRouterSpend): a step that answers " +
+            "GetService itself must ask its inner client for types it does not know, as DelegatingChatClient does.");
+
+    private static IRouterFeedback Feedback(IChatClient client) =>
+        client.GetService<IRouterFeedback>() ?? throw new InvalidOperationException(
+            "The registered IChatClient does not lead to an LlmRouter (no step of its pipeline provides IRouterFeedback): a step that answers " +
             "GetService itself must ask its inner client for types it does not know, as DelegatingChatClient does.");
 
     private static IRouterHealth Health(IChatClient client) =>

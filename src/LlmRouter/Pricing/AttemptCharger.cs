@@ -16,8 +16,9 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
     /// <param name="attempt">The attempt; marked charged, its reservations cleared.</param>
     /// <param name="usage">The usage the provider reported, or <see langword="null"/>.</param>
     /// <param name="end">How the attempt ended, for what its reservations settle at without usage.</param>
+    /// <param name="endedAt">When a served attempt ended, for its output rate in the deployment's latency window; 0 to read the clock if a window needs it.</param>
     /// <returns>The attempt's cost in USD, or <see langword="null"/> when it reported no usage or its deployment has no price.</returns>
-    public decimal? Charge(RouterModel model, RouterRequest? request, ref Attempt attempt, UsageDetails? usage, AttemptEnd end)
+    public decimal? Charge(RouterModel model, RouterRequest? request, ref Attempt attempt, UsageDetails? usage, AttemptEnd end, long endedAt = 0)
     {
         if (attempt.Charged)
         {
@@ -32,6 +33,15 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
             if (usage.OutputTokenCount is { } output)
             {
                 deployment.State.Statistics.RecordOutputTokens(output, model.Selection.SampleWeight);
+                if (end == AttemptEnd.Served && deployment.State.Statistics.Window is { } window)
+                {
+                    long now = endedAt != 0 ? endedAt : model.Time.GetTimestamp();
+                    double seconds = (now - attempt.StartedAt) / (double)model.Time.TimestampFrequency;
+                    if (seconds > 0)
+                    {
+                        window.RecordOutputRate(output / seconds, now);
+                    }
+                }
             }
 
             if (deployment.Price is { } price)

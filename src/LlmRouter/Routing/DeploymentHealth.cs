@@ -41,4 +41,16 @@ public sealed record DeploymentHealth
 
     /// <summary>Gets why the deployment is unavailable, or <see langword="null"/> when it is available.</summary>
     public string? UnavailableReason { get; init; }
+
+    /// <summary>
+    /// Gets the deployment's quality estimates from <see cref="IRouterFeedback"/> scores, one per route, tier and dimension that
+    /// was scored, ordered by route, tier and dimension; empty when none was.
+    /// </summary>
+    public IReadOnlyList<DeploymentQuality> Quality { get; init; } = [];
+
+    /// <summary>
+    /// Gets the deployment's recent latency percentiles and throughput, or <see langword="null"/> when no route of it has a
+    /// <see cref="RouteOptions.LatencyTarget"/>.
+    /// </summary>
+    public DeploymentLatency? Latency { get; init; }
 }

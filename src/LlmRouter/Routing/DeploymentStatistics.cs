@@ -18,6 +18,10 @@ internal sealed class DeploymentStatistics
     private long _latencySeconds = Empty;
     private long _firstChunkSeconds = Empty;
     private long _outputTokens = Empty;
+    private LatencyWindow? _window;
+
+    /// <summary>Gets the window of recent calls percentiles are taken from, or <see langword="null"/> when no route targets a latency (<see cref="EnsureWindow"/>).</summary>
+    public LatencyWindow? Window => Volatile.Read(ref _window);
 
     /// <summary>Gets the average duration of a non-streaming call, in seconds, or <see langword="null"/> before the first.</summary>
     public double? LatencySeconds => Read(ref _latencySeconds);
@@ -28,9 +32,23 @@ internal sealed class DeploymentStatistics
     /// <summary>Gets the average output tokens of a call that reported usage, or <see langword="null"/> before the first.</summary>
     public double? OutputTokens => Read(ref _outputTokens);
 
-    public void RecordLatency(double seconds, double weight) => Record(ref _latencySeconds, seconds, weight);
+    /// <summary>Starts keeping a window of recent calls, once; kept across reloads with the rest of the statistics.</summary>
+    public void EnsureWindow(long timestampFrequency) => Interlocked.CompareExchange(ref _window, new LatencyWindow(timestampFrequency), null);
 
-    public void RecordFirstChunk(double seconds, double weight) => Record(ref _firstChunkSeconds, seconds, weight);
+    public void RecordLatency(double seconds, double weight, long now)
+    {
+        Record(ref _latencySeconds, seconds, weight);
+        _window?.RecordCall(seconds, now);
+    }
+
+    public void RecordFirstChunk(double seconds, double weight, long now)
+    {
+        Record(ref _firstChunkSeconds, seconds, weight);
+        _window?.RecordFirstToken(seconds, now);
+    }
+
+    /// <summary>Records the whole duration of a stream read to its end, in the window only: the averages rank non-streaming calls.</summary>
+    public void RecordStreamTotal(double seconds, long now) => _window?.RecordTotal(seconds, now);
 
     public void RecordOutputTokens(long tokens, double weight) => Record(ref _outputTokens, tokens, weight);
 

@@ -1,7 +1,8 @@
 namespace LlmRouter;
 
 /// <summary>
-/// A read-only view of the router's runtime state per deployment: circuit, cooldown, calls in flight. Obtain it from the
+/// A read-only view of the router's runtime state per deployment: circuit, cooldown, calls in flight, quality estimates and
+/// recent latency. Obtain it from the
 /// router with <c>router.GetService&lt;IRouterHealth&gt;()</c>; use it for health endpoints, dashboards and alerts.
 /// </summary>
 /// <remarks>Thread-safe; each call takes a fresh snapshot.</remarks>

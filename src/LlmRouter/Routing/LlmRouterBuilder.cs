@@ -225,6 +225,22 @@ public sealed class LlmRouterBuilder
     }
 
     /// <summary>
+    /// Sets the evaluator of sampled responses (<see cref="RouteOptions.Evaluation"/>): any
+    /// <see cref="Microsoft.Extensions.AI.Evaluation.IEvaluator"/>, given a chat configuration whose client calls the route's
+    /// <see cref="EvaluationOptions.JudgeRoute"/>. Its numeric metric (<see cref="EvaluationOptions.Metric"/>) is the score.
+    /// </summary>
+    /// <param name="evaluator">The evaluator; must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is a <see cref="JudgeEvaluator"/>.</value>
+    /// <exception cref="ArgumentNullException"><paramref name="evaluator"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder UseEvaluator(Microsoft.Extensions.AI.Evaluation.IEvaluator evaluator)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        _definition.Evaluator = evaluator;
+        return this;
+    }
+
+    /// <summary>
     /// Sets the estimator of a request's input tokens, used for the context-window filter, <see cref="SelectionStrategies.Cheapest"/>
     /// and budget reservations; it runs at most once per request, and only when one of them needs it.
     /// </summary>

@@ -11,7 +11,7 @@ namespace LlmRouter;
 /// </summary>
 /// <remarks>
 /// This class owns only the plumbing: the call's arguments, the caller's <see cref="Activity.Current"/>, what
-/// <see cref="GetService"/> offers (<see cref="IRouterHealth"/>, <see cref="IRouterSpend"/>, <see cref="ChatClientMetadata"/>)
+/// <see cref="GetService"/> offers (<see cref="IRouterHealth"/>, <see cref="IRouterSpend"/>, <see cref="IRouterFeedback"/>, <see cref="ChatClientMetadata"/>)
 /// and disposal. Routing decisions live in Routing/ (routes, cursor, dispatch, strategies), failure handling in Resilience/,
 /// reservations in Budgets/, charging in Pricing/. Thread-safe: the routing model is immutable, per-deployment state is
 /// lock-free, and per-request bookkeeping lives in a pooled object each call owns. Disposing the router disposes every
@@ -25,6 +25,8 @@ internal sealed class LlmRouterClient : IChatClient
     private readonly StreamLoop _streams;
     private readonly RouterHealth _health;
     private readonly RouterSpend _spend;
+    private readonly RouterFeedback _feedback;
+    private readonly SampledEvaluation _evaluation;
     private int _disposed;
 
     public LlmRouterClient(RouterModel model, TimeProvider timeProvider, ILogger logger, TelemetryOptions telemetry, bool reloadable = false)
@@ -35,6 +37,9 @@ internal sealed class LlmRouterClient : IChatClient
         _streams = new StreamLoop(_engine);
         _health = new RouterHealth(_models, timeProvider);
         _spend = new RouterSpend(_models, timeProvider);
+        _feedback = new RouterFeedback(_models, logger);
+        AdaptiveTelemetry.Register(_engine.Telemetry, () => _models.Current);
+        _evaluation = new SampledEvaluation(this, _models, _feedback, logger, _engine.Telemetry.Meter);
     }
 
     /// <summary>Gets the model new requests use.</summary>
@@ -56,14 +61,14 @@ internal sealed class LlmRouterClient : IChatClient
 
         if (!_engine.Telemetry.Tracing)
         {
-            return _responses.RespondAsync(model, route, messages, options, cancellationToken);
+            return Evaluated(model, _responses.RespondAsync(model, route, messages, options, cancellationToken), messages);
         }
 
         // The spans started here become Activity.Current; the caller must get its own back when this returns.
         Activity? caller = Activity.Current;
         try
         {
-            return _responses.RespondAsync(model, route, messages, options, cancellationToken);
+            return Evaluated(model, _responses.RespondAsync(model, route, messages, options, cancellationToken), messages);
         }
         finally
         {
@@ -109,8 +114,17 @@ internal sealed class LlmRouterClient : IChatClient
             return _spend;
         }
 
+        if (serviceType == typeof(IRouterFeedback))
+        {
+            return _feedback;
+        }
+
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
+
+    /// <summary>Offers the response for sampled evaluation when a route of the model evaluates; otherwise the call as it is.</summary>
+    private Task<ChatResponse> Evaluated(RouterModel model, Task<ChatResponse> call, IEnumerable<ChatMessage> messages) =>
+        model.Evaluates ? _evaluation.ObserveAsync(call, messages) : call;
 
     /// <summary>Disposes every deployment's pipeline and client once, even when several deployments share one.</summary>
     public void Dispose()
@@ -120,6 +134,7 @@ internal sealed class LlmRouterClient : IChatClient
             return;
         }
 
+        _evaluation.Dispose();
         _models.Dispose();
         _engine.Dispose();
         _engine.Telemetry.Dispose();

@@ -41,6 +41,9 @@ public static class LlmRouterProperties
     /// <summary>The variant (route name) an A/B route (<see cref="RouteOptions.Variants"/>) chose for the request. A <see cref="string"/>.</summary>
     public const string Variant = "llmrouter.variant";
 
+    /// <summary>The stage the request named (<see cref="LlmRouterRequestProperties.Stage"/>), as the route's <see cref="RouteOptions.Stages"/> spell it when it has them. A <see cref="string"/>.</summary>
+    public const string Stage = "llmrouter.stage";
+
     /// <summary>
     /// What data protection did, for a request whose route (or own request property) sets an action other than
     /// <see cref="DataProtectionAction.Allow"/>: the action and the findings' kinds and counts, never values. A <see cref="DataProtectionReport"/>.

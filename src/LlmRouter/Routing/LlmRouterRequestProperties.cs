@@ -67,6 +67,13 @@ public static class LlmRouterRequestProperties
     public const string Variant = "llmrouter.variant";
 
     /// <summary>
+    /// The step of a multi-step run (an agent workflow's <c>plan</c>, <c>act</c>, <c>validate</c>) this call is. A route with
+    /// <see cref="RouteOptions.Stages"/> sends it to the stage's route; on any route, the response (<see cref="LlmRouterProperties.Stage"/>)
+    /// and the request's span say the stage. A string.
+    /// </summary>
+    public const string Stage = "llmrouter.stage";
+
+    /// <summary>
     /// How the response cache (<c>UseResponseCache</c>) treats this request: <c>no-store</c> (neither served from the cache nor
     /// stored), <c>no-cache</c> (the router is called and its answer replaces the stored one), or how long this request's answer
     /// is kept, a <see cref="TimeSpan"/> or its text (<c>00:05:00</c>). Any other value is an <see cref="ArgumentException"/>.

@@ -20,6 +20,7 @@ internal struct RequestProperties
     public PriceLimit? MaxPrice;
     public string? Tier;
     public string? Variant;
+    public string? Stage;
 
     /// <summary>The properties of a request that sets none of the router's keys.</summary>
     public static readonly RequestProperties None = new() { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
@@ -118,6 +119,10 @@ internal struct RequestProperties
             else if (Is(key, LlmRouterRequestProperties.Variant))
             {
                 read.Variant = Text(property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.Stage))
+            {
+                read.Stage = Text(property.Value);
             }
         }
 

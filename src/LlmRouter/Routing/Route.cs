@@ -17,10 +17,12 @@ internal sealed class Route
         _propertyTemplates = new Dictionary<string, object?>?[routerDeployments];
         AsPath = [this];
         Hedging = options.Hedging?.Snapshot();
+        Evaluation = options.Evaluation?.Snapshot();
         Name = name;
         Deployments = deployments;
-        Strategy = strategy;
-        KeepsOrder = strategy is OrderedSelectionStrategy;
+        NamedStrategy = strategy;
+        Strategy = options.LatencyTarget is { } target ? new LatencyTargetSelectionStrategy(strategy, target.Snapshot()) : strategy;
+        KeepsOrder = Strategy is OrderedSelectionStrategy;
         FallbackOnContentFilter = options.FallbackOnContentFilter;
         Spend = spend;
         Filter = RouteFilter.Create(options);
@@ -49,12 +51,19 @@ internal sealed class Route
     /// <summary>Gets the candidates in the order the route lists them; empty for a route that dispatches (tiers, variants).</summary>
     public Deployment[] Deployments { get; }
 
+    /// <summary>Gets what orders the candidates of a request: the strategy the route names, with its latency target applied after it when it has one.</summary>
     public ISelectionStrategy Strategy { get; }
+
+    /// <summary>Gets the strategy the route names (<see cref="RouteOptions.Strategy"/>).</summary>
+    public ISelectionStrategy NamedStrategy { get; }
 
     /// <summary>Gets whether the strategy leaves the listed order as it is, so no per-request copy is needed.</summary>
     public bool KeepsOrder { get; }
 
     public bool FallbackOnContentFilter { get; }
+
+    /// <summary>Gets the route's sampled evaluation, or <see langword="null"/> when its responses are not evaluated.</summary>
+    public EvaluationOptions? Evaluation { get; }
 
     /// <summary>Gets the route's hedging settings, or <see langword="null"/> when it does not hedge.</summary>
     public HedgingOptions? Hedging { get; }
@@ -65,8 +74,11 @@ internal sealed class Route
     /// <summary>Gets what requests that asked for the route have cost, kept across reloads by name.</summary>
     public SpendCounter Spend { get; }
 
-    /// <summary>Gets the route's own filters (tags, providers, price limit), or <see langword="null"/> when it has none.</summary>
-    public RouteFilter? Filter { get; }
+    /// <summary>Gets the route's own filters (tags, providers, price limit, quality bars), or <see langword="null"/> when it has none.</summary>
+    public RouteFilter? Filter { get; set; }
+
+    /// <summary>Gets the route's quality estimates of its deployments, when it judges or ranks by quality; else <see langword="null"/>.</summary>
+    public QualityGate? Quality { get; set; }
 
     /// <summary>Gets what the route does with sensitive data, or <see langword="null"/> when it does not look for any.</summary>
     public DataProtectionPolicy? DataProtection { get; set; }
@@ -95,8 +107,11 @@ internal sealed class Route
     /// <summary>Gets the scorer of a tiered route.</summary>
     public IComplexityScorer? Scorer { get; set; }
 
-    /// <summary>Gets whether the route hands requests to other routes (by tier or variant) rather than serving them.</summary>
-    public bool Dispatches => Variants is not null || Tiers is not null;
+    /// <summary>Gets, for a route that serves by stage, the route of each stage (case-insensitive names), or <see langword="null"/>.</summary>
+    public Dictionary<string, Route>? Stages { get; set; }
+
+    /// <summary>Gets whether the route hands requests to other routes (by tier, variant or stage) rather than serving them.</summary>
+    public bool Dispatches => Variants is not null || Tiers is not null || Stages is not null;
 
     /// <summary>
     /// Gets the order (positions in <see cref="Deployments"/>) the route's last sorted request ended with, a starting point for

@@ -100,7 +100,63 @@ public sealed class RouteOptions
     /// <value>The default is empty: the route serves requests with its own deployments.</value>
     public IDictionary<string, double> Variants { get; set; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Gets or sets, for a route that serves the steps of a multi-step run (an agent workflow), the route that serves each stage:
+    /// <c>{ "plan": "fast", "act": "fast", "validate": "smart" }</c>. A call names its stage with
+    /// <see cref="LlmRouterRequestProperties.Stage"/>; one that names none, or a stage not listed, is an <see cref="ArgumentException"/>
+    /// listing the stages. Each stage's route serves with its own <see cref="Deployments"/> (and fails over by its own
+    /// <see cref="Fallbacks"/>). A route with stages has no <see cref="Deployments"/>, <see cref="Fallbacks"/>,
+    /// <see cref="Tiers"/> or <see cref="Variants"/> of its own.
+    /// </summary>
+    /// <value>The default is empty: the route serves requests with its own deployments.</value>
+    public IDictionary<string, string> Stages { get; set; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Gets or sets the <c>ChatOptions.AdditionalProperties</c> key whose value (a user, team or session id) keeps a caller on one variant.</summary>
     /// <value>The default is <see cref="LlmRouterRequestProperties.Caller"/>.</value>
     public string VariantKey { get; set; } = LlmRouterRequestProperties.Caller;
+
+    /// <summary>
+    /// Gets or sets the lowest quality estimate (0 to 1, from <see cref="IRouterFeedback"/> scores) a deployment may have and
+    /// still be called for this route. One with enough scores (<see cref="QualityOptions.MinimumSamples"/>) below it is set
+    /// aside, with the reason in the request's error, and tried again on probation after <see cref="QualityOptions.ProbationRequests"/>
+    /// requests; it is called as usual again once its new estimate clears the bar by <see cref="QualityOptions.Hysteresis"/>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no bar.</value>
+    public double? MinQuality { get; set; }
+
+    /// <summary>
+    /// Gets or sets how far (a fraction, 0.15 for 15 %) a deployment's quality estimate may fall below its own baseline (an
+    /// estimate decaying over <see cref="QualityOptions.BaselineHalfLife"/>, 24 hours by default) before it is set aside for
+    /// this route as with <see cref="MinQuality"/>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: drops are not watched.</value>
+    public double? QualityDropTolerance { get; set; }
+
+    /// <summary>
+    /// Gets or sets, for <see cref="SelectionStrategies.BestValue"/>, how far below the best known quality estimate a candidate
+    /// still counts as good enough, so the cheapest of those comes first.
+    /// </summary>
+    /// <value>The default is 0.05.</value>
+    public double QualityTolerance { get; set; } = QualityConstants.DefaultQualityTolerance;
+
+    /// <summary>
+    /// Gets or sets sampled evaluation: a share of the route's non-streaming responses scored in the background by a judge
+    /// (<see cref="JudgeEvaluator"/>, or the evaluator given to <see cref="LlmRouterBuilder.UseEvaluator"/>), the scores fed to
+    /// <see cref="IRouterFeedback"/>. Requests never wait for it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no evaluation.</value>
+    public EvaluationOptions? Evaluation { get; set; }
+
+    /// <summary>Gets or sets how the route keeps and judges its deployments' quality estimates.</summary>
+    /// <value>The default is <see langword="null"/>: the defaults of <see cref="QualityOptions"/>.</value>
+    public QualityOptions? Quality { get; set; }
+
+    /// <summary>
+    /// Gets or sets a latency the route's candidates should meet at a percentile of their recent calls: those that miss it (or
+    /// have too few recent calls to tell) go after every candidate that meets it, so with <see cref="SelectionStrategies.Cheapest"/>
+    /// the cheapest deployment that meets the target comes first. A small share of requests explores one that misses it, so a
+    /// deployment that recovered is found again.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no target.</value>
+    public LatencyTargetOptions? LatencyTarget { get; set; }
 }

@@ -27,6 +27,7 @@ internal sealed class RouterDefinition
         [SelectionStrategies.LowestLatency] = LowestLatencySelectionStrategy.Instance,
         [SelectionStrategies.PowerOfTwoChoices] = PowerOfTwoChoicesSelectionStrategy.Instance,
         [SelectionStrategies.Cheapest] = CheapestSelectionStrategy.Instance,
+        [SelectionStrategies.BestValue] = BestValueSelectionStrategy.Instance,
     };
 
     /// <summary>Gets the complexity scorers tiered routes can name, the built-in one first.</summary>
@@ -64,6 +65,9 @@ internal sealed class RouterDefinition
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
     public ITokenEstimator Estimator { get; set; } = TokenEstimators.Default;
+
+    /// <summary>Gets or sets the evaluator of sampled responses, or <see langword="null"/> for a <see cref="JudgeEvaluator"/>.</summary>
+    public Microsoft.Extensions.AI.Evaluation.IEvaluator? Evaluator { get; set; }
 
     /// <summary>Gets or sets the ledger budgets use, or <see langword="null"/> for the previous model's, else a new in-memory one.</summary>
     public IBudgetLedger? Ledger { get; set; }

@@ -6,12 +6,13 @@ internal sealed class RouterHealth(RouterModelHost models, TimeProvider time) : 
     /// <inheritdoc />
     public IReadOnlyList<DeploymentHealth> GetDeployments()
     {
-        Deployment[] deployments = models.Current.Deployments;
+        RouterModel model = models.Current;
+        Deployment[] deployments = model.Deployments;
         var snapshot = new DeploymentHealth[deployments.Length];
         long now = time.GetTimestamp();
         for (int i = 0; i < deployments.Length; i++)
         {
-            snapshot[i] = Snapshot(deployments[i], now);
+            snapshot[i] = Snapshot(model, deployments[i], now);
         }
 
         return snapshot;
@@ -24,10 +25,10 @@ internal sealed class RouterHealth(RouterModelHost models, TimeProvider time) : 
         RouterModel model = models.Current;
         Deployment deployment = model.FindDeployment(name) ?? throw new ArgumentException(
             $"No deployment is named '{name}'. Deployments: {string.Join(", ", model.Deployments.Select(d => d.Name))}.", nameof(name));
-        return Snapshot(deployment, time.GetTimestamp());
+        return Snapshot(model, deployment, time.GetTimestamp());
     }
 
-    private DeploymentHealth Snapshot(Deployment deployment, long now)
+    private DeploymentHealth Snapshot(RouterModel model, Deployment deployment, long now)
     {
         DeploymentState state = deployment.State;
         CircuitBreaker? breaker = state.Breaker;
@@ -70,6 +71,28 @@ internal sealed class RouterHealth(RouterModelHost models, TimeProvider time) : 
             SampledFailures = failures,
             IsAvailable = reason is null,
             UnavailableReason = reason,
+            Quality = Quality(model, deployment),
+            Latency = deployment.State.Statistics.Window is { } window ? Latency(window.Read(now)) : null,
         };
+    }
+
+    private static DeploymentLatency Latency(LatencySnapshot latency) => new()
+    {
+        TimeToFirstTokenSamples = latency.FirstTokenSamples,
+        TimeToFirstTokenP50 = Duration(latency.FirstToken.P50),
+        TimeToFirstTokenP90 = Duration(latency.FirstToken.P90),
+        TotalSamples = latency.TotalSamples,
+        TotalP50 = Duration(latency.Total.P50),
+        TotalP90 = Duration(latency.Total.P90),
+        OutputTokensPerSecond = double.IsNaN(latency.OutputTokensPerSecond) ? null : latency.OutputTokensPerSecond,
+    };
+
+    private static TimeSpan? Duration(double seconds) => double.IsNaN(seconds) ? null : TimeSpan.FromSeconds(seconds);
+
+    /// <summary>The deployment's scored estimates; none is the one shared empty list, so snapshots of unscored deployments compare equal.</summary>
+    private static IReadOnlyList<DeploymentQuality> Quality(RouterModel model, Deployment deployment)
+    {
+        List<DeploymentQuality> scored = model.Quality.Of(deployment.Name).ConvertAll(static estimate => estimate.Snapshot()).FindAll(static quality => quality.Samples > 0);
+        return scored.Count == 0 ? Array.Empty<DeploymentQuality>() : scored;
     }
 }

@@ -52,6 +52,15 @@ internal sealed class RouterModel
     /// </summary>
     public DataProtectionPolicy? DefaultDataProtection { get; init; }
 
+    /// <summary>Gets whether any route evaluates a share of its responses (<see cref="RouteOptions.Evaluation"/>).</summary>
+    public bool Evaluates { get; init; }
+
+    /// <summary>Gets the evaluator of sampled responses.</summary>
+    public Microsoft.Extensions.AI.Evaluation.IEvaluator Evaluator { get; init; } = new JudgeEvaluator();
+
+    /// <summary>Gets every quality estimate the router keeps, shared with the models it replaced and will replace.</summary>
+    public QualityRegistry Quality { get; init; } = new();
+
     /// <summary>Gets what the router reports about itself: its provider name and its default route as the default model.</summary>
     public ChatClientMetadata Metadata { get; }
 

@@ -76,6 +76,8 @@ internal sealed class RouterModelFactory
             throw new LlmRouterConfigurationException(errors);
         }
 
+        QualityRegistry quality = previous?.Quality ?? new QualityRegistry();
+        AttachAdaptiveRouting(routeOptions, routes, deployments.Count, quality);
         Route? defaultRoute = _definition.DefaultRoute is not null ? routes[_definition.DefaultRoute]
             : routeOptions.Count == 1 ? routes[routeOptions[0].Name]
             : null;
@@ -103,8 +105,41 @@ internal sealed class RouterModelFactory
             _definition.Random)
         {
             DefaultDataProtection = defaultProtection,
+            Quality = quality,
+            Evaluates = routeOptions.Exists(r => r.Options.Evaluation is { SampleRate: > 0 }),
+            Evaluator = _definition.Evaluator ?? new JudgeEvaluator(),
         };
         return model;
+    }
+
+    /// <summary>
+    /// Gives each route that judges or ranks by quality its <see cref="QualityGate"/> (and, when it sets deployments aside by
+    /// quality, a filter that does), and each deployment of a route with a latency target a window of recent calls.
+    /// </summary>
+    public void AttachAdaptiveRouting(List<(string Name, RouteOptions Options)> routeOptions, Dictionary<string, Route> routes, int deploymentCount, QualityRegistry quality)
+    {
+        long frequency = _definition.TimeProvider.TimestampFrequency;
+        foreach ((string name, RouteOptions options) in routeOptions)
+        {
+            Route route = routes[name];
+            if (route.Strategy is LatencyTargetSelectionStrategy)
+            {
+                foreach (Deployment deployment in route.Deployments)
+                {
+                    deployment.State.Statistics.EnsureWindow(frequency);
+                }
+            }
+
+            var policy = new QualityPolicy(options, frequency);
+            if (route.Deployments.Length > 0 && (policy.Judges || route.NamedStrategy is BestValueSelectionStrategy))
+            {
+                route.Quality = new QualityGate(route, policy, quality, deploymentCount);
+                if (policy.Judges)
+                {
+                    route.Filter = RouteFilter.WithQuality(route.Filter, route.Quality);
+                }
+            }
+        }
     }
 
     public Dictionary<string, Deployment> BuildDeployments(List<string> errors, RouterModel? previous, SpendRegistry spend)
@@ -265,7 +300,15 @@ internal sealed class RouterModelFactory
         foreach ((string name, RouteOptions options) in routeOptions)
         {
             Route route = routes[name];
-            if (options.Variants is { Count: > 0 } variants)
+            if (options.Stages is { Count: > 0 } stages)
+            {
+                route.Stages = new Dictionary<string, Route>(StringComparer.OrdinalIgnoreCase);
+                foreach ((string stage, string target) in stages)
+                {
+                    route.Stages[stage.Trim()] = routes[target];
+                }
+            }
+            else if (options.Variants is { Count: > 0 } variants)
             {
                 route.Variants = [.. variants.Select(v => new RouteVariant(routes[v.Key], v.Value))];
                 route.VariantKey = options.VariantKey;

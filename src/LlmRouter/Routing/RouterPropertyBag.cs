@@ -70,6 +70,7 @@ internal static class RouterPropertyBag
         SetIfPresent(properties, LlmRouterProperties.Tier, request.Tier);
         SetIfPresent(properties, LlmRouterProperties.Complexity, request.Complexity);
         SetIfPresent(properties, LlmRouterProperties.Variant, request.Variant);
+        SetIfPresent(properties, LlmRouterProperties.Stage, request.Stage);
         SetIfPresent(properties, LlmRouterProperties.DowngradedBy, request.DowngradedBy);
         SetIfPresent(properties, LlmRouterProperties.DataProtection, request.Properties.DataProtection?.Report);
     }

@@ -61,7 +61,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
 
             if (Dispatches(options))
             {
-                ValidateDispatch(name, options, routeNames, knownRoutes, errors);
+                ValidateDispatch(name, options, routes, routeNames, knownRoutes, errors);
                 continue;
             }
 
@@ -107,7 +107,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
                 }
                 else if (routes.Find(r => string.Equals(r.Name, fallback, StringComparison.OrdinalIgnoreCase)).Options is { } target && Dispatches(target))
                 {
-                    errors.Add($"Route '{name}' falls back to route '{fallback}', which dispatches to other routes (by {(target.Tiers.Count > 0 ? "Tiers" : "Variants")}); fall back to one of those routes instead.");
+                    errors.Add($"Route '{name}' falls back to route '{fallback}', which dispatches to other routes (by {(target.Stages is { Count: > 0 } ? "Stages" : target.Tiers.Count > 0 ? "Tiers" : "Variants")}); fall back to one of those routes instead.");
                 }
             }
         }
@@ -142,6 +142,8 @@ internal sealed class RouterValidation(RouterDefinition definition)
             {
                 AddFailures(hedgingValidator.Validate($"Routes:{name}:Hedging", hedging), errors);
             }
+
+            AdaptiveRoutingValidation.Validate(name, options, routes, errors);
         }
     }
 
@@ -231,18 +233,30 @@ internal sealed class RouterValidation(RouterDefinition definition)
         return joined.Length == 0 ? "(none)" : joined;
     }
 
-    public static bool Dispatches(RouteOptions options) => options.Tiers is { Count: > 0 } || options.Variants is { Count: > 0 };
+    public static bool Dispatches(RouteOptions options) => options.Tiers is { Count: > 0 } || options.Variants is { Count: > 0 } || options.Stages is { Count: > 0 };
 
-    public void ValidateDispatch(string name, RouteOptions options, HashSet<string> routeNames, string knownRoutes, List<string> errors)
+    public void ValidateDispatch(
+        string name, RouteOptions options, List<(string Name, RouteOptions Options)> routes, HashSet<string> routeNames, string knownRoutes, List<string> errors)
     {
         bool tiers = options.Tiers is { Count: > 0 };
         bool variants = options.Variants is { Count: > 0 };
+        bool stages = options.Stages is { Count: > 0 };
         if (tiers && variants)
         {
             errors.Add($"Route '{name}' has both Tiers and Variants; a route dispatches one way. Split the A/B test and the tiers into two routes, one dispatching to the other.");
         }
 
-        string how = tiers ? "Tiers" : "Variants";
+        if (stages && (tiers || variants))
+        {
+            errors.Add($"Route '{name}' has Stages and {(tiers ? "Tiers" : "Variants")}; a route dispatches one way. Point a stage at a route that has the {(tiers ? "Tiers" : "Variants")} instead.");
+        }
+
+        if (stages)
+        {
+            StageValidation.Validate(name, options.Stages, routes, errors);
+        }
+
+        string how = stages ? "Stages" : tiers ? "Tiers" : "Variants";
         var misplaced = new List<string>();
         if (options.Deployments is { Count: > 0 })
         {
@@ -274,6 +288,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
             misplaced.Add("filters (MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions)");
         }
 
+        AdaptiveRoutingValidation.Misplaced(options, misplaced);
         if (misplaced.Count > 0)
         {
             errors.Add($"Route '{name}' dispatches by {how}, so it takes no {string.Join(", ", misplaced)}; set them on the routes it dispatches to.");
@@ -484,12 +499,12 @@ internal sealed class RouterValidation(RouterDefinition definition)
         foreach ((string name, RouteOptions _) in routeOptions)
         {
             Route route = routes[name];
-            bool cheapest = route.Strategy is CheapestSelectionStrategy;
+            bool cheapest = route.NamedStrategy is CheapestSelectionStrategy or BestValueSelectionStrategy;
             foreach (Deployment deployment in route.Deployments)
             {
                 if (cheapest)
                 {
-                    Need(deployment, $"route '{name}' ranks by cost (Strategy {SelectionStrategies.Cheapest})");
+                    Need(deployment, $"route '{name}' ranks by cost (Strategy {route.NamedStrategy.Name})");
                 }
 
                 if (route.Filter?.MaxPrice is not null)
@@ -497,7 +512,7 @@ internal sealed class RouterValidation(RouterDefinition definition)
                     Need(deployment, $"route '{name}' has a MaxPrice");
                 }
 
-                deployment.TracksLatency |= route.Strategy is LowestLatencySelectionStrategy;
+                deployment.TracksLatency |= route.NamedStrategy is LowestLatencySelectionStrategy || route.Strategy is LatencyTargetSelectionStrategy;
             }
 
             if (route.Filter is { } filter && route.Deployments.Length > 0)

@@ -72,4 +72,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 17, Level = LogLevel.Error,
         Message = "Budget '{Budget}': the ledger could not record a call's spend.")]
     public static partial void BudgetSettlementFailed(ILogger logger, string budget, Exception exception);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning,
+        Message = "Deployment '{Deployment}' set aside for route '{Route}' (tier {Tier}): {Reason}; tried again on probation after {Requests} requests.")]
+    public static partial void QualitySetAside(ILogger logger, string deployment, string route, string tier, string reason, int requests);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Information,
+        Message = "Deployment '{Deployment}' called again as usual for route '{Route}' (tier {Tier}): its quality estimate {Estimate} cleared the route's bar on probation.")]
+    public static partial void QualityRestored(ILogger logger, string deployment, string route, string tier, string estimate);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning,
+        Message = "Route '{Route}': the evaluation of a sampled response failed; the sample is dropped.")]
+    public static partial void EvaluationFailed(ILogger logger, string route, Exception exception);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug,
+        Message = "Route '{Route}': the evaluator reported no numeric value for metric {Metric}; the sample is dropped.")]
+    public static partial void EvaluationUnscored(ILogger logger, string route, string metric);
 }

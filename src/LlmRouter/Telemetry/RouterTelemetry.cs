@@ -403,6 +403,7 @@ internal sealed class RouterTelemetry : IDisposable
                 TagIfPresent(activity, properties, Properties.Tier, Router.Tier);
                 TagIfPresent(activity, properties, Properties.Complexity, Router.Complexity);
                 TagIfPresent(activity, properties, Properties.Variant, Router.Variant);
+                TagIfPresent(activity, properties, Properties.Stage, Router.Stage);
                 TagIfPresent(activity, properties, Properties.DowngradedBy, Router.DowngradedBy);
             }
 
@@ -513,6 +514,11 @@ internal sealed class RouterTelemetry : IDisposable
                 if (request.Tier is not null)
                 {
                     activity.SetTag(Router.Tier, request.Tier);
+                }
+
+                if (request.Stage is not null)
+                {
+                    activity.SetTag(Router.Stage, request.Stage);
                 }
 
                 if (request.Variant is not null)

@@ -131,6 +131,9 @@ internal static class TelemetryConstants
         /// <summary>The A/B variant that served the request (response property <c>llmrouter.variant</c>).</summary>
         public const string Variant = "llmrouter.variant";
 
+        /// <summary>The stage of a multi-step run the request was (response property <c>llmrouter.stage</c>).</summary>
+        public const string Stage = "llmrouter.stage";
+
         /// <summary>The complexity score the tier came from (response property <c>llmrouter.complexity</c>).</summary>
         public const string Complexity = "llmrouter.complexity";
 
@@ -166,6 +169,33 @@ internal static class TelemetryConstants
 
         /// <summary>Metric: 1 for a deployment's current circuit state, 0 for the others.</summary>
         public const string CircuitStateMetric = "llmrouter.deployment.circuit.state";
+
+        /// <summary>Metric: sampled responses of routes that evaluate, by <see cref="EvaluationOutcome"/>.</summary>
+        public const string EvaluationsMetric = "llmrouter.evaluations";
+
+        /// <summary>Attribute of <see cref="EvaluationsMetric"/>: <c>scored</c>, <c>dropped</c> (queue full) or <c>failed</c>.</summary>
+        public const string EvaluationOutcome = "llmrouter.evaluation.outcome";
+
+        /// <summary>Metric: a deployment's quality estimate for a route (and tier, and dimension), from 0 to 1.</summary>
+        public const string QualityMetric = "llmrouter.deployment.quality";
+
+        /// <summary>Metric: a deployment's recent latency at a percentile, in seconds, by <see cref="LatencyKind"/>.</summary>
+        public const string LatencyMetric = "llmrouter.deployment.latency";
+
+        /// <summary>Metric: a deployment's median output tokens per second over its recent calls.</summary>
+        public const string OutputRateMetric = "llmrouter.deployment.output_rate";
+
+        /// <summary>Attribute of <see cref="QualityMetric"/>: what the score measures (absent for overall quality).</summary>
+        public const string QualityDimension = "llmrouter.quality.dimension";
+
+        /// <summary>Attribute of <see cref="QualityMetric"/>: <c>healthy</c>, <c>set_aside</c> or <c>probation</c>.</summary>
+        public const string QualityStatus = "llmrouter.quality.status";
+
+        /// <summary>Attribute of <see cref="LatencyMetric"/>: <c>time_to_first_token</c> or <c>total</c>.</summary>
+        public const string LatencyKind = "llmrouter.latency.kind";
+
+        /// <summary>Attribute of <see cref="LatencyMetric"/>: <c>p50</c> or <c>p90</c>.</summary>
+        public const string Percentile = "llmrouter.latency.percentile";
     }
 
     /// <summary>The response cache's names (Caching/).</summary>
@@ -193,6 +223,7 @@ internal static class TelemetryConstants
         public const string CacheHit = "llmrouter.cache_hit";
         public const string Tier = "llmrouter.tier";
         public const string Variant = "llmrouter.variant";
+        public const string Stage = "llmrouter.stage";
         public const string Complexity = "llmrouter.complexity";
         public const string DowngradedBy = "llmrouter.downgraded_by";
     }

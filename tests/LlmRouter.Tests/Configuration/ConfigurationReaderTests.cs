@@ -256,7 +256,7 @@ public class ConfigurationReaderTests
         { "Routes:auto:Tiers:Easy", "fast", "LlmRouter:Routes:auto:Tiers:Easy is not a tier. Valid tiers: Simple, Medium, Complex, Reasoning." },
         { "Routes:ab:Variants:control", "lots", "LlmRouter:Routes:ab:Variants:control: 'lots' is not a weight. Give each variant route a number, its relative share of traffic (for example \"control\": 10)." },
         { "Routes:fast:MaxPrice:Inptu", "1", "LlmRouter:Routes:fast:MaxPrice:Inptu is not a known setting. Valid price limits: Input, Output." },
-        { "Routes:fast:Stratgy", "Cheapest", "LlmRouter:Routes:fast:Stratgy is not a known setting. Valid route settings: Deployments, Strategy, Fallbacks, FallbackOnContentFilter, Hedging, MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions, DataProtection, Tiers, ComplexityScorer, Variants, VariantKey." },
+        { "Routes:fast:Stratgy", "Cheapest", "LlmRouter:Routes:fast:Stratgy is not a known setting. Valid route settings: Deployments, Strategy, Fallbacks, FallbackOnContentFilter, Hedging, MaxPrice, RequiredTags, ExcludedTags, AllowedProviders, DeniedProviders, AllowedRegions, DataProtection, Tiers, ComplexityScorer, Variants, VariantKey, Stages, MinQuality, QualityDropTolerance, QualityTolerance, Quality, Evaluation, LatencyTarget." },
         { "Budgets:daily:Window", "Day", "LlmRouter:Budgets:daily:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25)." },
         { "Budgets:daily:LimitUsd", "ten", "LlmRouter:Budgets:daily:LimitUsd: 'ten' is not an amount of US dollars (such as 25 or 0.50)." },
         { "Selection:Buffer", "0.2", "LlmRouter:Selection:Buffer is not a known setting. Valid selection settings: LatencyBuffer, SampleWeight." },
@@ -291,7 +291,7 @@ public class ConfigurationReaderTests
     public static TheoryData<(string, string?)[], string> InvalidModels => new()
     {
         { [("Routes:fast:Deployments:0", "lama")], "Route 'fast' names unknown deployment 'lama'. Known deployments: llama." },
-        { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapestt")], "Route 'fast' uses unknown strategy 'Cheapestt'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest." },
+        { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Strategy", "Cheapestt")], "Route 'fast' uses unknown strategy 'Cheapestt'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest, BestValue." },
         { [("Routes:fast:Deployments:0", "llama"), ("Routes:fast:Fallbacks:0", "smart")], "Route 'fast' falls back to unknown route 'smart'. Known routes: fast." },
         {
             [("Routes:a:Deployments:0", "llama"), ("Routes:a:Fallbacks:0", "b"), ("Routes:b:Deployments:0", "llama"), ("Routes:b:Fallbacks:0", "a")],

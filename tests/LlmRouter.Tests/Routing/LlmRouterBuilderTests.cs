@@ -74,7 +74,7 @@ public class LlmRouterBuilderTests
     {
         IReadOnlyList<string> errors = BuildErrors(WithDeployments("a").AddRoute("fast", r => { r.Deployments = ["a"]; r.Strategy = "Fastest"; }));
 
-        Assert.Equal(["Route 'fast' uses unknown strategy 'Fastest'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest."], errors);
+        Assert.Equal(["Route 'fast' uses unknown strategy 'Fastest'. Known strategies: Ordered, Weighted, RoundRobin, LeastBusy, LowestLatency, PowerOfTwoChoices, Cheapest, BestValue."], errors);
     }
 
     [Fact]

@@ -147,6 +147,33 @@ public class LlmRouterClientAllocationTests
         Assert.Equal(plainBytes, filteredBytes);
     }
 
+    [Fact]
+    public void GetResponseAsync_QualityBarsAndLatencyTargetConfigured_AllocateNothingMore()
+    {
+        IChatClient plain = BuildRouter(chunks: 1, Usage, new ModelPrice(1, 1), deployments: 3, strategy: SelectionStrategies.Cheapest);
+        IChatClient adaptive = BuildRouter(chunks: 1, Usage, new ModelPrice(1, 1), deployments: 3, strategy: SelectionStrategies.BestValue, configure: r =>
+        {
+            r.MinQuality = 0.5;
+            r.QualityDropTolerance = 0.2;
+            r.LatencyTarget = new LatencyTargetOptions { Total = TimeSpan.FromSeconds(10), TimeToFirstToken = TimeSpan.FromSeconds(5), MinimumSamples = 1 };
+        });
+        IRouterFeedback feedback = adaptive.GetService<IRouterFeedback>()!;
+        foreach (string deployment in (string[])["primary", "backup", "d2"])
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                feedback.Record(deployment, "default", null, 0.9);
+            }
+        }
+
+        var options = new ChatOptions { ModelId = "default" };
+
+        long plainBytes = MeasurePerCall(() => plain.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+        long adaptiveBytes = MeasurePerCall(() => adaptive.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+
+        Assert.Equal(plainBytes, adaptiveBytes);
+    }
+
     private static readonly UsageDetails Usage = new() { InputTokenCount = 12, OutputTokenCount = 3 };
 
     private static long StreamOverhead(int chunks, ModelPrice? price = null)

@@ -227,7 +227,7 @@ internal sealed class AttemptEngine : IDisposable
     public void Served(RouterRequest request, ref Attempt attempt, ChatResponse response, long now)
     {
         Succeeded(request, ref attempt, now);
-        object? cost = _charger.Charge(request.Model, request, ref attempt, response.Usage, AttemptEnd.Served) is not null ? request.Cost : null;
+        object? cost = _charger.Charge(request.Model, request, ref attempt, response.Usage, AttemptEnd.Served, now) is not null ? request.Cost : null;
         RouterPropertyBag.Annotate(response, attempt, request, cost);
         RecordServed(request, ref attempt, response, response.AdditionalProperties, now);
     }
@@ -236,7 +236,7 @@ internal sealed class AttemptEngine : IDisposable
     public ChatResponseUpdate StreamServed(RouterRequest request, ref Attempt attempt, in StreamTail tail, long now)
     {
         Succeeded(request, ref attempt, now);
-        object? cost = _charger.Charge(request.Model, request, ref attempt, tail.Usage, AttemptEnd.Served) is not null ? request.Cost : null;
+        object? cost = _charger.Charge(request.Model, request, ref attempt, tail.Usage, AttemptEnd.Served, now) is not null ? request.Cost : null;
         var final = new ChatResponseUpdate
         {
             ResponseId = tail.ResponseId,
@@ -268,7 +268,8 @@ internal sealed class AttemptEngine : IDisposable
         Telemetry.FirstChunk(attempt);
         if (attempt.Deployment.TracksLatency)
         {
-            attempt.Deployment.State.Statistics.RecordFirstChunk(Seconds(attempt.StartedAt, _time.GetTimestamp()), Models.Current.Selection.SampleWeight);
+            long now = _time.GetTimestamp();
+            attempt.Deployment.State.Statistics.RecordFirstChunk(Seconds(attempt.StartedAt, now), Models.Current.Selection.SampleWeight, now);
         }
     }
 
@@ -474,6 +475,10 @@ internal sealed class AttemptEngine : IDisposable
         {
             Timed(request.Model, attempt, now, firstChunk: false);
         }
+        else if (attempt.Deployment.TracksLatency)
+        {
+            attempt.Deployment.State.Statistics.RecordStreamTotal(Seconds(attempt.StartedAt, now), now);
+        }
 
         request.Model.Failures.OnSuccess(attempt.Deployment, attempt.Probe, now);
     }
@@ -560,11 +565,11 @@ internal sealed class AttemptEngine : IDisposable
             double seconds = Seconds(attempt.StartedAt, now);
             if (firstChunk)
             {
-                statistics.RecordFirstChunk(seconds, model.Selection.SampleWeight);
+                statistics.RecordFirstChunk(seconds, model.Selection.SampleWeight, now);
             }
             else
             {
-                statistics.RecordLatency(seconds, model.Selection.SampleWeight);
+                statistics.RecordLatency(seconds, model.Selection.SampleWeight, now);
             }
         }
     }

@@ -81,11 +81,17 @@ internal sealed class RouterRequest
     /// <summary>Gets the variant chosen for the request, or <see langword="null"/>.</summary>
     public string? Variant => _dispatch.Variant;
 
+    /// <summary>Gets the stage of the request: as the route that served it by stage spells it, else as the request named it; or <see langword="null"/>.</summary>
+    public string? Stage => _dispatch.Stage ?? Properties.Stage;
+
     /// <summary>Gets the budget that moved the request to a cheaper route, or <see langword="null"/>.</summary>
     public string? DowngradedBy { get; private set; }
 
     /// <summary>Gets when the whole request must end (<see cref="TimeoutOptions.Total"/>), or <see cref="Timestamps.Never"/>.</summary>
     public long Deadline { get; private set; }
+
+    /// <summary>Gets when the request began (a timestamp), for what orders its candidates without reading the clock again.</summary>
+    public long Began { get; private set; }
 
     /// <summary>Gets the number of attempts started so far, retries included.</summary>
     public int Attempts { get; private set; }
@@ -157,6 +163,7 @@ internal sealed class RouterRequest
         }
 
         Deadline = model.Timeouts.RequestDeadline(now);
+        Began = now;
         Budgeted = model.Cost.Budgets.Length > 0;
         Serve(route);
     }
@@ -279,7 +286,7 @@ internal sealed class RouterRequest
             }
 
             ref readonly RequestProperties properties = ref Properties;
-            Requested = RouteDispatch.Resolve(route, Messages, Options, properties.Tier, properties.Variant, Model.Random, _path, ref _dispatch);
+            Requested = RouteDispatch.Resolve(route, Messages, Options, properties.Tier, properties.Variant, Model.Random, _path, ref _dispatch, properties.Stage);
         }
 
         Cursor.Serve(Requested);

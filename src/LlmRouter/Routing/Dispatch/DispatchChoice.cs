@@ -11,4 +11,7 @@ internal struct DispatchChoice
 
     /// <summary>The variant chosen, or <see langword="null"/>.</summary>
     public string? Variant;
+
+    /// <summary>The stage that chose the serving route, as the route spells it, or <see langword="null"/>.</summary>
+    public string? Stage;
 }

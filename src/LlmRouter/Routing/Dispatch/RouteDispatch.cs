@@ -19,23 +19,47 @@ internal static class RouteDispatch
     /// <param name="variant">The variant the request names (<see cref="LlmRouterRequestProperties.Variant"/>), or <see langword="null"/> to draw one.</param>
     /// <param name="random">Uniform numbers in [0, 1), for a variant drawn without a key.</param>
     /// <param name="path">Receives the routes passed through, the serving one last.</param>
-    /// <param name="choice">Receives the tier, score and variant chosen.</param>
+    /// <param name="choice">Receives the tier, score, variant and stage chosen.</param>
+    /// <param name="stage">The stage the request names (<see cref="LlmRouterRequestProperties.Stage"/>), or <see langword="null"/>.</param>
     /// <returns>The serving route.</returns>
-    /// <exception cref="ArgumentException">The request names a tier or variant the route does not have.</exception>
+    /// <exception cref="ArgumentException">The request names a tier, variant or stage the route does not have, or names no stage for a route that serves by stage.</exception>
     public static Route Resolve(
-        Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, string? tier, string? variant, Func<double> random, List<Route> path, ref DispatchChoice choice)
+        Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, string? tier, string? variant, Func<double> random, List<Route> path, ref DispatchChoice choice,
+        string? stage = null)
     {
-        // Dispatch cycles are rejected when the router is built, so this ends.
+        // Dispatch cycles are rejected when the router is built (a stage's route serves with its own deployments), so this ends.
         while (route.Dispatches)
         {
             path.Add(route);
-            route = route.Variants is { } variants
-                ? PickVariant(route, variants, options, variant, random, ref choice)
+            route = route.Stages is { } stages ? PickStage(route, stages, stage, ref choice)
+                : route.Variants is { } variants ? PickVariant(route, variants, options, variant, random, ref choice)
                 : PickTier(route, messages, options, tier, ref choice);
         }
 
         path.Add(route);
         return route;
+    }
+
+    private static Route PickStage(Route route, Dictionary<string, Route> stages, string? named, ref DispatchChoice choice)
+    {
+        if (named is not null)
+        {
+            foreach ((string stage, Route target) in stages)
+            {
+                if (string.Equals(stage, named, StringComparison.OrdinalIgnoreCase))
+                {
+                    choice.Stage = stage;
+                    return target;
+                }
+            }
+        }
+
+        string valid = string.Join(", ", stages.Keys);
+        throw new ArgumentException(
+            named is null
+                ? $"Route '{route.Name}' serves by stage: set ChatOptions.AdditionalProperties['{LlmRouterRequestProperties.Stage}'] to one of its stages: {valid}."
+                : $"ChatOptions.AdditionalProperties['{LlmRouterRequestProperties.Stage}'] is '{named}', which is not a stage of route '{route.Name}'. Stages: {valid}.",
+            "options");
     }
 
     private static Route PickVariant(Route route, RouteVariant[] variants, ChatOptions? options, string? named, Func<double> random, ref DispatchChoice choice)

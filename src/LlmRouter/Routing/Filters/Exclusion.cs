@@ -67,6 +67,9 @@ internal readonly record struct Exclusion(
             case ExclusionKind.NoRegion:
                 text.Append("has no Region, and ").Append(by).Append(" allows only: ").Append(string.Join(", ", Names ?? []));
                 break;
+            case ExclusionKind.LowQuality:
+                text.Append("set aside by the route for low quality: ").Append(Name);
+                break;
             case ExclusionKind.Untrusted:
                 text.Append("not trusted, and the request holds sensitive data (").Append(string.Join(", ", Names ?? []))
                     .Append(") that its data protection keeps on trusted deployments");

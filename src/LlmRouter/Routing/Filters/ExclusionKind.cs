@@ -14,4 +14,5 @@ internal enum ExclusionKind
     RegionNotAllowed,
     NoRegion,
     Untrusted,
+    LowQuality,
 }

@@ -9,8 +9,10 @@ internal sealed class RouteFilter
     /// <summary>The capabilities a request can be seen to need: the rest (streaming) is not checked.</summary>
     public const ModelCapabilities Checkable = ModelCapabilities.Tools | ModelCapabilities.Vision | ModelCapabilities.JsonSchema | ModelCapabilities.Reasoning;
 
-    private RouteFilter(string[] requiredTags, string[] excludedTags, string[] allowedProviders, string[] deniedProviders, string[] allowedRegions, PriceLimit? maxPrice)
+    private RouteFilter(
+        string[] requiredTags, string[] excludedTags, string[] allowedProviders, string[] deniedProviders, string[] allowedRegions, PriceLimit? maxPrice, QualityGate? quality = null)
     {
+        Quality = quality;
         AllowedRegions = allowedRegions;
         RequiredTags = requiredTags;
         ExcludedTags = excludedTags;
@@ -30,6 +32,14 @@ internal sealed class RouteFilter
     public string[] AllowedRegions { get; }
 
     public PriceLimit? MaxPrice { get; }
+
+    /// <summary>Gets the route's quality estimates, when it sets deployments aside by quality (<see cref="RouteOptions.MinQuality"/>, <see cref="RouteOptions.QualityDropTolerance"/>).</summary>
+    public QualityGate? Quality { get; }
+
+    /// <summary>Gets <paramref name="filter"/> (or no filter) with the route's quality bars added.</summary>
+    public static RouteFilter WithQuality(RouteFilter? filter, QualityGate quality) => filter is null
+        ? new RouteFilter([], [], [], [], [], null, quality)
+        : new RouteFilter(filter.RequiredTags, filter.ExcludedTags, filter.AllowedProviders, filter.DeniedProviders, filter.AllowedRegions, filter.MaxPrice, quality);
 
     public static RouteFilter? Create(RouteOptions options)
     {
@@ -54,7 +64,14 @@ internal sealed class RouteFilter
         }
 
         // A route with a MaxPrice has only priced deployments (checked when the router is built).
-        return deployment.Price is not null && ExceedsLimit(deployment, MaxPrice, byRequest: false, out exclusion, request);
+        if (deployment.Price is not null && ExceedsLimit(deployment, MaxPrice, byRequest: false, out exclusion, request))
+        {
+            return true;
+        }
+
+        // Last: a deployment set aside counts this request as one that passed it over, so only a request that could call it counts.
+        exclusion = default;
+        return Quality is { } quality && request is not null && quality.Excludes(deployment, request, out exclusion);
     }
 
     /// <summary>Checks a price limit; a deployment with no known price cannot be shown to be within one, so it is excluded.</summary>

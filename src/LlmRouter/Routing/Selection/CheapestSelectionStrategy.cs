@@ -15,10 +15,19 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
             return;
         }
 
+        Span<double> keys = count <= CandidateOrder.StackLimit ? stackalloc double[count] : new double[count];
+        CostKeys(context, candidates, keys);
+        CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);
+    }
+
+    /// <summary>Puts each candidate's estimated cost of this request in <paramref name="keys"/>; a deployment without a price costs infinity.</summary>
+    public static void CostKeys(in SelectionContext context, ReadOnlySpan<Deployment> candidates, Span<double> keys)
+    {
+        int count = candidates.Length;
+
         // As TokenEstimators.ExpectedOutputTokens, inlined: the limit is read once per request, not once per candidate.
         double limit = context.Options?.MaxOutputTokens is > 0 and { } max ? max : double.PositiveInfinity;
         double unobserved = double.IsPositiveInfinity(limit) ? TokenEstimators.DefaultExpectedOutputTokens : limit;
-        Span<double> keys = count <= CandidateOrder.StackLimit ? stackalloc double[count] : new double[count];
         DateTimeOffset? now = null;
         for (int i = 0; i < count; i++)
         {
@@ -43,7 +52,5 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
             PriceRates rates = price.At(now.Value).RatesFor((long)input);
             keys[i] = ((input * (double)rates.Input) + (output * (double)rates.Output)) / 1_000_000;
         }
-
-        CandidateOrder.SortByKey(candidates, keys, context.RouteModel?.OrderHint);
     }
 }

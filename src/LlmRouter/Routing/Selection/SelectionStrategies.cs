@@ -46,4 +46,12 @@ public static class SelectionStrategies
     /// deployment of the route must have a known price.
     /// </summary>
     public const string Cheapest = "Cheapest";
+
+    /// <summary>
+    /// The cheapest candidate (by <see cref="Cheapest"/>'s estimate of this request's cost) among those whose quality estimate
+    /// is within <see cref="RouteOptions.QualityTolerance"/> of the best known one (scores come from <see cref="IRouterFeedback"/>);
+    /// a deployment with too few scores to judge (<see cref="QualityOptions.MinimumSamples"/>) counts as within, so it gets the
+    /// traffic that scores it. The others follow, best quality first. Every deployment of the route must have a known price.
+    /// </summary>
+    public const string BestValue = "BestValue";
 }

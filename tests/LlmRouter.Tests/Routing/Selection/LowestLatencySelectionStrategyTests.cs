@@ -14,8 +14,8 @@ public class LowestLatencySelectionStrategyTests
         foreach ((string name, double seconds) in new[] { ("slow", 2.0), ("fast", 1.0), ("close", 1.05) })
         {
             Deployment deployment = SelectionRouters.Deployment(router, name);
-            deployment.State.Statistics.RecordLatency(seconds, 1);
-            deployment.State.Statistics.RecordFirstChunk(seconds / 4, 1);
+            deployment.State.Statistics.RecordLatency(seconds, 1, now: 0);
+            deployment.State.Statistics.RecordFirstChunk(seconds / 4, 1, now: 0);
 
             // The test's instant calls would otherwise pull the averages toward zero: the ranking is what is under test.
             deployment.TracksLatency = false;
@@ -33,8 +33,8 @@ public class LowestLatencySelectionStrategyTests
     public async Task Order_DeploymentNotTimedYet_GoesFirstToBeMeasured(bool streaming)
     {
         IChatClient router = SelectionRouters.Builder(SelectionStrategies.LowestLatency, ("timed", null), ("new", null)).Build();
-        SelectionRouters.Deployment(router, "timed").State.Statistics.RecordLatency(0.1, 1);
-        SelectionRouters.Deployment(router, "timed").State.Statistics.RecordFirstChunk(0.1, 1);
+        SelectionRouters.Deployment(router, "timed").State.Statistics.RecordLatency(0.1, 1, now: 0);
+        SelectionRouters.Deployment(router, "timed").State.Statistics.RecordFirstChunk(0.1, 1, now: 0);
 
         ChatResponse response = await router.CallAsync(streaming);
 

@@ -1,0 +1,8 @@
+using Microsoft.Extensions.Options;
+
+namespace LlmRouter;
+
+[OptionsValidator]
+internal sealed partial class EvaluationOptionsValidator : IValidateOptions<EvaluationOptions>
+{
+}
