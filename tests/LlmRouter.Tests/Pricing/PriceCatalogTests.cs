@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.AI;
 
 namespace LlmRouter.Tests.Pricing;
 
@@ -7,12 +8,12 @@ public sealed class PriceCatalogTests
     private static readonly DateOnly Today = new(2026, 11, 30);
 
     [Fact]
-    public void Default_EmbeddedCatalog_CoversAtLeast60ModelsOf14Providers()
+    public void Default_EmbeddedCatalog_CoversAtLeast75ModelsOf14Providers()
     {
         PriceCatalog catalog = PriceCatalog.Default;
 
-        Assert.True(catalog.Entries.Count >= 60, $"{catalog.Entries.Count} entries");
-        Assert.True(catalog.Entries.Count(e => e.Price is not null) >= 60, "priced entries");
+        Assert.True(catalog.Entries.Count >= 75, $"{catalog.Entries.Count} entries");
+        Assert.True(catalog.Entries.Count(e => e.Price is not null) >= 70, "priced entries");
         Assert.True(catalog.Entries.Select(e => e.Provider).Distinct().Count() >= 14, "providers");
         foreach (string provider in new[] { "openai", "anthropic", "gcp.gemini", "deepseek", "mistral_ai", "qwen", "x_ai", "groq", "together", "fireworks", "cohere", "aws.bedrock", "moonshot", "zhipu", "minimax", "azure.ai.inference" })
         {
@@ -67,6 +68,20 @@ public sealed class PriceCatalogTests
     [InlineData("command-r7b-12-2024", "cohere", 0.0375, 0.15, null, null)]
     [InlineData("amazon.nova-micro-v1:0", "aws.bedrock", 0.035, 0.14, null, null)]
     [InlineData("MiniMax-M3", "minimax", 0.30, 1.20, 0.06, null)]
+    [InlineData("gpt-6.2-astra", "openai", 8.00, 40.00, 0.40, 10.00)]
+    [InlineData("gpt-5.5-pro", "openai", 30.00, 180.00, null, null)]
+    [InlineData("claude-opus-4-6", "anthropic", 5.00, 25.00, 0.50, 6.25)]
+    [InlineData("claude-opus-4-7", "anthropic", 5.00, 25.00, 0.50, 6.25)]
+    [InlineData("claude-opus-4-8", "anthropic", 5.00, 25.00, 0.50, 6.25)]
+    [InlineData("claude-sonnet-4-6", "anthropic", 3.00, 15.00, 0.30, 3.75)]
+    [InlineData("claude-sonnet-4-5", "anthropic", 3.00, 15.00, 0.30, 3.75)]
+    [InlineData("gemini-4-carbon", "gcp.gemini", 2.00, 10.00, 0.10, null)]
+    [InlineData("gemini-4-neon", "gcp.gemini", 3.00, 15.00, 0.15, null)]
+    [InlineData("gemini-4-hydrogen", "gcp.gemini", 1.50, 7.50, 0.075, null)]
+    [InlineData("gemini-2.5-flash", "gcp.gemini", 0.30, 2.50, 0.03, null)]
+    [InlineData("gemini-2.5-flash-lite", "gcp.gemini", 0.10, 0.40, 0.01, null)]
+    [InlineData("grok-4.6", "x_ai", 2.00, 6.00, 0.50, null)]
+    [InlineData("qwen4-max", "qwen", 1.50, 4.50, 0.075, 1.875)]
     public void TryFind_ExactId_ReturnsThePublishedPrice(string model, string provider, double input, double output, double? cached, double? write)
     {
         Assert.True(PriceCatalog.Default.TryFind(model, provider, out ModelCatalogEntry? entry));
@@ -307,9 +322,8 @@ public sealed class PriceCatalogTests
     /// <summary>Rows of those providers whose cached price no stored copy of the provider's own pages gave; each says why.</summary>
     private static readonly Dictionary<string, string> CachedPriceNotFound = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["gemini-3.1-pro-preview"] = "The stored pricing pages give its input and output but not its context-caching price.",
-        ["gemini-2.5-flash"] = "The stored pricing pages give its input and output but not its context-caching price.",
-        ["gemini-2.5-flash-lite"] = "The stored pricing pages give its input and output but not its context-caching price.",
+        ["gemini-3.1-pro-preview"] = "Third-party pages give 0.20 up to 200K prompt tokens, but no source gives the price above 200K its tier needs.",
+        ["gpt-5.5-pro"] = "No provider page was stored; Vercel's gateway and benchr list no cached price, one reseller lists 3.00.",
         ["kimi-k2.6"] = "No USD price at all was found (the entry has no price).",
     };
 
@@ -368,6 +382,8 @@ public sealed class PriceCatalogTests
         Assert.Equal(272_001, Tier("gpt-6.2-sol").MinPromptTokens);
         Assert.Equal(272_001, Tier("gpt-6.1-sol").MinPromptTokens);
         Assert.Equal(272_001, Tier("gpt-6-astra").MinPromptTokens);
+        Assert.Equal(272_001, Tier("gpt-6.2-astra").MinPromptTokens);
+        Assert.Equal(272_001, Tier("gpt-5.5-pro").MinPromptTokens);
         Assert.Equal(100_001, Tier("claude-haiku-5-5").MinPromptTokens);
         Assert.Equal(200_001, Tier("gemini-2.5-pro").MinPromptTokens);
         Assert.Equal(200_001, Tier("gemini-3.1-pro-preview").MinPromptTokens);
@@ -377,6 +393,57 @@ public sealed class PriceCatalogTests
 
         static PriceTier Tier(string model) =>
             Assert.Single(Assert.IsType<ModelCatalogEntry>(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry) ? entry : null).Price!.Tiers);
+    }
+
+    [Theory]
+    [InlineData("gpt-6.2-astra", 272_000, 2.216)]
+    [InlineData("gpt-6.2-astra", 272_001, 4.412016)]
+    [InlineData("gpt-5.5-pro", 272_000, 8.34)]
+    [InlineData("gpt-5.5-pro", 272_001, 16.59006)]
+    public void Calculate_AddedOpenAIModelsAtTheLongContextThreshold_BillTheTierOnlyAboveIt(string model, long promptTokens, double expected)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, "openai", out ModelCatalogEntry? entry));
+
+        decimal cost = CostCalculator.Calculate(new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = 1_000 }, entry.Price!);
+
+        Assert.Equal((decimal)expected, cost);
+    }
+
+    [Fact]
+    public void Calculate_GptAstraAboveTheThreshold_BillsCacheReadsAndWritesAtTheTiersRates()
+    {
+        Assert.True(PriceCatalog.Default.TryFind("gpt-6.2-astra", "openai", out ModelCatalogEntry? entry));
+        var usage = new UsageDetails
+        {
+            InputTokenCount = 300_000,
+            CachedInputTokenCount = 200_000,
+            OutputTokenCount = 0,
+            AdditionalCounts = new AdditionalPropertiesDictionary<long> { ["CacheWriteInputTokenCount"] = 50_000 },
+        };
+
+        // 50,000 uncached at 16.00, 200,000 cache reads at 0.80, 50,000 cache writes at 20.00.
+        Assert.Equal(0.8m + 0.16m + 1.0m, CostCalculator.Calculate(usage, entry.Price!));
+    }
+
+    [Fact]
+    public void Calculate_GeminiCarbonAcrossDecemberFirst_BillsTheLaunchPriceThenTheListPrice()
+    {
+        Assert.True(PriceCatalog.Default.TryFind("gemini-4-carbon", "gcp.gemini", out ModelCatalogEntry? entry));
+        var usage = new UsageDetails { InputTokenCount = 2_000_000, CachedInputTokenCount = 1_000_000, OutputTokenCount = 100_000 };
+
+        // 1M uncached, 1M cache reads and 100K output: 2.00 + 0.10 + 1.00 through November, twice that from December.
+        Assert.Equal(3.10m, CostCalculator.Calculate(usage, entry.Price!, new DateTimeOffset(2026, 11, 30, 23, 59, 59, TimeSpan.Zero)));
+        Assert.Equal(6.20m, CostCalculator.Calculate(usage, entry.Price!, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal((4.00m, 0.20m, 20.00m), (entry.Price!.Then!.Input, entry.Price.Then.CachedInput!.Value, entry.Price.Then.Output));
+    }
+
+    [Fact]
+    public void TryFind_ClaudeSonnet45DatedId_FindsTheModel()
+    {
+        Assert.True(PriceCatalog.Default.TryFind("claude-sonnet-4-5-20250929", "anthropic", out ModelCatalogEntry? entry));
+
+        Assert.Equal("claude-sonnet-4-5", entry.Model);
+        Assert.Equal((200_000, 64_000), (entry.ContextWindow, entry.MaxOutputTokens));
     }
 
     [Fact]
