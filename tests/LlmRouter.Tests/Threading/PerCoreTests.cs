@@ -72,59 +72,6 @@ public class PerCoreTests
     }
 
     [Fact]
-    public async Task ConcurrencyGate_Unlimited_ConcurrentEntersAndExits_CountBackToZero()
-    {
-        var gate = new ConcurrencyGate(limit: null, queues: false);
-
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            for (int i = 0; i < 2_000; i++)
-            {
-                Assert.True(gate.TryEnter());
-                Assert.InRange(gate.InFlight, 0, 8);
-                if (i % 100 == 0)
-                {
-                    await Task.Yield();
-                }
-
-                gate.Exit();
-            }
-        })));
-
-        Assert.Equal(0, gate.InFlight);
-        Assert.True(gate.TryEnter());
-        Assert.True(gate.TryEnter());
-        Assert.Equal(2, gate.InFlight);
-    }
-
-    [Fact]
-    public async Task ConcurrencyGate_Limited_NeverAdmitsMoreThanItsLimit()
-    {
-        var gate = new ConcurrencyGate(limit: 3, queues: false);
-        int inside = 0;
-        int most = 0;
-
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-        {
-            for (int i = 0; i < 20_000; i++)
-            {
-                if (!gate.TryEnter())
-                {
-                    continue;
-                }
-
-                int now = Interlocked.Increment(ref inside);
-                InterlockedMax(ref most, now);
-                Interlocked.Decrement(ref inside);
-                gate.Exit();
-            }
-        })));
-
-        Assert.InRange(most, 1, 3);
-        Assert.Equal(0, gate.InFlight);
-    }
-
-    [Fact]
     public void ObjectPool_ReturnedObjects_RentedBackThenEmpty()
     {
         var pool = new ObjectPool<object>();
@@ -181,20 +128,5 @@ public class PerCoreTests
         })));
 
         Assert.Equal(0, shared);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            int seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 }

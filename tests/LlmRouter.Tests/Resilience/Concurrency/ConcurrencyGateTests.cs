@@ -19,6 +19,32 @@ public class ConcurrencyGateTests
     }
 
     [Fact]
+    public async Task EnterAndExit_UnlimitedOnEveryCore_InFlightNeverNegativeAndBackToZero()
+    {
+        var gate = new ConcurrencyGate(limit: null, queues: false);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (int i = 0; i < 2_000; i++)
+            {
+                Assert.True(gate.TryEnter());
+                Assert.InRange(gate.InFlight, 0, 8);
+                if (i % 100 == 0)
+                {
+                    await Task.Yield();
+                }
+
+                gate.Exit();
+            }
+        })));
+
+        Assert.Equal(0, gate.InFlight);
+        Assert.True(gate.TryEnter());
+        Assert.True(gate.TryEnter());
+        Assert.Equal(2, gate.InFlight);
+    }
+
+    [Fact]
     public void TryEnter_AtLimit_RejectsUntilExit()
     {
         var gate = new ConcurrencyGate(limit: 2, queues: false);
