@@ -23,6 +23,7 @@ internal sealed class AttemptEngine : IDisposable
     private readonly ObjectPool<RouterRequest> _requests = new();
     private readonly BudgetReserver _budgets;
     private readonly AttemptCharger _charger;
+    private readonly RateLimiting _rateLimits;
 
     public AttemptEngine(RouterModelHost models, RouterTelemetry telemetry, TimeProvider time, ILogger logger)
     {
@@ -32,7 +33,8 @@ internal sealed class AttemptEngine : IDisposable
         _logger = logger;
         _timers = new AttemptTimerPool(time);
         _budgets = new BudgetReserver(time, logger);
-        _charger = new AttemptCharger(_budgets);
+        _rateLimits = new RateLimiting(time, logger);
+        _charger = new AttemptCharger(_budgets, _rateLimits);
     }
 
     public RouterModelHost Models { get; }
@@ -73,6 +75,11 @@ internal sealed class AttemptEngine : IDisposable
         }
 
         RouterModel model = request.Model;
+        if (request.RateLimited)
+        {
+            _rateLimits.End(request);
+        }
+
         request.End();
         Return(request);
         Models.Release(model);
@@ -87,7 +94,7 @@ internal sealed class AttemptEngine : IDisposable
     /// <exception cref="LlmRouterException">The total timeout passed.</exception>
     public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
     {
-        if (!request.Budgeted && TrySelect(request, now, race: false, out Candidate candidate, out _))
+        if (!request.Budgeted && !request.RateLimited && TrySelect(request, now, race: false, out Candidate candidate, out _))
         {
             if (!candidate.NeedsSlot)
             {
@@ -119,8 +126,14 @@ internal sealed class AttemptEngine : IDisposable
     /// <returns>The admission; <see langword="default"/> only in a race.</returns>
     /// <exception cref="LlmRouterException">No candidate is left (outside a race), or the total timeout passed.</exception>
     /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
+    /// <exception cref="RateLimitExceededException">The request's caller is over a rate limit (checked before the first attempt).</exception>
     public async ValueTask<Admission> AdmitAsync(RouterRequest request, bool race, CancellationToken cancellationToken)
     {
+        if (request.RateLimited)
+        {
+            await _rateLimits.AdmitCallerAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         Candidate candidate = request.Selected;
         request.Selected = default;
         while (true)
@@ -165,12 +178,35 @@ internal sealed class AttemptEngine : IDisposable
                 }
             }
 
-            Admission admission = await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+            RateLimitHold held = default;
+            if (request.RateLimited)
+            {
+                held = await _rateLimits.AdmitDeploymentAsync(request, candidate, race, cancellationToken).ConfigureAwait(false);
+                if (held.Refused)
+                {
+                    candidate = default;
+                    continue;
+                }
+            }
+
+            Admission admission;
+            try
+            {
+                admission = await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+            }
+            catch when (held.Limit is not null)
+            {
+                _rateLimits.GiveBack(held);
+                throw;
+            }
+
             candidate = default;
             if (admission.Admitted)
             {
-                return admission;
+                return held.Limit is null ? admission : admission with { RateLimit = held };
             }
+
+            _rateLimits.GiveBack(held);
         }
     }
 

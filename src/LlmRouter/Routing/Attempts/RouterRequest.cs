@@ -66,6 +66,12 @@ internal sealed class RouterRequest
     /// <summary>Gets whether the router has budgets, so each attempt must reserve its estimated cost first.</summary>
     public bool Budgeted { get; private set; }
 
+    /// <summary>Gets whether the router has rate limits (on callers or deployments), so admission goes through them.</summary>
+    public bool RateLimited { get; private set; }
+
+    /// <summary>Gets what the request took from its caller limits, and the tokens its attempts used.</summary>
+    public CallerHolds CallerHolds { get; } = new();
+
     /// <summary>Gets the tier name that chose the route, or <see langword="null"/>.</summary>
     public string? Tier => _dispatch.Tier;
 
@@ -127,6 +133,7 @@ internal sealed class RouterRequest
 
         Deadline = model.Timeouts.RequestDeadline(now);
         Budgeted = model.Cost.Budgets.Length > 0;
+        RateLimited = model.RateLimits is not null;
         Serve(route);
     }
 
@@ -221,6 +228,12 @@ internal sealed class RouterRequest
         Cost = 0;
         DowngradedBy = null;
         Budgeted = false;
+        if (RateLimited)
+        {
+            CallerHolds.Clear();
+            RateLimited = false;
+        }
+
         Model = null!;
         Asked = null!;
         Requested = null!;
