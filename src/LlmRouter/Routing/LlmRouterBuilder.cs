@@ -307,6 +307,9 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>Gets the logger factory the router will log with, for packages that add shared stores to the builder.</summary>
+    internal Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory => _definition.LoggerFactory;
+
     /// <summary>Sets where budget spend is kept, for budgets shared between processes.</summary>
     /// <param name="ledger">The ledger; the router does not dispose it.</param>
     /// <returns>This builder.</returns>

@@ -61,6 +61,7 @@ public partial class OptionsConsistencyTests
     private static readonly Dictionary<string, string> RootOnlyKeys = new(StringComparer.Ordinal)
     {
         ["DefaultRoute"] = "LlmRouterBuilder.UseDefaultRoute(name): a setting of the builder, not a property of an options type.",
+        ["SharedState"] = "Read by the LlmRouter.Redis package (AddLlmRouterRedis), which registers the shared stores the router takes from the container.",
     };
 
     /// <summary>Public settable properties deliberately left to code: configuration has no key for them.</summary>
