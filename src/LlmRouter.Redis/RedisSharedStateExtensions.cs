@@ -67,14 +67,20 @@ public static class RedisSharedStateExtensions
             () => (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("LlmRouter.Redis")));
         services.AddSingleton<IBudgetLedger>(provider => new RedisBudgetLedger(provider.GetRequiredService<RedisSharedState>(), provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IRateLimitStore>(provider => new RedisRateLimitStore(provider.GetRequiredService<RedisSharedState>()));
+        if (options.Cooldowns)
+        {
+            services.AddSingleton<ISharedCooldowns>(provider => new RedisCooldowns(provider.GetRequiredService<RedisSharedState>()));
+        }
+
         return services;
     }
 
     private static LlmRouterBuilder Use(LlmRouterBuilder builder, IConnectionMultiplexer connection, RedisSharedStateOptions options)
     {
         var state = new RedisSharedState(connection, options, () => builder.LoggerFactory.CreateLogger("LlmRouter.Redis"));
-        return builder
+        builder
             .UseBudgetLedger(new RedisBudgetLedger(state, TimeProvider.System))
             .UseRateLimitStore(new RedisRateLimitStore(state));
+        return options.Cooldowns ? builder.UseSharedCooldowns(new RedisCooldowns(state)) : builder;
     }
 }

@@ -293,6 +293,17 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>Shares cooldowns with other processes: a rate limit one of them sees makes every one skip the deployment until its deadline.</summary>
+    /// <param name="cooldowns">Where cooldowns are published and heard; the router does not dispose it, but ends its subscription when disposed.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is none: each router cools its deployments down on its own.</value>
+    /// <exception cref="ArgumentNullException"><paramref name="cooldowns"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder UseSharedCooldowns(ISharedCooldowns cooldowns)
+    {
+        _definition.SharedCooldowns = cooldowns ?? throw new ArgumentNullException(nameof(cooldowns));
+        return this;
+    }
+
     /// <summary>
     /// Adds a detector of a kind of sensitive data the built-in ones do not know; routes whose <see cref="RouteOptions.DataProtection"/>
     /// lists its <see cref="ISensitiveDataDetector.Kind"/> (or lists no kinds) use it.
@@ -348,6 +359,11 @@ public sealed class LlmRouterBuilder
             UseRateLimitStore(store);
         }
 
+        if (services.GetService(typeof(ISharedCooldowns)) is ISharedCooldowns cooldowns)
+        {
+            UseSharedCooldowns(cooldowns);
+        }
+
         return this;
     }
 
@@ -374,7 +390,13 @@ public sealed class LlmRouterBuilder
     internal LlmRouterClient BuildClient(bool reloadable)
     {
         RouterModel model = BuildModel(previous: null);
-        return new LlmRouterClient(model, _definition.TimeProvider, _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Telemetry, reloadable);
+        var client = new LlmRouterClient(model, _definition.TimeProvider, _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Telemetry, reloadable);
+        if (_definition.SharedCooldowns is { } cooldowns)
+        {
+            client.OwnSubscription(SharedCooldownListener.Listen(cooldowns, () => client.Model, _definition.TimeProvider));
+        }
+
+        return client;
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ namespace LlmRouter;
 internal sealed class LlmRouterClient : IChatClient
 {
     private readonly RouterModelHost _models;
+    private IDisposable? _subscription;
     private readonly AttemptEngine _engine;
     private readonly ResponseLoop _responses;
     private readonly StreamLoop _streams;
@@ -120,10 +121,14 @@ internal sealed class LlmRouterClient : IChatClient
             return;
         }
 
+        _subscription?.Dispose();
         _models.Dispose();
         _engine.Dispose();
         _engine.Telemetry.Dispose();
     }
+
+    /// <summary>Gives the router a subscription to shared state (the cooldowns other processes publish), disposed with the router.</summary>
+    internal void OwnSubscription(IDisposable subscription) => _subscription = subscription;
 
     /// <summary>Gives the router the subscription that reloads it, disposed with the router.</summary>
     internal void OwnReloader(IDisposable reloader) => _models.OwnReloader(reloader);

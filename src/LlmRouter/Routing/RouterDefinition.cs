@@ -44,6 +44,8 @@ internal sealed class RouterDefinition
 
     public IRateLimitStore? RateLimitStore { get; set; }
 
+    public ISharedCooldowns? SharedCooldowns { get; set; }
+
     /// <summary>Gets the callbacks that add steps to each deployment's pipeline, in the order registered.</summary>
     public List<Action<DeploymentInfo, ChatClientBuilder>> DeploymentPipelines { get; } = [];
 

@@ -97,7 +97,10 @@ internal sealed class RouterModelFactory
             ordered,
             [.. routeOptions.Select(r => routes[r.Name])],
             defaultRoute,
-            new FailurePolicy(_definition.Retry, _definition.CircuitBreaker, _definition.Cooldown, [.. _definition.Classifiers], _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Random, _definition.TimeProvider.TimestampFrequency),
+            new FailurePolicy(_definition.Retry, _definition.CircuitBreaker, _definition.Cooldown, [.. _definition.Classifiers], _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Random, _definition.TimeProvider.TimestampFrequency)
+            {
+                SharedCooldowns = _definition.SharedCooldowns,
+            },
             new AttemptTimeouts(_definition.Timeouts, _definition.TimeProvider.TimestampFrequency),
             new CostSettings(spend, _definition.Ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_definition.TimeProvider), budgets, _definition.Estimator, _definition.Selection),
             _definition.TimeProvider,
