@@ -15,6 +15,13 @@ if (args.Contains("--interleaved"))
     return;
 }
 
+// Latency a shared state through Redis adds, p50 and p99 (starts its own redis-server): ... -- --shared-state
+if (args.Contains("--shared-state"))
+{
+    await SharedStateLatency.RunAsync(Console.Out);
+    return;
+}
+
 bool quick = args.Contains("--quick");
 string[] rest = [.. args.Where(a => a != "--quick")];
 

@@ -14,7 +14,11 @@ internal sealed class CallerHolds
     /// <summary>Gets the tokens the request's attempts reported, or -1 when an attempt that counts reported none.</summary>
     public long UsedTokens { get; private set; }
 
-    public IReadOnlyList<CallerHold> Holds => _holds;
+    /// <summary>Gets how many caller limits the request took from.</summary>
+    public int Count => _holds.Count;
+
+    /// <summary>Gets what the request took from one caller limit; indexed rather than enumerated, so reading allocates nothing.</summary>
+    public CallerHold this[int index] => _holds[index];
 
     public void Add(in CallerHold hold) => _holds.Add(hold);
 

@@ -52,6 +52,66 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
     }
 
     /// <summary>
+    /// Takes the request's caller limits now when they are counted in this process (<see cref="AdmitCallerAsync"/> without
+    /// waiting); <see langword="false"/> when a shared store must be asked, which <see cref="AdmitCallerAsync"/> does.
+    /// </summary>
+    /// <exception cref="RateLimitExceededException">A caller limit has too little left.</exception>
+    public bool TryAdmitCallerNow(RouterRequest request, long now)
+    {
+        CallerHolds holds = request.CallerHolds;
+        if (holds.Admitted)
+        {
+            return true;
+        }
+
+        RateLimitSettings settings = request.Model.RateLimits!;
+        if (settings.Callers.Length > 0 && settings.Store is not null)
+        {
+            return false;
+        }
+
+        holds.Admitted = true;
+        foreach (CallerRateLimit limit in settings.Callers)
+        {
+            if (Applies(request, limit) is { } caller)
+            {
+                TakeLocally(request, limit, caller, CallerTokens(request, limit), now);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes one request and the attempt's estimated tokens from the candidate's deployment limits now, when they are counted in
+    /// this process and have enough; otherwise takes nothing and returns <see langword="false"/>, and
+    /// <see cref="AdmitDeploymentAsync"/> goes on (asks the store, waits, or sets the candidate aside).
+    /// </summary>
+    public bool TryAdmitDeploymentNow(RouterRequest request, Candidate candidate, long now, out RateLimitHold hold)
+    {
+        hold = default;
+        Deployment deployment = candidate.Deployment;
+        if (deployment.State.RateLimit is not { } limit)
+        {
+            return true;
+        }
+
+        if (request.Model.RateLimits?.Store is not null)
+        {
+            return false;
+        }
+
+        long tokens = limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options, deployment) : 0;
+        if (!limit.TryTake(tokens, now, out _, out _))
+        {
+            return false;
+        }
+
+        hold = new RateLimitHold(limit, tokens, null);
+        return true;
+    }
+
+    /// <summary>
     /// Takes one request and the attempt's estimated tokens from the candidate's deployment limits. When they have too little,
     /// waits for them if they admit again within the deployment's queue timeout (not in a race); otherwise gives the candidate
     /// back, notes why and defers it until it admits again.
@@ -143,8 +203,9 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         }
 
         long now = 0;
-        foreach (CallerHold hold in holds.Holds)
+        for (int h = 0; h < holds.Count; h++)
         {
+            CallerHold hold = holds[h];
             if (!hold.Limit.CountsTokens || used == hold.Tokens)
             {
                 continue;
@@ -352,8 +413,10 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
     private void GiveBackCallers(RouterRequest request)
     {
         long now = time.GetTimestamp();
-        foreach (CallerHold hold in request.CallerHolds.Holds)
+        CallerHolds holds = request.CallerHolds;
+        for (int h = 0; h < holds.Count; h++)
         {
+            CallerHold hold = holds[h];
             CallerWindow[] windows = hold.Limit.Windows;
             for (int i = 0; i < windows.Length; i++)
             {

@@ -86,20 +86,30 @@ internal sealed class AttemptEngine : IDisposable
     }
 
     /// <summary>
-    /// The admission sequence's first step, taken without waiting: selects the next candidate and, when it has a free slot
-    /// and there is no budget to reserve (the common case), admits it. Otherwise the candidate (if any) is kept in the
+    /// The admission sequence's first step, taken without waiting: selects the next candidate and, when it has a free slot,
+    /// there is no budget to reserve and its rate limits (counted in this process) admit it (the common case), admits it. Otherwise the candidate (if any) is kept in the
     /// request for <see cref="AdmitAsync"/>, which goes on from there (and waits, when no candidate can be called yet).
     /// </summary>
     /// <returns>Whether <paramref name="admission"/> holds an admitted candidate.</returns>
     /// <exception cref="LlmRouterException">The total timeout passed.</exception>
     public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
     {
-        if (!request.Budgeted && !request.RateLimited && TrySelect(request, now, race: false, out Candidate candidate, out _))
+        if (!request.Budgeted && (!request.RateLimited || _rateLimits.TryAdmitCallerNow(request, now)) &&
+            TrySelect(request, now, race: false, out Candidate candidate, out _))
         {
             if (!candidate.NeedsSlot)
             {
-                admission = new Admission(candidate, Charges: null);
-                return true;
+                if (!request.RateLimited)
+                {
+                    admission = new Admission(candidate, Charges: null);
+                    return true;
+                }
+
+                if (_rateLimits.TryAdmitDeploymentNow(request, candidate, now, out RateLimitHold hold))
+                {
+                    admission = new Admission(candidate, Charges: null, hold);
+                    return true;
+                }
             }
 
             request.Selected = candidate;
