@@ -79,6 +79,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         SharedStateUnavailableException exception = await Assert.ThrowsAsync<SharedStateUnavailableException>(() => router.GetResponseAsync(Hello, Options).WaitAsync(Hang));
 
         Assert.Contains("FailClosed", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(0, ((LlmRouterClient)router).Model.Deployments[0].InFlight);
         Assert.Contains("127.0.0.1:" + _server.Port, exception.Message, StringComparison.Ordinal);
         Assert.Equal(0, client.CallCount);
     }

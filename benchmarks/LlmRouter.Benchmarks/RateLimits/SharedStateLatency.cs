@@ -27,16 +27,27 @@ internal static class SharedStateLatency
             await using ConnectionMultiplexer connection = await ConnectWhenReadyAsync(port);
             IDatabase database = connection.GetDatabase();
             IChatClient local = Router(builder => builder);
-            IChatClient shared = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = "benchmark:" + Guid.NewGuid().ToString("N") + ":"));
+            IChatClient shared = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()));
+            IChatClient sharedBudget = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()), requestsPerMinute: null);
+            IChatClient sharedLimit = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()), budget: false);
             var messages = new[] { new ChatMessage(ChatRole.User, "Say hello.") };
             var options = new ChatOptions { ModelId = "default", MaxOutputTokens = 100 };
 
-            var samples = new Dictionary<string, List<double>> { ["in process"] = [], ["through Redis"] = [], ["Redis PING"] = [] };
+            var samples = new Dictionary<string, List<double>>
+            {
+                ["budget and RPM limit, in process"] = [],
+                ["budget and RPM limit through Redis"] = [],
+                ["budget alone through Redis"] = [],
+                ["RPM limit alone through Redis"] = [],
+                ["Redis PING (one round trip)"] = [],
+            };
             for (int round = 0; round < Rounds; round++)
             {
-                await MeasureAsync(samples["in process"], () => local.GetResponseAsync(messages, options));
-                await MeasureAsync(samples["through Redis"], () => shared.GetResponseAsync(messages, options));
-                await MeasureAsync(samples["Redis PING"], () => database.PingAsync());
+                await MeasureAsync(samples["budget and RPM limit, in process"], () => local.GetResponseAsync(messages, options));
+                await MeasureAsync(samples["budget and RPM limit through Redis"], () => shared.GetResponseAsync(messages, options));
+                await MeasureAsync(samples["budget alone through Redis"], () => sharedBudget.GetResponseAsync(messages, options));
+                await MeasureAsync(samples["RPM limit alone through Redis"], () => sharedLimit.GetResponseAsync(messages, options));
+                await MeasureAsync(samples["Redis PING (one round trip)"], () => database.PingAsync());
             }
 
             output.WriteLine("| request | p50 | p99 |");
@@ -54,11 +65,19 @@ internal static class SharedStateLatency
         }
     }
 
-    private static IChatClient Router(Func<LlmRouterBuilder, LlmRouterBuilder> share) =>
-        share(new LlmRouterBuilder()
-            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 1m); d.RequestsPerMinute = 1_000_000_000; })
-            .AddRoute("default", r => r.Deployments = ["primary"])
-            .AddBudget("daily", b => b.LimitUsd = 1_000_000m)
+    private static string Prefix() => "benchmark:" + Guid.NewGuid().ToString("N") + ":";
+
+    private static IChatClient Router(Func<LlmRouterBuilder, LlmRouterBuilder> share, long? requestsPerMinute = 1_000_000_000, bool budget = true)
+    {
+        LlmRouterBuilder builder = new LlmRouterBuilder()
+            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 1m); d.RequestsPerMinute = requestsPerMinute; })
+            .AddRoute("default", r => r.Deployments = ["primary"]);
+        if (budget)
+        {
+            builder.AddBudget("daily", b => b.LimitUsd = 1_000_000m);
+        }
+
+        return share(builder
             .ConfigureRetry(r => r.MaxAttempts = 1)
             .ConfigureCircuitBreaker(b => b.Enabled = false)
             .ConfigureTimeouts(t =>
@@ -68,7 +87,8 @@ internal static class SharedStateLatency
                 t.FirstChunk = null;
                 t.BetweenChunks = null;
             }))
-        .Build();
+            .Build();
+    }
 
     private static async Task MeasureAsync<T>(List<double> samples, Func<Task<T>> call)
     {

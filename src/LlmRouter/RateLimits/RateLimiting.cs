@@ -142,6 +142,19 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             : new ValueTask<RateLimitHold>(SetAside(request, candidate, limit, byTokens, now, wait));
     }
 
+    /// <summary>
+    /// The end of the admission sequence under rate limits: the deployment's limits, then the budgets. With a shared store and
+    /// budgets, the store's script is sent before the budgets' and both answers are awaited together, so Redis is one round
+    /// trip away rather than two; a refusal then gives the budgets back and takes the sequential way, which waits or sets the
+    /// candidate aside.
+    /// </summary>
+    /// <returns>The admission; <see langword="default"/> when the candidate was given back and the caller picks the next.</returns>
+    /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
+    public ValueTask<Admission> AdmitAsync(RouterRequest request, Candidate candidate, bool race, BudgetReserver budgets, CancellationToken cancellationToken) =>
+        request.Budgeted && candidate.Deployment.State.RateLimit is { } limit && request.Model.RateLimits!.Store is { } store
+            ? AdmitPipelinedAsync(request, candidate, limit, store, race, budgets, cancellationToken)
+            : AdmitSequentialAsync(request, candidate, race, budgets, cancellationToken);
+
     /// <summary>Gives back what an admitted candidate took, when it was not called after all.</summary>
     public void GiveBack(in RateLimitHold hold)
     {
@@ -229,6 +242,118 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
                     Adjust(store, new RateLimitCounter(hold.Limit.Key(windows[i], hold.Caller), windows[i].Limit, windows[i].Window, used - hold.Tokens));
                 }
             }
+        }
+    }
+
+    private async ValueTask<Admission> AdmitSequentialAsync(RouterRequest request, Candidate candidate, bool race, BudgetReserver budgets, CancellationToken cancellationToken)
+    {
+        RateLimitHold held = await AdmitDeploymentAsync(request, candidate, race, cancellationToken).ConfigureAwait(false);
+        if (held.Refused)
+        {
+            return default;
+        }
+
+        Admission admission;
+        try
+        {
+            admission = await budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (held.Limit is not null)
+        {
+            GiveBack(held);
+            throw;
+        }
+
+        if (!admission.Admitted)
+        {
+            GiveBack(held);
+            return default;
+        }
+
+        return held.Limit is null ? admission : admission with { RateLimit = held };
+    }
+
+    private async ValueTask<Admission> AdmitPipelinedAsync(
+        RouterRequest request, Candidate candidate, DeploymentRateLimit limit, IRateLimitStore store, bool race, BudgetReserver budgets, CancellationToken cancellationToken)
+    {
+        long tokens = limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options, candidate.Deployment) : 0;
+
+        // Sent before the budgets' scripts, answered with them.
+        ValueTask<RateLimitDecision> deciding = store.TryAcquireAsync(limit.Counters(tokens), cancellationToken);
+        Admission admission;
+        try
+        {
+            admission = await budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await GiveBackWhenTakenAsync(deciding, limit, store, tokens).ConfigureAwait(false);
+            throw;
+        }
+
+        RateLimitDecision decision;
+        try
+        {
+            decision = await deciding.ConfigureAwait(false);
+        }
+        catch
+        {
+            if (admission.Admitted)
+            {
+                ReleaseBudgets(budgets, admission);
+                admission.Candidate.Lease.Abandon();
+            }
+
+            throw;
+        }
+
+        if (!admission.Admitted)
+        {
+            if (decision.Acquired)
+            {
+                GiveBack(new RateLimitHold(limit, tokens, store));
+            }
+
+            return default;
+        }
+
+        if (decision.Acquired)
+        {
+            return admission with { RateLimit = new RateLimitHold(limit, tokens, store) };
+        }
+
+        if (decision.Unavailable && limit.TryTake(tokens, time.GetTimestamp(), out _, out _))
+        {
+            return admission with { RateLimit = new RateLimitHold(limit, tokens, null) };
+        }
+
+        // At the limit: the sequential way waits for it or sets the candidate aside, reserving the budgets again if admitted.
+        ReleaseBudgets(budgets, admission);
+        return await AdmitSequentialAsync(request, admission.Candidate, race, budgets, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void ReleaseBudgets(BudgetReserver budgets, in Admission admission)
+    {
+        if (admission.Charges is { } charges)
+        {
+            budgets.Settle(charges, 0);
+        }
+    }
+
+    /// <summary>Gives back what a store call took, once it answers, for a candidate that a budget refused or whose reservation failed.</summary>
+    private async ValueTask GiveBackWhenTakenAsync(ValueTask<RateLimitDecision> deciding, DeploymentRateLimit limit, IRateLimitStore store, long tokens)
+    {
+        try
+        {
+            if ((await deciding.ConfigureAwait(false)).Acquired)
+            {
+                GiveBack(new RateLimitHold(limit, tokens, store));
+            }
+        }
+#pragma warning disable CA1031 // The budget's exception is the one the caller gets; the store's own failure changes nothing for it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -322,6 +447,21 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         RouterRequest request, Candidate candidate, DeploymentRateLimit limit, IRateLimitStore store, long tokens, bool race, CancellationToken cancellationToken)
     {
         RateLimitCounter[] counters = limit.Counters(tokens);
+        try
+        {
+            return await AcquireSharedAsync(request, candidate, limit, store, counters, tokens, race, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The store failed closed, or the caller cancelled a wait: the candidate's slot goes back.
+            candidate.Lease.Abandon();
+            throw;
+        }
+    }
+
+    private async ValueTask<RateLimitHold> AcquireSharedAsync(
+        RouterRequest request, Candidate candidate, DeploymentRateLimit limit, IRateLimitStore store, RateLimitCounter[] counters, long tokens, bool race, CancellationToken cancellationToken)
+    {
         while (true)
         {
             RateLimitDecision decision = await store.TryAcquireAsync(counters, cancellationToken).ConfigureAwait(false);

@@ -188,35 +188,14 @@ internal sealed class AttemptEngine : IDisposable
                 }
             }
 
-            RateLimitHold held = default;
-            if (request.RateLimited)
-            {
-                held = await _rateLimits.AdmitDeploymentAsync(request, candidate, race, cancellationToken).ConfigureAwait(false);
-                if (held.Refused)
-                {
-                    candidate = default;
-                    continue;
-                }
-            }
-
-            Admission admission;
-            try
-            {
-                admission = await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
-            }
-            catch when (held.Limit is not null)
-            {
-                _rateLimits.GiveBack(held);
-                throw;
-            }
-
+            Admission admission = request.RateLimited
+                ? await _rateLimits.AdmitAsync(request, candidate, race, _budgets, cancellationToken).ConfigureAwait(false)
+                : await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
             candidate = default;
             if (admission.Admitted)
             {
-                return held.Limit is null ? admission : admission with { RateLimit = held };
+                return admission;
             }
-
-            _rateLimits.GiveBack(held);
         }
     }
 
