@@ -144,4 +144,33 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         // One request of ten an hour is six minutes of the bucket; had the refused call taken its request, it would be twelve.
         Assert.InRange(tokensFull - full, (36 * 60_000_000L) - (6 * 60_000_000L) - 1_000_000, (36 * 60_000_000L) - (6 * 60_000_000L) + 1_000_000);
     }
+
+    [Fact]
+    public async Task Call_BudgetAndSharedLimitAskedTogether_DeploymentAtItsLimitGivesItsReservationBack()
+    {
+        const string prefix = "together-test:";
+        await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
+        var primary = Client("a");
+        IChatClient router = Builder()
+            .AddDeployment("a", primary, d => { d.RequestsPerMinute = 2; d.Price = new ModelPrice(1m, 10m); })
+            .AddDeployment("b", Client("b"), d => d.Price = new ModelPrice(1m, 10m))
+            .AddRoute("r", r => r.Deployments = ["a", "b"])
+            .AddBudget("total", b => { b.LimitUsd = 1m; b.Window = BudgetWindow.Day; })
+            .UseRedis(connection, o => { o.KeyPrefix = prefix; o.Timeout = TimeSpan.FromSeconds(5); })
+            .Build();
+
+        string[] served = [await ServedByAsync(router), await ServedByAsync(router), await ServedByAsync(router), await ServedByAsync(router)];
+
+        Assert.Equal(["a", "a", "b", "b"], served);
+        Assert.Equal(2, primary.CallCount);
+        var spend = router.GetService<IRouterSpend>()!;
+        BudgetStatus budget = Assert.Single(await spend.GetBudgetsAsync(caller: null));
+        decimal callCost = ((InputTokens * 1m) + (100 * 10m)) / 1_000_000m;
+
+        // Settlements are not awaited by the requests, but each was sent on the connection before the request returned, and Redis
+        // answers one connection's commands in order, so this read comes after all of them.
+        // The reservations of the calls that found 'a' at its limit were given back: four calls' cost spent, nothing held.
+        Assert.Equal((4 * callCost, 0m), (budget.SpentUsd, budget.ReservedUsd));
+        Assert.Equal(2, AssertEveryKeyExpires(connection, prefix));
+    }
 }
