@@ -70,4 +70,23 @@ public sealed class RedisSharedStateConfigurationTests : IAsyncLifetime
 
         Assert.Equal((TimeSpan.FromMilliseconds(50), SharedStateUnavailableBehavior.FailOpen, "llmrouter:", true), (options.Timeout, options.WhenUnavailable, options.KeyPrefix, options.Cooldowns));
     }
+
+    [Fact]
+    public void SharedStateKeys_OptionsReaderAndSchema_Agree()
+    {
+        string directory = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(directory, "LlmRouter.sln")))
+        {
+            directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("The repository root was not found.");
+        }
+
+        using var schema = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "src", "LlmRouter", "ConfigurationSchema.json")));
+        string[] listed = [.. schema.RootElement.GetProperty("definitions").GetProperty("LlmRouter").GetProperty("properties")
+            .GetProperty("SharedState").GetProperty("properties").EnumerateObject().Select(p => p.Name)];
+        string[] options = [.. typeof(RedisSharedStateOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name)];
+
+        Assert.Equal(RedisSharedStateConfiguration.Keys, listed);
+        Assert.Equal(RedisSharedStateConfiguration.Keys.Order(), options.Order());
+        Assert.Contains("SharedState", ConfigurationReader.RootKeys);
+    }
 }
