@@ -59,7 +59,10 @@ internal sealed class RedisCooldowns : ISharedCooldowns
                 cooledDown(deployment, TimeSpan.FromMilliseconds(milliseconds));
             }
         };
-        subscriber.Subscribe(_channel, handler);
+
+        // Not waited for: a router built while Redis is down must not block or fail; the client subscribes again on reconnect.
+        _ = subscriber.SubscribeAsync(_channel, handler).ContinueWith(
+            static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return new Subscription(subscriber, _channel, handler);
     }
 

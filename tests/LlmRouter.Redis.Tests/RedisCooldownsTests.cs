@@ -38,6 +38,9 @@ public sealed class RedisCooldownsTests(ITestOutputHelper output) : IAsyncLifeti
                 .AddDeployment("a", healthy).AddDeployment("b", Client("b")).AddRoute("r", r => r.Deployments = ["a", "b"])
                 .UseRedis(connections[1], o => o.KeyPrefix = prefix).Build();
 
+            // Routers subscribe without waiting; a ping on the subscription's connection comes back after the subscription.
+            await connections[1].GetSubscriber().PingAsync();
+
             Assert.Equal("b", await ServedByAsync(first));
             var heard = Stopwatch.StartNew();
             DeploymentState state = second.Model.FindDeployment("a")!.State;
@@ -85,6 +88,7 @@ public sealed class RedisCooldownsTests(ITestOutputHelper output) : IAsyncLifeti
             }
         });
 
+        await connection.GetSubscriber().PingAsync();
         await cooldowns.PublishAsync("a:eu", 60_000);
         await cooldowns.PublishAsync("a:eu", 1_000);
         await cooldowns.PublishAsync("a:eu", 120_000);

@@ -83,4 +83,23 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Contains("127.0.0.1:" + _server.Port, exception.Message, StringComparison.Ordinal);
         Assert.Equal(0, client.CallCount);
     }
+
+    [Fact]
+    public async Task Build_RedisAlreadyDown_BuildsAndFailsOpenWithoutWaiting()
+    {
+        await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
+        _server.Stop();
+
+        IChatClient router = Builder()
+            .AddDeployment("a", Client("a"), d => d.RequestsPerMinute = 1)
+            .AddDeployment("b", Client("b"))
+            .AddRoute("r", r => r.Deployments = ["a", "b"])
+            .AddRateLimit("per-user", l => l.RequestsPerMinute = 10)
+            .UseRedis(connection, o => o.KeyPrefix = "down-test:")
+            .Build();
+        var alice = new ChatOptions { MaxOutputTokens = 100, AdditionalProperties = new() { [LlmRouterRequestProperties.Caller] = "alice" } };
+
+        Assert.Equal("a", await ServedByAsync(router, alice).WaitAsync(Hang));
+        Assert.Equal("b", await ServedByAsync(router, alice).WaitAsync(Hang));
+    }
 }
