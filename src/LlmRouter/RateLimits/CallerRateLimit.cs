@@ -91,6 +91,8 @@ internal sealed class CallerRateLimit
                 idle &= cell.IsIdle(now);
             }
 
+            // Only a caller whose buckets are full is removed. One that takes from them between this check and the removal
+            // loses that take (its next request finds a full bucket): at most one request per caller and sweep goes uncounted.
             if (idle)
             {
                 _callers.TryRemove(entry);
