@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
@@ -9,6 +10,29 @@ using LlmRouter.Benchmarks;
 // Full run:  dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- [BenchmarkDotNet arguments]
 // Quick run: dotnet run -c Release --project benchmarks/LlmRouter.Benchmarks -- --quick [--filter *Streaming*]
 // Router vs direct call vs OrderedFailoverChatClient in alternating rounds: ... -- --interleaved
+// Calls per second with 1, 2 and 64 concurrent callers: ... -- --throughput
+// The router under N callers for S seconds, to profile: ... -- --load N S [--budget]
+if (args.Contains("--load"))
+{
+    // For a sampling profiler (perf with DOTNET_PerfMapEnabled=1): the router with defaults (or priced, with a budget) under N callers for S seconds.
+    int at = Array.IndexOf(args, "--load");
+    ThroughputComparison.Load(int.Parse(args[at + 1], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(int.Parse(args[at + 2], CultureInfo.InvariantCulture)), args.Contains("--budget"));
+    return;
+}
+
+if (args.Contains("--throughput"))
+{
+    ThroughputComparison.Run(Console.Out);
+    return;
+}
+
+// A response cache miss vs the direct call vs DistributedCachingChatClient in alternating rounds: ... -- --interleaved-cache
+if (args.Contains("--interleaved-cache"))
+{
+    InterleavedCacheComparison.Run(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);
@@ -19,6 +43,14 @@ if (args.Contains("--interleaved"))
 if (args.Contains("--shared-state"))
 {
     await SharedStateLatency.RunAsync(Console.Out);
+    return;
+}
+
+// The gateway endpoint vs the router in-process vs a plain reverse proxy at 64 connections: ... -- --gateway-load [seconds]
+if (args.Contains("--gateway-load"))
+{
+    int seconds = args.SkipWhile(a => a != "--gateway-load").Skip(1).Select(a => int.TryParse(a, out int s) ? s : 0).FirstOrDefault();
+    GatewayLoad.Run(Console.Out, TimeSpan.FromSeconds(seconds > 0 ? seconds : 5));
     return;
 }
 

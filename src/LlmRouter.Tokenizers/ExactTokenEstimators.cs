@@ -16,7 +16,8 @@ public static class ExactTokenEstimators
     /// </summary>
     /// <param name="model">
     /// The model whose tokenizer to use for every request, for a router whose deployments share one family; or
-    /// <see langword="null"/> (the default) to choose per request from <c>ChatOptions.ModelId</c> when that names such a model.
+    /// <see langword="null"/> (the default) to count each request with the tokenizer of the deployment's model that will serve
+    /// it (see the remarks), and, used outside a router, with that of <c>ChatOptions.ModelId</c> when it names such a model.
     /// </param>
     /// <param name="fallback">
     /// The estimator for requests whose model's tokenizer is not known here (other providers' models, route names);
@@ -24,8 +25,11 @@ public static class ExactTokenEstimators
     /// </param>
     /// <returns>The estimator; thread-safe and shareable between routers.</returns>
     /// <remarks>
-    /// The router estimates a request once, before it chooses a deployment, so a router whose routes mix providers gets one count
-    /// per request. Counting is exact for text and tool schemas; message framing, tools and media add the same fixed figures as
+    /// Given to a router (<see cref="LlmRouterBuilder.UseTokenEstimator"/>) without a model, it counts per deployment
+    /// (<see cref="ITokenEstimator.ForModel"/>): a request is counted with o200k for the deployments of GPT-4o and later models,
+    /// with cl100k for those of GPT-4 and GPT-3.5, and by the fallback for every other deployment (Claude, Gemini, …), each count
+    /// made once per request; the context-window filter, price tiers, <c>MaxPrice</c>, <c>Cheapest</c> and budget reservations
+    /// each use the count of the deployment they judge. Counting is exact for text and tool schemas; message framing, tools and media add the same fixed figures as
     /// the default estimate. Counting allocates (the tokenizer's work) and is slower than the estimate. The encodings are loaded on
     /// first use.
     /// </remarks>

@@ -29,13 +29,46 @@ internal sealed class TiktokenTokenEstimator : ITokenEstimator
     private readonly Tokenizer? _tokenizer;
     private readonly ITokenEstimator _fallback;
 
+    /// <summary>The estimators <see cref="ForModel"/> made, one per encoding, shared by every deployment of that encoding.</summary>
+    private TiktokenTokenEstimator? _o200k;
+    private TiktokenTokenEstimator? _cl100k;
+
     public TiktokenTokenEstimator(string? model, ITokenEstimator fallback)
     {
         _tokenizer = model is null ? null : TokenizerFor(model);
         _fallback = fallback;
     }
 
+    private TiktokenTokenEstimator(Tokenizer tokenizer, ITokenEstimator fallback)
+    {
+        _tokenizer = tokenizer;
+        _fallback = fallback;
+    }
+
     public string Name => ExactTokenEstimators.Tiktoken;
+
+    /// <summary>
+    /// The estimator of a deployment of <paramref name="model"/>: this one when it was made for one model (its tokenizer counts
+    /// every request), else one counting with the model's tokenizer when its family is known, else the fallback's for the model.
+    /// </summary>
+    public ITokenEstimator ForModel(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (_tokenizer is not null)
+        {
+            return this;
+        }
+
+        Tokenizer? tokenizer = TokenizerFor(model);
+        if (tokenizer is null)
+        {
+            return _fallback.ForModel(model);
+        }
+
+        ref TiktokenTokenEstimator? made = ref ReferenceEquals(tokenizer, O200k.Value) ? ref _o200k : ref _cl100k;
+        Interlocked.CompareExchange(ref made, new TiktokenTokenEstimator(tokenizer, _fallback), null);
+        return made!;
+    }
 
     public int EstimateInputTokens(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {

@@ -74,4 +74,58 @@ public sealed class ExactTokenEstimatorsTests
 
         Assert.Equal(real + 7, estimate);
     }
+
+    [Fact]
+    public void ForModel_KnownFamilies_CountWithTheirTokenizer_OthersWithTheFallback()
+    {
+        ChatMessage[] messages = [new(ChatRole.User, "近年来，随着人工智能技术的快速发展，越来越多的企业开始将大型语言模型应用于客户服务。")];
+        ITokenEstimator exact = ExactTokenEstimators.Create();
+
+        Assert.Equal(ExactTokenEstimators.Create("gpt-4o").EstimateInputTokens(messages, null), exact.ForModel("gpt-4o").EstimateInputTokens(messages, null));
+        Assert.Equal(ExactTokenEstimators.Create("gpt-4").EstimateInputTokens(messages, null), exact.ForModel("gpt-4").EstimateInputTokens(messages, null));
+        Assert.Same(exact.ForModel("gpt-4o"), exact.ForModel("openai/gpt-6.1-sol"));
+        Assert.Same(TokenEstimators.Default, exact.ForModel("claude-haiku-5-5"));
+        ITokenEstimator forOne = ExactTokenEstimators.Create("gpt-4");
+        Assert.Same(forOne, forOne.ForModel("gpt-4o"));
+    }
+
+    [Fact]
+    public async Task Router_ExactEstimatorWithoutAModel_JudgesEachDeploymentByItsModelsTokenizer()
+    {
+        // cl100k counts this text in more tokens than o200k: a window between the two counts fits only the GPT-4o deployment.
+        ChatMessage[] messages = [new(ChatRole.User, "近年来，随着人工智能技术的快速发展，越来越多的企业开始将大型语言模型应用于客户服务。")];
+        int o200k = ExactTokenEstimators.Create("gpt-4o").EstimateInputTokens(messages, null);
+        int cl100k = ExactTokenEstimators.Create("gpt-4").EstimateInputTokens(messages, null);
+        Assert.True(cl100k > o200k + 1, $"cl100k {cl100k}, o200k {o200k}");
+        using IChatClient router = new LlmRouterBuilder()
+            .UseTokenEstimator(ExactTokenEstimators.Create())
+            .AddDeployment("gpt-4", new NamedClient("gpt-4"), d => { d.Model = "gpt-4"; d.ContextWindow = o200k + 1; })
+            .AddDeployment("gpt-4o", new NamedClient("gpt-4o"), d => { d.Model = "gpt-4o"; d.ContextWindow = o200k + 1; })
+            .AddRoute("main", r => r.Deployments = ["gpt-4", "gpt-4o"])
+            .Build();
+
+        ChatResponse response = await router.GetResponseAsync(messages, new ChatOptions { ModelId = "main", MaxOutputTokens = 1 });
+
+        Assert.Equal("gpt-4o", response.Text);
+    }
+
+    /// <summary>A client that answers with its own name.</summary>
+    private sealed class NamedClient(string name) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, name)) { FinishReason = ChatFinishReason.Stop });
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, name) { FinishReason = ChatFinishReason.Stop };
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+        public void Dispose()
+        {
+        }
+    }
 }

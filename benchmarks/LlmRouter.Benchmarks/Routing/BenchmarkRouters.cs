@@ -32,6 +32,31 @@ internal static class BenchmarkRouters
     }
 
     /// <summary>
+    /// Two priced stand-ins on one route, optionally <see cref="SelectionStrategies.LeastBusy"/> and with a router-wide budget:
+    /// the configurations that read and write shared state by design (calls in flight, the budget's ledger).
+    /// </summary>
+    public static IChatClient CreateShared(bool leastBusy, bool budget)
+    {
+        var builder = new LlmRouterBuilder()
+            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
+            .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 2m); })
+            .AddRoute("default", r =>
+            {
+                r.Deployments = ["primary", "backup"];
+                if (leastBusy)
+                {
+                    r.Strategy = SelectionStrategies.LeastBusy;
+                }
+            });
+        if (budget)
+        {
+            builder.AddBudget("all", b => b.LimitUsd = 100_000_000m);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>
     /// The nearest peer: Microsoft.Extensions.AI's <see cref="OrderedFailoverChatClient"/> over the same two stand-ins. It has
     /// no routes, so callers give it the model id itself (the direct call's options), and it forwards the caller's options as
     /// they are, where the router forwards a copy with the route's name replaced by the deployment's model.

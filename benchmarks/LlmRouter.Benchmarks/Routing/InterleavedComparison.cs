@@ -52,7 +52,8 @@ internal static class InterleavedComparison
         }
     }
 
-    private static void Report(TextWriter output, string what, (string Name, Action Call)[] subjects, int iterations)
+    /// <summary>Prints the best round of each subject as time added over the first; with <paramref name="againstPeer"/>, also each from the third on as a multiple of the second's.</summary>
+    internal static void Report(TextWriter output, string what, (string Name, Action Call)[] subjects, int iterations, bool againstPeer = true)
     {
         var best = new double[subjects.Length];
         Array.Fill(best, double.MaxValue);
@@ -82,7 +83,7 @@ internal static class InterleavedComparison
         double direct = best[0];
         double peer = best[1] - direct;
         output.WriteLine($"{what}: direct {Ns(direct)}; added over it: {string.Join(", ", subjects.Skip(1).Select((s, i) => $"{s.Name} {Ns(best[i + 1] - direct)}"))}");
-        for (int k = 2; k < subjects.Length; k++)
+        for (int k = 2; againstPeer && k < subjects.Length; k++)
         {
             output.WriteLine($"  {subjects[k].Name}: {((best[k] - direct) / peer).ToString("0.00", CultureInfo.InvariantCulture)}× the peer's added time");
         }

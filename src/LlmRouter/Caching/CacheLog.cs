@@ -16,4 +16,11 @@ internal static partial class CacheLog
     [LoggerMessage(EventId = 32, Level = LogLevel.Warning,
         Message = "Response cache: a semantic lookup failed (embedding or index); requests are looked up exactly only until it works again. Logged once until then.")]
     public static partial void SemanticFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Response cache: settings reloaded from configuration.")]
+    public static partial void Reloaded(ILogger logger);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Error,
+        Message = "Response cache: the changed ResponseCache configuration was rejected; the previous settings stay in force.")]
+    public static partial void ReloadRejected(ILogger logger, Exception exception);
 }

@@ -34,7 +34,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private const string SemanticHit = "semantic";
 
     private readonly IDistributedCache _cache;
-    private readonly ResponseCacheSettings _settings;
+    private ResponseCacheSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
@@ -45,6 +45,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     private int _readFailing;
     private int _writeFailing;
     private int _semanticFailing;
+    private IDisposable? _reloader;
 
     public ResponseCacheChatClient(
         IChatClient innerClient,
@@ -66,6 +67,29 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
 
     /// <summary>Gets the step's telemetry, for tests that listen to this step only.</summary>
     internal CacheTelemetry Telemetry => _telemetry;
+
+    /// <summary>Gets the logger of the step's events.</summary>
+    internal ILogger Logger => _logger;
+
+    /// <summary>Gets the settings in force.</summary>
+    internal ResponseCacheSettings Settings => Volatile.Read(ref _settings);
+
+    /// <summary>Puts <paramref name="settings"/> in force for the requests that begin from now on (a configuration reload).</summary>
+    /// <exception cref="InvalidOperationException">A route is semantic but the step has no embedding generator.</exception>
+    internal void UseSettings(ResponseCacheSettings settings)
+    {
+        if (_embeddings is null && settings.SemanticRoutes.Any())
+        {
+            throw new InvalidOperationException(
+                $"The response cache of route(s) {string.Join(", ", settings.SemanticRoutes)} is semantic, but the container has no " +
+                "IEmbeddingGenerator<string, Embedding<float>> to embed requests with.");
+        }
+
+        Volatile.Write(ref _settings, settings);
+    }
+
+    /// <summary>Takes ownership of the registration that reloads the settings; disposed with the step.</summary>
+    internal void OwnReloader(IDisposable reloader) => _reloader = reloader;
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -135,6 +159,7 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     {
         if (disposing)
         {
+            _reloader?.Dispose();
             _telemetry.Dispose();
         }
 
@@ -223,13 +248,14 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
     {
         CacheDirective directive = CacheDirective.Of(options);
         string? route = options?.ModelId ?? (InnerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata)?.DefaultModelId;
-        CachePolicy policy = _settings.For(route);
+        ResponseCacheSettings settings = Volatile.Read(ref _settings);
+        CachePolicy policy = settings.For(route);
         if (!policy.Enabled || (!directive.Read && !directive.Store) || Stateful(options))
         {
             return new Lookup(null, route, null, policy, directive);
         }
 
-        string? scope = policy.Scope == ResponseCacheScope.Shared ? null : Caller(options) ?? string.Empty;
+        string? scope = policy.Scope == ResponseCacheScope.Shared ? null : Caller(options, settings.CallerProperty) ?? string.Empty;
         return new Lookup(ResponseCacheKey.Create(messages, options, route, scope), route, scope, policy, directive);
     }
 
@@ -238,9 +264,9 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         options is not null
         && (options.ConversationId is not null || options.ContinuationToken is not null || options.AllowBackgroundResponses == true || options.RawRepresentationFactory is not null);
 
-    private string? Caller(ChatOptions? options)
+    private static string? Caller(ChatOptions? options, string callerProperty)
     {
-        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(_settings.CallerProperty, out object? value))
+        if (options?.AdditionalProperties is not { } properties || !properties.TryGetValue(callerProperty, out object? value))
         {
             return null;
         }
@@ -400,12 +426,15 @@ internal sealed class ResponseCacheChatClient : DelegatingChatClient
         ChatFinishReason? finish = response.FinishReason;
         bool toolCalls = finish == ChatFinishReason.ToolCalls;
         bool content = false;
-        foreach (ChatMessage message in response.Messages)
+        // Indexed loops: an interface's enumerator would be allocated for each list on every stored answer.
+        IList<ChatMessage> messages = response.Messages;
+        for (int m = 0; m < messages.Count; m++)
         {
-            foreach (AIContent item in message.Contents)
+            IList<AIContent> contents = messages[m].Contents;
+            for (int c = 0; c < contents.Count; c++)
             {
                 content = true;
-                toolCalls |= item is FunctionCallContent;
+                toolCalls |= contents[c] is FunctionCallContent;
             }
         }
 

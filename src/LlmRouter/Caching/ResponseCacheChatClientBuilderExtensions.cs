@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Primitives;
 
 namespace Microsoft.Extensions.AI;
 
@@ -47,8 +48,10 @@ public static class ResponseCacheChatClientBuilderExtensions
     }
 
     /// <summary>
-    /// Adds the response cache read from the router's configuration section (<c>ResponseCache</c>) when the section is present. The
-    /// section is read when the pipeline is built; a change to it applies when the application restarts.
+    /// Adds the response cache read from the router's configuration section (<c>ResponseCache</c>) when the section is present when
+    /// the pipeline is built. A change to the section (a reloaded file) applies to the requests that begin after it, as the router's
+    /// own settings do; a changed section with a problem is logged and the previous settings stay; a removed section turns the
+    /// cache off.
     /// </summary>
     /// <exception cref="LlmRouterConfigurationException">The section is invalid (when the pipeline is built); every problem is listed.</exception>
     internal static ChatClientBuilder UseConfiguredResponseCache(this ChatClientBuilder builder, IConfiguration configuration)
@@ -61,29 +64,54 @@ public static class ResponseCacheChatClientBuilderExtensions
 
         return builder.Use((inner, services) =>
         {
-            var reader = new ConfigurationReader();
-            ResponseCacheOptions options = reader.ReadResponseCache(section) ?? new ResponseCacheOptions();
-            if (reader.Errors.Count > 0)
+            ResponseCacheChatClient client = Create(inner, services, cache: null, Read(section));
+            client.OwnReloader(ChangeToken.OnChange(configuration.GetReloadToken, () =>
             {
-                throw new LlmRouterConfigurationException(reader.Errors);
-            }
-
-            return Create(inner, services, cache: null, ResponseCacheSettings.From(options));
+                try
+                {
+                    client.UseSettings(Read(section));
+                    CacheLog.Reloaded(client.Logger);
+                }
+#pragma warning disable CA1031 // A bad reload never takes the cache down: it is logged and the last good settings stay.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    CacheLog.ReloadRejected(client.Logger, exception);
+                }
+            }));
+            return client;
         });
+    }
+
+    /// <summary>Reads the section's settings; an absent section is a cache turned off.</summary>
+    /// <exception cref="LlmRouterConfigurationException">The section is invalid; every problem is listed.</exception>
+    private static ResponseCacheSettings Read(IConfigurationSection section)
+    {
+        var reader = new ConfigurationReader();
+        ResponseCacheOptions options = reader.ReadResponseCache(section) ?? new ResponseCacheOptions { Enabled = false };
+        if (reader.Errors.Count > 0)
+        {
+            throw new LlmRouterConfigurationException(reader.Errors);
+        }
+
+        return ResponseCacheSettings.From(options);
     }
 
     private static ResponseCacheChatClient Create(IChatClient inner, IServiceProvider services, IDistributedCache? cache, ResponseCacheSettings settings)
     {
-        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null;
-        ISemanticCacheIndex? index = null;
+        // The embedding generator is taken whenever the container has one, so a reload may turn a route semantic.
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
         string[] semanticRoutes = [.. settings.SemanticRoutes];
-        if (semanticRoutes.Length > 0)
+        if (semanticRoutes.Length > 0 && embeddings is null)
         {
-            embeddings = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>() ?? throw new InvalidOperationException(
+            throw new InvalidOperationException(
                 $"The response cache of route(s) {string.Join(", ", semanticRoutes)} is semantic, but the container has no " +
                 "IEmbeddingGenerator<string, Embedding<float>> to embed requests with. Register one (services.AddEmbeddingGenerator(…)), or turn Semantic off.");
-            index = services.GetService<ISemanticCacheIndex>() ?? new InMemorySemanticCacheIndex(settings.SemanticMaxEntries, settings.SemanticMaxBytes);
         }
+
+        ISemanticCacheIndex? index = embeddings is null
+            ? null
+            : services.GetService<ISemanticCacheIndex>() ?? new InMemorySemanticCacheIndex(settings.SemanticMaxEntries, settings.SemanticMaxBytes);
 
         return new ResponseCacheChatClient(
             inner,

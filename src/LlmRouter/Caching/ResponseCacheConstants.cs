@@ -14,7 +14,7 @@ internal static class ResponseCacheConstants
     public const int DefaultSemanticMaxMegabytes = 256;
 
     /// <summary>The start of every key: the library, and the version of the key's canonical form and of the entry's layout.</summary>
-    public const string KeyPrefix = "llmrouter:cache:v1:";
+    public const string KeyPrefix = "llmrouter:cache:v2:";
 
     /// <summary>The request directive that neither reads nor stores.</summary>
     public const string NoStore = "no-store";

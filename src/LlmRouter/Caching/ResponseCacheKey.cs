@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
@@ -11,7 +12,8 @@ namespace LlmRouter;
 /// the answer, so no prompt text and no caller key appears in a key.
 /// </summary>
 /// <remarks>
-/// The canonical form is JSON written in a fixed order: the route, the scope (the caller key, or none when shared), the instructions,
+/// The canonical form is JSON written in a fixed order, with one- or two-letter property names and only the escaping JSON itself
+/// needs (fewer bytes to hash: the digest's cost grows with them): the route, the scope (the caller key, or none when shared), the instructions,
 /// each message (role, author, contents; not its id or time), and the options that change the output (temperature, top-p, top-k,
 /// max tokens, penalties, seed, stop sequences, tools, tool mode, parallel tool calls, response format, reasoning). Other
 /// additional properties enter sorted by name, so their order does not change the key; the router's own <c>llmrouter.*</c>
@@ -41,7 +43,7 @@ internal static class ResponseCacheKey
     {
         ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        Utf8JsonWriter writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.Reset(buffer);
         try
         {
@@ -71,38 +73,28 @@ internal static class ResponseCacheKey
     private static void Write(Utf8JsonWriter writer, IEnumerable<ChatMessage> messages, ChatOptions? options, string? route, string? scope)
     {
         writer.WriteStartObject();
-        writer.WriteString("route"u8, route);
-        writer.WriteString("scope"u8, scope);
+        writer.WriteString("r"u8, route);
+        writer.WriteString("s"u8, scope);
         if (options?.Instructions is { } instructions)
         {
-            writer.WriteString("instructions"u8, instructions);
+            writer.WriteString("i"u8, instructions);
         }
 
-        writer.WriteStartArray("messages"u8);
-        foreach (ChatMessage message in messages)
+        writer.WriteStartArray("m"u8);
+        if (messages is IList<ChatMessage> list)
         {
-            writer.WriteStartObject();
-            writer.WriteString("role"u8, message.Role.Value);
-            if (message.AuthorName is { } author)
+            // Indexed: an interface's enumerator would be allocated for the list and for each message's contents.
+            for (int i = 0; i < list.Count; i++)
             {
-                writer.WriteString("author"u8, author);
+                WriteMessage(writer, list[i]);
             }
-
-            writer.WriteStartArray("contents"u8);
-            foreach (AIContent content in message.Contents)
+        }
+        else
+        {
+            foreach (ChatMessage message in messages)
             {
-                if (content is TextContent text)
-                {
-                    writer.WriteStringValue(text.Text);
-                }
-                else
-                {
-                    JsonSerializer.Serialize(writer, content, ContentInfo);
-                }
+                WriteMessage(writer, message);
             }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
@@ -114,22 +106,49 @@ internal static class ResponseCacheKey
         writer.WriteEndObject();
     }
 
+    private static void WriteMessage(Utf8JsonWriter writer, ChatMessage message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("r"u8, message.Role.Value);
+        if (message.AuthorName is { } author)
+        {
+            writer.WriteString("a"u8, author);
+        }
+
+        writer.WriteStartArray("c"u8);
+        IList<AIContent> contents = message.Contents;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is TextContent text)
+            {
+                writer.WriteStringValue(text.Text);
+            }
+            else
+            {
+                JsonSerializer.Serialize(writer, contents[i], ContentInfo);
+            }
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
     private static void WriteOptions(Utf8JsonWriter writer, ChatOptions options)
     {
-        WriteNumber(writer, "temperature"u8, options.Temperature);
-        WriteNumber(writer, "top_p"u8, options.TopP);
-        WriteNumber(writer, "top_k"u8, options.TopK);
-        WriteNumber(writer, "max_tokens"u8, options.MaxOutputTokens);
-        WriteNumber(writer, "frequency_penalty"u8, options.FrequencyPenalty);
-        WriteNumber(writer, "presence_penalty"u8, options.PresencePenalty);
+        WriteNumber(writer, "t"u8, options.Temperature);
+        WriteNumber(writer, "tp"u8, options.TopP);
+        WriteNumber(writer, "tk"u8, options.TopK);
+        WriteNumber(writer, "mt"u8, options.MaxOutputTokens);
+        WriteNumber(writer, "fp"u8, options.FrequencyPenalty);
+        WriteNumber(writer, "pp"u8, options.PresencePenalty);
         if (options.Seed is { } seed)
         {
-            writer.WriteNumber("seed"u8, seed);
+            writer.WriteNumber("sd"u8, seed);
         }
 
         if (options.StopSequences is { Count: > 0 } stops)
         {
-            writer.WriteStartArray("stop"u8);
+            writer.WriteStartArray("st"u8);
             foreach (string stop in stops)
             {
                 writer.WriteStringValue(stop);
@@ -140,21 +159,21 @@ internal static class ResponseCacheKey
 
         if (options.AllowMultipleToolCalls is { } parallel)
         {
-            writer.WriteBoolean("parallel_tool_calls"u8, parallel);
+            writer.WriteBoolean("pt"u8, parallel);
         }
 
         if (options.Tools is { Count: > 0 } tools)
         {
-            writer.WriteStartArray("tools"u8);
+            writer.WriteStartArray("tl"u8);
             foreach (AITool tool in tools)
             {
                 writer.WriteStartObject();
-                writer.WriteString("type"u8, tool.GetType().FullName);
-                writer.WriteString("name"u8, tool.Name);
-                writer.WriteString("description"u8, tool.Description);
+                writer.WriteString("y"u8, tool.GetType().FullName);
+                writer.WriteString("n"u8, tool.Name);
+                writer.WriteString("d"u8, tool.Description);
                 if (tool is AIFunctionDeclaration function)
                 {
-                    writer.WritePropertyName("schema"u8);
+                    writer.WritePropertyName("j"u8);
                     function.JsonSchema.WriteTo(writer);
                 }
 
@@ -167,46 +186,46 @@ internal static class ResponseCacheKey
         switch (options.ToolMode)
         {
             case RequiredChatToolMode required:
-                writer.WriteString("tool_mode"u8, "required:" + required.RequiredFunctionName);
+                writer.WriteString("tm"u8, "required:" + required.RequiredFunctionName);
                 break;
             case NoneChatToolMode:
-                writer.WriteString("tool_mode"u8, "none"u8);
+                writer.WriteString("tm"u8, "none"u8);
                 break;
             case AutoChatToolMode:
-                writer.WriteString("tool_mode"u8, "auto"u8);
+                writer.WriteString("tm"u8, "auto"u8);
                 break;
         }
 
         switch (options.ResponseFormat)
         {
             case ChatResponseFormatJson json:
-                writer.WriteStartObject("format"u8);
-                writer.WriteString("name"u8, json.SchemaName);
-                writer.WriteString("description"u8, json.SchemaDescription);
+                writer.WriteStartObject("f"u8);
+                writer.WriteString("n"u8, json.SchemaName);
+                writer.WriteString("d"u8, json.SchemaDescription);
                 if (json.Schema is { } schema)
                 {
-                    writer.WritePropertyName("schema"u8);
+                    writer.WritePropertyName("j"u8);
                     schema.WriteTo(writer);
                 }
 
                 writer.WriteEndObject();
                 break;
             case ChatResponseFormatText:
-                writer.WriteString("format"u8, "text"u8);
+                writer.WriteString("f"u8, "text"u8);
                 break;
         }
 
         if (options.Reasoning is { } reasoning)
         {
-            writer.WriteStartObject("reasoning"u8);
+            writer.WriteStartObject("re"u8);
             if (reasoning.Effort is { } effort)
             {
-                writer.WriteString("effort"u8, effort.ToString());
+                writer.WriteString("e"u8, effort.ToString());
             }
 
             if (reasoning.Output is { } output)
             {
-                writer.WriteString("output"u8, output.ToString());
+                writer.WriteString("o"u8, output.ToString());
             }
 
             writer.WriteEndObject();
@@ -237,7 +256,7 @@ internal static class ResponseCacheKey
         }
 
         Array.Sort(names, 0, count, StringComparer.Ordinal);
-        writer.WriteStartObject("properties"u8);
+        writer.WriteStartObject("p"u8);
         for (int i = 0; i < count; i++)
         {
             writer.WritePropertyName(names[i]);

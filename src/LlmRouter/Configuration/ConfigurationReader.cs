@@ -20,7 +20,7 @@ namespace LlmRouter;
 internal sealed class ConfigurationReader
 {
     /// <summary>The keys of the section, in the order of the JSON schema.</summary>
-    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "RateLimits", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry", "ResponseCache", "SharedState"];
+    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "RateLimits", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry", "ResponseCache", "Gateway", "SharedState"];
 
     public static readonly SectionKeys<ProviderOptions> ProviderKeys = new("provider settings")
     {

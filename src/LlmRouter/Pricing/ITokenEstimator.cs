@@ -21,4 +21,15 @@ public interface ITokenEstimator
     /// <returns>The estimated input tokens, never negative.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="messages"/> is <see langword="null"/>.</exception>
     int EstimateInputTokens(IEnumerable<ChatMessage> messages, ChatOptions? options);
+
+    /// <summary>
+    /// Gives the estimator for the requests a deployment of <paramref name="model"/> serves, such as one counting with that
+    /// model's own tokenizer. The router asks once per deployment when its routes are built (and on each reload), and estimates a
+    /// request for each deployment with that deployment's estimator: its context window, price tier, <c>MaxPrice</c>, the
+    /// <c>Cheapest</c> order and budget reservations use the count of the tokenizer that will bill it. A request is estimated
+    /// once per distinct estimator among the deployments it considers.
+    /// </summary>
+    /// <param name="model">The model id a deployment sends, such as <c>gpt-4o-mini</c>.</param>
+    /// <returns>The estimator for that model; by default this one, for every model.</returns>
+    ITokenEstimator ForModel(string model) => this;
 }

@@ -211,7 +211,7 @@ public static class ProviderClientFactory
         {
             WireFormat.Anthropic => new AnthropicChatClient(connection, modelId, options.DefaultMaxOutputTokens ?? AnthropicChatClient.DefaultMaxTokens, options.PromptCaching == PromptCaching.Auto),
             WireFormat.Gemini => new GeminiChatClient(connection, modelId),
-            _ => new OpenAIChatClient(connection, modelId),
+            _ => new OpenAIChatClient(connection, modelId, options.PromptCaching == PromptCaching.Auto),
         };
     }
 

@@ -41,6 +41,12 @@ internal enum OpenAIQuirks
     /// the output reported is then the sum of both.
     /// </summary>
     ReasoningOutsideCompletion = 16,
+
+    /// <summary>
+    /// The server takes <c>prompt_cache_key</c> to route requests with a common prefix to the same cache (OpenAI, Mistral); with
+    /// <see cref="PromptCaching.Auto"/> the router sends one per caller.
+    /// </summary>
+    PromptCacheKey = 32,
 }
 
 /// <summary>The fixed facts about one provider type: format, default endpoint, credentials and quirks.</summary>

@@ -14,13 +14,13 @@ internal static class ProviderPresets
     // reports them beside completion_tokens (total_tokens = prompt + completion + reasoning), hence its quirk.
     private static readonly ProviderPreset[] All =
     [
-        new(ProviderTypes.OpenAI, "openai", WireFormat.OpenAI, "https://api.openai.com/v1", "OPENAI_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true, OpenAIQuirks.MaxCompletionTokens),
+        new(ProviderTypes.OpenAI, "openai", WireFormat.OpenAI, "https://api.openai.com/v1", "OPENAI_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true, OpenAIQuirks.MaxCompletionTokens | OpenAIQuirks.PromptCacheKey),
         new(ProviderTypes.AzureOpenAI, "azure.ai.openai", WireFormat.OpenAI, null, "AZURE_OPENAI_API_KEY", AuthStyle.Header, "api-key", RequiresKey: true, OpenAIQuirks.MaxCompletionTokens | OpenAIQuirks.AzureDeployments, DefaultAzureApiVersion),
         new(ProviderTypes.OpenAICompatible, "openai_compatible", WireFormat.OpenAI, null, null, AuthStyle.Bearer, Authorization, RequiresKey: false),
         new(ProviderTypes.Anthropic, "anthropic", WireFormat.Anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY", AuthStyle.Header, "x-api-key", RequiresKey: true, DefaultApiVersion: DefaultAnthropicVersion),
         new(ProviderTypes.Gemini, "gcp.gemini", WireFormat.Gemini, "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", AuthStyle.Header, "x-goog-api-key", RequiresKey: true),
         new(ProviderTypes.DeepSeek, "deepseek", WireFormat.OpenAI, "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
-        new(ProviderTypes.Mistral, "mistral_ai", WireFormat.OpenAI, "https://api.mistral.ai/v1", "MISTRAL_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true, OpenAIQuirks.NoStreamOptions | OpenAIQuirks.RandomSeed),
+        new(ProviderTypes.Mistral, "mistral_ai", WireFormat.OpenAI, "https://api.mistral.ai/v1", "MISTRAL_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true, OpenAIQuirks.NoStreamOptions | OpenAIQuirks.RandomSeed | OpenAIQuirks.PromptCacheKey),
         new(ProviderTypes.Groq, "groq", WireFormat.OpenAI, "https://api.groq.com/openai/v1", "GROQ_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
         new(ProviderTypes.Together, "together", WireFormat.OpenAI, "https://api.together.xyz/v1", "TOGETHER_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),
         new(ProviderTypes.Fireworks, "fireworks", WireFormat.OpenAI, "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY", AuthStyle.Bearer, Authorization, RequiresKey: true),

@@ -101,7 +101,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             return false;
         }
 
-        long tokens = limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options, deployment) : 0;
+        long tokens = limit.CountsTokens ? request.EstimatedInputTokensFor(deployment) + TokenEstimators.ExpectedOutputTokens(request.Options, deployment) : 0;
         if (!limit.TryTake(tokens, now, out _, out _))
         {
             return false;
@@ -125,7 +125,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             return new ValueTask<RateLimitHold>(default(RateLimitHold));
         }
 
-        long tokens = limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options, deployment) : 0;
+        long tokens = limit.CountsTokens ? request.EstimatedInputTokensFor(deployment) + TokenEstimators.ExpectedOutputTokens(request.Options, deployment) : 0;
         if (request.Model.RateLimits?.Store is { } store)
         {
             return AdmitSharedAsync(request, candidate, limit, store, tokens, race, cancellationToken);
@@ -276,7 +276,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
     private async ValueTask<Admission> AdmitPipelinedAsync(
         RouterRequest request, Candidate candidate, DeploymentRateLimit limit, IRateLimitStore store, bool race, BudgetReserver budgets, CancellationToken cancellationToken)
     {
-        long tokens = limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options, candidate.Deployment) : 0;
+        long tokens = limit.CountsTokens ? request.EstimatedInputTokensFor(candidate.Deployment) + TokenEstimators.ExpectedOutputTokens(request.Options, candidate.Deployment) : 0;
 
         // Sent before the budgets' scripts, answered with them.
         ValueTask<RateLimitDecision> deciding = store.TryAcquireAsync(limit.Counters(tokens), cancellationToken);

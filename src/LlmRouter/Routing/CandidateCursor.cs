@@ -358,7 +358,7 @@ internal sealed class CandidateCursor
     /// Whether the request might not fit a context window as small as <paramref name="window"/>. With the default estimator, a
     /// bound from text lengths alone settles most requests without estimating them.
     /// </summary>
-    private bool MayOverflow(int window) => !UpperBoundFits(window, ExpectedOutputLimit());
+    private bool MayOverflow(int window) => !UpperBoundFits(_request.Model.Cost.DefaultEstimator, window, ExpectedOutputLimit());
 
     private int ExpectedOutputLimit() => _request.Options?.MaxOutputTokens is > 0 and { } max ? max : 0;
 
@@ -385,12 +385,12 @@ internal sealed class CandidateCursor
         if (deployment.ContextWindow is { } window && _current.ChecksContext)
         {
             int output = ExpectedOutputLimit();
-            if (UpperBoundFits(window, output))
+            if (UpperBoundFits(ReferenceEquals(deployment.Estimator, TokenEstimators.Default), window, output))
             {
                 return false;
             }
 
-            int input = _request.EstimatedInputTokens;
+            int input = _request.EstimatedInputTokensFor(deployment);
             if ((long)input + output > window)
             {
                 _skipped.Add(new SkipEntry(deployment, null, new Exclusion(deployment, ExclusionKind.ContextWindow, Tokens: input, Output: output)));
@@ -401,9 +401,13 @@ internal sealed class CandidateCursor
         return false;
     }
 
-    private bool UpperBoundFits(int window, int output)
+    /// <summary>
+    /// Whether the default estimator's proven bound settles that the request fits <paramref name="window"/>; only for a count by
+    /// the default estimator (<paramref name="byDefault"/>), and not once it was estimated anyway.
+    /// </summary>
+    private bool UpperBoundFits(bool byDefault, int window, int output)
     {
-        if (!_request.Model.Cost.DefaultEstimator || _request.HasEstimate)
+        if (!byDefault || (_request.Model.Cost.DefaultEstimator && _request.HasEstimate))
         {
             return false;
         }

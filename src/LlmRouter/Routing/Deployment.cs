@@ -42,6 +42,7 @@ public sealed class Deployment
         Weight = options.Weight;
         Region = options.Region;
         Trusted = options.Trusted;
+        PromptCacheKey = client is OpenAIChatClient { SendsPromptCacheKey: true };
         QueueTimeout = options.QueueTimeout;
         State = state;
         Spend = spend;
@@ -84,6 +85,15 @@ public sealed class Deployment
 
     /// <summary>Gets whether the deployment may see sensitive data unredacted (<see cref="DeploymentOptions.Trusted"/>).</summary>
     public bool Trusted { get; }
+
+    /// <summary>
+    /// Gets the estimator of this deployment's requests: the router's <see cref="ITokenEstimator"/>, made for the deployment's
+    /// model (<see cref="ITokenEstimator.ForModel"/>) when the routing model is built.
+    /// </summary>
+    internal ITokenEstimator Estimator { get; set; } = TokenEstimators.Default;
+
+    /// <summary>Gets whether the deployment's requests carry a <c>prompt_cache_key</c> derived from the caller key (<see cref="PromptCacheKeys"/>).</summary>
+    internal bool PromptCacheKey { get; }
 
     /// <summary>Gets the relative share of traffic for weighted strategies.</summary>
     public double Weight { get; }

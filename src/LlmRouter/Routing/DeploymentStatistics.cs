@@ -52,7 +52,14 @@ internal sealed class DeploymentStatistics
         {
             double average = BitConverter.Int64BitsToDouble(current);
             double next = double.IsNaN(average) ? sample : average + (weight * (sample - average));
-            long seen = Interlocked.CompareExchange(ref field, BitConverter.DoubleToInt64Bits(next), current);
+            long bits = BitConverter.DoubleToInt64Bits(next);
+            if (bits == current)
+            {
+                // A steady sample leaves a settled average as it is: no write, so cores do not take the line from each other.
+                return;
+            }
+
+            long seen = Interlocked.CompareExchange(ref field, bits, current);
             if (seen == current)
             {
                 return;

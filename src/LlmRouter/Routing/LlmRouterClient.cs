@@ -129,6 +129,11 @@ internal sealed class LlmRouterClient : IChatClient
 
     /// <summary>Gives the router a subscription to shared state (the cooldowns other processes publish), disposed with the router.</summary>
     internal void OwnSubscription(IDisposable subscription) => _subscription = subscription;
+    /// <summary>Gets the routing model in use now; a reload swaps it, so read it once per request.</summary>
+    internal RouterModel CurrentModel => _models.Current;
+
+    /// <summary>Gets this router's meter, so an in-process listener can tell its measurements from other routers'.</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _engine.Telemetry.Meter;
 
     /// <summary>Gives the router the subscription that reloads it, disposed with the router.</summary>
     internal void OwnReloader(IDisposable reloader) => _models.OwnReloader(reloader);

@@ -32,6 +32,8 @@ internal struct RequestProperties
     /// <summary>
     /// The options a deployment receives: the caller's, with ModelId replaced by the deployment's model and the router's own
     /// <c>llmrouter.*</c> request properties removed. The caller's object is never modified: a copy is made when anything changes.
+    /// A deployment whose provider takes a <c>prompt_cache_key</c> (<see cref="Deployment.PromptCacheKey"/>) gets one derived from
+    /// the caller key (<see cref="LlmRouterRequestProperties.Caller"/>), unless the request sets its own.
     /// </summary>
     public static ChatOptions? Forward(ChatOptions? options, Deployment deployment)
     {
@@ -51,6 +53,12 @@ internal struct RequestProperties
         if (hasRouterProperties)
         {
             forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!, deployment.Trusted);
+            if (deployment.PromptCacheKey
+                && !forwarded.AdditionalProperties.ContainsKey(PromptCacheKeys.Property)
+                && Text(options.AdditionalProperties, LlmRouterRequestProperties.Caller) is { } caller)
+            {
+                forwarded.AdditionalProperties[PromptCacheKeys.Property] = PromptCacheKeys.For(caller);
+            }
         }
 
         return forwarded;

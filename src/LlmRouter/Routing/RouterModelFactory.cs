@@ -159,7 +159,10 @@ internal sealed class RouterModelFactory
             string provider = options.Provider ?? metadata?.ProviderName ?? "unknown";
             built[name] = new Deployment(
                 built.Count, name, client, model, provider, options, FindCatalogEntry(model, provider),
-                CreateState(name, model, provider, options, previous), spend.Deployment(name));
+                CreateState(name, model, provider, options, previous), spend.Deployment(name))
+            {
+                Estimator = model is null ? _definition.Estimator : _definition.Estimator.ForModel(model),
+            };
         }
 
         return built;

@@ -2,6 +2,8 @@ using LlmRouter.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LlmRouter.Tests.Caching;
@@ -73,6 +75,79 @@ public class ResponseCacheConfigurationTests
         LlmRouterConfigurationException error = Assert.Throws<LlmRouterConfigurationException>(() => services.GetRequiredService<IChatClient>());
 
         Assert.Contains(error.Errors, e => e.Contains("ResponseCache:Ttl", StringComparison.Ordinal) && e.Contains("more than zero", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChangedSection_AppliesToLaterRequests_ABadOneKeepsTheLastGood_ARemovedOneTurnsTheCacheOff(bool streaming)
+    {
+        var provider = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("answer") };
+        var values = new Dictionary<string, string?>
+        {
+            ["LlmRouter:Routes:chat:Deployments:0"] = "model",
+            ["LlmRouter:DefaultRoute"] = "chat",
+            ["LlmRouter:ResponseCache:Scope"] = "Caller",
+        };
+        var configuration = ReloadableConfiguration.Create(values);
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(logs)]));
+        services.AddLlmRouter(configuration.Section, router => router.AddDeployment("model", provider));
+        await using ServiceProvider built = services.BuildServiceProvider();
+        IChatClient chat = built.GetRequiredService<IChatClient>();
+
+        await chat.CallAsync(streaming, CacheFixture.Caller("alice"));
+        ChatResponse bobBefore = await chat.CallAsync(streaming, CacheFixture.Caller("bob"));
+
+        configuration.Replace(new Dictionary<string, string?>(values) { ["LlmRouter:ResponseCache:Scope"] = "Shared" });
+        await chat.CallAsync(streaming, CacheFixture.Caller("alice"));
+        ChatResponse bobShared = await chat.CallAsync(streaming, CacheFixture.Caller("bob"));
+
+        configuration.Replace(new Dictionary<string, string?>(values) { ["LlmRouter:ResponseCache:Scope"] = "Everyone" });
+        ChatResponse bobAfterBadReload = await chat.CallAsync(streaming, CacheFixture.Caller("bob"));
+
+        var removed = new Dictionary<string, string?>(values);
+        removed.Remove("LlmRouter:ResponseCache:Scope");
+        configuration.Replace(removed);
+        int calls = provider.CallCount;
+        ChatResponse off = await chat.CallAsync(streaming, CacheFixture.Caller("bob"));
+
+        Assert.Null(bobBefore.Property(LlmRouterProperties.CacheHit));
+        Assert.Equal(true, bobShared.Property(LlmRouterProperties.CacheHit));
+        Assert.Equal(true, bobAfterBadReload.Property(LlmRouterProperties.CacheHit));
+        Assert.Null(off.Property(LlmRouterProperties.CacheHit));
+        Assert.Equal(calls + 1, provider.CallCount);
+        Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 34 && r.Exception!.Message.Contains("Everyone", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReloadTurningARouteSemantic_WithoutAnEmbeddingGenerator_IsRejectedAndLogged()
+    {
+        var provider = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("answer") };
+        var values = new Dictionary<string, string?>
+        {
+            ["LlmRouter:Routes:chat:Deployments:0"] = "model",
+            ["LlmRouter:DefaultRoute"] = "chat",
+            ["LlmRouter:ResponseCache:Ttl"] = "00:10:00",
+        };
+        var configuration = ReloadableConfiguration.Create(values);
+        var logs = new FakeLogCollector();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(logs)]));
+        services.AddLlmRouter(configuration.Section, router => router.AddDeployment("model", provider));
+        await using ServiceProvider built = services.BuildServiceProvider();
+        IChatClient chat = built.GetRequiredService<IChatClient>();
+        await chat.GetResponseAsync("Hello", CacheFixture.Caller("alice"));
+
+        configuration.Replace(new Dictionary<string, string?>(values) { ["LlmRouter:ResponseCache:Routes:chat:Semantic"] = "true" });
+        ChatResponse again = await chat.GetResponseAsync("Hello", CacheFixture.Caller("alice"));
+
+        Assert.Equal(true, again.Property(LlmRouterProperties.CacheHit));
+        Assert.False(chat.GetService<ResponseCacheChatClient>()!.Settings.For("chat").Semantic);
+        Assert.Single(logs.GetSnapshot(), r => r.Id.Id == 34 && r.Exception!.Message.Contains("IEmbeddingGenerator", StringComparison.Ordinal));
     }
 
     private static ServiceProvider Services(ScriptedChatClient provider, TimeProvider clock, Dictionary<string, string?> settings)

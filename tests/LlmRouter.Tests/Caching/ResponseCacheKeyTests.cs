@@ -18,8 +18,8 @@ public class ResponseCacheKeyTests
     {
         string key = ResponseCacheKey.Create(Messages, new ChatOptions { Temperature = 0.2f }, "chat", "alice@example.com");
 
-        Assert.StartsWith("llmrouter:cache:v1:", key, StringComparison.Ordinal);
-        Assert.Matches("^llmrouter:cache:v1:[0-9a-f]{64}$", key);
+        Assert.StartsWith("llmrouter:cache:v2:", key, StringComparison.Ordinal);
+        Assert.Matches("^llmrouter:cache:v2:[0-9a-f]{64}$", key);
         Assert.DoesNotContain("Portugal", key, StringComparison.Ordinal);
         Assert.DoesNotContain("alice", key, StringComparison.Ordinal);
     }

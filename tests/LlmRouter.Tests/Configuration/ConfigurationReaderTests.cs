@@ -226,7 +226,7 @@ public class ConfigurationReaderTests
 
     public static TheoryData<string, string?, string> InvalidValues => new()
     {
-        { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, RateLimits, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry, ResponseCache, SharedState." },
+        { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, RateLimits, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry, ResponseCache, Gateway, SharedState." },
         { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, Order, UseJitter." },
         { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Region, Trusted, Weight, MaxConcurrentRequests, QueueTimeout, RequestsPerMinute, TokensPerMinute." },
         { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, MaxResponseBytes, CompletionTokensIncludeReasoning, PromptCaching, HttpClientName." },

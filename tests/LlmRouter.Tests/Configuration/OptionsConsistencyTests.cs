@@ -61,6 +61,7 @@ public partial class OptionsConsistencyTests
     private static readonly Dictionary<string, string> RootOnlyKeys = new(StringComparer.Ordinal)
     {
         ["DefaultRoute"] = "LlmRouterBuilder.UseDefaultRoute(name): a setting of the builder, not a property of an options type.",
+        ["Gateway"] = "Read by the LlmRouter.AspNetCore package (LlmRouterGatewayOptions, bound by AddLlmRouterGateway); the router itself ignores it.",
         ["SharedState"] = "Read by the LlmRouter.Redis package (AddLlmRouterRedis), which registers the shared stores the router takes from the container.",
     };
 

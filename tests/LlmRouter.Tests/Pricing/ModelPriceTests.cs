@@ -20,6 +20,10 @@ public sealed class ModelPriceTests
     [InlineData("gemini-2.5-pro", 300_000, "0.78")]      // 300,000 × 2.50 + 2,000 × 15.00; flat it was 0.395
     [InlineData("claude-haiku-5-5", 150_000, "0.080")]   // 150,000 × 0.50 + 2,000 × 2.50; flat it was 0.016
     [InlineData("gpt-6.1-sol", 100_000, "0.22")]         // below the threshold: 100,000 × 2.00 + 2,000 × 10.00
+    [InlineData("qwen3.7-plus", 300_000, "0.3696")]      // 300,000 × 1.20 + 2,000 × 4.80; flat it was 0.1232
+    [InlineData("qwen3.7-plus", 262_144, "0.1080576")]   // at the threshold: 262,144 × 0.40 + 2,000 × 1.60
+    [InlineData("MiniMax-M3", 600_000, "0.3648")]        // 600,000 × 0.60 + 2,000 × 2.40; flat it was 0.1824
+    [InlineData("MiniMax-M3", 524_288, "0.1596864")]     // at the threshold: 524,288 × 0.30 + 2,000 × 1.20
     public void Calculate_CatalogPriceWithTier_BillsTheWholeCallAtTheTierItsPromptFallsIn(string model, long prompt, string expected)
     {
         decimal cost = CostCalculator.Calculate(Usage(prompt, 2_000), Catalog(model));

@@ -277,6 +277,16 @@ public sealed class PriceCatalogTests
         Assert.False(catalog.TryFind("x", null, out _));
     }
 
+    [Theory]
+    [InlineData("deepseek-chat")]
+    [InlineData("deepseek-reasoner")]
+    public void TryFind_DeepSeeksLegacyNames_FindV4Flash(string model)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, "deepseek", out ModelCatalogEntry? entry));
+
+        Assert.Equal("deepseek-flash", entry.Model);
+    }
+
     [Fact]
     public void Load_AliasEqualToTheModelId_IsIndexedOnce()
     {

@@ -174,6 +174,53 @@ public class CandidateCursorTests
     }
 
     [Fact]
+    public void TryNext_EstimatorPerModel_EachDeploymentsWindowJudgedByItsOwnModelsCount()
+    {
+        var estimator = new PerModelEstimator(new Dictionary<string, int> { ["verbose-tokenizer"] = 3_000, ["compact-tokenizer"] = 1_000 }, fallback: 2_000);
+        RouterModel model = Builder()
+            .UseTokenEstimator(estimator)
+            .AddUnit("verbose", d => { d.ContextWindow = 2_500; d.Model = "verbose-tokenizer"; })
+            .AddUnit("compact", d => { d.ContextWindow = 2_500; d.Model = "compact-tokenizer"; })
+            .AddUnit("other", d => { d.ContextWindow = 2_500; d.Model = "other-model"; })
+            .AddRoute("main", r => r.Deployments = ["verbose", "compact", "other"])
+            .Model();
+        RouterRequest request = model.Begin("main", new ChatOptions { MaxOutputTokens = 50 });
+
+        List<string> walked = request.Walk(Now);
+
+        Assert.Equal(["compact@main", "other@main"], walked);
+        Assert.Equal(
+            NotTried + "verbose (context window of 2,500 tokens is too small for the request's estimated 3,000 input tokens plus 50 output tokens).",
+            request.Cursor.SkippedSummary());
+        Assert.Equal(3, estimator.Counted);
+    }
+
+    /// <summary>An estimator that makes one per model, each counting a fixed number of tokens, and counts how often it counts.</summary>
+    private sealed class PerModelEstimator(Dictionary<string, int> byModel, int fallback) : ITokenEstimator
+    {
+        private readonly int _tokens = fallback;
+        private int _counted;
+
+        private PerModelEstimator(PerModelEstimator parent, int tokens)
+            : this([], tokens) => Parent = parent;
+
+        public int Counted => Volatile.Read(ref _counted);
+
+        private PerModelEstimator? Parent { get; }
+
+        public string Name => "per-model";
+
+        public int EstimateInputTokens(IEnumerable<ChatMessage> messages, ChatOptions? options)
+        {
+            Interlocked.Increment(ref (Parent ?? this)._counted);
+            return _tokens;
+        }
+
+        public ITokenEstimator ForModel(string model) =>
+            byModel.TryGetValue(model, out int tokens) ? new PerModelEstimator(this, tokens) : this;
+    }
+
+    [Fact]
     public void TryNext_CoolingDown_SkippedWithTheTimeLeftAndNotOnlyFiltered()
     {
         RouterModel model = Builder().AddUnits("a", "b", "c")

@@ -19,11 +19,15 @@ internal sealed class OpenAIChatClient : ProviderChatClient
     private readonly Uri? _fixedUri;
     private readonly Uri? _defaultModelUri;
 
-    public OpenAIChatClient(ProviderConnection connection, string? defaultModel)
+    /// <param name="connection">The provider's connection.</param>
+    /// <param name="defaultModel">The model of requests that name none.</param>
+    /// <param name="promptCaching">Whether the router may send a <c>prompt_cache_key</c> per caller, where the provider takes one.</param>
+    public OpenAIChatClient(ProviderConnection connection, string? defaultModel, bool promptCaching = true)
         : base(connection, defaultModel)
     {
         _toResponse = ToResponse;
         _quirks = connection.Preset.Quirks;
+        SendsPromptCacheKey = promptCaching && (_quirks & OpenAIQuirks.PromptCacheKey) != 0;
         _reasoningInCompletion = (_quirks & OpenAIQuirks.ReasoningOutsideCompletion) == 0;
         if ((_quirks & OpenAIQuirks.AzureDeployments) != 0
             && connection.BaseUrl.EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase))
@@ -41,6 +45,12 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             _defaultModelUri = AzureUri(DefaultModel);
         }
     }
+
+    /// <summary>
+    /// Gets whether requests to this client carry a <c>prompt_cache_key</c> derived from the caller key
+    /// (<see cref="PromptCacheKeys"/>): the provider takes one and prompt caching is <see cref="PromptCaching.Auto"/>.
+    /// </summary>
+    public bool SendsPromptCacheKey { get; }
 
     protected override Task<ChatResponse> GetResponseCoreAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, CancellationToken cancellationToken) =>
         SendForResponseAsync(CreateRequest(messages, options, model, stream: false), OpenAIErrors.Parser, OpenAIJsonContext.Default.OpenAIChatCompletion, _toResponse, cancellationToken);

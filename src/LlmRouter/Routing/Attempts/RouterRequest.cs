@@ -19,6 +19,9 @@ internal sealed class RouterRequest
     private List<Budget>? _exempt;
     private int _estimate = -1;
 
+    /// <summary>The estimates of deployments whose estimator is not the router's own (<see cref="ITokenEstimator.ForModel"/>), by estimator.</summary>
+    private readonly List<(ITokenEstimator Estimator, int Tokens)> _otherEstimates = [];
+
     public RouterRequest() => Cursor = new CandidateCursor(this);
 
     /// <summary>
@@ -40,6 +43,9 @@ internal sealed class RouterRequest
     public CandidateCursor Cursor { get; }
 
     public RouterModel Model { get; private set; } = null!;
+
+    /// <summary>Gets or sets the count the request's lease on <see cref="Model"/> was taken on; −1 when the router does not reload.</summary>
+    public int Lease { get; set; } = -1;
 
     public TimeProvider Time => Model.Time;
 
@@ -114,6 +120,31 @@ internal sealed class RouterRequest
 
             return _estimate;
         }
+    }
+
+    /// <summary>
+    /// Gets the request's estimated input tokens for <paramref name="deployment"/>, by its estimator: the router's (then this is
+    /// <see cref="EstimatedInputTokens"/>), or one made for its model; each estimator counts the request once.
+    /// </summary>
+    public int EstimatedInputTokensFor(Deployment deployment)
+    {
+        ITokenEstimator estimator = deployment.Estimator;
+        if (ReferenceEquals(estimator, Model.Cost.Estimator))
+        {
+            return EstimatedInputTokens;
+        }
+
+        foreach ((ITokenEstimator known, int tokens) in _otherEstimates)
+        {
+            if (ReferenceEquals(known, estimator))
+            {
+                return tokens;
+            }
+        }
+
+        int estimate = Math.Max(0, estimator.EstimateInputTokens(Messages, Options));
+        _otherEstimates.Add((estimator, estimate));
+        return estimate;
     }
 
     /// <summary>Starts the bookkeeping of a request to <paramref name="route"/>: reads its properties and dispatches it to its serving route.</summary>
@@ -224,6 +255,11 @@ internal sealed class RouterRequest
         _failures = null;
         _exempt = null;
         _estimate = -1;
+        if (_otherEstimates.Count > 0)
+        {
+            _otherEstimates.Clear();
+        }
+
         Attempts = 0;
         Cost = 0;
         DowngradedBy = null;
@@ -234,6 +270,7 @@ internal sealed class RouterRequest
             RateLimited = false;
         }
 
+        Lease = -1;
         Model = null!;
         Asked = null!;
         Requested = null!;

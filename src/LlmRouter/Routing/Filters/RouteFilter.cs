@@ -77,7 +77,7 @@ internal sealed class RouteFilter
         decimal output = price.Output;
         if (!price.IsFlat && request is not null)
         {
-            PriceRates rates = price.At(request.Time.GetUtcNow()).RatesFor(request.EstimatedInputTokens);
+            PriceRates rates = price.At(request.Time.GetUtcNow()).RatesFor(request.EstimatedInputTokensFor(deployment));
             input = rates.Input;
             output = rates.Output;
         }

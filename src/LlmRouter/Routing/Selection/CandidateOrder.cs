@@ -15,8 +15,10 @@ internal static class CandidateOrder
     /// <param name="candidates">The candidates, in route order.</param>
     /// <param name="keys">Their keys, in the same order.</param>
     /// <param name="hint">
-    /// The route's last order (positions), read and written without synchronization by concurrent requests: a torn read is
-    /// detected (not a permutation) and ignored, so it only ever costs speed, never correctness. <see langword="null"/> for none.
+    /// The route's last order (positions), read and written without synchronization by concurrent requests. It is copied once
+    /// and only the copy is checked and used: a copy torn by a concurrent write is not a permutation and is ignored, so the
+    /// hint only ever costs speed, never correctness. It is written back only where it changed, so requests that agree on
+    /// the order do not write to memory other cores read. <see langword="null"/> for none.
     /// </param>
     public static void SortByKey(Span<Deployment> candidates, Span<double> keys, int[]? hint = null)
     {
@@ -27,10 +29,17 @@ internal static class CandidateOrder
         }
 
         Span<Ranked> ranked = count <= StackLimit ? stackalloc Ranked[count] : new Ranked[count];
-        bool hinted = hint is not null && hint.Length == count && IsPermutation(hint);
+        bool hintable = hint is not null && hint.Length == count && count <= 64;
+        Span<int> previous = hintable ? stackalloc int[count] : default;
+        if (hintable)
+        {
+            hint.AsSpan().CopyTo(previous);
+        }
+
+        bool hinted = hintable && IsPermutation(previous);
         for (int i = 0; i < count; i++)
         {
-            int position = hinted ? hint![i] : i;
+            int position = hinted ? previous[i] : i;
             var item = new Ranked(keys[position], position);
             int j = i - 1;
             while (j >= 0 && ranked[j].After(item))
@@ -46,17 +55,9 @@ internal static class CandidateOrder
         for (int k = 0; k < count; k++)
         {
             identity &= ranked[k].Position == k;
-            if (hinted && hint![k] != ranked[k].Position)
+            if (hintable && previous[k] != ranked[k].Position)
             {
-                hint[k] = ranked[k].Position;
-            }
-        }
-
-        if (!hinted && hint is not null && hint.Length == count)
-        {
-            for (int k = 0; k < count; k++)
-            {
-                hint[k] = ranked[k].Position;
+                hint![k] = ranked[k].Position;
             }
         }
 
@@ -94,14 +95,9 @@ internal static class CandidateOrder
         }
     }
 
-    /// <summary>Whether <paramref name="order"/> holds each of 0 … n − 1 once (routes longer than 64 are not hinted).</summary>
-    private static bool IsPermutation(int[] order)
+    /// <summary>Whether <paramref name="order"/> holds each of 0 … n − 1 once (n ≤ 64: longer routes are not hinted).</summary>
+    private static bool IsPermutation(ReadOnlySpan<int> order)
     {
-        if (order.Length > 64)
-        {
-            return false;
-        }
-
         ulong seen = 0;
         foreach (int position in order)
         {

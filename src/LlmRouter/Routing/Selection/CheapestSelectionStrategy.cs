@@ -15,8 +15,6 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
             return;
         }
 
-        double input = context.EstimatedInputTokens;
-
         // As TokenEstimators.ExpectedOutputTokens, inlined: the limit is read once per request, not once per candidate.
         double limit = context.Options?.MaxOutputTokens is > 0 and { } max ? max : double.PositiveInfinity;
         double unobserved = double.IsPositiveInfinity(limit) ? TokenEstimators.DefaultExpectedOutputTokens : limit;
@@ -31,6 +29,8 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
                 continue;
             }
 
+            // Each deployment's request counted by its own model's estimator (the router's, unless it makes one per model).
+            double input = context.EstimatedInputTokensFor(deployment);
             double output = deployment.State.Statistics.OutputTokens is { } observed ? Math.Min(Math.Ceiling(observed), limit) : unobserved;
             if (price.IsFlat)
             {

@@ -35,6 +35,13 @@ public readonly struct SelectionContext
     /// </summary>
     public int EstimatedInputTokens => _request?.EstimatedInputTokens ?? TokenEstimators.Default.EstimateInputTokens(Messages, Options);
 
+    /// <summary>
+    /// Gets the request's estimated input tokens for <paramref name="deployment"/>, by the estimator made for its model
+    /// (<see cref="ITokenEstimator.ForModel"/>); the same as <see cref="EstimatedInputTokens"/> when that is the router's own.
+    /// </summary>
+    internal int EstimatedInputTokensFor(Deployment deployment) =>
+        _request?.EstimatedInputTokensFor(deployment) ?? deployment.Estimator.EstimateInputTokens(Messages, Options);
+
     /// <summary>Gets the route being ordered, for the built-in strategies' per-route state.</summary>
     internal Route? RouteModel { get; }
 

@@ -16,6 +16,27 @@ public class CircuitBreakerTests
     private static long Seconds(double seconds) => (long)(seconds * Frequency);
 
     [Fact]
+    public async Task OnSuccess_ConcurrentOnEveryCore_SampleCountsEachOnceAndRolloverForgetsThem()
+    {
+        LlmRouter.CircuitBreaker breaker = Create(throughput: 1_000_000, samplingSeconds: 10);
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                breaker.OnSuccess(Seconds(0.5), probe: false);
+            }
+        })));
+        breaker.OnFailure(Seconds(0.5), probe: false);
+
+        Assert.Equal((80_001, 1), breaker.Sample(Seconds(0.5)));
+
+        // The same bucket one window later: rolled over, so the earlier successes no longer count.
+        breaker.OnSuccess(Seconds(10.5), probe: false);
+        Assert.Equal((1, 0), breaker.Sample(Seconds(10.5)));
+    }
+
+    [Fact]
     public void OnFailure_BelowMinimumThroughput_StaysClosed()
     {
         LlmRouter.CircuitBreaker breaker = Create(throughput: 4);

@@ -40,6 +40,36 @@ public class CandidateOrderTests
         Assert.Equal([3, 1, 4, 0, 2], hint);
     }
 
+    [Fact]
+    public async Task SortByKey_HintRewrittenConcurrently_EveryOrderStillHoldsEachCandidateOnceSorted()
+    {
+        // Concurrent requests of one route share its hint; each writes the order it found while others read it.
+        int[] hint = new int[6];
+        int failures = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(600));
+        Task[] workers = [.. Enumerable.Range(0, 4).Select(seed => Task.Run(() =>
+        {
+            var random = new Random(seed);
+            while (!stop.IsCancellationRequested)
+            {
+                Deployment[] candidates = Deployments[..6];
+                double[] keys = [.. Enumerable.Range(0, 6).Select(_ => (double)random.Next(3))];
+                double[] expected = [.. keys.Order()];
+                CandidateOrder.SortByKey(candidates, keys, hint);
+                bool sorted = keys.SequenceEqual(expected);
+                bool permutation = candidates.Select(d => d.Index).Order().SequenceEqual(Enumerable.Range(0, 6));
+                if (!sorted || !permutation)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }))];
+
+        await Task.WhenAll(workers);
+
+        Assert.Equal(0, failures);
+    }
+
     [Theory]
     [InlineData(9, 0, "0,1,2,3,4,5,6,7,8")]
     [InlineData(9, 1, "1,2,3,4,5,6,7,8,0")]
