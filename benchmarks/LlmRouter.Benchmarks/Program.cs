@@ -46,6 +46,13 @@ if (args.Contains("--interleaved"))
     return;
 }
 
+// Latency a shared state through Redis adds, p50 and p99 (starts its own redis-server): ... -- --shared-state
+if (args.Contains("--shared-state"))
+{
+    await SharedStateLatency.RunAsync(Console.Out);
+    return;
+}
+
 // The gateway endpoint vs the router in-process vs a plain reverse proxy at 64 connections: ... -- --gateway-load [seconds]
 if (args.Contains("--gateway-load"))
 {

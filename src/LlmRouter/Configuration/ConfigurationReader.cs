@@ -20,7 +20,7 @@ namespace LlmRouter;
 internal sealed class ConfigurationReader
 {
     /// <summary>The keys of the section, in the order of the JSON schema.</summary>
-    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry", "ResponseCache", "Gateway"];
+    public static readonly string[] RootKeys = ["Providers", "Deployments", "Routes", "DefaultRoute", "Budgets", "RateLimits", "Selection", "Retry", "CircuitBreaker", "Timeouts", "Cooldown", "Telemetry", "ResponseCache", "Gateway", "SharedState"];
 
     public static readonly SectionKeys<ProviderOptions> ProviderKeys = new("provider settings")
     {
@@ -53,6 +53,8 @@ internal sealed class ConfigurationReader
         { "Weight", static (key, o) => o.Weight = key.Double() ?? o.Weight },
         { "MaxConcurrentRequests", static (key, o) => o.MaxConcurrentRequests = key.Int() ?? o.MaxConcurrentRequests },
         { "QueueTimeout", static (key, o) => o.QueueTimeout = key.Duration() ?? o.QueueTimeout },
+        { "RequestsPerMinute", static (key, o) => o.RequestsPerMinute = key.Long() ?? o.RequestsPerMinute },
+        { "TokensPerMinute", static (key, o) => o.TokensPerMinute = key.Long() ?? o.TokensPerMinute },
     };
 
     /// <summary>The keys of a deployment's price; <see cref="ModelPrice"/> is immutable, so <see cref="Price"/> reads them apart.</summary>
@@ -151,6 +153,16 @@ internal sealed class ConfigurationReader
         { "LimitUsd", static (key, o) => o.LimitUsd = key.Usd() ?? o.LimitUsd },
         { "OnExceeded", static (key, o) => o.OnExceeded = key.Enum(o.OnExceeded) },
         { "DowngradeTo", static (key, o) => o.DowngradeTo = key.Text() ?? o.DowngradeTo },
+    };
+
+    public static readonly SectionKeys<RateLimitOptions> RateLimitKeys = new("rate limit settings")
+    {
+        { "CallerProperty", static (key, o) => o.CallerProperty = key.Text() ?? o.CallerProperty },
+        { "Route", static (key, o) => o.Route = key.Text() ?? o.Route },
+        { "RequestsPerMinute", static (key, o) => o.RequestsPerMinute = key.Long() ?? o.RequestsPerMinute },
+        { "RequestsPerHour", static (key, o) => o.RequestsPerHour = key.Long() ?? o.RequestsPerHour },
+        { "TokensPerMinute", static (key, o) => o.TokensPerMinute = key.Long() ?? o.TokensPerMinute },
+        { "TokensPerHour", static (key, o) => o.TokensPerHour = key.Long() ?? o.TokensPerHour },
     };
 
     public static readonly SectionKeys<SelectionOptions> SelectionKeys = new("selection settings")
@@ -255,6 +267,11 @@ internal sealed class ConfigurationReader
             {
                 _errors.Add($"{budget.Path}:LimitUsd is required: the most that may be spent per window, in US dollars (for example 25).");
             }
+        }
+
+        foreach (IConfigurationSection limit in Named(section.GetSection("RateLimits"), "\"RateLimits\": { \"per-user\": { \"RequestsPerMinute\": 60, \"TokensPerMinute\": 100000 } }"))
+        {
+            builder.AddRateLimit(limit.Key, l => Read(limit, RateLimitKeys, l));
         }
 
         builder.ConfigureSelection(s => Read(section.GetSection("Selection"), SelectionKeys, s));
@@ -852,6 +869,8 @@ internal sealed class ConfigurationReader
         public string? Text() => Value(section, name);
 
         public int? Int() => reader.Int(section, name);
+
+        public long? Long() => reader.Long(section, name);
 
         public double? Double() => reader.Double(section, name);
 

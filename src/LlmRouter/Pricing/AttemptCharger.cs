@@ -8,7 +8,7 @@ namespace LlmRouter;
 /// estimates use; and the settlement of the attempt's budget reservations.
 /// </summary>
 /// <remarks>Thread-safe: the totals are lock-free counters and each attempt is charged by the one caller that ends it.</remarks>
-internal sealed class AttemptCharger(BudgetReserver budgets)
+internal sealed class AttemptCharger(BudgetReserver budgets, RateLimiting? rateLimits = null)
 {
     /// <summary>Records what an ended attempt cost, once; later calls for the same attempt do nothing.</summary>
     /// <param name="model">The routing model the attempt ran on.</param>
@@ -71,6 +71,11 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
             }
         }
 
+        if (attempt.RateLimit.Limit is not null || request is { RateLimited: true })
+        {
+            SettleRateLimits(request, ref attempt, usage, end);
+        }
+
         if (attempt.Charges is { } charges)
         {
             attempt.Charges = null;
@@ -78,5 +83,14 @@ internal sealed class AttemptCharger(BudgetReserver budgets)
         }
 
         return cost;
+    }
+
+    /// <summary>Settles the tokens the attempt reserved on its deployment's limit, and counts what it used toward its caller's.</summary>
+    private void SettleRateLimits(RouterRequest? request, ref Attempt attempt, UsageDetails? usage, AttemptEnd end)
+    {
+        RateLimitHold hold = attempt.RateLimit;
+        attempt.RateLimit = default;
+        rateLimits?.Settle(hold, usage, failed: end == AttemptEnd.Failed);
+        request?.CallerHolds.Used(RateLimiting.Tokens(usage), failed: end == AttemptEnd.Failed);
     }
 }

@@ -42,6 +42,9 @@ internal sealed class FailurePolicy
 
     public CooldownOptions Cooldown { get; }
 
+    /// <summary>Gets where cooldowns are published for other processes, or <see langword="null"/> when they are not shared.</summary>
+    public ISharedCooldowns? SharedCooldowns { get; init; }
+
     /// <summary>Classifies an exception from a deployment's client: the custom classifiers first, then the built-in rules.</summary>
     public ProviderError Classify(Exception exception) => ProviderErrorClassifier.Classify(exception, _classifiers);
 
@@ -94,6 +97,7 @@ internal sealed class FailurePolicy
             if (state.ExtendCooldown(now + Timestamps.FromTimeSpan(cooling, _frequency)))
             {
                 Log.CoolingDown(_logger, deployment.Name, cooling, error.Kind);
+                SharedCooldowns?.Publish(deployment.Name, cooling);
             }
         }
 

@@ -56,11 +56,27 @@ public sealed class DeploymentOptions
     public int? MaxConcurrentRequests { get; set; }
 
     /// <summary>
-    /// Gets or sets how long a request waits for a free slot when the deployment is at <see cref="MaxConcurrentRequests"/>,
-    /// before it moves on to the next candidate.
+    /// Gets or sets how long a request waits for a free slot when the deployment is at <see cref="MaxConcurrentRequests"/>, or
+    /// for its <see cref="RequestsPerMinute"/> and <see cref="TokensPerMinute"/> limits to admit it, before it moves on to the next candidate.
     /// </summary>
     /// <value>The default is zero: a saturated deployment is skipped at once.</value>
     public TimeSpan QueueTimeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many calls per minute the deployment may receive, matching the provider's quota. A deployment at its
+    /// limit is set aside for the next candidate with the reason (it is never called only to collect a 429), or waited for when
+    /// it admits again within <see cref="QueueTimeout"/>. The limit refills continuously (a token bucket).
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no limit.</value>
+    public long? RequestsPerMinute { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many tokens per minute the deployment may receive: each call reserves its estimated input plus expected
+    /// output before it is made and settles with the usage the provider reported. At its limit the deployment is set aside or
+    /// waited for, as with <see cref="RequestsPerMinute"/>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: no limit.</value>
+    public long? TokensPerMinute { get; set; }
 
     /// <summary>Gets or sets the relative share of traffic for weighted strategies; must be finite and not negative.</summary>
     /// <value>The default is 1.</value>

@@ -24,6 +24,9 @@ internal sealed class DeploymentState
     /// <summary>Gets the observed latency and output averages.</summary>
     public DeploymentStatistics Statistics { get; }
 
+    /// <summary>Gets or sets the deployment's requests- and tokens-per-minute limits, or <see langword="null"/> when it has none; replaced on a reload that changes them.</summary>
+    public DeploymentRateLimit? RateLimit { get; set; }
+
     /// <summary>Gets the timestamp until which the deployment cools down after a rate limit; 0 when it never did.</summary>
     public long CooldownUntil => Volatile.Read(ref _cooldownUntil);
 

@@ -280,6 +280,47 @@ public sealed class LlmRouterBuilder
     }
 
     /// <summary>
+    /// Adds a rate limit on each caller: requests and tokens per minute and per hour, optionally on one route (see
+    /// <see cref="RateLimitOptions"/>). A caller over it gets <see cref="RateLimitExceededException"/>.
+    /// </summary>
+    /// <param name="name">A unique name (case-insensitive), used in logs and in the counters' keys.</param>
+    /// <param name="configure">Sets the caller property, the route and the limits.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder AddRateLimit(string name, Action<RateLimitOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new RateLimitOptions();
+        configure(options);
+        _definition.RateLimits.Add((name, options));
+        return this;
+    }
+
+    /// <summary>Sets where rate-limit counters are kept, for deployment and caller limits shared between processes.</summary>
+    /// <param name="store">The store; the router does not dispose it.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is none: counters are kept in memory, in this process, across configuration reloads.</value>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder UseRateLimitStore(IRateLimitStore store)
+    {
+        _definition.RateLimitStore = store ?? throw new ArgumentNullException(nameof(store));
+        return this;
+    }
+
+    /// <summary>Shares cooldowns with other processes: a rate limit one of them sees makes every one skip the deployment until its deadline.</summary>
+    /// <param name="cooldowns">Where cooldowns are published and heard; the router does not dispose it, but ends its subscription when disposed.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is none: each router cools its deployments down on its own.</value>
+    /// <exception cref="ArgumentNullException"><paramref name="cooldowns"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder UseSharedCooldowns(ISharedCooldowns cooldowns)
+    {
+        _definition.SharedCooldowns = cooldowns ?? throw new ArgumentNullException(nameof(cooldowns));
+        return this;
+    }
+
+    /// <summary>
     /// Adds a detector of a kind of sensitive data the built-in ones do not know; routes whose <see cref="RouteOptions.DataProtection"/>
     /// lists its <see cref="ISensitiveDataDetector.Kind"/> (or lists no kinds) use it.
     /// </summary>
@@ -293,6 +334,9 @@ public sealed class LlmRouterBuilder
         return this;
     }
 
+    /// <summary>Gets the logger factory the router will log with, for packages that add shared stores to the builder.</summary>
+    internal Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory => _definition.LoggerFactory;
+
     /// <summary>Sets where budget spend is kept, for budgets shared between processes.</summary>
     /// <param name="ledger">The ledger; the router does not dispose it.</param>
     /// <returns>This builder.</returns>
@@ -305,7 +349,7 @@ public sealed class LlmRouterBuilder
 
     /// <summary>
     /// Takes from <paramref name="services"/> what the router uses when the container has it: its <see cref="TimeProvider"/>,
-    /// <see cref="ILoggerFactory"/> and <see cref="IBudgetLedger"/>, and the services the deployment pipelines' steps resolve.
+    /// <see cref="ILoggerFactory"/>, <see cref="IBudgetLedger"/> and <see cref="IRateLimitStore"/>, and the services the deployment pipelines' steps resolve.
     /// The one place dependency injection wires a builder.
     /// </summary>
     internal LlmRouterBuilder UseServices(IServiceProvider services)
@@ -324,6 +368,16 @@ public sealed class LlmRouterBuilder
         if (services.GetService(typeof(IBudgetLedger)) is IBudgetLedger ledger)
         {
             UseBudgetLedger(ledger);
+        }
+
+        if (services.GetService(typeof(IRateLimitStore)) is IRateLimitStore store)
+        {
+            UseRateLimitStore(store);
+        }
+
+        if (services.GetService(typeof(ISharedCooldowns)) is ISharedCooldowns cooldowns)
+        {
+            UseSharedCooldowns(cooldowns);
         }
 
         return this;
@@ -352,7 +406,13 @@ public sealed class LlmRouterBuilder
     internal LlmRouterClient BuildClient(bool reloadable)
     {
         RouterModel model = BuildModel(previous: null);
-        return new LlmRouterClient(model, _definition.TimeProvider, _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Telemetry, reloadable);
+        var client = new LlmRouterClient(model, _definition.TimeProvider, _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Telemetry, reloadable);
+        if (_definition.SharedCooldowns is { } cooldowns)
+        {
+            client.OwnSubscription(SharedCooldownListener.Listen(cooldowns, () => client.Model, _definition.TimeProvider));
+        }
+
+        return client;
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ namespace LlmRouter;
 internal sealed class LlmRouterClient : IChatClient
 {
     private readonly RouterModelHost _models;
+    private IDisposable? _subscription;
     private readonly AttemptEngine _engine;
     private readonly ResponseLoop _responses;
     private readonly StreamLoop _streams;
@@ -135,10 +136,14 @@ internal sealed class LlmRouterClient : IChatClient
         }
 
         _evaluation.Dispose();
+        _subscription?.Dispose();
         _models.Dispose();
         _engine.Dispose();
         _engine.Telemetry.Dispose();
     }
+
+    /// <summary>Gives the router a subscription to shared state (the cooldowns other processes publish), disposed with the router.</summary>
+    internal void OwnSubscription(IDisposable subscription) => _subscription = subscription;
 
     /// <summary>Gets the routing model in use now; a reload swaps it, so read it once per request.</summary>
     internal RouterModel CurrentModel => _models.Current;

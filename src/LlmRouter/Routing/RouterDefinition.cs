@@ -41,6 +41,12 @@ internal sealed class RouterDefinition
     /// <summary>Gets the users' detectors of sensitive data, in the order added.</summary>
     public List<ISensitiveDataDetector> Detectors { get; } = [];
 
+    public List<(string Name, RateLimitOptions Options)> RateLimits { get; } = [];
+
+    public IRateLimitStore? RateLimitStore { get; set; }
+
+    public ISharedCooldowns? SharedCooldowns { get; set; }
+
     /// <summary>Gets the callbacks that add steps to each deployment's pipeline, in the order registered.</summary>
     public List<Action<DeploymentInfo, ChatClientBuilder>> DeploymentPipelines { get; } = [];
 

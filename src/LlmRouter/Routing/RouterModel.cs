@@ -46,6 +46,9 @@ internal sealed class RouterModel
         Metadata = new ChatClientMetadata(RouterProviderName, providerUri: null, defaultModelId: defaultRoute?.Name);
     }
 
+    /// <summary>Gets the router's rate limits, or <see langword="null"/> when no deployment or caller is rate-limited.</summary>
+    public RateLimitSettings? RateLimits { get; init; }
+
     /// <summary>
     /// Gets the policy of every kind, for a request that sets its own data protection action on a route without one; <see langword="null"/>
     /// when no route protects data, so requests are not inspected and deployments have no redaction step.

@@ -41,6 +41,7 @@ internal sealed class RouterModelFactory
         _validation.ValidateRoutes(routeOptions, deployments, errors);
         _validation.ValidateResilience(routeOptions, errors);
         _validation.ValidateBudgets(routeOptions, deployments, errors);
+        RateLimitValidation.ValidateCallers(_definition.RateLimits, routeOptions, errors);
         if (_definition.DefaultRoute is not null && !routeOptions.Exists(r => string.Equals(r.Name, _definition.DefaultRoute, StringComparison.OrdinalIgnoreCase)))
         {
             errors.Add($"The default route '{_definition.DefaultRoute}' is not a route. Known routes: {RouterValidation.JoinNames(routeOptions.Select(r => r.Name))}.");
@@ -98,7 +99,10 @@ internal sealed class RouterModelFactory
             ordered,
             [.. routeOptions.Select(r => routes[r.Name])],
             defaultRoute,
-            new FailurePolicy(_definition.Retry, _definition.CircuitBreaker, _definition.Cooldown, [.. _definition.Classifiers], _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Random, _definition.TimeProvider.TimestampFrequency),
+            new FailurePolicy(_definition.Retry, _definition.CircuitBreaker, _definition.Cooldown, [.. _definition.Classifiers], _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Random, _definition.TimeProvider.TimestampFrequency)
+            {
+                SharedCooldowns = _definition.SharedCooldowns,
+            },
             new AttemptTimeouts(_definition.Timeouts, _definition.TimeProvider.TimestampFrequency),
             new CostSettings(spend, _definition.Ledger ?? previous?.Cost.Ledger ?? new InMemoryBudgetLedger(_definition.TimeProvider), budgets, _definition.Estimator, _definition.Selection),
             _definition.TimeProvider,
@@ -108,6 +112,7 @@ internal sealed class RouterModelFactory
             Quality = quality,
             Evaluates = routeOptions.Exists(r => r.Options.Evaluation is { SampleRate: > 0 }),
             Evaluator = _definition.Evaluator ?? new JudgeEvaluator(),
+            RateLimits = BuildRateLimits(routes, ordered),
         };
         return model;
     }
@@ -140,6 +145,30 @@ internal sealed class RouterModelFactory
                 }
             }
         }
+    }
+
+    /// <summary>The caller limits and the shared store; <see langword="null"/> when nothing is rate-limited, so requests skip the step.</summary>
+    public RateLimitSettings? BuildRateLimits(Dictionary<string, Route> routes, Deployment[] deployments)
+    {
+        bool any = _definition.RateLimits.Count > 0;
+        foreach (Deployment deployment in deployments)
+        {
+            any |= deployment.State.RateLimit is not null;
+        }
+
+        if (!any)
+        {
+            return null;
+        }
+
+        var callers = new CallerRateLimit[_definition.RateLimits.Count];
+        for (int i = 0; i < callers.Length; i++)
+        {
+            (string name, RateLimitOptions options) = _definition.RateLimits[i];
+            callers[i] = new CallerRateLimit(name, options, options.Route is { } route ? routes[route] : null, _definition.TimeProvider.TimestampFrequency);
+        }
+
+        return new RateLimitSettings(callers, _definition.RateLimitStore);
     }
 
     public Dictionary<string, Deployment> BuildDeployments(List<string> errors, RouterModel? previous, SpendRegistry spend)
@@ -239,20 +268,28 @@ internal sealed class RouterModelFactory
             bool sameGate = old.State.Gate.Limit == options.MaxConcurrentRequests && (old.QueueTimeout > TimeSpan.Zero) == queues;
             bool sameBreaker = SameBreaker(previous.Failures.Breaker, _definition.CircuitBreaker);
             KeptStates++;
+            DeploymentRateLimit? rateLimit = DeploymentRateLimit.Create(name, options, old.State.RateLimit, _definition.TimeProvider.TimestampFrequency);
             if (sameGate && sameBreaker)
             {
+                old.State.RateLimit = rateLimit;
                 return old.State;
             }
 
             var state = new DeploymentState(
                 sameGate ? old.State.Gate : new ConcurrencyGate(options.MaxConcurrentRequests, queues),
                 sameBreaker ? old.State.Breaker : CreateBreaker(),
-                old.State.Statistics);
+                old.State.Statistics)
+            {
+                RateLimit = rateLimit,
+            };
             state.ExtendCooldown(old.State.CooldownUntil);
             return state;
         }
 
-        return new DeploymentState(new ConcurrencyGate(options.MaxConcurrentRequests, queues), CreateBreaker());
+        return new DeploymentState(new ConcurrencyGate(options.MaxConcurrentRequests, queues), CreateBreaker())
+        {
+            RateLimit = DeploymentRateLimit.Create(name, options, previous: null, _definition.TimeProvider.TimestampFrequency),
+        };
     }
 
     public CircuitBreaker? CreateBreaker() =>

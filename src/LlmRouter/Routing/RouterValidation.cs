@@ -31,6 +31,8 @@ internal sealed class RouterValidation(RouterDefinition definition)
             errors.Add($"Deployment '{name}': QueueTimeout must not be negative (was {options.QueueTimeout}).");
         }
 
+        RateLimitValidation.ValidateDeployment(name, options, errors);
+
         if (options.Region is not null && string.IsNullOrWhiteSpace(options.Region))
         {
             errors.Add($"Deployment '{name}': Region must be null (unknown) or a non-empty name such as 'eu' or 'us-east-1'.");

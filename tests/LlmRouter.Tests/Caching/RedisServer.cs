@@ -23,8 +23,33 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string executable = await FindOrInstallAsync();
         Port = FreePort();
+        await StartAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        Stop();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Kills the server, as a crash would; <see cref="StartAsync"/> starts it again on the same port, empty.</summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts the server on <see cref="Port"/>; returns once it accepts connections.</summary>
+    public async Task StartAsync()
+    {
+        string executable = await FindOrInstallAsync();
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -37,31 +62,20 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, line) =>
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        _process = process;
+        process.OutputDataReceived += (_, line) =>
         {
             if (line.Data?.Contains("Ready to accept connections", StringComparison.Ordinal) == true)
             {
                 ready.TrySetResult();
             }
         };
-        _process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited with code {_process.ExitCode} before it was ready."));
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited with code {process.ExitCode} before it was ready."));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
-    }
-
-    public Task DisposeAsync()
-    {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        _process?.Dispose();
-        return Task.CompletedTask;
     }
 
     private static async Task<string> FindOrInstallAsync()

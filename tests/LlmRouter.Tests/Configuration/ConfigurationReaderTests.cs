@@ -226,9 +226,9 @@ public class ConfigurationReaderTests
 
     public static TheoryData<string, string?, string> InvalidValues => new()
     {
-        { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry, ResponseCache, Gateway." },
+        { "Retrys:MaxAttempts", "3", "LlmRouter:Retrys is not a known setting. Valid settings: Providers, Deployments, Routes, DefaultRoute, Budgets, RateLimits, Selection, Retry, CircuitBreaker, Timeouts, Cooldown, Telemetry, ResponseCache, Gateway, SharedState." },
         { "Retry:MaxAttemps", "3", "LlmRouter:Retry:MaxAttemps is not a known setting. Valid retry settings: MaxAttempts, BaseDelay, MaxDelay, MaxRetryAfter, Order, UseJitter." },
-        { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Region, Trusted, Weight, MaxConcurrentRequests, QueueTimeout." },
+        { "Deployments:llama:Modle", "x", "LlmRouter:Deployments:llama:Modle is not a known setting. Valid deployment settings: Provider, Model, Price, Capabilities, ContextWindow, Tags, Region, Trusted, Weight, MaxConcurrentRequests, QueueTimeout, RequestsPerMinute, TokensPerMinute." },
         { "Providers:local:Key", "x", "LlmRouter:Providers:local:Key is not a known setting. Valid provider settings: Type, Endpoint, ApiKey, ApiVersion, Headers, Timeout, DefaultMaxOutputTokens, MaxResponseBytes, CompletionTokensIncludeReasoning, PromptCaching, HttpClientName." },
         { "Retry:BaseDelay", "soon", "LlmRouter:Retry:BaseDelay: 'soon' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },
         { "Timeouts:Total", "2 minutes", "LlmRouter:Timeouts:Total: '2 minutes' is not a duration. Write a TimeSpan string: hh:mm:ss (00:00:30), with a fraction for less than a second (00:00:00.200), or d.hh:mm:ss." },

@@ -18,6 +18,7 @@ public class ConfigurationSchemaTests
         { "Route", "MaxPrice", ConfigurationReader.MaxPriceKeys },
         { "Route", "Tiers", ConfigurationReader.TierKeys },
         { "Budget", null, [.. ConfigurationReader.BudgetKeys.Names] },
+        { "RateLimit", null, [.. ConfigurationReader.RateLimitKeys.Names] },
         { "LlmRouter", "Selection", [.. ConfigurationReader.SelectionKeys.Names] },
         { "LlmRouter", "Retry", [.. ConfigurationReader.RetryKeys.Names] },
         { "LlmRouter", "CircuitBreaker", [.. ConfigurationReader.CircuitBreakerKeys.Names] },

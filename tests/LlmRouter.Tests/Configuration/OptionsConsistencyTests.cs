@@ -24,6 +24,7 @@ public partial class OptionsConsistencyTests
         ("Deployments", typeof(DeploymentOptions), true),
         ("Routes", typeof(RouteOptions), true),
         ("Budgets", typeof(BudgetOptions), true),
+        ("RateLimits", typeof(RateLimitOptions), true),
         ("Selection", typeof(SelectionOptions), false),
         ("Retry", typeof(RetryOptions), false),
         ("CircuitBreaker", typeof(CircuitBreakerOptions), false),
@@ -48,6 +49,7 @@ public partial class OptionsConsistencyTests
         [typeof(DataProtectionOptions)] = Binding.Of(ConfigurationReader.DataProtectionKeys),
         [typeof(PriceLimit)] = new(ConfigurationReader.MaxPriceKeys, static (reader, section) => reader.MaxPrice(section), static _ => true),
         [typeof(BudgetOptions)] = Binding.Of(ConfigurationReader.BudgetKeys),
+        [typeof(RateLimitOptions)] = Binding.Of(ConfigurationReader.RateLimitKeys),
         [typeof(SelectionOptions)] = Binding.Of(ConfigurationReader.SelectionKeys),
         [typeof(RetryOptions)] = Binding.Of(ConfigurationReader.RetryKeys),
         [typeof(CircuitBreakerOptions)] = Binding.Of(ConfigurationReader.CircuitBreakerKeys),
@@ -63,6 +65,7 @@ public partial class OptionsConsistencyTests
     {
         ["DefaultRoute"] = "LlmRouterBuilder.UseDefaultRoute(name): a setting of the builder, not a property of an options type.",
         ["Gateway"] = "Read by the LlmRouter.AspNetCore package (LlmRouterGatewayOptions, bound by AddLlmRouterGateway); the router itself ignores it.",
+        ["SharedState"] = "Read by the LlmRouter.Redis package (AddLlmRouterRedis), which registers the shared stores the router takes from the container.",
     };
 
     /// <summary>Public settable properties deliberately left to code: configuration has no key for them.</summary>

@@ -23,6 +23,7 @@ internal struct Attempt
         Requested = request.Requested;
         Streaming = streaming;
         Charges = admission.Charges;
+        RateLimit = admission.RateLimit;
     }
 
     public Deployment Deployment { get; }
@@ -56,6 +57,9 @@ internal struct Attempt
 
     /// <summary>Gets the budget reservations the attempt holds, or <see langword="null"/>; cleared when the attempt is charged.</summary>
     public AttemptCharges? Charges { get; set; }
+
+    /// <summary>Gets what the attempt took from its deployment's rate limit; cleared when the attempt is charged.</summary>
+    public RateLimitHold RateLimit { get; set; }
 
     /// <summary>Gets whether the attempt's cost was recorded; set once, when it ends.</summary>
     public bool Charged { get; set; }

@@ -23,6 +23,7 @@ internal sealed class AttemptEngine : IDisposable
     private readonly ObjectPool<RouterRequest> _requests = new();
     private readonly BudgetReserver _budgets;
     private readonly AttemptCharger _charger;
+    private readonly RateLimiting _rateLimits;
 
     public AttemptEngine(RouterModelHost models, RouterTelemetry telemetry, TimeProvider time, ILogger logger)
     {
@@ -32,7 +33,8 @@ internal sealed class AttemptEngine : IDisposable
         _logger = logger;
         _timers = new AttemptTimerPool(time);
         _budgets = new BudgetReserver(time, logger);
-        _charger = new AttemptCharger(_budgets);
+        _rateLimits = new RateLimiting(time, logger);
+        _charger = new AttemptCharger(_budgets, _rateLimits);
     }
 
     public RouterModelHost Models { get; }
@@ -74,6 +76,11 @@ internal sealed class AttemptEngine : IDisposable
         }
 
         RouterModel model = request.Model;
+        if (request.RateLimited)
+        {
+            _rateLimits.End(request);
+        }
+
         int lease = request.Lease;
         request.End();
         Return(request);
@@ -81,20 +88,30 @@ internal sealed class AttemptEngine : IDisposable
     }
 
     /// <summary>
-    /// The admission sequence's first step, taken without waiting: selects the next candidate and, when it has a free slot
-    /// and there is no budget to reserve (the common case), admits it. Otherwise the candidate (if any) is kept in the
+    /// The admission sequence's first step, taken without waiting: selects the next candidate and, when it has a free slot,
+    /// there is no budget to reserve and its rate limits (counted in this process) admit it (the common case), admits it. Otherwise the candidate (if any) is kept in the
     /// request for <see cref="AdmitAsync"/>, which goes on from there (and waits, when no candidate can be called yet).
     /// </summary>
     /// <returns>Whether <paramref name="admission"/> holds an admitted candidate.</returns>
     /// <exception cref="LlmRouterException">The total timeout passed.</exception>
     public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
     {
-        if (!request.Budgeted && TrySelect(request, now, race: false, out Candidate candidate, out _))
+        if (!request.Budgeted && (!request.RateLimited || _rateLimits.TryAdmitCallerNow(request, now)) &&
+            TrySelect(request, now, race: false, out Candidate candidate, out _))
         {
             if (!candidate.NeedsSlot)
             {
-                admission = new Admission(candidate, Charges: null);
-                return true;
+                if (!request.RateLimited)
+                {
+                    admission = new Admission(candidate, Charges: null);
+                    return true;
+                }
+
+                if (_rateLimits.TryAdmitDeploymentNow(request, candidate, now, out RateLimitHold hold))
+                {
+                    admission = new Admission(candidate, Charges: null, hold);
+                    return true;
+                }
             }
 
             request.Selected = candidate;
@@ -121,8 +138,14 @@ internal sealed class AttemptEngine : IDisposable
     /// <returns>The admission; <see langword="default"/> only in a race.</returns>
     /// <exception cref="LlmRouterException">No candidate is left (outside a race), or the total timeout passed.</exception>
     /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
+    /// <exception cref="RateLimitExceededException">The request's caller is over a rate limit (checked before the first attempt).</exception>
     public async ValueTask<Admission> AdmitAsync(RouterRequest request, bool race, CancellationToken cancellationToken)
     {
+        if (request.RateLimited)
+        {
+            await _rateLimits.AdmitCallerAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         Candidate candidate = request.Selected;
         request.Selected = default;
         while (true)
@@ -167,7 +190,9 @@ internal sealed class AttemptEngine : IDisposable
                 }
             }
 
-            Admission admission = await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
+            Admission admission = request.RateLimited
+                ? await _rateLimits.AdmitAsync(request, candidate, race, _budgets, cancellationToken).ConfigureAwait(false)
+                : await _budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
             candidate = default;
             if (admission.Admitted)
             {

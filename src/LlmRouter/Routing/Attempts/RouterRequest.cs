@@ -72,6 +72,12 @@ internal sealed class RouterRequest
     /// <summary>Gets whether the router has budgets, so each attempt must reserve its estimated cost first.</summary>
     public bool Budgeted { get; private set; }
 
+    /// <summary>Gets whether the router has rate limits (on callers or deployments), so admission goes through them.</summary>
+    public bool RateLimited { get; private set; }
+
+    /// <summary>Gets what the request took from its caller limits, and the tokens its attempts used.</summary>
+    public CallerHolds CallerHolds { get; } = new();
+
     /// <summary>Gets the tier name that chose the route, or <see langword="null"/>.</summary>
     public string? Tier => _dispatch.Tier;
 
@@ -165,6 +171,7 @@ internal sealed class RouterRequest
         Deadline = model.Timeouts.RequestDeadline(now);
         Began = now;
         Budgeted = model.Cost.Budgets.Length > 0;
+        RateLimited = model.RateLimits is not null;
         Serve(route);
     }
 
@@ -264,6 +271,12 @@ internal sealed class RouterRequest
         Cost = 0;
         DowngradedBy = null;
         Budgeted = false;
+        if (RateLimited)
+        {
+            CallerHolds.Clear();
+            RateLimited = false;
+        }
+
         Lease = -1;
         Model = null!;
         Asked = null!;

@@ -1,0 +1,104 @@
+using StackExchange.Redis;
+
+namespace LlmRouter;
+
+/// <summary>
+/// An <see cref="IRateLimitStore"/> in Redis: each counter is one key holding its bucket's theoretical arrival time (GCRA) in
+/// microseconds of Redis's own clock (<c>TIME</c>), so the processes' clocks and their skew do not matter. One script takes
+/// every counter of a call or none, in one round trip; each key expires when its bucket would be full again. While Redis is
+/// unavailable and the router fails open, it answers <see cref="RateLimitDecision.FallBack"/> and the router counts in
+/// its own process.
+/// </summary>
+internal sealed class RedisRateLimitStore : IRateLimitStore
+{
+    // KEYS the counters; ARGV limit, window (µs), amount for each. Returns {1, -1, 0} when taken, else {0, index, wait µs}.
+    private const string AcquireScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local next = {}
+        for i = 1, #KEYS do
+          local limit = tonumber(ARGV[3 * i - 2])
+          local window = tonumber(ARGV[3 * i - 1])
+          local amount = tonumber(ARGV[3 * i])
+          local cost = window
+          if amount < limit then cost = math.ceil(amount * window / limit) end
+          local full = tonumber(redis.call('GET', KEYS[i]) or '0')
+          if full < now then full = now end
+          local value = full + cost
+          if value - now > window then
+            return {0, i - 1, value - window - now}
+          end
+          next[i] = value
+        end
+        for i = 1, #KEYS do
+          redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', math.ceil((next[i] - now) / 1000) + 1)
+        end
+        return {1, -1, 0}
+        """;
+
+    // KEYS[1] the counter; ARGV limit, window (µs), delta (negative gives back).
+    private const string AdjustScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local limit = tonumber(ARGV[1])
+        local window = tonumber(ARGV[2])
+        local delta = tonumber(ARGV[3])
+        local amount = math.abs(delta)
+        local cost = window
+        if amount < limit then cost = math.ceil(amount * window / limit) end
+        if delta < 0 then cost = -cost end
+        local full = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if full < now then full = now end
+        local value = full + cost
+        if value <= now then
+          redis.call('DEL', KEYS[1])
+          return 0
+        end
+        redis.call('SET', KEYS[1], string.format('%d', value), 'PX', math.ceil((value - now) / 1000) + 1)
+        return 1
+        """;
+
+    private readonly RedisSharedState _redis;
+
+    public RedisRateLimitStore(RedisSharedState redis) => _redis = redis;
+
+    public async ValueTask<RateLimitDecision> TryAcquireAsync(ReadOnlyMemory<RateLimitCounter> counters, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = new RedisKey[counters.Length];
+        var values = new RedisValue[counters.Length * 3];
+        for (int i = 0; i < counters.Length; i++)
+        {
+            RateLimitCounter counter = counters.Span[i];
+            keys[i] = _redis.Prefix + "rate:" + counter.Key;
+            values[3 * i] = counter.Limit;
+            values[(3 * i) + 1] = Microseconds(counter.Window);
+            values[(3 * i) + 2] = Math.Max(0, counter.Amount);
+        }
+
+        RedisResult? result = await _redis.EvaluateAsync(AcquireScript, keys, values, "a rate limit").ConfigureAwait(false);
+        if (result is null)
+        {
+            return RateLimitDecision.FallBack;
+        }
+
+        var answer = (RedisResult[])result!;
+        return (long)answer[0] == 1
+            ? RateLimitDecision.Granted
+            : new RateLimitDecision(false, (int)answer[1], TimeSpan.FromTicks((long)answer[2] * 10));
+    }
+
+    public async ValueTask AdjustAsync(RateLimitCounter counter, CancellationToken cancellationToken)
+    {
+        if (counter.Amount == 0)
+        {
+            return;
+        }
+
+        // Fails open quietly: a settlement lost while Redis is down only leaves the counter as it was reserved.
+        await _redis.EvaluateAsync(
+            AdjustScript, [_redis.Prefix + "rate:" + counter.Key], [counter.Limit, Microseconds(counter.Window), counter.Amount], "a rate limit").ConfigureAwait(false);
+    }
+
+    private static long Microseconds(TimeSpan window) => window.Ticks / 10;
+}
