@@ -88,7 +88,9 @@ internal sealed class LlmRouterClient : IChatClient
         {
             options = DataProtectionPolicy.Protect(model, route, messages, options);
         }
-        return _streams.StreamAsync(model, route, messages, options, cancellationToken);
+
+        IAsyncEnumerable<ChatResponseUpdate> stream = _streams.StreamAsync(model, route, messages, options, cancellationToken);
+        return model.Evaluates ? _evaluation.ObserveStreamAsync(stream, messages) : stream;
     }
 
     /// <inheritdoc />

@@ -45,6 +45,51 @@ public class SampledEvaluationTests
     }
 
     [Fact]
+    public async Task GetStreamingResponseAsync_Sampled_CompletedStreamIsJudgedAsOneResponse()
+    {
+        var judge = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Text("5").WithUsage(60, 1) };
+        using IChatClient router = Builder(judge).Build();
+
+        List<ChatResponseUpdate> updates = [];
+        await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync("Capital of France?", RouterCalls.Route("r")))
+        {
+            updates.Add(update);
+        }
+
+        await Eventually.WaitUntilAsync(() => Quality(router) is not null);
+
+        // The caller's stream is the router's, untouched; the judge saw it combined.
+        Assert.Equal("Paris.", updates.ToChatResponse().Text);
+        Assert.Equal((1L, 1.0), (Quality(router)!.Samples, Quality(router)!.Estimate));
+        Assert.Contains("Response to judge:\nParis.", judge.Calls.Single().Messages.Last().Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_AbandonedOrDrawnAboveTheRate_NotEvaluated()
+    {
+        var judge = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Text("1") };
+        using IChatClient router = Builder(judge).Build();
+
+        // Abandoned after its first update: never judged, whatever the draw.
+        await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync("Capital of France?", RouterCalls.Route("r")))
+        {
+            break;
+        }
+
+        _draws.Enqueue(0.7);
+        await foreach (ChatResponseUpdate update in router.GetStreamingResponseAsync("Capital of France?", RouterCalls.Route("r")))
+        {
+        }
+
+        // A non-streaming request drawn in: the only one the judge sees.
+        _draws.Enqueue(0.1);
+        await router.GetResponseAsync("Capital of France?", RouterCalls.Route("r"));
+        await Eventually.WaitUntilAsync(() => Quality(router) is not null);
+
+        Assert.Single(judge.Calls);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_DrawAboveTheRate_NotEvaluated()
     {
         var judge = new ScriptedChatClient("fake") { DefaultOutcome = ScriptedOutcome.Text("1") };

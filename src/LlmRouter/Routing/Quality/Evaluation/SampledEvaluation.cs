@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace LlmRouter;
 
 /// <summary>
-/// Sampled evaluation (<see cref="RouteOptions.Evaluation"/>): after a non-streaming response of a route that evaluates, a
+/// Sampled evaluation (<see cref="RouteOptions.Evaluation"/>): after a response of a route that evaluates (a stream once it
+/// completed, combined as <c>ToChatResponse</c> combines updates), a
 /// draw decides whether it is queued; a background worker per route evaluates its queue with the model's
 /// <see cref="IEvaluator"/>, the judge calling the router through the route's <see cref="EvaluationOptions.JudgeRoute"/>, and
 /// records the normalized score with <see cref="IRouterFeedback"/>. Requests never wait for it: a full queue drops the sample.
@@ -41,6 +42,32 @@ internal sealed class SampledEvaluation : IDisposable
         return response;
     }
 
+    /// <summary>
+    /// Passes a stream through unchanged, keeping its updates; once it has completed, the route that served it (said on its
+    /// final update) draws, and a sampled stream is combined into one response and queued. A stream that fails or that the
+    /// caller abandons is not sampled.
+    /// </summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> ObserveStreamAsync(IAsyncEnumerable<ChatResponseUpdate> stream, IEnumerable<ChatMessage> messages)
+    {
+        List<ChatResponseUpdate> updates = [];
+        string? routeName = null;
+        await foreach (ChatResponseUpdate update in stream.ConfigureAwait(false))
+        {
+            updates.Add(update);
+            if (update.AdditionalProperties?.TryGetValue(LlmRouterProperties.Route, out object? served) == true && served is string name)
+            {
+                routeName = name;
+            }
+
+            yield return update;
+        }
+
+        if (routeName is not null && Draw(routeName) is { } options)
+        {
+            Queue(messages, updates.ToChatResponse(), routeName, options);
+        }
+    }
+
     /// <summary>Queues the response for evaluation when its route evaluates and the draw says so; never blocks.</summary>
     public void Offer(IEnumerable<ChatMessage> messages, ChatResponse response)
     {
@@ -49,12 +76,23 @@ internal sealed class SampledEvaluation : IDisposable
             return;
         }
 
-        RouterModel model = _models.Current;
-        if (model.FindRoute(routeName)?.Evaluation is not { SampleRate: > 0 } options || model.Random() >= options.SampleRate || _stopping.IsCancellationRequested)
+        if (Draw(routeName) is { } options)
         {
-            return;
+            Queue(messages, response, routeName, options);
         }
+    }
 
+    /// <summary>The evaluation settings of <paramref name="routeName"/> when it evaluates and this response is drawn; otherwise <see langword="null"/>.</summary>
+    private EvaluationOptions? Draw(string routeName)
+    {
+        RouterModel model = _models.Current;
+        return model.FindRoute(routeName)?.Evaluation is { SampleRate: > 0 } options && model.Random() < options.SampleRate && !_stopping.IsCancellationRequested
+            ? options
+            : null;
+    }
+
+    private void Queue(IEnumerable<ChatMessage> messages, ChatResponse response, string routeName, EvaluationOptions options)
+    {
         Channel<Sample> queue = _queues.GetOrAdd(routeName, static (_, state) => state.Self.Start(state.Capacity), (Self: this, Capacity: options.QueueCapacity));
         bool queued = queue.Writer.TryWrite(new Sample([.. messages], response, routeName));
         if (!queued)
