@@ -33,6 +33,13 @@ if (args.Contains("--interleaved-cache"))
     return;
 }
 
+// The token estimate vs the code before its counting loop was reworked, in alternating rounds: ... -- --interleaved-estimate
+if (args.Contains("--interleaved-estimate"))
+{
+    InterleavedEstimateComparison.Run(Console.Out);
+    return;
+}
+
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);
