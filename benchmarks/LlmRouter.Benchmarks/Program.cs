@@ -33,7 +33,7 @@ if (args.Contains("--interleaved-cache"))
     return;
 }
 
-// The token estimate vs the code before its counting loop was reworked, in alternating rounds: ... -- --interleaved-estimate
+// The token estimate vs the reference copy of its counting code, in alternating rounds: ... -- --interleaved-estimate
 if (args.Contains("--interleaved-estimate"))
 {
     InterleavedEstimateComparison.Run(Console.Out);

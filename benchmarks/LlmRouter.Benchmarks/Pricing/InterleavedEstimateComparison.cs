@@ -6,11 +6,11 @@ using LlmRouter.Tests.Pricing.Reference;
 namespace LlmRouter.Benchmarks;
 
 /// <summary>
-/// The token estimate as it is against the code before its counting loop was reworked (the reference copy the unit tests
-/// check it against, count for count), in alternating rounds in one process, keeping each one's best round: on a shared VM
-/// whose speed drifts by tens of percent between runs, alternating lets both see the same machine, so the ratio is steadier
-/// than across separate BenchmarkDotNet runs. Prints the best time per call, the ratio (current ÷ before) and the bytes
-/// allocated per call.
+/// The token estimate against the reference copy of its counting code (the one the unit tests check it against, count for
+/// count), in alternating rounds in one process, keeping each one's best round: on a shared VM whose speed drifts by tens of
+/// percent between runs, alternating lets both see the same machine, so the ratio is steadier than across separate
+/// BenchmarkDotNet runs. Prints the best time per call of each, the ratio (current ÷ reference) and the bytes the current
+/// code allocates per call.
 /// </summary>
 internal static class InterleavedEstimateComparison
 {
@@ -52,25 +52,25 @@ internal static class InterleavedEstimateComparison
             iterations: 200_000);
     }
 
-    private static void Report(TextWriter output, string what, Func<long> before, Func<long> current, int iterations)
+    private static void Report(TextWriter output, string what, Func<long> reference, Func<long> current, int iterations)
     {
-        if (before() != current())
+        if (reference() != current())
         {
-            throw new InvalidOperationException($"{what}: the current code counts {current()}, the code before {before()}.");
+            throw new InvalidOperationException($"{what}: the current code counts {current()}, the reference {reference()}.");
         }
 
         for (int i = 0; i < iterations; i++)
         {
-            before();
+            reference();
             current();
         }
 
-        double bestBefore = double.MaxValue;
+        double bestReference = double.MaxValue;
         double bestCurrent = double.MaxValue;
         int perRound = iterations / 10;
         for (int round = 0; round < Rounds; round++)
         {
-            bestBefore = Math.Min(bestBefore, Time(before, perRound));
+            bestReference = Math.Min(bestReference, Time(reference, perRound));
             bestCurrent = Math.Min(bestCurrent, Time(current, perRound));
         }
 
@@ -83,7 +83,7 @@ internal static class InterleavedEstimateComparison
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{what}: before {bestBefore:0.0} ns, current {bestCurrent:0.0} ns, ratio {bestCurrent / bestBefore:0.00}, current allocates {allocated / perRound} B per call"));
+            $"{what}: reference {bestReference:0.0} ns, current {bestCurrent:0.0} ns, ratio {bestCurrent / bestReference:0.00}, current allocates {allocated / perRound} B per call"));
     }
 
     private static double Time(Func<long> call, int iterations)

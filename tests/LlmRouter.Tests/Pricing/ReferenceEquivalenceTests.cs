@@ -5,9 +5,9 @@ using Microsoft.Extensions.AI;
 namespace LlmRouter.Tests.Pricing;
 
 /// <summary>
-/// The estimator's counting loop was reworked for speed only: it must give exactly the counts the code before gave
-/// (<see cref="ReferenceCharacterTokenEstimator"/>, a copy of it kept in the tests), on the corpus, on random text of every script
-/// the rules tell apart, in both encodings and at every vector width, and on whole requests.
+/// A change to the estimator's counting loop made for speed must not change an estimate: the estimator gives exactly the
+/// counts of <see cref="ReferenceCharacterTokenEstimator"/> (a copy of the counting code kept in the tests), on the corpus, on
+/// random text of every script the rules tell apart, in both encodings and at every vector width, and on whole requests.
 /// </summary>
 public sealed class ReferenceEquivalenceTests
 {

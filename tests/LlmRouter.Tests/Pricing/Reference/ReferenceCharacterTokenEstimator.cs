@@ -1,5 +1,5 @@
-// The estimator's text counting as it was before its counting loop was reworked for speed (commit 8d34ab2), kept only as the
-// reference the current code must match count for count (ReferenceEquivalenceTests) and as the "before" of the interleaved
+// A copy of the estimator's text counting as of commit 8d34ab2, kept only as the reference that any change to the counting
+// loop made for speed must match count for count (ReferenceEquivalenceTests), and as the other side of the interleaved
 // estimate benchmark. Not used by the library.
 using System.Buffers;
 using System.Numerics;
