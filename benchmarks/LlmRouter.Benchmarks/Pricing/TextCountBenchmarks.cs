@@ -22,7 +22,7 @@ public class TextCountBenchmarks
         + "morning each. For dinner, book ahead in Alfama if you want to hear fado, and expect the music to start late.";
 
     /// <summary>Vietnamese: a letter outside ASCII every few characters, the hardest case for counting runs of ASCII.</summary>
-    private const string Vietnamese =
+    internal const string Vietnamese =
         "Hà Nội là thủ đô của Việt Nam, nằm bên bờ sông Hồng. Thành phố có nhiều hồ nước, phố cổ và những con đường rợp bóng cây. "
         + "Du khách thường bắt đầu từ hồ Hoàn Kiếm, đi bộ qua khu phố cổ với ba mươi sáu phố phường, rồi thưởng thức phở vào buổi sáng. "
         + "Mùa thu là thời điểm đẹp nhất trong năm: trời mát, nắng vàng nhẹ và hoa sữa nở khắp các con phố. Đừng quên mang theo áo khoác "

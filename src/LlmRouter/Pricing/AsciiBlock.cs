@@ -42,7 +42,7 @@ internal static class AsciiBlock
 
     /// <summary>
     /// The first 64 UTF-16 code units of <paramref name="text"/>, as 16-bit lanes; the caller has checked the length.
-    /// Clamping each to 0xFF before narrowing keeps ASCII and Latin-1 as they are and marks everything else as 0xFF.
+    /// Narrowing with saturation keeps ASCII and Latin-1 as they are and turns everything else into 0xFF.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref ushort Start(ReadOnlySpan<char> text) =>
@@ -89,10 +89,7 @@ internal readonly struct AsciiBlock512 : IAsciiBlock<AsciiBlock512>
     public static ulong Load(ReadOnlySpan<char> text, out AsciiBlock512 block)
     {
         ref ushort source = ref AsciiBlock.Start(text);
-        Vector512<ushort> limit = Vector512.Create((ushort)0xFF);
-        block = new AsciiBlock512(Vector512.Narrow(
-            Vector512.Min(Vector512.LoadUnsafe(ref source), limit),
-            Vector512.Min(Vector512.LoadUnsafe(ref source, 32), limit)));
+        block = new AsciiBlock512(Vector512.NarrowWithSaturation(Vector512.LoadUnsafe(ref source), Vector512.LoadUnsafe(ref source, 32)));
         return Vector512.Equals(block._bytes, Vector512<byte>.AllBitsSet).ExtractMostSignificantBits();
     }
 
@@ -128,10 +125,9 @@ internal readonly struct AsciiBlock256 : IAsciiBlock<AsciiBlock256>
     public static ulong Load(ReadOnlySpan<char> text, out AsciiBlock256 block)
     {
         ref ushort source = ref AsciiBlock.Start(text);
-        Vector256<ushort> limit = Vector256.Create((ushort)0xFF);
         block = new AsciiBlock256(
-            Vector256.Narrow(Vector256.Min(Vector256.LoadUnsafe(ref source), limit), Vector256.Min(Vector256.LoadUnsafe(ref source, 16), limit)),
-            Vector256.Narrow(Vector256.Min(Vector256.LoadUnsafe(ref source, 32), limit), Vector256.Min(Vector256.LoadUnsafe(ref source, 48), limit)));
+            Vector256.NarrowWithSaturation(Vector256.LoadUnsafe(ref source), Vector256.LoadUnsafe(ref source, 16)),
+            Vector256.NarrowWithSaturation(Vector256.LoadUnsafe(ref source, 32), Vector256.LoadUnsafe(ref source, 48)));
         return block.EqualTo(0xFF);
     }
 
@@ -222,13 +218,8 @@ internal readonly struct AsciiBlock128 : IAsciiBlock<AsciiBlock128>
     public ulong Other() => Bits(AsciiBlock.Other(_b0), AsciiBlock.Other(_b1), AsciiBlock.Other(_b2), AsciiBlock.Other(_b3));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Narrow(ref ushort source, nuint offset)
-    {
-        Vector128<ushort> limit = Vector128.Create((ushort)0xFF);
-        return Vector128.Narrow(
-            Vector128.Min(Vector128.LoadUnsafe(ref source, offset), limit),
-            Vector128.Min(Vector128.LoadUnsafe(ref source, offset + 8), limit));
-    }
+    private static Vector128<byte> Narrow(ref ushort source, nuint offset) =>
+        Vector128.NarrowWithSaturation(Vector128.LoadUnsafe(ref source, offset), Vector128.LoadUnsafe(ref source, offset + 8));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Bits(Vector128<byte> b0, Vector128<byte> b1, Vector128<byte> b2, Vector128<byte> b3) =>

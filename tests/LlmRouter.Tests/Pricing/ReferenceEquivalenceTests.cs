@@ -1,0 +1,144 @@
+using System.Text;
+using LlmRouter.Tests.Pricing.Reference;
+using Microsoft.Extensions.AI;
+
+namespace LlmRouter.Tests.Pricing;
+
+/// <summary>
+/// A change to the estimator's counting loop made for speed must not change an estimate: the estimator gives exactly the
+/// counts of <see cref="ReferenceCharacterTokenEstimator"/> (a copy of the counting code kept in the tests), on the corpus, on
+/// random text of every script the rules tell apart, in both encodings and at every vector width, and on whole requests.
+/// </summary>
+public sealed class ReferenceEquivalenceTests
+{
+    /// <summary>
+    /// Characters of every kind the rules weigh differently: ASCII of each class, Latin-1 letters and symbols, Latin
+    /// Extended-A (Central European and the Vietnamese exceptions), Latin Extended Additional, and one or more characters from
+    /// every range of the script table (Greek to full-width forms), the no-break space, and ÿ, the first a UTF-16 block cannot count.
+    /// </summary>
+    private const string Ascii = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t\n\r\v\f.,;:!?{}[]()<>\"'`_-+=*/\\|@#$%^&~\u0000\u0007\u001B\u007F";
+
+    private static readonly int[] ScriptStarts =
+    [
+        0x00A0, 0x00C0, 0x0100, 0x0180, 0x0250, 0x0370, 0x0400, 0x0530, 0x0590, 0x0600, 0x0900, 0x0E00, 0x1100, 0x1200, 0x1E00,
+        0x1F00, 0x2000, 0x2600, 0x27C0, 0x2E80, 0x3040, 0x3100, 0x4E00, 0xA000, 0xAC00, 0xE000, 0xF900, 0xFB00, 0xFE00, 0xFE10,
+        0xFF00, 0xFFF0,
+    ];
+
+    [Fact]
+    public void CountText_Corpus_GivesTheReferenceCounts()
+    {
+        foreach ((string name, string text, _) in TokenEstimateAccuracyTests.Samples())
+        {
+            AssertSameCounts(text, name);
+
+            // Every prefix length across the first blocks, so each way a text can end (padded copy, overlapping last block) is met.
+            for (int length = 0; length < Math.Min(text.Length, 200); length += 7)
+            {
+                AssertSameCounts(text[..length], $"{name}[..{length}]");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    public void CountText_RandomTextOfEveryScript_GivesTheReferenceCounts(int seed)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder();
+        for (int sample = 0; sample < 2_000; sample++)
+        {
+            text.Clear();
+            int length = random.Next(0, sample % 8 == 0 ? 700 : 180);
+
+            // Each sample leans toward one script, so that runs of it form (words of Cyrillic, Chinese, Vietnamese) as well as mixtures.
+            int script = ScriptStarts[random.Next(ScriptStarts.Length)];
+            int asciiShare = random.Next(101);
+            while (text.Length < length)
+            {
+                int pick = random.Next(100);
+                int repeat = random.Next(4) == 0 ? random.Next(1, 20) : 1;
+                if (pick < 2)
+                {
+                    text.Append(char.ConvertFromUtf32(0x1F300 + random.Next(0x300)));
+                }
+                else if (pick < 3)
+                {
+                    // A lone surrogate: invalid UTF-16, which the counter must still weigh as before.
+                    text.Append((char)(0xD800 + random.Next(0x800)));
+                }
+                else if (pick < asciiShare)
+                {
+                    text.Append(Ascii[random.Next(Ascii.Length)], repeat);
+                }
+                else if (pick < asciiShare + ((100 - asciiShare) / 2))
+                {
+                    text.Append((char)(script + random.Next(0x40)), repeat);
+                }
+                else
+                {
+                    int start = ScriptStarts[random.Next(ScriptStarts.Length)];
+                    text.Append((char)(start + random.Next(0x40)), repeat);
+                }
+            }
+
+            AssertSameCounts(text.ToString(), $"seed {seed}, sample {sample}");
+        }
+    }
+
+    [Fact]
+    public void CountUtf8_InvalidAndTruncatedBytes_GiveTheReferenceCounts()
+    {
+        var random = new Random(5);
+        var bytes = new byte[300];
+        for (int sample = 0; sample < 2_000; sample++)
+        {
+            int length = random.Next(bytes.Length);
+            for (int i = 0; i < length; i++)
+            {
+                bytes[i] = random.Next(4) == 0 ? (byte)random.Next(0x80, 0x100) : (byte)Ascii[random.Next(Ascii.Length)];
+            }
+
+            ReadOnlySpan<byte> utf8 = bytes.AsSpan(0, length);
+            Assert.True(
+                ReferenceCharacterTokenEstimator.CountUtf8(utf8) == CharacterTokenEstimator.CountUtf8(utf8),
+                $"UTF-8 sample {sample} ({Convert.ToHexString(utf8)})");
+        }
+    }
+
+    [Fact]
+    public void EstimateInputTokens_Requests_GiveTheReferenceEstimates()
+    {
+        Assert.Equal(
+            ReferenceCharacterTokenEstimator.Instance.EstimateInputTokens(TypicalRequest.Messages, TypicalRequest.Options),
+            TokenEstimators.Default.EstimateInputTokens(TypicalRequest.Messages, TypicalRequest.Options));
+
+        ChatMessage[] toolRoundTrip =
+        [
+            new(ChatRole.User, "What's the weather in Lisbon?") { AuthorName = "traveller" },
+            new(ChatRole.Assistant, [new FunctionCallContent("call_9f3a2b", "get_forecast", new Dictionary<string, object?> { ["city"] = "Lisbon", ["days"] = 3 })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_9f3a2b", "Sunny, 18 °C, light wind from the north-west.")]),
+        ];
+        Assert.Equal(
+            ReferenceCharacterTokenEstimator.Instance.EstimateInputTokens(toolRoundTrip, TypicalRequest.Options),
+            TokenEstimators.Default.EstimateInputTokens(toolRoundTrip, TypicalRequest.Options));
+    }
+
+    private static void AssertSameCounts(string text, string what)
+    {
+        long expected = ReferenceCharacterTokenEstimator.CountText(text);
+        byte[] utf8 = Encoding.UTF8.GetBytes(text);
+        long expectedUtf8 = ReferenceCharacterTokenEstimator.CountUtf8(utf8);
+        Assert.True(CharacterTokenEstimator.CountText(text) == expected, $"UTF-16 differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountTextByCharacter(text) == expected, $"the character loop differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountText<AsciiBlock128>(text) == expected, $"128-bit UTF-16 differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountText<AsciiBlock256>(text) == expected, $"256-bit UTF-16 differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountText<AsciiBlock512>(text) == expected, $"512-bit UTF-16 differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountUtf8(utf8) == expectedUtf8, $"UTF-8 differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountUtf8<AsciiBlock128>(utf8) == expectedUtf8, $"128-bit UTF-8 differs from the reference on {what}");
+        Assert.True(CharacterTokenEstimator.CountUtf8<AsciiBlock512>(utf8) == expectedUtf8, $"512-bit UTF-8 differs from the reference on {what}");
+    }
+}
