@@ -40,13 +40,6 @@ if (args.Contains("--adaptive-interleaved"))
     return;
 }
 
-// The token estimate vs the reference copy of its counting code, in alternating rounds: ... -- --interleaved-estimate
-if (args.Contains("--interleaved-estimate"))
-{
-    InterleavedEstimateComparison.Run(Console.Out);
-    return;
-}
-
 if (args.Contains("--interleaved"))
 {
     InterleavedComparison.Run(Console.Out);
