@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.AI;
 
 namespace LlmRouter;
@@ -13,12 +12,8 @@ internal sealed class RouterModel
     private readonly FrozenDictionary<string, Route> _routes;
     private readonly string _knownRoutes;
 
-    // Requests holding the model, one count per core (each lease gives back on the core it was taken on, so no count goes
-    // below zero and a sum that reads zero after retirement means no request holds the model), and whether the router has
-    // retired it and whether it has drained.
-    private readonly LeaseCount[] _leases = new LeaseCount[PerCore.Cells];
-    private int _retired;
-    private int _drained;
+    // Requests holding the model, plus one for the router while the model is current; at zero the model is drained.
+    private int _users = 1;
 
     // The last name resolved and its route, replaced as one object so that readers on other threads see a matching pair.
     private ResolvedName? _lastResolved;
@@ -95,46 +90,29 @@ internal sealed class RouterModel
     /// <summary>Gets every route, in the order added.</summary>
     public Route[] Routes { get; }
 
-    /// <summary>Gets whether the router has retired the model: no new request may lease it.</summary>
-    public bool IsRetired => Volatile.Read(ref _retired) != 0;
-
-    /// <summary>
-    /// Takes a lease on the current core's count. The caller checks <see cref="IsRetired"/> after it and gives the lease back
-    /// when the model was retired meanwhile: the increment comes first, so retirement either sees the lease or the lease sees
-    /// retirement.
-    /// </summary>
-    /// <returns>The count the lease was taken on, to give it back on (<see cref="RemoveUser"/>).</returns>
-    public int AddUser()
+    /// <summary>Takes a lease unless the model is already drained (no request and no longer current).</summary>
+    public bool TryAddUser()
     {
-        int cell = PerCore.Current;
-        Interlocked.Increment(ref _leases[cell].Count);
-        return cell;
-    }
-
-    /// <summary>Gives a lease back; returns <see langword="true"/> when that drained a retired model (once).</summary>
-    public bool RemoveUser(int cell)
-    {
-        Interlocked.Decrement(ref _leases[cell].Count);
-        return IsRetired && TryDrain();
-    }
-
-    /// <summary>Retires the model; returns <see langword="true"/> when no request held it, so it drained at once.</summary>
-    public bool Retire()
-    {
-        Interlocked.Exchange(ref _retired, 1);
-        return TryDrain();
-    }
-
-    private bool TryDrain()
-    {
-        long users = 0;
-        foreach (ref LeaseCount count in _leases.AsSpan())
+        int users = Volatile.Read(ref _users);
+        while (users > 0)
         {
-            users += Volatile.Read(ref count.Count);
+            int seen = Interlocked.CompareExchange(ref _users, users + 1, users);
+            if (seen == users)
+            {
+                return true;
+            }
+
+            users = seen;
         }
 
-        return users == 0 && Interlocked.CompareExchange(ref _drained, 1, 0) == 0;
+        return false;
     }
+
+    /// <summary>Takes one more lease on a model the caller already holds.</summary>
+    public void AddUser() => Interlocked.Increment(ref _users);
+
+    /// <summary>Gives a lease back; returns <see langword="true"/> when that drained the model.</summary>
+    public bool RemoveUser() => Interlocked.Decrement(ref _users) == 0;
 
     /// <summary>Finds a deployment by name, or returns <see langword="null"/>.</summary>
     public Deployment? FindDeployment(string name)
@@ -180,12 +158,4 @@ internal sealed class RouterModel
     }
 
     private sealed record ResolvedName(string Name, Route Route);
-
-    /// <summary>One core's lease count, alone on its cache lines.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct LeaseCount
-    {
-        [FieldOffset(64)]
-        public long Count;
-    }
 }

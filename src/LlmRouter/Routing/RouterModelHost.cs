@@ -53,47 +53,27 @@ internal sealed class RouterModelHost : IDisposable
             _current = next;
         }
 
-        if (previous.Retire())
-        {
-            Drained(previous);
-        }
+        // The host's own hold on the model it served with.
+        Release(previous);
     }
 
     /// <summary>
     /// Takes a lease on <paramref name="model"/> when it is still current; otherwise on the current model, resolving the route
     /// again there. Routers that do not reload take no lease.
     /// </summary>
-    /// <param name="model">The model the route was resolved on; on return, the model leased.</param>
-    /// <param name="route">The route resolved on <paramref name="model"/>.</param>
-    /// <param name="routeName">The name the caller asked for, to resolve again on a newer model.</param>
-    /// <param name="cell">The count the lease was taken on, to give back with (<see cref="Release(RouterModel, int)"/>); −1 for no lease.</param>
     /// <exception cref="ArgumentException">The route no longer exists in the current model.</exception>
-    public Route Lease(ref RouterModel model, Route route, string? routeName, out int cell)
+    public Route Lease(ref RouterModel model, Route route, string? routeName)
     {
-        cell = -1;
-        if (!_reloadable)
+        if (!_reloadable || (ReferenceEquals(model, _current) && model.TryAddUser()))
         {
             return route;
-        }
-
-        if (ReferenceEquals(model, _current))
-        {
-            cell = model.AddUser();
-            if (!model.IsRetired)
-            {
-                return route;
-            }
-
-            Release(model, cell);
         }
 
         while (true)
         {
             RouterModel current = _current;
-            cell = current.AddUser();
-            if (current.IsRetired)
+            if (!current.TryAddUser())
             {
-                Release(current, cell);
                 continue;
             }
 
@@ -103,8 +83,7 @@ internal sealed class RouterModelHost : IDisposable
             }
             catch
             {
-                Release(current, cell);
-                cell = -1;
+                Release(current);
                 throw;
             }
 
@@ -114,26 +93,24 @@ internal sealed class RouterModelHost : IDisposable
     }
 
     /// <summary>Takes one more lease on a model a request already holds, for work that outlives the request (a hedge's loser).</summary>
-    /// <returns>The lease to give back when that work ends; <see langword="default"/> when the router does not reload.</returns>
-    public ModelLease Hold(RouterModel model) => _reloadable ? new ModelLease(model, model.AddUser()) : default;
-
-    /// <summary>Gives a lease back; the last lease of a retired model disposes the clients no live model uses.</summary>
-    /// <param name="model">The leased model.</param>
-    /// <param name="cell">The count the lease was taken on; −1 (no lease) does nothing.</param>
-    public void Release(RouterModel model, int cell)
+    /// <returns>The model to release when that work ends, or <see langword="null"/> when the router does not reload.</returns>
+    public RouterModel? Hold(RouterModel model)
     {
-        if (cell >= 0 && model.RemoveUser(cell))
+        if (!_reloadable)
         {
-            Drained(model);
+            return null;
         }
+
+        model.AddUser();
+        return model;
     }
 
-    /// <summary>Gives back a lease taken with <see cref="Hold"/>.</summary>
-    public void Release(in ModelLease lease)
+    /// <summary>Gives a lease back; the last lease of a retired model disposes the clients no live model uses.</summary>
+    public void Release(RouterModel model)
     {
-        if (lease.Model is { } model)
+        if (_reloadable && model.RemoveUser())
         {
-            Release(model, lease.Cell);
+            Drained(model);
         }
     }
 
@@ -215,6 +192,3 @@ internal sealed class RouterModelHost : IDisposable
         }
     }
 }
-
-/// <summary>A lease on a router model taken with <see cref="RouterModelHost.Hold"/>: the model and the count it was taken on.</summary>
-internal readonly record struct ModelLease(RouterModel? Model, int Cell);

@@ -172,7 +172,7 @@ internal static class HedgedRace
     /// completed anyway was billed by its provider: its usage is costed like any other call's.
     /// </summary>
     private static async Task ObserveLoserAsync<T>(
-        AttemptEngine engine, RouterModel model, Attempt attempt, Task<T> task, Func<T, ValueTask>? discard, Func<T, UsageDetails?> usageOf, ModelLease held)
+        AttemptEngine engine, RouterModel model, Attempt attempt, Task<T> task, Func<T, ValueTask>? discard, Func<T, UsageDetails?> usageOf, RouterModel? held)
     {
         UsageDetails? usage = null;
         try

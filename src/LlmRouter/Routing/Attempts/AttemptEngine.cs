@@ -47,19 +47,18 @@ internal sealed class AttemptEngine : IDisposable
     /// <exception cref="ArgumentException">The request's <c>llmrouter.*</c> properties are invalid.</exception>
     public RouterRequest Begin(RouterModel model, Route route, IEnumerable<ChatMessage> messages, ChatOptions? options, long now, bool streaming, CancellationToken cancellationToken)
     {
-        route = Models.Lease(ref model, route, options?.ModelId, out int lease);
+        route = Models.Lease(ref model, route, options?.ModelId);
         RouterRequest request = Rent();
         try
         {
             request.Begin(model, route, messages, options, now, streaming);
-            request.Lease = lease;
         }
         catch
         {
             // Invalid llmrouter.* request properties: nothing started, so nothing to end but the bookkeeping.
             request.End();
             Return(request);
-            Models.Release(model, lease);
+            Models.Release(model);
             throw;
         }
 
@@ -81,10 +80,9 @@ internal sealed class AttemptEngine : IDisposable
             _rateLimits.End(request);
         }
 
-        int lease = request.Lease;
         request.End();
         Return(request);
-        Models.Release(model, lease);
+        Models.Release(model);
     }
 
     /// <summary>
@@ -387,13 +385,16 @@ internal sealed class AttemptEngine : IDisposable
     /// <param name="attempt">The losing attempt.</param>
     /// <param name="usage">The usage its call reported, if any.</param>
     /// <param name="held">The lease on the model taken for the loser (<see cref="RouterModelHost.Hold"/>), released here.</param>
-    public void LostRace(RouterModel model, ref Attempt attempt, UsageDetails? usage, in ModelLease held)
+    public void LostRace(RouterModel model, ref Attempt attempt, UsageDetails? usage, RouterModel? held)
     {
         EndAttempt(ref attempt);
         _charger.Charge(model, request: null, ref attempt, usage, AttemptEnd.Stopped);
         FailurePolicy.OnIgnored(attempt.Deployment, attempt.Probe);
         Telemetry.AttemptFailed(ref attempt, ProviderErrorKind.Cancelled, exception: null, _time.GetTimestamp());
-        Models.Release(held);
+        if (held is not null)
+        {
+            Models.Release(held);
+        }
     }
 
     /// <summary>Releases the timer pool's timers.</summary>

@@ -44,9 +44,6 @@ internal sealed class RouterRequest
 
     public RouterModel Model { get; private set; } = null!;
 
-    /// <summary>Gets or sets the count the request's lease on <see cref="Model"/> was taken on; −1 when the router does not reload.</summary>
-    public int Lease { get; set; } = -1;
-
     public TimeProvider Time => Model.Time;
 
     public IEnumerable<ChatMessage> Messages { get; private set; } = null!;
@@ -277,7 +274,6 @@ internal sealed class RouterRequest
             RateLimited = false;
         }
 
-        Lease = -1;
         Model = null!;
         Asked = null!;
         Requested = null!;
