@@ -100,8 +100,8 @@ internal sealed class InMemoryBudgetLedger : IBudgetLedger
     private readonly record struct WindowId(string Budget, string? Caller, long Start);
 
     /// <summary>
-    /// One budget window's totals. Shared by every core on purpose: a reservation must see every other reservation at once
-    /// for the limit to hold exactly, so unlike the router's spend totals these are not kept per core.
+    /// One budget window's totals, shared by every core on purpose: a reservation must see every other reservation at once
+    /// for the limit to hold exactly.
     /// </summary>
     private sealed class Window(long end)
     {

@@ -1,13 +1,8 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace LlmRouter;
 
 /// <summary>
 /// One deployment's circuit breaker. Lock-free on the request path: admission reads the state, outcomes increment a
-/// bucket of a rolling window; a lock is taken only when a bucket rolls over to a new time slice. Successes, counted on
-/// every successful call, are kept one set of buckets per core (<see cref="PerCore"/>), so calls on different cores do
-/// not write one cache line; failures, rare and what opens the circuit, share one count per bucket.
+/// bucket of a rolling window; a lock is taken only when a bucket rolls over to a new time slice.
 /// </summary>
 internal sealed class CircuitBreaker
 {
@@ -20,7 +15,6 @@ internal sealed class CircuitBreaker
     private readonly long _bucketLength;
     private readonly long _breakLength;
     private readonly Bucket[] _buckets = new Bucket[CircuitBreakerConstants.Buckets];
-    private readonly SuccessCounts[] _successes = new SuccessCounts[PerCore.Cells];
     private readonly Lock _rollover = new();
     private int _state;
     private long _openedAt = long.MinValue;
@@ -132,7 +126,7 @@ internal sealed class CircuitBreaker
             if (epoch > current - _buckets.Length && epoch <= current)
             {
                 int bucketFailures = Volatile.Read(ref bucket.Failures);
-                calls += Successes(i) + bucketFailures;
+                calls += Volatile.Read(ref bucket.Successes) + bucketFailures;
                 failures += bucketFailures;
             }
         }
@@ -162,12 +156,7 @@ internal sealed class CircuitBreaker
             {
                 if (bucket.Epoch != epoch)
                 {
-                    int index = (int)(epoch % CircuitBreakerConstants.Buckets);
-                    foreach (ref SuccessCounts counts in _successes.AsSpan())
-                    {
-                        Volatile.Write(ref counts.Buckets[index], 0);
-                    }
-
+                    bucket.Successes = 0;
                     bucket.Failures = 0;
                     Volatile.Write(ref bucket.Epoch, epoch);
                 }
@@ -180,20 +169,8 @@ internal sealed class CircuitBreaker
         }
         else
         {
-            Interlocked.Increment(ref _successes[PerCore.Current].Buckets[(int)(epoch % CircuitBreakerConstants.Buckets)]);
+            Interlocked.Increment(ref bucket.Successes);
         }
-    }
-
-    /// <summary>Sums one bucket's successes over the cores.</summary>
-    private int Successes(int index)
-    {
-        int sum = 0;
-        foreach (ref SuccessCounts counts in _successes.AsSpan())
-        {
-            sum += Volatile.Read(ref counts.Buckets[index]);
-        }
-
-        return sum;
     }
 
     /// <summary>
@@ -219,27 +196,13 @@ internal sealed class CircuitBreaker
         lock (_rollover)
         {
             Array.Clear(_buckets);
-            Array.Clear(_successes);
         }
     }
 
     private struct Bucket
     {
         public long Epoch;
+        public int Successes;
         public int Failures;
-    }
-
-    /// <summary>One core's success counts per bucket, alone on their cache lines.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    private struct SuccessCounts
-    {
-        [FieldOffset(64)]
-        public BucketCounts Buckets;
-    }
-
-    [InlineArray(CircuitBreakerConstants.Buckets)]
-    private struct BucketCounts
-    {
-        private int _count;
     }
 }

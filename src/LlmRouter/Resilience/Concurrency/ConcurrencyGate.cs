@@ -6,38 +6,27 @@ namespace LlmRouter;
 /// Counts a deployment's calls in flight and, when it has a limit, admits at most that many. Admission and release are
 /// lock-free; callers that chose to queue wait on a signal that each release passes to one waiter.
 /// </summary>
-/// <remarks>
-/// Without a limit the count only ranks candidates and feeds health and metrics, so it is kept one cell per core
-/// (<see cref="PerCoreCount"/>): calls on different cores do not write one shared field. A limit must hold exactly, so
-/// with one the count is a single shared field changed with compare-and-swap.
-/// </remarks>
 internal sealed class ConcurrencyGate
 {
     private readonly int _limit;
     private readonly ConcurrentQueue<TaskCompletionSource>? _waiters;
-    private readonly PerCoreCount? _unlimited;
     private int _inFlight;
 
     public ConcurrencyGate(int? limit, bool queues)
     {
         _limit = limit ?? int.MaxValue;
         _waiters = limit is not null && queues ? new ConcurrentQueue<TaskCompletionSource>() : null;
-        _unlimited = limit is null ? new PerCoreCount() : null;
     }
 
-    /// <summary>
-    /// Gets the calls in flight. Exact with a limit; without one, exact when no call is entering or leaving, and otherwise
-    /// off by at most the calls that moved between cores while it was read (never below zero).
-    /// </summary>
-    public int InFlight => _unlimited is { } cells ? (int)Math.Clamp(cells.Sum(), 0, int.MaxValue) : Volatile.Read(ref _inFlight);
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     public int? Limit => _limit == int.MaxValue ? null : _limit;
 
     public bool TryEnter()
     {
-        if (_unlimited is { } cells)
+        if (_limit == int.MaxValue)
         {
-            cells.Increment();
+            Interlocked.Increment(ref _inFlight);
             return true;
         }
 
@@ -58,12 +47,6 @@ internal sealed class ConcurrencyGate
 
     public void Exit()
     {
-        if (_unlimited is { } cells)
-        {
-            cells.Decrement();
-            return;
-        }
-
         Interlocked.Decrement(ref _inFlight);
         WakeOne();
     }

@@ -1,0 +1,63 @@
+namespace LlmRouter.Tests.Routing;
+
+public class ObjectPoolTests
+{
+    [Fact]
+    public void TryRent_AfterReturns_GivesThoseObjectsBackThenNothing()
+    {
+        var pool = new ObjectPool<object>();
+        object first = new();
+        object second = new();
+
+        Assert.True(pool.TryReturn(first));
+        Assert.True(pool.TryReturn(second));
+        object?[] rented = [pool.TryRent(), pool.TryRent()];
+
+        Assert.Contains(first, rented);
+        Assert.Contains(second, rented);
+        Assert.Null(pool.TryRent());
+    }
+
+    [Fact]
+    public void TryReturn_Full_RefusesAndDrainHandsEveryObjectOver()
+    {
+        var pool = new ObjectPool<object>();
+        int accepted = 0;
+        while (pool.TryReturn(new object()))
+        {
+            accepted++;
+            Assert.True(accepted <= 4 * Math.Max(8, Environment.ProcessorCount * 4), "the pool never filled");
+        }
+
+        var drained = new List<object>();
+        pool.Drain(drained.Add);
+
+        Assert.Equal(Math.Max(8, Environment.ProcessorCount * 4), accepted);
+        Assert.Equal(accepted, drained.Count);
+        Assert.Null(pool.TryRent());
+    }
+
+    [Fact]
+    public async Task TryRentAndTryReturn_Concurrent_NeverHandOneObjectToTwoRenters()
+    {
+        var pool = new ObjectPool<int[]>();
+        int shared = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 50_000; i++)
+            {
+                int[] item = pool.TryRent() ?? new int[1];
+                if (Interlocked.Increment(ref item[0]) != 1)
+                {
+                    Interlocked.Increment(ref shared);
+                }
+
+                Interlocked.Decrement(ref item[0]);
+                pool.TryReturn(item);
+            }
+        })));
+
+        Assert.Equal(0, shared);
+    }
+}
