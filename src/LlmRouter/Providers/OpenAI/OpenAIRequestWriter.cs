@@ -373,14 +373,7 @@ internal static class OpenAIRequestWriter
             {
                 if (contents[i] is FunctionCallContent call)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteString("id"u8, call.CallId);
-                    writer.WriteString("type"u8, "function"u8);
-                    writer.WriteStartObject("function"u8);
-                    writer.WriteString("name"u8, call.Name);
-                    writer.WriteString("arguments"u8, call.Arguments is null ? "{}" : JsonValues.ToJsonString(call.Arguments));
-                    writer.WriteEndObject();
-                    writer.WriteEndObject();
+                    OpenAIResponseWriter.WriteToolCall(writer, call, index: null);
                 }
             }
 

@@ -198,7 +198,11 @@ internal static class OpenAIResponseWriter
         writer.WriteString("model"u8, model);
     }
 
-    private static void WriteToolCall(Utf8JsonWriter writer, FunctionCallContent call, int? index)
+    /// <summary>
+    /// Writes one tool call as OpenAI's format has it, in an answer and in an assistant message sent back alike:
+    /// <c>{"index"?, "id", "type": "function", "function": {"name", "arguments"}}</c>; a stream's delta numbers its calls.
+    /// </summary>
+    internal static void WriteToolCall(Utf8JsonWriter writer, FunctionCallContent call, int? index)
     {
         writer.WriteStartObject();
         if (index is { } position)
