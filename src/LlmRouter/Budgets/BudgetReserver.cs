@@ -83,7 +83,7 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
                         if (budget.Scope == BudgetScope.Caller)
                         {
                             caller = request.CallerKey(budget.CallerProperty);
-                            if (caller is null || (budget.TargetRoute is { } only && !Contains(request.Path, only)))
+                            if (caller is null || (budget.TargetRoute is { } only && !request.WentThrough(only)))
                             {
                                 continue;
                             }
@@ -174,19 +174,6 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
         {
             Log.BudgetSettlementFailed(logger, budget, exception);
         }
-    }
-
-    private static bool Contains(IReadOnlyList<Route> routes, Route route)
-    {
-        for (int i = 0; i < routes.Count; i++)
-        {
-            if (ReferenceEquals(routes[i], route))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string Describe(BudgetWindow window) => window switch

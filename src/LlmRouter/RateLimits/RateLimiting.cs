@@ -363,7 +363,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
 
     private static string? Applies(RouterRequest request, CallerRateLimit limit)
     {
-        if (limit.Route is { } route && !OnPath(request.Path, route))
+        if (limit.Route is { } route && !request.WentThrough(route))
         {
             return null;
         }
@@ -373,19 +373,6 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
 
     private static long CallerTokens(RouterRequest request, CallerRateLimit limit) =>
         limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options) : 0;
-
-    private static bool OnPath(IReadOnlyList<Route> path, Route route)
-    {
-        for (int i = 0; i < path.Count; i++)
-        {
-            if (ReferenceEquals(path[i], route))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>Takes one request and <paramref name="tokens"/> from each of a caller's windows in this process, or throws having taken nothing.</summary>
     private void TakeLocally(RouterRequest request, CallerRateLimit limit, string caller, long tokens, long now)

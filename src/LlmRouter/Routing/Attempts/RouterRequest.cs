@@ -63,6 +63,21 @@ internal sealed class RouterRequest
     /// <summary>Gets the routes the request went through: the one asked for, those it dispatched through, the serving one.</summary>
     public IReadOnlyList<Route> Path => _path.Count > 0 ? _path : Requested.AsPath;
 
+    /// <summary>Whether <paramref name="route"/> is on the request's <see cref="Path"/> (a route-scoped budget or rate limit applies).</summary>
+    public bool WentThrough(Route route)
+    {
+        IReadOnlyList<Route> path = Path;
+        for (int i = 0; i < path.Count; i++)
+        {
+            if (ReferenceEquals(path[i], route))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Gets whether the request is streamed.</summary>
     public bool Streaming { get; private set; }
 
