@@ -91,11 +91,7 @@ public class ResponseCacheConfigurationTests
         };
         var configuration = ReloadableConfiguration.Create(values);
         var logs = new FakeLogCollector();
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
-        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(logs)]));
-        services.AddLlmRouter(configuration.Section, router => router.AddDeployment("model", provider));
-        await using ServiceProvider built = services.BuildServiceProvider();
+        await using ServiceProvider built = ReloadingRouter(configuration, provider, logs);
         IChatClient chat = built.GetRequiredService<IChatClient>();
 
         await chat.CallAsync(streaming, CacheFixture.Caller("alice"));
@@ -134,11 +130,7 @@ public class ResponseCacheConfigurationTests
         };
         var configuration = ReloadableConfiguration.Create(values);
         var logs = new FakeLogCollector();
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
-        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(logs)]));
-        services.AddLlmRouter(configuration.Section, router => router.AddDeployment("model", provider));
-        await using ServiceProvider built = services.BuildServiceProvider();
+        await using ServiceProvider built = ReloadingRouter(configuration, provider, logs);
         IChatClient chat = built.GetRequiredService<IChatClient>();
         await chat.GetResponseAsync("Hello", CacheFixture.Caller("alice"));
 
@@ -158,6 +150,16 @@ public class ResponseCacheConfigurationTests
         var services = new ServiceCollection();
         services.AddSingleton(clock);
         services.AddLlmRouter(configuration.GetSection("LlmRouter"), router => router.AddDeployment("model", provider));
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>A router from <paramref name="configuration"/> (reloadable) over one scripted deployment, logging to <paramref name="logs"/>.</summary>
+    private static ServiceProvider ReloadingRouter(ReloadableConfiguration configuration, ScriptedChatClient provider, FakeLogCollector logs)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(new FakeTimeProvider());
+        services.AddSingleton<ILoggerFactory>(new LoggerFactory([new FakeLoggerProvider(logs)]));
+        services.AddLlmRouter(configuration.Section, router => router.AddDeployment("model", provider));
         return services.BuildServiceProvider();
     }
 }
