@@ -52,15 +52,7 @@ public class RateLimitOverheadBenchmarks
             .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; limits(d); })
             .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; limits(d); })
             .AddRoute("default", r => r.Deployments = ["primary", "backup"])
-            .ConfigureRetry(r => r.MaxAttempts = 1)
-            .ConfigureCircuitBreaker(b => b.Enabled = false)
-            .ConfigureTimeouts(t =>
-            {
-                t.Total = null;
-                t.Attempt = null;
-                t.FirstChunk = null;
-                t.BetweenChunks = null;
-            });
+            .WithoutResilience();
         configure?.Invoke(builder);
         return builder.Build();
     }

@@ -77,17 +77,7 @@ internal static class SharedStateLatency
             builder.AddBudget("daily", b => b.LimitUsd = 1_000_000m);
         }
 
-        return share(builder
-            .ConfigureRetry(r => r.MaxAttempts = 1)
-            .ConfigureCircuitBreaker(b => b.Enabled = false)
-            .ConfigureTimeouts(t =>
-            {
-                t.Total = null;
-                t.Attempt = null;
-                t.FirstChunk = null;
-                t.BetweenChunks = null;
-            }))
-            .Build();
+        return share(builder.WithoutResilience()).Build();
     }
 
     private static async Task MeasureAsync<T>(List<double> samples, Func<Task<T>> call)

@@ -16,20 +16,23 @@ internal static class BenchmarkRouters
             .AddRoute("default", r => r.Deployments = ["primary", "backup"]);
         if (!resilience)
         {
-            builder
-                .ConfigureRetry(r => r.MaxAttempts = 1)
-                .ConfigureCircuitBreaker(b => b.Enabled = false)
-                .ConfigureTimeouts(t =>
-                {
-                    t.Total = null;
-                    t.Attempt = null;
-                    t.FirstChunk = null;
-                    t.BetweenChunks = null;
-                });
+            builder.WithoutResilience();
         }
 
         return builder.Build();
     }
+
+    /// <summary>Turns retry, the circuit breaker and every timeout off: the router with nothing but routing.</summary>
+    public static LlmRouterBuilder WithoutResilience(this LlmRouterBuilder builder) => builder
+        .ConfigureRetry(r => r.MaxAttempts = 1)
+        .ConfigureCircuitBreaker(b => b.Enabled = false)
+        .ConfigureTimeouts(t =>
+        {
+            t.Total = null;
+            t.Attempt = null;
+            t.FirstChunk = null;
+            t.BetweenChunks = null;
+        });
 
     /// <summary>
     /// Two priced stand-ins on one route, optionally <see cref="SelectionStrategies.LeastBusy"/> and with a router-wide budget:

@@ -40,15 +40,9 @@ public class RateLimitAllocationTests
     {
         LlmRouterBuilder builder = new LlmRouterBuilder()
             .AddDeployment("a", new AnsweringClient(), d => { d.Model = "m"; limits(d); })
-            .ConfigureRetry(r => r.MaxAttempts = 1)
-            .ConfigureCircuitBreaker(b => b.Enabled = false)
-            .ConfigureTimeouts(t =>
-            {
-                t.Total = null;
-                t.Attempt = null;
-                t.FirstChunk = null;
-                t.BetweenChunks = null;
-            });
+            .WithoutRetries()
+            .WithoutTimeouts()
+            .ConfigureCircuitBreaker(b => b.Enabled = false);
         configure?.Invoke(builder);
         return builder.Build();
     }
