@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -12,6 +13,9 @@ namespace LlmRouter;
 /// <remarks>Immutable and thread-safe. Holds hashes only, never a key.</remarks>
 internal sealed class VirtualKeys
 {
+    /// <summary>Keys up to this many UTF-8 bytes are hashed from the stack; longer ones from a pooled buffer.</summary>
+    private const int StackKeyBytes = 512;
+
     private static readonly GatewayKey Anonymous = new(LlmRouterGatewayOptions.AnonymousCaller, LlmRouterGatewayOptions.AnonymousCaller);
 
     private readonly (byte[] Hash, GatewayKey Grant)[] _keys;
@@ -47,13 +51,18 @@ internal sealed class VirtualKeys
             return new((GatewayKey?)null);
         }
 
-        string key = authorization[7..].Trim();
+        ReadOnlySpan<char> key = authorization.AsSpan(7).Trim();
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         int length = Encoding.UTF8.GetMaxByteCount(key.Length);
-        byte[] bytes = new byte[length];
+        byte[]? rented = length > StackKeyBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[StackKeyBytes];
         int written = Encoding.UTF8.GetBytes(key, bytes);
-        SHA256.HashData(bytes.AsSpan(0, written), hash);
-        CryptographicOperations.ZeroMemory(bytes);
+        SHA256.HashData(bytes[..written], hash);
+        CryptographicOperations.ZeroMemory(bytes[..written]);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
 
         // Every hash is compared, so the time taken does not say which key (or whether any) matched.
         GatewayKey? found = null;
@@ -70,6 +79,6 @@ internal sealed class VirtualKeys
             return new(found);
         }
 
-        return _authenticate(key, context);
+        return _authenticate(key.ToString(), context);
     }
 }
