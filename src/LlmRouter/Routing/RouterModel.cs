@@ -143,14 +143,21 @@ internal sealed class RouterModel
         }
 
         // Callers usually pass the same string instance every time (a constant): that one is found without hashing.
-        if (_lastResolved is { } last && ReferenceEquals(last.Name, name))
+        ResolvedName? last = _lastResolved;
+        if (last is not null && ReferenceEquals(last.Name, name))
         {
             return last.Route;
         }
 
         if (_routes.TryGetValue(name, out Route? route))
         {
-            _lastResolved = new ResolvedName(name, route);
+            // Remembered only when the name changes: callers that build the name per request (a gateway reading it from JSON)
+            // pass a new instance each time, and replacing an equal name would allocate and write shared state per request.
+            if (last is null || !string.Equals(last.Name, name, StringComparison.Ordinal))
+            {
+                _lastResolved = new ResolvedName(name, route);
+            }
+
             return route;
         }
 
