@@ -54,6 +54,13 @@ if (args.Contains("--shared-state"))
 }
 
 // The gateway endpoint vs the router in-process vs a plain reverse proxy at 64 connections: ... -- --gateway-load [seconds]
+// One request at a time through the gateway, the router in-process and the proxy in alternating rounds: ... -- --gateway-latency
+if (args.Contains("--gateway-latency"))
+{
+    await GatewayLatency.RunAsync(Console.Out);
+    return;
+}
+
 if (args.Contains("--gateway-load"))
 {
     int seconds = args.SkipWhile(a => a != "--gateway-load").Skip(1).Select(a => int.TryParse(a, out int s) ? s : 0).FirstOrDefault();

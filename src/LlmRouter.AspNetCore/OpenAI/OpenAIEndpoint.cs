@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -64,41 +65,69 @@ internal sealed class OpenAIEndpoint
             return;
         }
 
-        Route? route = _router.CurrentModel.FindRoute(request.Model);
-        if (route is null)
-        {
-            await WriteErrorAsync(context, GatewayError.UnknownModel(request.Model, KnownModels(key))).ConfigureAwait(false);
-            return;
-        }
-
-        if (!key.AllowsRoute(route.Name))
+        RouterModel model = _router.CurrentModel;
+        ChatOptions options = request.Options;
+        Route? route = model.FindRoute(request.Model);
+        if (route is not null && !key.AllowsRoute(route.Name))
         {
             await WriteErrorAsync(context, GatewayError.RouteNotAllowed(key.Name, route.Name)).ConfigureAwait(false);
             return;
         }
 
-        ChatOptions options = request.Options;
-        options.ModelId = route.Name;
         (options.AdditionalProperties ??= [])[LlmRouterRequestProperties.Caller] = key.Caller;
-        context.Response.Headers["x-llmrouter-route"] = route.Name;
+        if (route is null)
+        {
+            // Not a route: a deployment's model (or name), served by that deployment alone through a route the key may use.
+            (route, string[]? deployments) = DeploymentModels.Find(model, key, request.Model);
+            if (route is null)
+            {
+                await WriteErrorAsync(context, GatewayError.UnknownModel(request.Model, KnownModels(key))).ConfigureAwait(false);
+                return;
+            }
+
+            options.AdditionalProperties[LlmRouterRequestProperties.Deployment] = deployments;
+        }
+
+        options.ModelId = route.Name;
+        HttpResponse http = context.Response;
+        http.Headers["x-llmrouter-route"] = route.Name;
+        CancellationToken aborted = context.RequestAborted;
         try
         {
             if (request.Stream)
             {
                 await StreamAsync(context, request, key).ConfigureAwait(false);
+                return;
             }
-            else
+
+            // The whole answer is written in this method, not a callee, so a request costs one state machine.
+            ChatResponse response;
+            try
             {
-                await CompleteAsync(context, request, key).ConfigureAwait(false);
+                response = await _chat.GetResponseAsync(request.Messages, options, aborted).ConfigureAwait(false);
             }
+            catch (Exception exception) when (exception is not OperationCanceledException || !aborted.IsCancellationRequested)
+            {
+                await WriteErrorAsync(context, GatewayError.FromException(exception, _time)).ConfigureAwait(false);
+                return;
+            }
+
+            DashboardStatistics.Find(_router)?.Served(key.Caller, response.AdditionalProperties);
+            WriteHeaders(http, response.AdditionalProperties);
+            http.ContentType = "application/json";
+            WriteCompletion(http, response, request.Model, _time.GetUtcNow().ToUnixTimeSeconds());
+            await http.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away; the router's call and stream were cancelled and disposed with it.
         }
     }
 
-    /// <summary>Answers <c>GET models</c>: the routes the key may use, then the models of their deployments.</summary>
+    /// <summary>
+    /// Answers <c>GET models</c>: the routes the key may use (each with its deployments), then the models of the deployments
+    /// those routes hold, each a model a request may name to run on that deployment alone.
+    /// </summary>
     public async Task ModelsAsync(HttpContext context)
     {
         GatewayKey? key = await _keys.AuthenticateAsync(context).ConfigureAwait(false);
@@ -146,6 +175,33 @@ internal sealed class OpenAIEndpoint
                 writer.WriteEndObject();
             }
 
+            foreach (string deploymentModel in DeploymentModels.List(model, key))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id"u8, deploymentModel);
+                writer.WriteString("object"u8, "model"u8);
+                writer.WriteNumber("created"u8, created);
+                writer.WriteString("owned_by"u8, "llmrouter"u8);
+                writer.WriteStartObject("llmrouter"u8);
+                writer.WriteString("kind"u8, "deployment"u8);
+                writer.WriteStartArray("deployments"u8);
+                foreach (Deployment deployment in model.Deployments)
+                {
+                    if (string.Equals(deployment.Model, deploymentModel, StringComparison.OrdinalIgnoreCase) && DeploymentModels.Reachable(model, key, deployment) is { } via)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("name"u8, deployment.Name);
+                        writer.WriteString("provider"u8, deployment.Provider);
+                        writer.WriteString("route"u8, via.Name);
+                        writer.WriteEndObject();
+                    }
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
@@ -153,7 +209,11 @@ internal sealed class OpenAIEndpoint
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task<OpenAIRequest> ReadRequestAsync(HttpContext context)
+    /// <summary>
+    /// Reads the body as the server holds it (one or more pooled segments) straight into the request, without a copy or a
+    /// document; completes synchronously, allocating nothing of its own, when the body has arrived.
+    /// </summary>
+    private async ValueTask<OpenAIRequest> ReadRequestAsync(HttpContext context)
     {
         HttpRequest http = context.Request;
         if (http.ContentLength > _maxBodySize)
@@ -166,14 +226,36 @@ internal sealed class OpenAIEndpoint
             limit.MaxRequestBodySize = _maxBodySize;
         }
 
+        PipeReader body = http.BodyReader;
+        ReadResult read;
         try
         {
-            using JsonDocument body = await JsonDocument.ParseAsync(http.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-            return OpenAIRequestReader.Read(body.RootElement);
+            while (true)
+            {
+                read = await body.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                if (read.IsCompleted || read.IsCanceled)
+                {
+                    break;
+                }
+
+                if (read.Buffer.Length > _maxBodySize)
+                {
+                    body.AdvanceTo(read.Buffer.End);
+                    throw new GatewayErrorException(GatewayError.TooLarge(_maxBodySize));
+                }
+
+                // Nothing consumed, everything examined: the next read returns once more of the body has arrived.
+                body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            }
         }
         catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw new GatewayErrorException(GatewayError.TooLarge(_maxBodySize));
+        }
+
+        try
+        {
+            return OpenAIRequestReader.Read(read.Buffer);
         }
         catch (JsonException invalid)
         {
@@ -183,35 +265,30 @@ internal sealed class OpenAIEndpoint
         {
             throw new GatewayErrorException(GatewayError.BadRequest(invalid.Message, invalid.Param));
         }
+        finally
+        {
+            body.AdvanceTo(read.Buffer.End);
+        }
     }
 
-    private async Task CompleteAsync(HttpContext context, OpenAIRequest request, GatewayKey key)
+    /// <summary>
+    /// Writes a whole completion with its <c>Content-Length</c> (so the client reads a sized body, not chunks): the JSON is
+    /// written into this thread's buffer, then copied into the response's pipe; both are done before anything awaits.
+    /// </summary>
+    private static void WriteCompletion(HttpResponse http, ChatResponse response, string model, long created)
     {
-        ChatResponse response;
+        CompletionBuffer buffer = CompletionBuffer.ForThisThread();
         try
         {
-            response = await _chat.GetResponseAsync(request.Messages, request.Options, context.RequestAborted).ConfigureAwait(false);
+            OpenAIResponseWriter.WriteCompletion(buffer.Writer, response, CompletionId(response.ResponseId), created, model);
+            buffer.Writer.Flush();
+            http.ContentLength = buffer.Written.WrittenCount;
+            http.BodyWriter.Write(buffer.Written.WrittenSpan);
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        finally
         {
-            return;
+            buffer.Release();
         }
-        catch (Exception exception)
-        {
-            await WriteErrorAsync(context, GatewayError.FromException(exception, _time)).ConfigureAwait(false);
-            return;
-        }
-
-        DashboardStatistics.Find(_router)?.Served(key.Caller, response.AdditionalProperties);
-        WriteHeaders(context.Response, response.AdditionalProperties);
-        context.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(context.Response.BodyWriter, WriterOptions);
-        await using (writer.ConfigureAwait(false))
-        {
-            OpenAIResponseWriter.WriteCompletion(writer, response, CompletionId(response.ResponseId), _time.GetUtcNow().ToUnixTimeSeconds(), request.Model);
-        }
-
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task StreamAsync(HttpContext context, OpenAIRequest request, GatewayKey key)
@@ -395,7 +472,8 @@ internal sealed class OpenAIEndpoint
     private string KnownModels(GatewayKey key)
     {
         var text = new StringBuilder();
-        foreach (Route route in _router.CurrentModel.Routes)
+        RouterModel model = _router.CurrentModel;
+        foreach (Route route in model.Routes)
         {
             if (key.AllowsRoute(route.Name))
             {
@@ -403,11 +481,56 @@ internal sealed class OpenAIEndpoint
             }
         }
 
+        foreach (string deploymentModel in DeploymentModels.List(model, key))
+        {
+            text.Append(text.Length == 0 ? string.Empty : ", ").Append(deploymentModel);
+        }
+
         return text.Length == 0 ? "none" : text.ToString();
     }
 
     private static string CompletionId(string? responseId) =>
         responseId is { Length: > 0 } id ? id : "chatcmpl-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// A thread's reused JSON writer and buffer for whole completions. Held only between two awaits (never across one), so no
+    /// two requests share it at once; a buffer grown past <see cref="KeptCapacity"/> by a long answer is let go.
+    /// </summary>
+    private sealed class CompletionBuffer
+    {
+        private const int KeptCapacity = 64 * 1024;
+
+        [ThreadStatic]
+        private static CompletionBuffer? t_current;
+
+        private CompletionBuffer()
+        {
+            Written = new ArrayBufferWriter<byte>(4096);
+            Writer = new Utf8JsonWriter(Written, WriterOptions);
+        }
+
+        public ArrayBufferWriter<byte> Written { get; private set; }
+
+        public Utf8JsonWriter Writer { get; }
+
+        public static CompletionBuffer ForThisThread()
+        {
+            CompletionBuffer buffer = t_current ??= new CompletionBuffer();
+            buffer.Written.ResetWrittenCount();
+            buffer.Writer.Reset(buffer.Written);
+            return buffer;
+        }
+
+        public void Release()
+        {
+            if (Written.Capacity > KeptCapacity)
+            {
+                Written = new ArrayBufferWriter<byte>(4096);
+            }
+
+            Writer.Reset(Written);
+        }
+    }
 
     /// <summary>Carries a refusal out of request reading to the one place that writes it.</summary>
     private sealed class GatewayErrorException(GatewayError error) : Exception(error.Message)

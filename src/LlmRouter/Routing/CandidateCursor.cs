@@ -366,8 +366,8 @@ internal sealed class CandidateCursor
     private bool ExcludedByRequest(Deployment deployment)
     {
         ref readonly RequestProperties properties = ref _request.Properties;
-        if (properties.Filters && (RouteFilter.Excludes(
-            deployment, properties.RequiredTags, properties.ExcludedTags, properties.AllowedProviders, properties.DeniedProviders, byRequest: true, out Exclusion exclusion)
+        if (properties.Filters && (RouteFilter.NotRequested(deployment, properties.Deployments, out Exclusion exclusion) || RouteFilter.Excludes(
+            deployment, properties.RequiredTags, properties.ExcludedTags, properties.AllowedProviders, properties.DeniedProviders, byRequest: true, out exclusion)
             || RouteFilter.ExceedsLimit(deployment, properties.MaxPrice, byRequest: true, out exclusion, _request)
             || RouteFilter.OutsideRegions(deployment, properties.AllowedRegions, byRequest: true, out exclusion)
             || DataProtectionOutcome.KeepsFrom(deployment, properties.DataProtection, out exclusion)))

@@ -23,6 +23,15 @@ public static class LlmRouterRequestProperties
     /// </summary>
     public const string Caller = "llmrouter.caller";
 
+    /// <summary>
+    /// The only deployment (by <see cref="Deployment.Name"/>, case-insensitive) this request may be served by: every other
+    /// candidate of the route and of its fallback routes is set aside, so a failure of that deployment is retried as the route's
+    /// retry options say but never falls back to another one. A string (one name, or several separated by commas, for any of
+    /// them) or a list of strings; a name that is not among the route's candidates leaves nothing to call, and the request fails
+    /// with an <see cref="LlmRouterException"/> that lists each candidate as set aside by the request.
+    /// </summary>
+    public const string Deployment = "llmrouter.deployment";
+
     /// <summary>Tags every candidate must have for this request, on top of the route's <see cref="RouteOptions.RequiredTags"/>.</summary>
     public const string RequiredTags = "llmrouter.required_tags";
 

@@ -11,6 +11,7 @@ namespace LlmRouter;
 /// </summary>
 internal struct RequestProperties
 {
+    public string[] Deployments;
     public string[] RequiredTags;
     public string[] ExcludedTags;
     public string[] AllowedProviders;
@@ -23,11 +24,11 @@ internal struct RequestProperties
     public string? Stage;
 
     /// <summary>The properties of a request that sets none of the router's keys.</summary>
-    public static readonly RequestProperties None = new() { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
+    public static readonly RequestProperties None = new() { Deployments = [], RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
 
-    /// <summary>Gets whether the request sets any tag, provider, region or price filter, or must stay on trusted deployments.</summary>
+    /// <summary>Gets whether the request names its deployment, sets any tag, provider, region or price filter, or must stay on trusted deployments.</summary>
     public readonly bool Filters =>
-        RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length + AllowedRegions.Length > 0 || MaxPrice is not null
+        Deployments.Length + RequiredTags.Length + ExcludedTags.Length + AllowedProviders.Length + DeniedProviders.Length + AllowedRegions.Length > 0 || MaxPrice is not null
         || DataProtection is { TrustedOnly: true };
 
     /// <summary>
@@ -69,7 +70,7 @@ internal struct RequestProperties
     /// <exception cref="ArgumentException">A list is neither a string nor a list of strings, or a price limit is not one.</exception>
     public static RequestProperties Read(AdditionalPropertiesDictionary? properties)
     {
-        var read = new RequestProperties { RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
+        var read = new RequestProperties { Deployments = [], RequiredTags = [], ExcludedTags = [], AllowedProviders = [], DeniedProviders = [], AllowedRegions = [] };
         if (properties is null)
         {
             return read;
@@ -83,7 +84,11 @@ internal struct RequestProperties
                 continue;
             }
 
-            if (Is(key, LlmRouterRequestProperties.RequiredTags))
+            if (Is(key, LlmRouterRequestProperties.Deployment))
+            {
+                read.Deployments = List(key, property.Value);
+            }
+            else if (Is(key, LlmRouterRequestProperties.RequiredTags))
             {
                 read.RequiredTags = List(key, property.Value);
             }

@@ -57,7 +57,7 @@ public class NodeClientTests
         Assert.Equal(4, seen.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal("primary", seen.GetProperty("streamRouter").GetProperty("deployment").GetString());
         Assert.Equal(401, seen.GetProperty("unauthorized").GetProperty("status").GetInt32());
-        Assert.Equal(["fast", "smart"], seen.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(["fast", "smart", "model-a", "model-b"], seen.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
     }
 
     /// <summary>Installs the locked npm packages (<c>npm ci</c>) when they are missing, so that <c>dotnet test</c> alone suffices.</summary>

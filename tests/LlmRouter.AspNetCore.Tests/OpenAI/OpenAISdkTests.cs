@@ -318,7 +318,7 @@ public class OpenAISdkTests
     }
 
     [Fact]
-    public async Task Models_ListsTheRoutesTheKeyMayUse()
+    public async Task Models_ListsTheRoutesAndDeploymentModelsTheKeyMayUse()
     {
         using var primary = new ScriptedChatClient();
         using var backup = new ScriptedChatClient();
@@ -327,8 +327,8 @@ public class OpenAISdkTests
         var all = (await host.OpenAI().GetOpenAIModelClient().GetModelsAsync()).Value.Select(m => m.Id).ToList();
         var fastOnly = (await host.OpenAI(GatewayHost.FastOnlyKey).GetOpenAIModelClient().GetModelsAsync()).Value.Select(m => m.Id).ToList();
 
-        Assert.Equal(["fast", "smart"], all);
-        Assert.Equal(["fast"], fastOnly);
+        Assert.Equal(["fast", "smart", "model-a", "model-b"], all);
+        Assert.Equal(["fast", "model-a", "model-b"], fastOnly);
     }
 
     private static RateLimitExceededException Limited() =>

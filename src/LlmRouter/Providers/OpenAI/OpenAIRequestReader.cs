@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -13,127 +16,255 @@ namespace LlmRouter;
 /// </remarks>
 internal static class OpenAIRequestReader
 {
-    public static OpenAIRequest Read(JsonElement body)
+    /// <summary>Reads a request body held in one buffer.</summary>
+    /// <exception cref="OpenAIRequestException">A field is missing or has the wrong shape; its path is the exception's <c>Param</c>.</exception>
+    /// <exception cref="JsonException">The body is not valid JSON.</exception>
+    public static OpenAIRequest Read(ReadOnlySpan<byte> body)
     {
-        if (body.ValueKind != JsonValueKind.Object)
+        var reader = new Utf8JsonReader(body);
+        return Read(ref reader);
+    }
+
+    /// <summary>Reads a request body as the server received it, possibly in several segments, without copying it.</summary>
+    /// <exception cref="OpenAIRequestException">A field is missing or has the wrong shape; its path is the exception's <c>Param</c>.</exception>
+    /// <exception cref="JsonException">The body is not valid JSON.</exception>
+    public static OpenAIRequest Read(in ReadOnlySequence<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        return Read(ref reader);
+    }
+
+    /// <summary>
+    /// Reads the body front to back with one reader: the common fields (model, messages with text, sampling options) straight
+    /// into their values; the rarer nested ones (content parts, tool calls, tools, response format) through a
+    /// <see cref="JsonElement"/> of that field alone. A field's path is made into text only when it is at fault.
+    /// </summary>
+    private static OpenAIRequest Read(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new OpenAIRequestException("body", $"The request body must be a JSON object, not {Describe(body)}.");
+            throw new OpenAIRequestException("body", $"The request body must be a JSON object, not {Describe(ref reader)}.");
         }
 
-        string model = body.TryGetProperty("model", out JsonElement modelElement) && modelElement.ValueKind == JsonValueKind.String && modelElement.GetString() is { Length: > 0 } name
-            ? name
-            : throw new OpenAIRequestException("model", "The 'model' field is required: a string naming a route (GET /v1/models lists them).");
+        string? model = null;
+        List<ChatMessage>? messages = null;
+        bool stream = false;
+        bool includeUsage = false;
+        int? maxTokens = null;
+        int? maxCompletionTokens = null;
+        var options = new ChatOptions();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                model = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("messages"u8))
+            {
+                reader.Read();
+                messages = ReadMessages(ref reader);
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                stream = Boolean(ref reader, "stream") ?? false;
+            }
+            else if (reader.ValueTextEquals("stream_options"u8))
+            {
+                reader.Read();
+                includeUsage = ReadStreamOptions(ref reader);
+            }
+            else if (reader.ValueTextEquals("n"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Null && (reader.TokenType != JsonTokenType.Number || reader.GetDouble() != 1))
+                {
+                    throw new OpenAIRequestException("n", "Only n = 1 is supported: the router serves one choice per request.");
+                }
+            }
+            else if (reader.ValueTextEquals("temperature"u8))
+            {
+                options.Temperature = Single(ref reader, "temperature", 0, 2);
+            }
+            else if (reader.ValueTextEquals("top_p"u8))
+            {
+                options.TopP = Single(ref reader, "top_p", 0, 1);
+            }
+            else if (reader.ValueTextEquals("frequency_penalty"u8))
+            {
+                options.FrequencyPenalty = Single(ref reader, "frequency_penalty", -2, 2);
+            }
+            else if (reader.ValueTextEquals("presence_penalty"u8))
+            {
+                options.PresencePenalty = Single(ref reader, "presence_penalty", -2, 2);
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                maxCompletionTokens = Integer(ref reader, "max_completion_tokens");
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8))
+            {
+                maxTokens = Integer(ref reader, "max_tokens");
+            }
+            else if (reader.ValueTextEquals("seed"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Null)
+                {
+                    options.Seed = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long seed)
+                        ? seed
+                        : throw new OpenAIRequestException("seed", $"'seed' must be an integer, not {Describe(ref reader)}.");
+                }
+            }
+            else if (reader.ValueTextEquals("stop"u8))
+            {
+                reader.Read();
+                options.StopSequences = ReadStop(ref reader);
+            }
+            else if (reader.ValueTextEquals("reasoning_effort"u8))
+            {
+                reader.Read();
+                if (String(ref reader, "reasoning_effort") is { } effort)
+                {
+                    options.Reasoning = new ReasoningOptions { Effort = Effort(effort) };
+                }
+            }
+            else if (reader.ValueTextEquals("response_format"u8))
+            {
+                options.ResponseFormat = Element(ref reader) is { ValueKind: not JsonValueKind.Null } format ? ReadResponseFormat(format) : null;
+            }
+            else if (reader.ValueTextEquals("tools"u8))
+            {
+                options.Tools = Element(ref reader) is { ValueKind: not JsonValueKind.Null } tools ? ReadTools(tools) : null;
+            }
+            else if (reader.ValueTextEquals("tool_choice"u8))
+            {
+                options.ToolMode = Element(ref reader) is { ValueKind: not JsonValueKind.Null } choice ? ReadToolChoice(choice) : null;
+            }
+            else if (reader.ValueTextEquals("parallel_tool_calls"u8))
+            {
+                reader.Read();
+                options.AllowMultipleToolCalls = Boolean(ref reader, "parallel_tool_calls");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
 
-        if (!body.TryGetProperty("messages", out JsonElement messagesElement) || messagesElement.ValueKind != JsonValueKind.Array || messagesElement.GetArrayLength() == 0)
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw new OpenAIRequestException("body", "The request body must be one JSON object, closed and with nothing after it.");
+        }
+
+        if (model is not { Length: > 0 })
+        {
+            throw new OpenAIRequestException("model", "The 'model' field is required: a string naming a route or a deployment's model (GET /v1/models lists them).");
+        }
+
+        if (messages is not { Count: > 0 })
         {
             throw new OpenAIRequestException("messages", "The 'messages' field is required: a non-empty array of messages.");
         }
 
-        var messages = new List<ChatMessage>(messagesElement.GetArrayLength());
-        int index = 0;
-        foreach (JsonElement message in messagesElement.EnumerateArray())
-        {
-            messages.Add(ReadMessage(message, $"messages[{index++}]"));
-        }
-
-        var options = new ChatOptions { ModelId = model };
-        bool stream = Boolean(body, "stream") ?? false;
-        bool includeUsage = false;
-        if (body.TryGetProperty("stream_options", out JsonElement streamOptions) && streamOptions.ValueKind == JsonValueKind.Object)
-        {
-            includeUsage = Boolean(streamOptions, "include_usage", "stream_options.include_usage") ?? false;
-        }
-
-        if (body.TryGetProperty("n", out JsonElement n) && n.ValueKind != JsonValueKind.Null && (n.ValueKind != JsonValueKind.Number || n.GetDouble() != 1))
-        {
-            throw new OpenAIRequestException("n", "Only n = 1 is supported: the router serves one choice per request.");
-        }
-
-        ReadOptions(body, options);
+        options.ModelId = model;
+        options.MaxOutputTokens = maxCompletionTokens ?? maxTokens;
         return new OpenAIRequest(model, messages, options, stream, includeUsage);
     }
 
-    private static void ReadOptions(JsonElement body, ChatOptions options)
+    private static List<ChatMessage>? ReadMessages(ref Utf8JsonReader reader)
     {
-        options.Temperature = Single(body, "temperature", 0, 2);
-        options.TopP = Single(body, "top_p", 0, 1);
-        options.FrequencyPenalty = Single(body, "frequency_penalty", -2, 2);
-        options.PresencePenalty = Single(body, "presence_penalty", -2, 2);
-        options.MaxOutputTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens");
-        if (body.TryGetProperty("seed", out JsonElement seed) && seed.ValueKind != JsonValueKind.Null)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
-            options.Seed = seed.ValueKind == JsonValueKind.Number && seed.TryGetInt64(out long value)
-                ? value
-                : throw new OpenAIRequestException("seed", $"'seed' must be an integer, not {Describe(seed)}.");
+            reader.Skip();
+            return null;
         }
 
-        if (body.TryGetProperty("stop", out JsonElement stop))
+        var messages = new List<ChatMessage>(4);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            options.StopSequences = stop.ValueKind switch
-            {
-                JsonValueKind.Null => null,
-                JsonValueKind.String => [stop.GetString()!],
-                JsonValueKind.Array => Strings(stop, "stop"),
-                _ => throw new OpenAIRequestException("stop", $"'stop' must be a string or an array of strings, not {Describe(stop)}."),
-            };
+            messages.Add(ReadMessage(ref reader, messages.Count));
         }
 
-        if (String(body, "reasoning_effort") is { } effort)
-        {
-            options.Reasoning = new ReasoningOptions
-            {
-                Effort = effort switch
-                {
-                    "none" => ReasoningEffort.None,
-                    "minimal" or "low" => ReasoningEffort.Low,
-                    "medium" => ReasoningEffort.Medium,
-                    "high" => ReasoningEffort.High,
-                    "xhigh" => ReasoningEffort.ExtraHigh,
-                    _ => throw new OpenAIRequestException("reasoning_effort", $"'reasoning_effort' '{effort}' is not valid. Valid values: none, minimal, low, medium, high, xhigh."),
-                },
-            };
-        }
-
-        if (body.TryGetProperty("response_format", out JsonElement format) && format.ValueKind != JsonValueKind.Null)
-        {
-            options.ResponseFormat = ReadResponseFormat(format);
-        }
-
-        if (body.TryGetProperty("tools", out JsonElement tools) && tools.ValueKind != JsonValueKind.Null)
-        {
-            options.Tools = ReadTools(tools);
-        }
-
-        if (body.TryGetProperty("tool_choice", out JsonElement toolChoice) && toolChoice.ValueKind != JsonValueKind.Null)
-        {
-            options.ToolMode = ReadToolChoice(toolChoice);
-        }
-
-        options.AllowMultipleToolCalls = Boolean(body, "parallel_tool_calls");
+        return messages;
     }
 
-    private static ChatMessage ReadMessage(JsonElement message, string path)
+    /// <summary>
+    /// Reads one message. Its members may come in any order, so a string content is kept as read and anything richer (parts,
+    /// tool calls) as an element, until the role says what they mean.
+    /// </summary>
+    private static ChatMessage ReadMessage(ref Utf8JsonReader reader, int index)
     {
-        if (message.ValueKind != JsonValueKind.Object)
+        if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new OpenAIRequestException(path, $"{path} must be an object with a role and content, not {Describe(message)}.");
+            string at = MessagePath(index);
+            throw new OpenAIRequestException(at, $"{at} must be an object with a role and content, not {Describe(ref reader)}.");
         }
 
-        string role = String(message, "role", path + ".role")
-            ?? throw new OpenAIRequestException(path + ".role", $"{path}.role is required: system, developer, user, assistant or tool.");
-        message.TryGetProperty("content", out JsonElement content);
-        var result = role switch
+        string? role = null;
+        string? name = null;
+        string? toolCallId = null;
+        string? text = null;
+        JsonElement content = default;
+        JsonElement toolCalls = default;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            "system" or "developer" => new ChatMessage(ChatRole.System, ReadText(content, path + ".content")),
-            "user" => new ChatMessage(ChatRole.User, ReadParts(content, path + ".content")),
-            "assistant" => ReadAssistant(message, content, path),
+            if (reader.ValueTextEquals("role"u8))
+            {
+                reader.Read();
+                role = MessageString(ref reader, index, ".role");
+            }
+            else if (reader.ValueTextEquals("content"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    text = reader.GetString();
+                    content = default;
+                }
+                else
+                {
+                    text = null;
+                    content = JsonElement.ParseValue(ref reader);
+                }
+            }
+            else if (reader.ValueTextEquals("name"u8))
+            {
+                reader.Read();
+                name = MessageString(ref reader, index, ".name");
+            }
+            else if (reader.ValueTextEquals("tool_call_id"u8))
+            {
+                reader.Read();
+                toolCallId = MessageString(ref reader, index, ".tool_call_id");
+            }
+            else if (reader.ValueTextEquals("tool_calls"u8))
+            {
+                reader.Read();
+                toolCalls = JsonElement.ParseValue(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        ChatMessage result = role switch
+        {
+            "system" or "developer" => new ChatMessage(ChatRole.System, text ?? ReadText(content, MessagePath(index) + ".content")),
+            "user" => text is not null ? new ChatMessage(ChatRole.User, text) : new ChatMessage(ChatRole.User, ReadParts(content, MessagePath(index) + ".content")),
+            "assistant" => ReadAssistant(toolCalls, text, content, MessagePath(index)),
             "tool" => new ChatMessage(ChatRole.Tool, [new FunctionResultContent(
-                String(message, "tool_call_id", path + ".tool_call_id") ?? throw new OpenAIRequestException(path + ".tool_call_id", $"{path}.tool_call_id is required in a tool message."),
-                ReadText(content, path + ".content"))]),
-            _ => throw new OpenAIRequestException(path + ".role", $"{path}.role '{role}' is not valid. Valid roles: system, developer, user, assistant, tool."),
+                toolCallId ?? throw new OpenAIRequestException(MessagePath(index) + ".tool_call_id", $"{MessagePath(index)}.tool_call_id is required in a tool message."),
+                text ?? ReadText(content, MessagePath(index) + ".content"))]),
+            null => throw new OpenAIRequestException(MessagePath(index) + ".role", $"{MessagePath(index)}.role is required: system, developer, user, assistant or tool."),
+            _ => throw new OpenAIRequestException(MessagePath(index) + ".role", $"{MessagePath(index)}.role '{role}' is not valid. Valid roles: system, developer, user, assistant, tool."),
         };
 
-        if (String(message, "name", path + ".name") is { Length: > 0 } name)
+        if (name is { Length: > 0 })
         {
             result.AuthorName = name;
         }
@@ -141,15 +272,161 @@ internal static class OpenAIRequestReader
         return result;
     }
 
-    private static ChatMessage ReadAssistant(JsonElement message, JsonElement content, string path)
+    private static string MessagePath(int index) => string.Create(CultureInfo.InvariantCulture, $"messages[{index}]");
+
+    private static string? MessageString(ref Utf8JsonReader reader, int index, string member) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw new OpenAIRequestException(MessagePath(index) + member, $"'{MessagePath(index)}{member}' must be a string, not {Describe(ref reader)}."),
+    };
+
+    private static bool ReadStreamOptions(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        bool includeUsage = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool usage = reader.ValueTextEquals("include_usage"u8);
+            reader.Read();
+            if (usage)
+            {
+                includeUsage = Boolean(ref reader, "stream_options.include_usage") ?? false;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return includeUsage;
+    }
+
+    private static List<string>? ReadStop(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return [reader.GetString()!];
+            case JsonTokenType.StartArray:
+                var stops = new List<string>(4);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    stops.Add(reader.TokenType == JsonTokenType.String
+                        ? reader.GetString()!
+                        : throw new OpenAIRequestException("stop", $"'stop' must hold strings only, not {Describe(ref reader)}."));
+                }
+
+                return stops;
+            default:
+                throw new OpenAIRequestException("stop", $"'stop' must be a string or an array of strings, not {Describe(ref reader)}.");
+        }
+    }
+
+    private static ReasoningEffort Effort(string effort) => effort switch
+    {
+        "none" => ReasoningEffort.None,
+        "minimal" or "low" => ReasoningEffort.Low,
+        "medium" => ReasoningEffort.Medium,
+        "high" => ReasoningEffort.High,
+        "xhigh" => ReasoningEffort.ExtraHigh,
+        _ => throw new OpenAIRequestException("reasoning_effort", $"'reasoning_effort' '{effort}' is not valid. Valid values: none, minimal, low, medium, high, xhigh."),
+    };
+
+    /// <summary>Reads the next value as an element of its own (for the nested fields that are read as elements).</summary>
+    private static JsonElement Element(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return JsonElement.ParseValue(ref reader);
+    }
+
+    private static string? String(ref Utf8JsonReader reader, string name) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw new OpenAIRequestException(name, $"'{name}' must be a string, not {Describe(ref reader)}."),
+    };
+
+    private static bool? Boolean(ref Utf8JsonReader reader, string name) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        JsonTokenType.Null => null,
+        _ => throw new OpenAIRequestException(name, $"'{name}' must be true or false, not {Describe(ref reader)}."),
+    };
+
+    private static float? Single(ref Utf8JsonReader reader, string name, double min, double max)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        return reader.TokenType == JsonTokenType.Number && reader.GetDouble() is var number && number >= min && number <= max
+            ? (float)number
+            : throw new OpenAIRequestException(name, string.Create(CultureInfo.InvariantCulture, $"'{name}' must be a number from {min} to {max}, not {Describe(ref reader)}."));
+    }
+
+    private static int? Integer(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int number) && number > 0
+            ? number
+            : throw new OpenAIRequestException(name, $"'{name}' must be a positive integer, not {Describe(ref reader)}.");
+    }
+
+    /// <summary>Names the value under the reader for an error: a short string or number as written, anything else by its kind.</summary>
+    private static string Describe(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String or JsonTokenType.Number:
+                long length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                if (length > 38)
+                {
+                    return reader.TokenType == JsonTokenType.String ? "string" : "number";
+                }
+
+                string raw = reader.HasValueSequence ? Encoding.UTF8.GetString(reader.ValueSequence) : Encoding.UTF8.GetString(reader.ValueSpan);
+                return reader.TokenType == JsonTokenType.String ? "\"" + raw + "\"" : raw;
+            case JsonTokenType.StartObject:
+                return "object";
+            case JsonTokenType.StartArray:
+                return "array";
+            case JsonTokenType.True:
+                return "true";
+            case JsonTokenType.False:
+                return "false";
+            case JsonTokenType.Null:
+                return "null";
+            default:
+                return "nothing";
+        }
+    }
+
+    private static ChatMessage ReadAssistant(JsonElement calls, string? text, JsonElement content, string path)
     {
         var contents = new List<AIContent>();
-        if (content.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null) && ReadText(content, path + ".content") is { Length: > 0 } text)
+        text ??= content.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : ReadText(content, path + ".content");
+        if (text is { Length: > 0 })
         {
             contents.Add(new TextContent(text));
         }
 
-        if (message.TryGetProperty("tool_calls", out JsonElement calls) && calls.ValueKind == JsonValueKind.Array)
+        if (calls.ValueKind == JsonValueKind.Array)
         {
             int index = 0;
             foreach (JsonElement call in calls.EnumerateArray())
@@ -399,19 +676,6 @@ internal static class OpenAIRequestReader
         throw new OpenAIRequestException("tool_choice", "'tool_choice' must be none, auto, required or {\"type\": \"function\", \"function\": {\"name\": …}}.");
     }
 
-    private static List<string> Strings(JsonElement array, string path)
-    {
-        var result = new List<string>(array.GetArrayLength());
-        foreach (JsonElement item in array.EnumerateArray())
-        {
-            result.Add(item.ValueKind == JsonValueKind.String
-                ? item.GetString()!
-                : throw new OpenAIRequestException(path, $"'{path}' must hold strings only, not {Describe(item)}."));
-        }
-
-        return result;
-    }
-
     private static string? String(JsonElement element, string name, string? path = null)
     {
         if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
@@ -422,45 +686,6 @@ internal static class OpenAIRequestReader
         return value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : throw new OpenAIRequestException(path ?? name, $"'{path ?? name}' must be a string, not {Describe(value)}.");
-    }
-
-    private static bool? Boolean(JsonElement element, string name, string? path = null)
-    {
-        if (!element.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new OpenAIRequestException(path ?? name, $"'{path ?? name}' must be true or false, not {Describe(value)}."),
-        };
-    }
-
-    private static float? Single(JsonElement element, string name, double min, double max)
-    {
-        if (!element.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.GetDouble() is var number && number >= min && number <= max
-            ? (float)number
-            : throw new OpenAIRequestException(name, $"'{name}' must be a number from {min} to {max}, not {Describe(value)}.");
-    }
-
-    private static int? Integer(JsonElement element, string name)
-    {
-        if (!element.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number) && number > 0
-            ? number
-            : throw new OpenAIRequestException(name, $"'{name}' must be a positive integer, not {Describe(value)}.");
     }
 
     private static string Describe(JsonElement value) => value.ValueKind switch

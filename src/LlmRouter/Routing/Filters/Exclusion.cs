@@ -67,6 +67,9 @@ internal readonly record struct Exclusion(
             case ExclusionKind.NoRegion:
                 text.Append("has no Region, and ").Append(by).Append(" allows only: ").Append(string.Join(", ", Names ?? []));
                 break;
+            case ExclusionKind.NotRequested:
+                text.Append("not the deployment the request names: ").Append(string.Join(", ", Names ?? []));
+                break;
             case ExclusionKind.LowQuality:
                 text.Append("set aside by the route for low quality: ").Append(Name);
                 break;

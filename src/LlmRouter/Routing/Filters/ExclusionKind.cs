@@ -15,4 +15,5 @@ internal enum ExclusionKind
     NoRegion,
     Untrusted,
     LowQuality,
+    NotRequested,
 }

@@ -148,6 +148,19 @@ internal sealed class RouteFilter
         return false;
     }
 
+    /// <summary>Checks a deployment against the deployments a request names (<see cref="LlmRouterRequestProperties.Deployment"/>; none: any).</summary>
+    public static bool NotRequested(Deployment deployment, string[] deployments, out Exclusion exclusion)
+    {
+        if (deployments.Length == 0 || Contains(deployments, deployment.Name))
+        {
+            exclusion = default;
+            return false;
+        }
+
+        exclusion = new Exclusion(deployment, ExclusionKind.NotRequested, ByRequest: true, Names: deployments);
+        return true;
+    }
+
     /// <summary>
     /// Checks a deployment's region against allowed regions (none: any region); a region allows its subregions (<c>eu</c>
     /// allows <c>eu-west-1</c>), and a deployment without a region is outside every list.
