@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -21,7 +22,8 @@ public static class LlmRouterEndpointRouteBuilderExtensions
     /// <remarks>
     /// Requests authenticate with a virtual key (<see cref="LlmRouterGatewayOptions"/>, configured by
     /// <c>AddLlmRouterGateway</c>); with no keys configured every request is refused unless anonymous access is allowed.
-    /// The options are read, and validated, when the endpoints are mapped.
+    /// The keys follow their configuration (see <c>AddLlmRouterGateway</c>); the request size limit is read, and everything
+    /// validated, when the endpoints are mapped.
     /// </remarks>
     /// <exception cref="InvalidOperationException">No router is registered as the <see cref="IChatClient"/>.</exception>
     /// <exception cref="OptionsValidationException">The gateway options are invalid; the message lists every problem.</exception>
@@ -33,7 +35,8 @@ public static class LlmRouterEndpointRouteBuilderExtensions
         IChatClient chat = services.GetService<IChatClient>() ?? throw NoRouter();
         LlmRouterClient router = chat.GetService<LlmRouterClient>() ?? throw NoRouter();
         LlmRouterGatewayOptions options = services.GetService<IOptions<LlmRouterGatewayOptions>>()?.Value ?? new LlmRouterGatewayOptions();
-        var endpoint = new OpenAIEndpoint(chat, router, options, services.GetService<TimeProvider>() ?? TimeProvider.System);
+        GatewayKeySource keys = services.GetService<GatewayKeySource>() ?? new GatewayKeySource(() => options, changes: null, NullLogger.Instance);
+        var endpoint = new OpenAIEndpoint(chat, router, keys, options.MaxRequestBodySize, services.GetService<TimeProvider>() ?? TimeProvider.System);
 
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.MapPost("/chat/completions", endpoint.ChatCompletionsAsync).WithDisplayName("LlmRouter chat completions");

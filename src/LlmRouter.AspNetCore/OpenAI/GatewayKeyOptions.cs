@@ -22,6 +22,14 @@ public sealed class GatewayKeyOptions
     /// <value>The default is <see langword="null"/>: every route.</value>
     public IList<string>? Routes { get; set; }
 
+    /// <summary>Gets or sets the key's own spend limit, enforced by the router for the key's <see cref="Caller"/> alone.</summary>
+    /// <value>The default is <see langword="null"/>: only the router's own budgets apply.</value>
+    public GatewayKeyBudget? Budget { get; set; }
+
+    /// <summary>Gets or sets the key's own rate limit, enforced by the router for the key's <see cref="Caller"/> alone.</summary>
+    /// <value>The default is <see langword="null"/>: only the router's own rate limits apply.</value>
+    public GatewayKeyRateLimit? RateLimit { get; set; }
+
     /// <summary>Returns the <see cref="Hash"/> of a key: <c>sha256:</c> and the lower-case hex SHA-256 of its UTF-8 bytes.</summary>
     /// <param name="key">The key, as clients will send it.</param>
     /// <returns>The value to configure as <see cref="Hash"/>.</returns>

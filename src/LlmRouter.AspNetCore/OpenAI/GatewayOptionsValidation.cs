@@ -43,6 +43,27 @@ internal sealed class GatewayOptionsValidation : IValidateOptions<LlmRouterGatew
                 errors.Add($"{path}:Hash must be 'sha256:' followed by the 64 lower-case hex digits of the key's SHA-256 (the key itself is never configured).");
             }
 
+            if (pair.Value.Budget is { } budget && budget.LimitUsd <= 0)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:Budget:LimitUsd is {budget.LimitUsd}; it must be more than 0 US dollars."));
+            }
+
+            if (pair.Value.RateLimit is { } limit)
+            {
+                if (limit.RequestsPerMinute is null && limit.RequestsPerHour is null && limit.TokensPerMinute is null && limit.TokensPerHour is null)
+                {
+                    errors.Add($"{path}:RateLimit sets no limit; set RequestsPerMinute, RequestsPerHour, TokensPerMinute and/or TokensPerHour.");
+                }
+
+                foreach ((string name, long? value) in (ReadOnlySpan<(string, long?)>)[("RequestsPerMinute", limit.RequestsPerMinute), ("RequestsPerHour", limit.RequestsPerHour), ("TokensPerMinute", limit.TokensPerMinute), ("TokensPerHour", limit.TokensPerHour)])
+                {
+                    if (value is < 1)
+                    {
+                        errors.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:RateLimit:{name} is {value}; it must be at least 1."));
+                    }
+                }
+            }
+
             if (pair.Value.Routes is { } routes)
             {
                 foreach (string route in routes)

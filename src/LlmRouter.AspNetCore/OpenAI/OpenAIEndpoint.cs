@@ -31,23 +31,23 @@ internal sealed class OpenAIEndpoint
 
     private readonly IChatClient _chat;
     private readonly LlmRouterClient _router;
-    private readonly VirtualKeys _keys;
+    private readonly GatewayKeySource _keys;
     private readonly long _maxBodySize;
     private readonly TimeProvider _time;
 
-    public OpenAIEndpoint(IChatClient chat, LlmRouterClient router, LlmRouterGatewayOptions options, TimeProvider time)
+    public OpenAIEndpoint(IChatClient chat, LlmRouterClient router, GatewayKeySource keys, long maxBodySize, TimeProvider time)
     {
         _chat = chat;
         _router = router;
-        _keys = new VirtualKeys(options);
-        _maxBodySize = options.MaxRequestBodySize;
+        _keys = keys;
+        _maxBodySize = maxBodySize;
         _time = time;
     }
 
     /// <summary>Answers <c>POST chat/completions</c>.</summary>
     public async Task ChatCompletionsAsync(HttpContext context)
     {
-        GatewayKey? key = await _keys.AuthenticateAsync(context).ConfigureAwait(false);
+        GatewayKey? key = await _keys.Current.AuthenticateAsync(context).ConfigureAwait(false);
         if (key is null)
         {
             await WriteErrorAsync(context, GatewayError.Unauthorized(context.Request.Headers.ContainsKey(HeaderNames.Authorization))).ConfigureAwait(false);
@@ -130,7 +130,7 @@ internal sealed class OpenAIEndpoint
     /// </summary>
     public async Task ModelsAsync(HttpContext context)
     {
-        GatewayKey? key = await _keys.AuthenticateAsync(context).ConfigureAwait(false);
+        GatewayKey? key = await _keys.Current.AuthenticateAsync(context).ConfigureAwait(false);
         if (key is null)
         {
             await WriteErrorAsync(context, GatewayError.Unauthorized(context.Request.Headers.ContainsKey(HeaderNames.Authorization))).ConfigureAwait(false);

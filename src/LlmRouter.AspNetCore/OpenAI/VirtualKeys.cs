@@ -37,6 +37,9 @@ internal sealed class VirtualKeys
         }
     }
 
+    /// <summary>Gets how many keys are configured.</summary>
+    public int Count => _keys.Length;
+
     /// <summary>Finds the request's grant, or returns <see langword="null"/> when the request must be refused with 401.</summary>
     public ValueTask<GatewayKey?> AuthenticateAsync(HttpContext context)
     {

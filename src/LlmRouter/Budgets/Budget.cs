@@ -9,6 +9,7 @@ internal sealed class Budget
         Scope = options.Scope;
         Target = options.Target;
         CallerProperty = options.CallerProperty;
+        Caller = string.IsNullOrWhiteSpace(options.Caller) ? null : options.Caller.Trim();
         Window = options.Window;
         LimitUsd = options.LimitUsd;
         OnExceeded = options.OnExceeded;
@@ -22,6 +23,9 @@ internal sealed class Budget
     public string? Target { get; }
 
     public string CallerProperty { get; }
+
+    /// <summary>Gets the one caller a caller budget limits, or <see langword="null"/> for each caller.</summary>
+    public string? Caller { get; }
 
     public BudgetWindow Window { get; }
 

@@ -33,6 +33,13 @@ public sealed class BudgetOptions
     /// <value>The default is <see cref="LlmRouterRequestProperties.Caller"/> (<c>llmrouter.caller</c>).</value>
     public string CallerProperty { get; set; } = LlmRouterRequestProperties.Caller;
 
+    /// <summary>
+    /// Gets or sets the one caller (a value of <see cref="CallerProperty"/>, compared exactly) a <see cref="BudgetScope.Caller"/>
+    /// budget limits, such as a tenant or an API key with a budget of its own; other callers are not limited by it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: each caller separately, every one with the whole limit.</value>
+    public string? Caller { get; set; }
+
     /// <summary>Gets or sets the period the limit applies to.</summary>
     /// <value>The default is <see cref="BudgetWindow.Day"/>.</value>
     public BudgetWindow Window { get; set; } = BudgetWindow.Day;

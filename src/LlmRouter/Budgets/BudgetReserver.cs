@@ -83,7 +83,8 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
                         if (budget.Scope == BudgetScope.Caller)
                         {
                             caller = request.CallerKey(budget.CallerProperty);
-                            if (caller is null || (budget.TargetRoute is { } only && !request.WentThrough(only)))
+                            if (caller is null || (budget.Caller is { } one && !string.Equals(caller, one, StringComparison.Ordinal))
+                                || (budget.TargetRoute is { } only && !request.WentThrough(only)))
                             {
                                 continue;
                             }

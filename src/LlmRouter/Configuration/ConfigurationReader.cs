@@ -149,6 +149,7 @@ internal sealed class ConfigurationReader
         { "Scope", static (key, o) => o.Scope = key.Enum(o.Scope) },
         { "Target", static (key, o) => o.Target = key.Text() ?? o.Target },
         { "CallerProperty", static (key, o) => o.CallerProperty = key.Text() ?? o.CallerProperty },
+        { "Caller", static (key, o) => o.Caller = key.Text() ?? o.Caller },
         { "Window", static (key, o) => o.Window = key.Enum(o.Window) },
         { "LimitUsd", static (key, o) => o.LimitUsd = key.Usd() ?? o.LimitUsd },
         { "OnExceeded", static (key, o) => o.OnExceeded = key.Enum(o.OnExceeded) },
@@ -158,6 +159,7 @@ internal sealed class ConfigurationReader
     public static readonly SectionKeys<RateLimitOptions> RateLimitKeys = new("rate limit settings")
     {
         { "CallerProperty", static (key, o) => o.CallerProperty = key.Text() ?? o.CallerProperty },
+        { "Caller", static (key, o) => o.Caller = key.Text() ?? o.Caller },
         { "Route", static (key, o) => o.Route = key.Text() ?? o.Route },
         { "RequestsPerMinute", static (key, o) => o.RequestsPerMinute = key.Long() ?? o.RequestsPerMinute },
         { "RequestsPerHour", static (key, o) => o.RequestsPerHour = key.Long() ?? o.RequestsPerHour },

@@ -48,7 +48,7 @@ public static class LlmRouterServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        ChatClientBuilder pipeline = services.AddChatClient(provider => Build(provider, configure));
+        ChatClientBuilder pipeline = services.AddChatClient(provider => Build(provider, WithContributions(configure)));
         Register(services, serviceKey: null, keyed: false);
         return pipeline;
     }
@@ -104,7 +104,7 @@ public static class LlmRouterServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        ChatClientBuilder pipeline = services.AddChatClient(provider => new ConfiguredRouter(provider, configuration, configure).Build());
+        ChatClientBuilder pipeline = services.AddChatClient(provider => new ConfiguredRouter(provider, configuration, WithContributions(configure)).Build());
         Register(services, serviceKey: null, keyed: false);
         return pipeline.UseConfiguredResponseCache(configuration);
     }
@@ -168,6 +168,17 @@ public static class LlmRouterServiceCollectionExtensions
         configure(provider, builder);
         return builder.Build();
     }
+
+    /// <summary>Runs the contributions of companion packages (<see cref="IRouterContribution"/>) to the default router, then the application's callback.</summary>
+    private static Action<IServiceProvider, LlmRouterBuilder> WithContributions(Action<IServiceProvider, LlmRouterBuilder>? configure) => (provider, builder) =>
+    {
+        foreach (IRouterContribution contribution in provider.GetServices<IRouterContribution>())
+        {
+            contribution.Contribute(builder);
+        }
+
+        configure?.Invoke(provider, builder);
+    };
 
     /// <summary>Adds what every registration shares: the health and spend views, the start-up build, the providers' HTTP client defaults.</summary>
     private static void Register(IServiceCollection services, object? serviceKey, bool keyed)

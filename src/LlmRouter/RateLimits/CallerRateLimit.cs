@@ -17,6 +17,7 @@ internal sealed class CallerRateLimit
     {
         Name = name;
         CallerProperty = options.CallerProperty;
+        Caller = string.IsNullOrWhiteSpace(options.Caller) ? null : options.Caller.Trim();
         Route = route;
         var windows = new List<CallerWindow>(4);
         Add(windows, options.RequestsPerMinute, tokens: false, TimeSpan.FromMinutes(1), "minute", frequency);
@@ -31,6 +32,9 @@ internal sealed class CallerRateLimit
     public string Name { get; }
 
     public string CallerProperty { get; }
+
+    /// <summary>Gets the one caller the limit applies to, or <see langword="null"/> for each caller.</summary>
+    public string? Caller { get; }
 
     /// <summary>Gets the route whose requests the limit counts, or <see langword="null"/> for every request.</summary>
     public Route? Route { get; }

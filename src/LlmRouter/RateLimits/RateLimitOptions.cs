@@ -33,6 +33,13 @@ public sealed class RateLimitOptions
     /// <value>The default is <see langword="null"/>: every request counts.</value>
     public string? Route { get; set; }
 
+    /// <summary>
+    /// Gets or sets the one caller (a value of <see cref="CallerProperty"/>, compared exactly) the limit applies to, such as a
+    /// tenant or an API key with a limit of its own; other callers are not limited by it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: each caller separately, every one with the whole limit.</value>
+    public string? Caller { get; set; }
+
     /// <summary>Gets or sets how many requests a caller may make per minute.</summary>
     /// <value>The default is <see langword="null"/>: no limit.</value>
     public long? RequestsPerMinute { get; set; }

@@ -368,7 +368,8 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             return null;
         }
 
-        return request.CallerKey(limit.CallerProperty);
+        string? caller = request.CallerKey(limit.CallerProperty);
+        return limit.Caller is null || string.Equals(caller, limit.Caller, StringComparison.Ordinal) ? caller : null;
     }
 
     private static long CallerTokens(RouterRequest request, CallerRateLimit limit) =>

@@ -445,6 +445,9 @@ internal sealed class RouterValidation(RouterDefinition definition)
                 case BudgetScope.Caller when options.Target is not null && !IsRoute(options.Target):
                     errors.Add($"{at}: Target names unknown route '{options.Target}'; for a Caller budget it is optional and limits each caller on that route only. Known routes: {knownRoutes}.");
                     break;
+                case not BudgetScope.Caller when options.Caller is not null:
+                    errors.Add($"{at}: Caller ('{options.Caller}') names the one caller a budget limits, so it needs Scope Caller (was {options.Scope}).");
+                    break;
                 case BudgetScope.Caller when string.IsNullOrWhiteSpace(options.CallerProperty):
                     errors.Add($"{at}: CallerProperty must name the ChatOptions.AdditionalProperties key that identifies the caller (default {LlmRouterRequestProperties.Caller}).");
                     break;

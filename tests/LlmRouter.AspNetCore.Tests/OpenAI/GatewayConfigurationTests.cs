@@ -41,7 +41,57 @@ public class GatewayConfigurationTests
 
         string message = error.Message;
         Assert.Contains("LlmRouter:Gateway:AllowAnonymus is not a known setting. Valid gateway settings: Keys, AllowAnonymous, MaxRequestBodySize.", message, StringComparison.Ordinal);
-        Assert.Contains("LlmRouter:Gateway:Keys:batch:Route is not a known setting. Valid key settings: Hash, Caller, Routes.", message, StringComparison.Ordinal);
+        Assert.Contains("LlmRouter:Gateway:Keys:batch:Route is not a known setting. Valid key settings: Hash, Caller, Routes, Budget, RateLimit.", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddLlmRouterGateway_ReadsAKeysBudgetAndRateLimit()
+    {
+        LlmRouterGatewayOptions options = Options(new()
+        {
+            ["LlmRouter:Gateway:Keys:mobile:Hash"] = Hash,
+            ["LlmRouter:Gateway:Keys:mobile:Budget:LimitUsd"] = "2.50",
+            ["LlmRouter:Gateway:Keys:mobile:Budget:Window"] = "month",
+            ["LlmRouter:Gateway:Keys:mobile:RateLimit:RequestsPerMinute"] = "60",
+            ["LlmRouter:Gateway:Keys:mobile:RateLimit:TokensPerHour"] = "100000",
+            ["LlmRouter:Gateway:Keys:batch:Hash"] = Hash,
+        });
+
+        GatewayKeyOptions mobile = options.Keys["mobile"];
+        Assert.Equal((2.50m, BudgetWindow.Month), (mobile.Budget!.LimitUsd, mobile.Budget.Window));
+        Assert.Equal((60L, (long?)null, (long?)null, 100_000L), (mobile.RateLimit!.RequestsPerMinute, mobile.RateLimit.RequestsPerHour, mobile.RateLimit.TokensPerMinute, mobile.RateLimit.TokensPerHour));
+        Assert.Null(options.Keys["batch"].Budget);
+        Assert.Null(options.Keys["batch"].RateLimit);
+    }
+
+    [Fact]
+    public void AddLlmRouterGateway_InvalidBudgetOrRateLimit_NamesEachKeyAndWhatIsValid()
+    {
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => Options(new()
+        {
+            ["LlmRouter:Gateway:Keys:mobile:Hash"] = Hash,
+            ["LlmRouter:Gateway:Keys:mobile:Budget:Limit"] = "5",
+            ["LlmRouter:Gateway:Keys:mobile:Budget:Window"] = "Fortnight",
+            ["LlmRouter:Gateway:Keys:mobile:RateLimit:RequestsPerMinute"] = "sixty",
+        }));
+
+        string message = error.Message;
+        Assert.Contains("LlmRouter:Gateway:Keys:mobile:Budget:Limit is not a known setting. Valid budget settings: LimitUsd, Window.", message, StringComparison.Ordinal);
+        Assert.Contains("LlmRouter:Gateway:Keys:mobile:Budget:Window is 'Fortnight'; valid values: Minute, Hour, Day, Month.", message, StringComparison.Ordinal);
+        Assert.Contains("LlmRouter:Gateway:Keys:mobile:RateLimit:RequestsPerMinute is 'sixty'; it must be a whole number.", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validation_BudgetWithoutALimitOrRateLimitWithoutAny_NamesTheKey()
+    {
+        var options = new LlmRouterGatewayOptions();
+        options.Keys["mobile"] = new GatewayKeyOptions { Hash = Hash, Budget = new GatewayKeyBudget(), RateLimit = new GatewayKeyRateLimit { TokensPerMinute = 0 } };
+
+        List<string> errors = GatewayOptionsValidation.Errors(options);
+
+        Assert.Equal(
+            ["LlmRouter:Gateway:Keys:mobile:Budget:LimitUsd is 0; it must be more than 0 US dollars.", "LlmRouter:Gateway:Keys:mobile:RateLimit:TokensPerMinute is 0; it must be at least 1."],
+            errors);
     }
 
     [Fact]

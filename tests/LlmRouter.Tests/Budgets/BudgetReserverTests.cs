@@ -167,6 +167,35 @@ public class BudgetReserverTests
     }
 
     [Fact]
+    public async Task ReserveAsync_CallerBudgetForOneCaller_AppliesToThatCallerAlone()
+    {
+        var clock = new FakeTimeProvider(ResilienceUnits.Start);
+        var ledger = new RecordingLedger();
+        using LlmRouterClient router = Router(clock, ledger, b => WithRoutes(b)
+            .AddBudget("acme-only", o => { o.Scope = BudgetScope.Caller; o.CallerProperty = "tenant"; o.Caller = "acme"; o.LimitUsd = 1; }));
+        var reserver = new BudgetReserver(clock, new FakeLogger());
+
+        Admission acme = await ReserveNextAsync(reserver, ResilienceUnits.Begin(router.Model, "r", Options(tenant: "acme")));
+        Admission globex = await ReserveNextAsync(reserver, ResilienceUnits.Begin(router.Model, "r", Options(tenant: "globex")));
+        Admission differentCase = await ReserveNextAsync(reserver, ResilienceUnits.Begin(router.Model, "r", Options(tenant: "ACME")));
+
+        Assert.Equal("acme", Assert.Single(ledger.Reserved).Key.Caller);
+        Assert.Equal(1, acme.Charges!.Count);
+        Assert.Null(globex.Charges);
+        Assert.Null(differentCase.Charges);
+    }
+
+    [Fact]
+    public void Build_OneCallerOnANonCallerBudget_IsAConfigurationErrorNamingIt()
+    {
+        LlmRouterConfigurationException exception = Assert.Throws<LlmRouterConfigurationException>(() => WithRoutes(new LlmRouterBuilder())
+            .AddBudget("router", o => { o.Caller = "acme"; o.LimitUsd = 1; })
+            .Build());
+
+        Assert.Contains("Caller ('acme') names the one caller a budget limits, so it needs Scope Caller (was Router)", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReserveAsync_CallerBudgetOnARoute_AppliesOnlyWhenTheRequestWentThroughThatRoute()
     {
         var clock = new FakeTimeProvider(ResilienceUnits.Start);

@@ -276,7 +276,7 @@ public class ConfigurationReaderTests
         { "Window", "Week", "LlmRouter:Budgets:daily:Window: 'Week' is not valid. Valid values: Minute, Hour, Day, Month." },
         { "Scope", "Team", "LlmRouter:Budgets:daily:Scope: 'Team' is not valid. Valid values: Router, Route, Deployment, Caller." },
         { "OnExceeded", "Throttle", "LlmRouter:Budgets:daily:OnExceeded: 'Throttle' is not valid. Valid values: Reject, Downgrade." },
-        { "Limit", "5", "LlmRouter:Budgets:daily:Limit is not a known setting. Valid budget settings: Scope, Target, CallerProperty, Window, LimitUsd, OnExceeded, DowngradeTo." },
+        { "Limit", "5", "LlmRouter:Budgets:daily:Limit is not a known setting. Valid budget settings: Scope, Target, CallerProperty, Caller, Window, LimitUsd, OnExceeded, DowngradeTo." },
     };
 
     [Theory]

@@ -58,6 +58,24 @@ public class CallerRateLimitTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task Call_LimitForOneCaller_LimitsThatCallerAlone(bool streaming)
+    {
+        var clock = new FakeTimeProvider(Start);
+        (IChatClient router, ScriptedChatClient client) = Router(clock, b => b.AddRateLimit("alice-only", l => { l.Caller = "alice"; l.RequestsPerMinute = 1; }));
+        await router.CallAsync(streaming, For("alice"));
+
+        RateLimitExceededException exception = await Assert.ThrowsAsync<RateLimitExceededException>(() => router.CallAsync(streaming, For("alice")));
+        await router.CallAsync(streaming, For("bob"));
+        await router.CallAsync(streaming, For("bob"));
+        await router.CallAsync(streaming, For("Alice"));
+
+        Assert.Equal("alice", exception.Caller);
+        Assert.Equal(4, client.CallCount);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Call_LimitOnOneRoute_CountsOnlyThatRoutesRequests(bool streaming)
     {
         var clock = new FakeTimeProvider(Start);
@@ -139,14 +157,17 @@ public class CallerRateLimitTests
             ["LlmRouter:RateLimits:per-user:Route"] = "r",
             ["LlmRouter:RateLimits:per-user:RequestsPerMinute"] = "60",
             ["LlmRouter:RateLimits:per-user:TokensPerHour"] = "50000",
+            ["LlmRouter:RateLimits:vip:Caller"] = "vip-tenant",
+            ["LlmRouter:RateLimits:vip:RequestsPerMinute"] = "6000",
         }).Build().GetSection("LlmRouter");
 
         using LlmRouterClient router = Configuration.ConfigurationReaderTests.Build(section);
 
         DeploymentRateLimit limit = router.Model.Deployments[0].State.RateLimit!;
         Assert.Equal((600L, 200_000L), (limit.RequestsPerMinute, limit.TokensPerMinute));
-        CallerRateLimit caller = Assert.Single(router.Model.RateLimits!.Callers);
-        Assert.Equal(("per-user", "user", "r"), (caller.Name, caller.CallerProperty, caller.Route?.Name));
+        CallerRateLimit caller = Assert.Single(router.Model.RateLimits!.Callers, c => c.Name == "per-user");
+        Assert.Equal(("per-user", "user", "r", (string?)null), (caller.Name, caller.CallerProperty, caller.Route?.Name, caller.Caller));
+        Assert.Equal("vip-tenant", Assert.Single(router.Model.RateLimits!.Callers, c => c.Name == "vip").Caller);
         Assert.Equal(
             [("requests", 60L, TimeSpan.FromMinutes(1)), ("tokens", 50_000L, TimeSpan.FromHours(1))],
             caller.Windows.Select(w => (w.LimitName, w.Limit, w.Window)));

@@ -26,12 +26,15 @@ internal static class OpenAIResponseWriter
         writer.WriteStartObject("message"u8);
         writer.WriteString("role"u8, "assistant"u8);
         string text = response.Text;
+        // Index loops: the lists are seen through IList, whose foreach would allocate an enumerator per message.
+        IList<ChatMessage> messages = response.Messages;
         int calls = 0;
-        foreach (ChatMessage message in response.Messages)
+        for (int m = 0; m < messages.Count; m++)
         {
-            foreach (AIContent content in message.Contents)
+            IList<AIContent> contents = messages[m].Contents;
+            for (int c = 0; c < contents.Count; c++)
             {
-                calls += content is FunctionCallContent ? 1 : 0;
+                calls += contents[c] is FunctionCallContent ? 1 : 0;
             }
         }
 
@@ -48,11 +51,12 @@ internal static class OpenAIResponseWriter
         if (calls > 0)
         {
             writer.WriteStartArray("tool_calls"u8);
-            foreach (ChatMessage message in response.Messages)
+            for (int m = 0; m < messages.Count; m++)
             {
-                foreach (AIContent content in message.Contents)
+                IList<AIContent> contents = messages[m].Contents;
+                for (int c = 0; c < contents.Count; c++)
                 {
-                    if (content is FunctionCallContent call)
+                    if (contents[c] is FunctionCallContent call)
                     {
                         WriteToolCall(writer, call, index: null);
                     }
