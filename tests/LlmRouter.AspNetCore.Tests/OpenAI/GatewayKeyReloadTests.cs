@@ -15,7 +15,7 @@ public class GatewayKeyReloadTests
     [Fact]
     public async Task KeysChangeInConfiguration_NextRequestUsesThemAndABadChangeKeepsTheLastGoodKeys()
     {
-        var source = new ReloadableSource(Keys(("one", "sk-one", null)));
+        var source = new ReloadableConfiguration(Keys(("one", "sk-one", null)));
         IConfigurationRoot configuration = new ConfigurationBuilder().Add(source).Build();
         using var primary = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("ok") };
         using var backup = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("ok") };
@@ -25,16 +25,16 @@ public class GatewayKeyReloadTests
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, "sk-two"));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, GatewayHost.Key));
 
-        source.Provider.Replace(Keys(("one", "sk-one", null), ("two", "sk-two", null)));
+        source.Replace(Keys(("one", "sk-one", null), ("two", "sk-two", null)));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, "sk-two"));
 
-        source.Provider.Replace(Keys(("two", "sk-two", "smart")));
+        source.Replace(Keys(("two", "sk-two", "smart")));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, "sk-one"));
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(host, "sk-two"));
 
         Dictionary<string, string?> bad = Keys(("two", "sk-two", null), ("three", "sk-three", null));
         bad["LlmRouter:Gateway:Keys:three:Hash"] = "sk-three";
-        source.Provider.Replace(bad);
+        source.Replace(bad);
         Assert.Equal(HttpStatusCode.Forbidden, await StatusAsync(host, "sk-two"));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, "sk-three"));
     }
@@ -59,24 +59,5 @@ public class GatewayKeyReloadTests
         }
 
         return settings;
-    }
-
-    private sealed class ReloadableSource(Dictionary<string, string?> initial) : IConfigurationSource
-    {
-        public ReloadableProvider Provider { get; } = new(initial);
-
-        public IConfigurationProvider Build(IConfigurationBuilder builder) => Provider;
-    }
-
-    /// <summary>A configuration whose whole content is replaced at once, then announced, as a reloaded file is.</summary>
-    private sealed class ReloadableProvider : ConfigurationProvider
-    {
-        public ReloadableProvider(Dictionary<string, string?> initial) => Data = new Dictionary<string, string?>(initial, StringComparer.OrdinalIgnoreCase);
-
-        public void Replace(Dictionary<string, string?> settings)
-        {
-            Data = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase);
-            OnReload();
-        }
     }
 }
