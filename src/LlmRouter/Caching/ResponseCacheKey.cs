@@ -17,7 +17,7 @@ namespace LlmRouter;
 /// each message (role, author, contents; not its id or time), and the options that change the output (temperature, top-p, top-k,
 /// max tokens, penalties, seed, stop sequences, tools, tool mode, parallel tool calls, response format, reasoning). Other
 /// additional properties enter sorted by name, so their order does not change the key; the router's own <c>llmrouter.*</c>
-/// properties and the trace context (<c>traceparent</c>, <c>tracestate</c>, <c>baggage</c>) do not enter. The writer, its buffer
+/// properties (but for <see cref="LlmRouterRequestProperties.Deployment"/>, which holds a request to some deployments) and the trace context (<c>traceparent</c>, <c>tracestate</c>, <c>baggage</c>) do not enter. The writer, its buffer
 /// and the digest are kept per thread, so building a key allocates only the key string.
 /// </remarks>
 internal static class ResponseCacheKey
@@ -75,6 +75,27 @@ internal static class ResponseCacheKey
         writer.WriteStartObject();
         writer.WriteString("r"u8, route);
         writer.WriteString("s"u8, scope);
+        if (options?.AdditionalProperties is { Count: > 0 } properties
+            && properties.TryGetValue(LlmRouterRequestProperties.Deployment, out object? deployment) && deployment is not null)
+        {
+            // A request held to some deployments is answered by them only: an answer another deployment gave is not its answer.
+            writer.WritePropertyName("d"u8);
+            if (deployment is not string && deployment is IEnumerable<string> names)
+            {
+                writer.WriteStartArray();
+                foreach (string name in names)
+                {
+                    writer.WriteStringValue(name);
+                }
+
+                writer.WriteEndArray();
+            }
+            else
+            {
+                WriteValue(writer, deployment);
+            }
+        }
+
         if (options?.Instructions is { } instructions)
         {
             writer.WriteString("i"u8, instructions);

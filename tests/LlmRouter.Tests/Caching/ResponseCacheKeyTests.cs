@@ -53,6 +53,20 @@ public class ResponseCacheKeyTests
         Assert.Equal(Key(plain), Key(steered));
     }
 
+    [Fact]
+    public void Key_TheDeploymentARequestIsHeldTo_EntersIt()
+    {
+        static ChatOptions On(object deployment) => new() { AdditionalProperties = new() { [LlmRouterRequestProperties.Deployment] = deployment } };
+
+        string any = Key(new ChatOptions());
+        string backup = Key(On("backup"));
+
+        Assert.NotEqual(any, backup);
+        Assert.NotEqual(backup, Key(On("primary")));
+        Assert.Equal(Key(On(new[] { "backup" })), Key(On(new List<string> { "backup" })));
+        Assert.NotEqual(Key(On(new[] { "backup" })), Key(On(new[] { "primary" })));
+    }
+
     public static TheoryData<string, ChatOptions> ChangingOptions => new()
     {
         { "temperature", new ChatOptions { Temperature = 0.7f } },
