@@ -268,6 +268,9 @@ public sealed class PriceCatalogTests
     [InlineData("""{"models":[{"model":"m","provider":"p","capabilities":["telepathy"],"asOf":"2026-01-02"}]}""", "unknown capability 'telepathy' (valid: tools, vision, jsonSchema, reasoning, streaming)")]
     [InlineData("""{"models":[{"model":"m","provider":"p","aliases":[" "],"asOf":"2026-01-02"}]}""", "entry 0 (m): aliases must not be empty")]
     [InlineData("""{"models":[{"model":"a","provider":"p","asOf":"2026-01-02"},{"model":"b","provider":"P","aliases":["A"],"asOf":"2026-01-02"}]}""", "names 'A' twice for provider 'P' (a and b)")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":1,"output":2,"serviceTiers":{"flex":{"input":0.5}},"asOf":"2026-01-02"}]}""", "entry 0 (m): service tier 'flex' needs 'input' and 'output'")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":1,"output":2,"serviceTiers":{"default":{"input":1,"output":2}},"asOf":"2026-01-02"}]}""", "price.ServiceTiers['default']: 'default' is the provider's standard tier")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","serviceTiers":{"flex":{"input":1,"output":2}},"asOf":"2026-01-02"}]}""", "entry 0 (m): 'input' and 'output' are both required")]
     [InlineData("""{"models":[]}""", "has no 'models'")]
     [InlineData("""{"models":[{"model":""", "not valid JSON")]
     public void Load_InvalidCatalog_ThrowsNamingTheProblem(string json, string expected)
@@ -323,7 +326,10 @@ public sealed class PriceCatalogTests
     private static readonly Dictionary<string, string> CachedPriceNotFound = new(StringComparer.OrdinalIgnoreCase)
     {
         ["gemini-3.1-pro-preview"] = "Third-party pages give 0.20 up to 200K prompt tokens, but no source gives the price above 200K its tier needs.",
-        ["gpt-5.5-pro"] = "No provider page was stored; Vercel's gateway and benchr list no cached price, one reseller lists 3.00.",
+        ["gpt-5.5-pro"] =
+            "None exists: OpenAI's pricing page lists no cached price for it (its cached column empty in the 2026-09-13 scrape of the page " +
+            "in github.com/anuran-roy/unified-llm-pricing, as for the other pro models), so cached tokens bill as input; Vercel's gateway and " +
+            "benchr agree, one reseller's 3.00 is its own.",
         ["kimi-k2.6"] = "No USD price at all was found (the entry has no price).",
     };
 
@@ -374,6 +380,56 @@ public sealed class PriceCatalogTests
         }
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
+    public void EmbeddedRows_ServiceTiers_HaveASourceTheRowsCachedPricingAndItsThresholds()
+    {
+        var problems = new List<string>();
+        int tiers = 0;
+        foreach (PriceCatalogModel row in EmbeddedRows())
+        {
+            foreach ((string name, PriceCatalogServiceTier tier) in row.ServiceTiers ?? [])
+            {
+                tiers++;
+                if (string.IsNullOrWhiteSpace(tier.Source))
+                {
+                    problems.Add($"{row.Model} {name}: no source");
+                }
+
+                if ((row.CachedInput is null) != (tier.CachedInput is null) || (row.CacheWrite is null) != (tier.CacheWrite is null))
+                {
+                    problems.Add($"{row.Model} {name}: cache prices differ in kind from the row's (cached {row.CachedInput}/{tier.CachedInput}, write {row.CacheWrite}/{tier.CacheWrite})");
+                }
+
+                if (!(row.Tiers ?? []).Select(t => (t.Above, t.From)).SequenceEqual((tier.Tiers ?? []).Select(t => (t.Above, t.From))))
+                {
+                    problems.Add($"{row.Model} {name}: long-prompt thresholds differ from the row's");
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Assert.True(tiers >= 10, $"Only {tiers} service tiers in the catalog.");
+    }
+
+    [Theory]
+    [InlineData("gpt-6-astra", "flex", 100_000, 0.75)]              // 100K × 5 + 10K × 25
+    [InlineData("gpt-6-astra", "flex", 300_000, 3.375)]             // above 272K: 300K × 10 + 10K × 37.50
+    [InlineData("gpt-6-astra", "priority", 100_000, 3.00)]          // 100K × 20 + 10K × 100
+    [InlineData("gpt-6-astra", "fast", 300_000, 13.50)]             // fast is priority: 300K × 40 + 10K × 150
+    [InlineData("gpt-6-astra", "default", 100_000, 1.50)]           // 100K × 10 + 10K × 50
+    [InlineData("gpt-6.2-sol", "fast", 300_000, 2.70)]              // 300K × 8 + 10K × 30
+    [InlineData("gpt-5.5", "priority", 100_000, 2.00)]              // 100K × 12.50 + 10K × 75
+    [InlineData("gpt-5.5", "flex", 100_000, 0.40)]                  // 100K × 2.50 + 10K × 15
+    [InlineData("gpt-4o-mini", "priority", 100_000, 0.035)]         // 100K × 0.25 + 10K × 1.00
+    [InlineData("gemini-4-hydrogen", "flex", 100_000, 0.1125)]      // 100K × 0.75 + 10K × 3.75
+    public void Default_ServiceTierPrices_BillTheTiersRates(string model, string serviceTier, long promptTokens, decimal cost)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry));
+        var usage = new Microsoft.Extensions.AI.UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = 10_000 };
+
+        Assert.Equal(cost, CostCalculator.Calculate(usage, entry.Price!.ForServiceTier(serviceTier)));
     }
 
     [Fact]
