@@ -5,7 +5,7 @@ namespace LlmRouter.Tests.Pricing;
 
 public sealed class PriceCatalogTests
 {
-    private static readonly DateOnly Today = new(2026, 11, 30);
+    private static readonly DateOnly Today = new(2026, 12, 1);
 
     [Fact]
     public void Default_EmbeddedCatalog_CoversAtLeast75ModelsOf14Providers()
@@ -36,7 +36,7 @@ public sealed class PriceCatalogTests
             Assert.True(entry.Capabilities.HasFlag(ModelCapabilities.Streaming), entry.Model);
             Assert.True(entry.ContextWindow is null or >= 4_096, entry.Model);
             Assert.True(entry.MaxOutputTokens is null || entry.ContextWindow is null || entry.MaxOutputTokens <= entry.ContextWindow, entry.Model);
-            if (entry.Price is { } price)
+            foreach (ModelPrice price in entry.Price is { } standard ? [standard, .. standard.ServiceTiers.Values] : Array.Empty<ModelPrice>())
             {
                 Assert.True(price.Input > 0 && price.Output > 0, entry.Model);
                 Assert.True(price.CachedInput is null || price.CachedInput < price.Input, $"{entry.Model}: a cache read costs less than input");
@@ -325,7 +325,6 @@ public sealed class PriceCatalogTests
     /// <summary>Rows of those providers whose cached price no stored copy of the provider's own pages gave; each says why.</summary>
     private static readonly Dictionary<string, string> CachedPriceNotFound = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["gemini-3.1-pro-preview"] = "Third-party pages give 0.20 up to 200K prompt tokens, but no source gives the price above 200K its tier needs.",
         ["gpt-5.5-pro"] =
             "None exists: OpenAI's pricing page lists no cached price for it (its cached column empty in the 2026-09-13 scrape of the page " +
             "in github.com/anuran-roy/unified-llm-pricing, as for the other pro models), so cached tokens bill as input; Vercel's gateway and " +
@@ -445,6 +444,9 @@ public sealed class PriceCatalogTests
         Assert.Equal(200_001, Tier("gemini-3.1-pro-preview").MinPromptTokens);
         Assert.Equal(200_000, Tier("grok-4.7").MinPromptTokens);
         Assert.Equal(200_000, Tier("grok-4.20").MinPromptTokens);
+        Assert.Equal(204_801, Tier("grok-4.6").MinPromptTokens);
+        Assert.Equal((4.00m, 1.00m, 12.00m), (Tier("grok-4.6").Input, Tier("grok-4.6").CachedInput!.Value, Tier("grok-4.6").Output));
+        Assert.Equal((0.40m, 0.20m), (Tier("gemini-3.1-pro-preview").CachedInput!.Value, PriceCatalog.Default.TryFind("gemini-3.1-pro-preview", null, out ModelCatalogEntry? gemini) ? gemini.Price!.CachedInput!.Value : 0m));
         Assert.Equal((0.50m, 0.05m, 0.625m, 2.50m), (Tier("claude-haiku-5-5").Input, Tier("claude-haiku-5-5").CachedInput!.Value, Tier("claude-haiku-5-5").CacheWrite!.Value, Tier("claude-haiku-5-5").Output));
 
         static PriceTier Tier(string model) =>
@@ -456,9 +458,11 @@ public sealed class PriceCatalogTests
     [InlineData("gpt-6.2-astra", 272_001, 4.412016)]
     [InlineData("gpt-5.5-pro", 272_000, 8.34)]
     [InlineData("gpt-5.5-pro", 272_001, 16.59006)]
-    public void Calculate_AddedOpenAIModelsAtTheLongContextThreshold_BillTheTierOnlyAboveIt(string model, long promptTokens, double expected)
+    [InlineData("grok-4.6", 204_800, 0.4156)]           // 204,800 × 2 + 1,000 × 6
+    [InlineData("grok-4.6", 204_801, 0.831204)]         // 204,801 × 4 + 1,000 × 12
+    public void Calculate_AddedModelsAtTheLongContextThreshold_BillTheTierOnlyAboveIt(string model, long promptTokens, double expected)
     {
-        Assert.True(PriceCatalog.Default.TryFind(model, "openai", out ModelCatalogEntry? entry));
+        Assert.True(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry));
 
         decimal cost = CostCalculator.Calculate(new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = 1_000 }, entry.Price!);
 
