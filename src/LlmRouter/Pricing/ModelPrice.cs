@@ -95,12 +95,27 @@ public sealed record ModelPrice(decimal Input, decimal Output)
     /// without a price here (<c>default</c>, <c>auto</c>, <c>scale</c>, a name this price does not list) is billed at this price.
     /// Estimates (<c>Cheapest</c>, <c>MaxPrice</c>, budget reservations) use the requested tier's price.
     /// </remarks>
+    /// <exception cref="ArgumentException">Two names differ only in case.</exception>
     public IReadOnlyDictionary<string, ModelPrice> ServiceTiers
     {
         get => _serviceTiers;
-        init => _serviceTiers = value is null || value.Count == 0
-            ? FrozenDictionary<string, ModelPrice>.Empty
-            : value.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        init
+        {
+            if (value is null || value.Count == 0)
+            {
+                _serviceTiers = FrozenDictionary<string, ModelPrice>.Empty;
+                return;
+            }
+
+            FrozenDictionary<string, ModelPrice> tiers = value.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+            if (tiers.Count != value.Count)
+            {
+                throw new ArgumentException(
+                    $"ServiceTiers names a tier twice ({string.Join(", ", value.Keys)}); names compare ignoring case, so give each tier once.", nameof(value));
+            }
+
+            _serviceTiers = tiers;
+        }
     }
 
     /// <summary>

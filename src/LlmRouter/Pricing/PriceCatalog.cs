@@ -373,12 +373,16 @@ public sealed class PriceCatalog
                 throw Invalid(index, name, $"service tier '{tierName}' needs 'input' and 'output'");
             }
 
-            read[tierName] = new ModelPrice(input, output)
+            var price = new ModelPrice(input, output)
             {
                 CachedInput = tier.CachedInput,
                 CacheWrite = tier.CacheWrite,
                 Tiers = Tiers(tier.Tiers, index, name),
             };
+            if (!read.TryAdd(tierName, price))
+            {
+                throw Invalid(index, name, $"service tier '{tierName}' is listed twice (names compare ignoring case)");
+            }
         }
 
         return read;

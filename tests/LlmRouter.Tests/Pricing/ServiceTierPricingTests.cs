@@ -79,6 +79,16 @@ public sealed class ServiceTierPricingTests
     }
 
     [Fact]
+    public void ServiceTiers_NamesDifferingOnlyInCase_ThrowsNamingThem()
+    {
+        var tiers = new Dictionary<string, ModelPrice> { ["flex"] = new(1m, 1m), ["FLEX"] = new(2m, 2m) };
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new ModelPrice(2m, 2m) { ServiceTiers = tiers });
+
+        Assert.Contains("flex, FLEX", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Equals_DifferentServiceTierPrices_AreNotEqual()
     {
         ModelPrice cheaperFlex = Astra with { ServiceTiers = new Dictionary<string, ModelPrice> { ["flex"] = new(4m, 25m) { CachedInput = 0.5m }, ["priority"] = new(20m, 100m) { CachedInput = 2m } } };

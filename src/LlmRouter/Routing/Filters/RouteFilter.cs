@@ -94,7 +94,9 @@ internal sealed class RouteFilter
         decimal output = price.Output;
         if (!price.IsFlat && request is not null)
         {
-            PriceRates rates = ServiceTierProperty.Estimated(price.At(request.Time.GetUtcNow()), request.Options).RatesFor(request.EstimatedInputTokensFor(deployment));
+            // Only a long-prompt tier needs the request's token estimate; a dated price or a service tier does not.
+            ModelPrice inForce = ServiceTierProperty.Estimated(price.At(request.Time.GetUtcNow()), request.Options);
+            PriceRates rates = inForce.Tiers.Count == 0 ? inForce.RatesFor(0) : inForce.RatesFor(request.EstimatedInputTokensFor(deployment));
             input = rates.Input;
             output = rates.Output;
         }
