@@ -33,6 +33,13 @@ if (args.Contains("--interleaved-cache"))
     return;
 }
 
+// The token estimate on a few requests in alternating rounds (run two builds in turn to compare them): ... -- --interleaved-estimate
+if (args.Contains("--interleaved-estimate"))
+{
+    InterleavedEstimateComparison.Run(Console.Out);
+    return;
+}
+
 // Quality and latency bookkeeping vs none in alternating rounds: ... -- --adaptive-interleaved
 if (args.Contains("--adaptive-interleaved"))
 {

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
@@ -11,7 +12,8 @@ namespace LlmRouter;
 /// <remarks>
 /// The encoding is chosen once, from the model the estimator is made for, else per request from <see cref="ChatOptions.ModelId"/>
 /// when that names a model of a known family; a request for any other model is estimated by the fallback. Thread-safe: the
-/// tokenizers are immutable and shared.
+/// tokenizers are immutable and shared, and tool definitions are counted once per tool instance and encoding
+/// (<see cref="ToolTokenCounts"/>).
 /// </remarks>
 internal sealed class TiktokenTokenEstimator : ITokenEstimator
 {
@@ -25,6 +27,10 @@ internal sealed class TiktokenTokenEstimator : ITokenEstimator
 
     private static readonly Lazy<Tokenizer> O200k = new(static () => TiktokenTokenizer.CreateForEncoding("o200k_base"));
     private static readonly Lazy<Tokenizer> Cl100k = new(static () => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+
+    /// <summary>Tool definitions, which requests reuse, counted once per tool instance and encoding (the count counting again would give).</summary>
+    private static readonly ToolTokenCounts O200kTools = new(static (name, description, schema) => CountTool(O200k.Value, name, description, schema));
+    private static readonly ToolTokenCounts Cl100kTools = new(static (name, description, schema) => CountTool(Cl100k.Value, name, description, schema));
 
     private readonly Tokenizer? _tokenizer;
     private readonly ITokenEstimator _fallback;
@@ -104,12 +110,12 @@ internal sealed class TiktokenTokenEstimator : ITokenEstimator
                 tokens += InstructionsOverhead + Count(tokenizer, instructions);
             }
 
-            foreach (AITool tool in options.Tools ?? [])
+            if (options.Tools is { Count: > 0 } tools)
             {
-                tokens += ToolOverhead + Count(tokenizer, tool.Name) + Count(tokenizer, tool.Description);
-                if (tool is AIFunctionDeclaration function)
+                ToolTokenCounts toolCounts = ReferenceEquals(tokenizer, O200k.Value) ? O200kTools : Cl100kTools;
+                for (int i = 0; i < tools.Count; i++)
                 {
-                    tokens += Json(tokenizer, function.JsonSchema);
+                    tokens += ToolOverhead + toolCounts.Count(tools[i]);
                 }
             }
 
@@ -153,6 +159,9 @@ internal sealed class TiktokenTokenEstimator : ITokenEstimator
     }
 
     private static int Count(Tokenizer tokenizer, string? text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(text);
+
+    private static long CountTool(Tokenizer tokenizer, string name, string? description, ReadOnlySpan<byte> schema) =>
+        Count(tokenizer, name) + Count(tokenizer, description) + (schema.IsEmpty ? 0 : Count(tokenizer, Encoding.UTF8.GetString(schema)));
 
     private static long Json(Tokenizer tokenizer, JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? 0 : Count(tokenizer, element.GetRawText());

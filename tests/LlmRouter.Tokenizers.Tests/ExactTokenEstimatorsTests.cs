@@ -41,6 +41,26 @@ public sealed class ExactTokenEstimatorsTests
         Assert.Equal(real + 3 + 4, estimate);
     }
 
+    [Theory]
+    [InlineData("gpt-4o", "o200k_base")]
+    [InlineData("gpt-4", "cl100k_base")]
+    public void Create_ToolCountedAgainAndChanged_CountsItsDefinitionExactlyEachTime(string model, string encoding)
+    {
+        Tokenizer tokenizer = TiktokenTokenizer.CreateForEncoding(encoding);
+        ChatMessage[] messages = [new(ChatRole.User, "Hi")];
+        var tool = new DescribedTool("get_forecast", "Gets the weather forecast for a city.");
+        var options = new ChatOptions { Tools = [tool] };
+        ITokenEstimator estimator = ExactTokenEstimators.Create(model);
+        int Expected() => 3 + 4 + tokenizer.CountTokens("Hi") + 8 + tokenizer.CountTokens(tool.Name)
+            + tokenizer.CountTokens(tool.Description) + tokenizer.CountTokens(tool.JsonSchema.GetRawText());
+
+        Assert.Equal(Expected(), estimator.EstimateInputTokens(messages, options));
+        Assert.Equal(Expected(), estimator.EstimateInputTokens(messages, options));
+
+        tool.Text = "Gets the weather forecast for a city, hour by hour, with rain, wind and temperature for each of the next days.";
+        Assert.Equal(Expected(), estimator.EstimateInputTokens(messages, options));
+    }
+
     [Fact]
     public void Create_Cl100kAndO200k_CountDifferentlyForNonEnglishText()
     {
@@ -127,5 +147,19 @@ public sealed class ExactTokenEstimatorsTests
         public void Dispose()
         {
         }
+    }
+
+    /// <summary>A function declaration whose description can change between requests.</summary>
+    private sealed class DescribedTool(string name, string description) : AIFunctionDeclaration
+    {
+        private static readonly JsonElement Schema = JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""").RootElement;
+
+        public string Text { get; set; } = description;
+
+        public override string Name => name;
+
+        public override string Description => Text;
+
+        public override JsonElement JsonSchema => Schema;
     }
 }

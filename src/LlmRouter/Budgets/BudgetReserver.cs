@@ -59,7 +59,10 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
 
         DateTimeOffset now = time.GetUtcNow();
         decimal estimate = deployment.Price is { } price
-            ? CostCalculator.Estimate(request.EstimatedInputTokensFor(deployment), TokenEstimators.ExpectedOutputTokens(request.Options, deployment), price, now)
+            ? CostCalculator.Estimate(
+                request.EstimatedInputTokensFor(deployment),
+                TokenEstimators.ExpectedOutputTokens(request.Options, deployment),
+                ServiceTierProperty.Estimated(price.At(now), request.Options))
             : 0;
         var charges = new AttemptCharges(cost.Ledger, capacity, estimate);
         bool handedBack = false;

@@ -58,7 +58,7 @@ internal sealed class ConfigurationReader
     };
 
     /// <summary>The keys of a deployment's price; <see cref="ModelPrice"/> is immutable, so <see cref="Price"/> reads them apart.</summary>
-    public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput", "Tiers"];
+    public static readonly string[] PriceKeys = ["Input", "Output", "CachedInput", "CacheWrite", "ExtendedCacheWrite", "ReasoningOutput", "Tiers", "ServiceTiers"];
 
     /// <summary>The keys of one long-prompt tier of a price (<c>Price:Tiers:0</c>); <see cref="PriceTier"/> is read by <see cref="Price"/>.</summary>
     public static readonly string[] PriceTierKeys =
@@ -419,7 +419,31 @@ internal sealed class ConfigurationReader
             ExtendedCacheWrite = Decimal(price, "ExtendedCacheWrite"),
             ReasoningOutput = Decimal(price, "ReasoningOutput"),
             Tiers = PriceTiers(price.GetSection("Tiers")),
+            ServiceTiers = ServiceTierPrices(price.GetSection("ServiceTiers")),
         };
+    }
+
+    /// <summary>
+    /// Reads a price's service tiers, <c>{ "flex": { "Input": 1.25, "Output": 7.5 }, "priority": { … } }</c>, each a price of its
+    /// own (with long-prompt tiers, without service tiers); empty when absent.
+    /// </summary>
+    private Dictionary<string, ModelPrice> ServiceTierPrices(IConfigurationSection serviceTiers)
+    {
+        var read = new Dictionary<string, ModelPrice>(StringComparer.OrdinalIgnoreCase);
+        foreach (IConfigurationSection tier in serviceTiers.GetChildren())
+        {
+            if (tier.GetSection("ServiceTiers").Exists())
+            {
+                _errors.Add($"{tier.Path}:ServiceTiers is not allowed: a service tier's price is a plain price (Input, Output, cache prices, Tiers).");
+            }
+
+            if (Price(tier) is { } price)
+            {
+                read[tier.Key] = price;
+            }
+        }
+
+        return read;
     }
 
     /// <summary>Reads a price's long-prompt tiers, <c>[ { "AbovePromptTokens": 200000, "Input": 2.50, "Output": 15 } ]</c>; empty when absent.</summary>

@@ -17,8 +17,9 @@ internal sealed class AttemptCharger(BudgetReserver budgets, RateLimiting? rateL
     /// <param name="usage">The usage the provider reported, or <see langword="null"/>.</param>
     /// <param name="end">How the attempt ended, for what its reservations settle at without usage.</param>
     /// <param name="endedAt">When a served attempt ended, for its output rate in the deployment's latency window; 0 to read the clock if a window needs it.</param>
+    /// <param name="servedTier">The service tier the response says served it, or <see langword="null"/>: the request's tier is billed then.</param>
     /// <returns>The attempt's cost in USD, or <see langword="null"/> when it reported no usage or its deployment has no price.</returns>
-    public decimal? Charge(RouterModel model, RouterRequest? request, ref Attempt attempt, UsageDetails? usage, AttemptEnd end, long endedAt = 0)
+    public decimal? Charge(RouterModel model, RouterRequest? request, ref Attempt attempt, UsageDetails? usage, AttemptEnd end, long endedAt = 0, string? servedTier = null)
     {
         if (attempt.Charged)
         {
@@ -46,8 +47,10 @@ internal sealed class AttemptCharger(BudgetReserver budgets, RateLimiting? rateL
 
             if (deployment.Price is { } price)
             {
-                // The clock is read only for a price with a scheduled change: the price in force when the attempt ends applies.
-                decimal usd = price.Then is null ? CostCalculator.Calculate(usage, price) : CostCalculator.Calculate(usage, price, model.Time.GetUtcNow());
+                // The clock is read only for a price with a scheduled change: the price in force when the attempt ends applies, at
+                // the service tier that served the call (else the one asked for).
+                ModelPrice inForce = price.Then is null ? price : price.At(model.Time.GetUtcNow());
+                decimal usd = CostCalculator.Calculate(usage, ServiceTierProperty.Billed(inForce, servedTier, request?.Options));
                 cost = usd;
                 long units = Money.ToUnits(usd);
                 deployment.Spend.Add(units);

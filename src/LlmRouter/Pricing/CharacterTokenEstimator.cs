@@ -17,7 +17,8 @@ namespace LlmRouter;
 /// <remarks>
 /// Counts in hundredths of a token so that the weights stay integers; rounds the total up. Reads JSON (tool schemas, function
 /// arguments and results held as <see cref="JsonElement"/>) from its raw UTF-8 without materializing strings, and never touches
-/// <see cref="DataContent.Data"/>, which may decode base64 on first access. Stateless and thread-safe.
+/// <see cref="DataContent.Data"/>, which may decode base64 on first access. Thread-safe; its only state is the counts of tool
+/// definitions kept per tool instance (<see cref="ToolTokenCounts"/>), which give exactly the counts counting again would.
 /// </remarks>
 internal sealed class CharacterTokenEstimator : ITokenEstimator
 {
@@ -36,6 +37,9 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
     internal const int MostHundredthsPerCharacter = TextCounter.MostPerCharacter;
 
     private const int Hundredths = 100;
+
+    /// <summary>Tool definitions, which requests reuse, counted once per tool instance: the same count as counting them each time.</summary>
+    private static readonly ToolTokenCounts ToolCounts = new(static (name, description, schema) => CountText(name) + CountText(description) + CountUtf8(schema));
 
     private CharacterTokenEstimator()
     {
@@ -536,13 +540,8 @@ internal sealed class CharacterTokenEstimator : ITokenEstimator
         {
             for (int i = 0; i < tools.Count; i++)
             {
-                AITool tool = tools[i];
                 tally.Tokens += ToolOverhead;
-                tally.Hundredths += CountText(tool.Name) + CountText(tool.Description);
-                if (tool is AIFunctionDeclaration function)
-                {
-                    tally.Hundredths += CountJson(function.JsonSchema);
-                }
+                tally.Hundredths += ToolCounts.Count(tools[i]);
             }
         }
 

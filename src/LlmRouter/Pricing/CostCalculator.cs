@@ -35,7 +35,9 @@ namespace LlmRouter;
 /// <see cref="UsageDetails.InputTokenCount"/> (cache reads and writes included) for <see cref="Calculate(UsageDetails, ModelPrice)"/>,
 /// by the estimate for <see cref="Estimate(long, long, ModelPrice)"/>. A price with a scheduled change is billed as the price in
 /// force at the time given to the overloads that take one; the overloads without a time use the price as given, before any
-/// change. Time-of-day rates (DeepSeek's off-peak discount) are not applied.
+/// change. Time-of-day rates (DeepSeek's off-peak discount) are not applied. A call served at another service tier (flex,
+/// priority) is billed at that tier's price: pass <see cref="ModelPrice.ForServiceTier(string?)"/> of the price in force, as the
+/// router does with the tier the response reports (else the one the request asked for).
 /// </para>
 /// <para>The methods are pure, thread-safe and do not allocate.</para>
 /// </remarks>

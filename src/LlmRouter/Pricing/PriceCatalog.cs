@@ -289,6 +289,7 @@ public sealed class PriceCatalog
                 ExtendedCacheWrite = model.ExtendedCacheWrite,
                 ReasoningOutput = model.ReasoningOutput,
                 Tiers = Tiers(model.Tiers, index, name),
+                ServiceTiers = ServiceTiers(model.ServiceTiers, index, name),
             };
             var problems = new List<string>();
             price.Validate("price", problems);
@@ -298,7 +299,7 @@ public sealed class PriceCatalog
             }
         }
         else if (model.Input is not null || model.Output is not null || model.CachedInput is not null || model.CacheWrite is not null || model.ExtendedCacheWrite is not null
-            || model.ReasoningOutput is not null || model.Tiers is not null)
+            || model.ReasoningOutput is not null || model.Tiers is not null || model.ServiceTiers is not null)
         {
             throw Invalid(index, name, "'input' and 'output' are both required when any price is given");
         }
@@ -357,6 +358,31 @@ public sealed class PriceCatalog
                 ExtendedCacheWrite = tier.ExtendedCacheWrite,
                 ReasoningOutput = tier.ReasoningOutput,
             });
+        }
+
+        return read;
+    }
+
+    private static Dictionary<string, ModelPrice> ServiceTiers(Dictionary<string, PriceCatalogServiceTier>? serviceTiers, int index, string name)
+    {
+        var read = new Dictionary<string, ModelPrice>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string tierName, PriceCatalogServiceTier tier) in serviceTiers ?? [])
+        {
+            if (tier?.Input is not { } input || tier.Output is not { } output)
+            {
+                throw Invalid(index, name, $"service tier '{tierName}' needs 'input' and 'output'");
+            }
+
+            var price = new ModelPrice(input, output)
+            {
+                CachedInput = tier.CachedInput,
+                CacheWrite = tier.CacheWrite,
+                Tiers = Tiers(tier.Tiers, index, name),
+            };
+            if (!read.TryAdd(tierName, price))
+            {
+                throw Invalid(index, name, $"service tier '{tierName}' is listed twice (names compare ignoring case)");
+            }
         }
 
         return read;

@@ -32,6 +32,9 @@ internal sealed class PriceCatalogModel
     /// <summary>Long-prompt tiers, smallest threshold first.</summary>
     public List<PriceCatalogTier>? Tiers { get; set; }
 
+    /// <summary>The prices of the provider's other service tiers (flex, priority), by the name its <c>service_tier</c> uses.</summary>
+    public Dictionary<string, PriceCatalogServiceTier>? ServiceTiers { get; set; }
+
     /// <summary>The first day (UTC) this row's price applies; absent on a model's first or only row.</summary>
     public DateOnly? EffectiveFrom { get; set; }
 
@@ -73,6 +76,24 @@ internal sealed class PriceCatalogTier
     public decimal? Output { get; set; }
 
     public decimal? ReasoningOutput { get; set; }
+}
+
+/// <summary>One service tier of a <see cref="PriceCatalogModel"/>: its prices in USD per million tokens, its own long-prompt tiers, and where they come from.</summary>
+internal sealed class PriceCatalogServiceTier
+{
+    public decimal? Input { get; set; }
+
+    public decimal? CachedInput { get; set; }
+
+    public decimal? CacheWrite { get; set; }
+
+    public decimal? Output { get; set; }
+
+    /// <summary>Long-prompt tiers of this service tier, smallest threshold first.</summary>
+    public List<PriceCatalogTier>? Tiers { get; set; }
+
+    /// <summary>Where these prices come from, when not the row's own source; kept in the data for maintainers, not surfaced.</summary>
+    public string? Source { get; set; }
 }
 
 /// <summary>Source-generated metadata for <see cref="PriceCatalogDocument"/>: no reflection, trimming- and AOT-safe.</summary>

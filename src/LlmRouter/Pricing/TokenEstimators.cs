@@ -16,7 +16,8 @@ public static class TokenEstimators
 
     /// <summary>
     /// Gets the default estimator: a fast character-based estimate per Unicode script, with no tokenizer. Thread-safe; does not
-    /// allocate for lists of messages.
+    /// allocate for lists of messages, except once per tool instance: a tool's definition is counted the first time the tool is
+    /// seen and the count kept for as long as the tool lives and says the same name, description and schema.
     /// </summary>
     /// <remarks>
     /// <para>

@@ -482,9 +482,10 @@ public partial class OptionsConsistencyTests
             ? type.GetGenericArguments()[0]
             : null;
 
-    /// <summary>The options type a dictionary of named options holds (the response cache's routes), or <see langword="null"/>.</summary>
+    /// <summary>The options type a dictionary of named options holds (the response cache's routes, a price's service tiers), or <see langword="null"/>.</summary>
     private static Type? NamedItem(Type type) =>
-        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IDictionary<,>) && type.GetGenericArguments()[0] == typeof(string)
+        type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(IDictionary<,>) || type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
+            && type.GetGenericArguments()[0] == typeof(string)
             && Bindings.ContainsKey(type.GetGenericArguments()[1])
             ? type.GetGenericArguments()[1]
             : null;
@@ -670,7 +671,12 @@ public partial class OptionsConsistencyTests
 
                 if (NamedItem(type) is { } named)
                 {
-                    Fill(named, key + ":sample", root => Actual(root) is IDictionary map && map.Contains("sample") ? map["sample"] : NotRead);
+                    // A type that holds named items of its own type (a service tier's price) is sampled one level deep.
+                    if (named != options || !path.Contains($":{property.Name}:", StringComparison.Ordinal))
+                    {
+                        Fill(named, key + ":sample", root => Actual(root) is { } map && map != NotRead ? Entry(map, "sample") : NotRead);
+                    }
+
                     continue;
                 }
 
@@ -685,6 +691,16 @@ public partial class OptionsConsistencyTests
                 Checks.Add(($"{options.Name}.{property.Name} ({key})", Actual, expected));
             }
         }
+
+        /// <summary>The entry named <paramref name="name"/> of a dictionary, writable or read-only, or <see cref="NotRead"/>.</summary>
+        private static object? Entry(object map, string name) => map switch
+        {
+            IDictionary dictionary => dictionary.Contains(name) ? dictionary[name] : NotRead,
+            IEnumerable entries => entries.Cast<object>()
+                .Select(e => (Key: e.GetType().GetProperty("Key")?.GetValue(e) as string, Value: e.GetType().GetProperty("Value")?.GetValue(e)))
+                .FirstOrDefault(e => string.Equals(e.Key, name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } found ? found.Value : NotRead,
+            _ => NotRead,
+        };
 
         /// <summary>Writes the <paramref name="n"/>th sample of <paramref name="type"/> under <paramref name="key"/> and returns the value it must read as.</summary>
         private object? Write(Type type, string key, object? current, int n)

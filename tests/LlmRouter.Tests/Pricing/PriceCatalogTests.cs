@@ -5,7 +5,7 @@ namespace LlmRouter.Tests.Pricing;
 
 public sealed class PriceCatalogTests
 {
-    private static readonly DateOnly Today = new(2026, 11, 30);
+    private static readonly DateOnly Today = new(2026, 12, 1);
 
     [Fact]
     public void Default_EmbeddedCatalog_CoversAtLeast75ModelsOf14Providers()
@@ -36,7 +36,7 @@ public sealed class PriceCatalogTests
             Assert.True(entry.Capabilities.HasFlag(ModelCapabilities.Streaming), entry.Model);
             Assert.True(entry.ContextWindow is null or >= 4_096, entry.Model);
             Assert.True(entry.MaxOutputTokens is null || entry.ContextWindow is null || entry.MaxOutputTokens <= entry.ContextWindow, entry.Model);
-            if (entry.Price is { } price)
+            foreach (ModelPrice price in entry.Price is { } standard ? [standard, .. standard.ServiceTiers.Values] : Array.Empty<ModelPrice>())
             {
                 Assert.True(price.Input > 0 && price.Output > 0, entry.Model);
                 Assert.True(price.CachedInput is null || price.CachedInput < price.Input, $"{entry.Model}: a cache read costs less than input");
@@ -268,6 +268,9 @@ public sealed class PriceCatalogTests
     [InlineData("""{"models":[{"model":"m","provider":"p","capabilities":["telepathy"],"asOf":"2026-01-02"}]}""", "unknown capability 'telepathy' (valid: tools, vision, jsonSchema, reasoning, streaming)")]
     [InlineData("""{"models":[{"model":"m","provider":"p","aliases":[" "],"asOf":"2026-01-02"}]}""", "entry 0 (m): aliases must not be empty")]
     [InlineData("""{"models":[{"model":"a","provider":"p","asOf":"2026-01-02"},{"model":"b","provider":"P","aliases":["A"],"asOf":"2026-01-02"}]}""", "names 'A' twice for provider 'P' (a and b)")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":1,"output":2,"serviceTiers":{"flex":{"input":0.5}},"asOf":"2026-01-02"}]}""", "entry 0 (m): service tier 'flex' needs 'input' and 'output'")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","input":1,"output":2,"serviceTiers":{"default":{"input":1,"output":2}},"asOf":"2026-01-02"}]}""", "price.ServiceTiers['default']: 'default' is the provider's standard tier")]
+    [InlineData("""{"models":[{"model":"m","provider":"p","serviceTiers":{"flex":{"input":1,"output":2}},"asOf":"2026-01-02"}]}""", "entry 0 (m): 'input' and 'output' are both required")]
     [InlineData("""{"models":[]}""", "has no 'models'")]
     [InlineData("""{"models":[{"model":""", "not valid JSON")]
     public void Load_InvalidCatalog_ThrowsNamingTheProblem(string json, string expected)
@@ -322,8 +325,10 @@ public sealed class PriceCatalogTests
     /// <summary>Rows of those providers whose cached price no stored copy of the provider's own pages gave; each says why.</summary>
     private static readonly Dictionary<string, string> CachedPriceNotFound = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["gemini-3.1-pro-preview"] = "Third-party pages give 0.20 up to 200K prompt tokens, but no source gives the price above 200K its tier needs.",
-        ["gpt-5.5-pro"] = "No provider page was stored; Vercel's gateway and benchr list no cached price, one reseller lists 3.00.",
+        ["gpt-5.5-pro"] =
+            "None exists: OpenAI's pricing page lists no cached price for it (its cached column empty in the 2026-09-13 scrape of the page " +
+            "in github.com/anuran-roy/unified-llm-pricing, as for the other pro models), so cached tokens bill as input; Vercel's gateway and " +
+            "benchr agree, one reseller's 3.00 is its own.",
         ["kimi-k2.6"] = "No USD price at all was found (the entry has no price).",
     };
 
@@ -377,6 +382,56 @@ public sealed class PriceCatalogTests
     }
 
     [Fact]
+    public void EmbeddedRows_ServiceTiers_HaveASourceTheRowsCachedPricingAndItsThresholds()
+    {
+        var problems = new List<string>();
+        int tiers = 0;
+        foreach (PriceCatalogModel row in EmbeddedRows())
+        {
+            foreach ((string name, PriceCatalogServiceTier tier) in row.ServiceTiers ?? [])
+            {
+                tiers++;
+                if (string.IsNullOrWhiteSpace(tier.Source))
+                {
+                    problems.Add($"{row.Model} {name}: no source");
+                }
+
+                if ((row.CachedInput is null) != (tier.CachedInput is null) || (row.CacheWrite is null) != (tier.CacheWrite is null))
+                {
+                    problems.Add($"{row.Model} {name}: cache prices differ in kind from the row's (cached {row.CachedInput}/{tier.CachedInput}, write {row.CacheWrite}/{tier.CacheWrite})");
+                }
+
+                if (!(row.Tiers ?? []).Select(t => (t.Above, t.From)).SequenceEqual((tier.Tiers ?? []).Select(t => (t.Above, t.From))))
+                {
+                    problems.Add($"{row.Model} {name}: long-prompt thresholds differ from the row's");
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Assert.True(tiers >= 10, $"Only {tiers} service tiers in the catalog.");
+    }
+
+    [Theory]
+    [InlineData("gpt-6-astra", "flex", 100_000, 0.75)]              // 100K × 5 + 10K × 25
+    [InlineData("gpt-6-astra", "flex", 300_000, 3.375)]             // above 272K: 300K × 10 + 10K × 37.50
+    [InlineData("gpt-6-astra", "priority", 100_000, 3.00)]          // 100K × 20 + 10K × 100
+    [InlineData("gpt-6-astra", "fast", 300_000, 13.50)]             // fast is priority: 300K × 40 + 10K × 150
+    [InlineData("gpt-6-astra", "default", 100_000, 1.50)]           // 100K × 10 + 10K × 50
+    [InlineData("gpt-6.2-sol", "fast", 300_000, 2.70)]              // 300K × 8 + 10K × 30
+    [InlineData("gpt-5.5", "priority", 100_000, 2.00)]              // 100K × 12.50 + 10K × 75
+    [InlineData("gpt-5.5", "flex", 100_000, 0.40)]                  // 100K × 2.50 + 10K × 15
+    [InlineData("gpt-4o-mini", "priority", 100_000, 0.035)]         // 100K × 0.25 + 10K × 1.00
+    [InlineData("gemini-4-hydrogen", "flex", 100_000, 0.1125)]      // 100K × 0.75 + 10K × 3.75
+    public void Default_ServiceTierPrices_BillTheTiersRates(string model, string serviceTier, long promptTokens, decimal cost)
+    {
+        Assert.True(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry));
+        var usage = new Microsoft.Extensions.AI.UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = 10_000 };
+
+        Assert.Equal(cost, CostCalculator.Calculate(usage, entry.Price!.ForServiceTier(serviceTier)));
+    }
+
+    [Fact]
     public void Default_LongContextTiers_AreThoseTheProvidersPublish()
     {
         Assert.Equal(272_001, Tier("gpt-6.2-sol").MinPromptTokens);
@@ -389,6 +444,9 @@ public sealed class PriceCatalogTests
         Assert.Equal(200_001, Tier("gemini-3.1-pro-preview").MinPromptTokens);
         Assert.Equal(200_000, Tier("grok-4.7").MinPromptTokens);
         Assert.Equal(200_000, Tier("grok-4.20").MinPromptTokens);
+        Assert.Equal(204_801, Tier("grok-4.6").MinPromptTokens);
+        Assert.Equal((4.00m, 1.00m, 12.00m), (Tier("grok-4.6").Input, Tier("grok-4.6").CachedInput!.Value, Tier("grok-4.6").Output));
+        Assert.Equal((0.40m, 0.20m), (Tier("gemini-3.1-pro-preview").CachedInput!.Value, PriceCatalog.Default.TryFind("gemini-3.1-pro-preview", null, out ModelCatalogEntry? gemini) ? gemini.Price!.CachedInput!.Value : 0m));
         Assert.Equal((0.50m, 0.05m, 0.625m, 2.50m), (Tier("claude-haiku-5-5").Input, Tier("claude-haiku-5-5").CachedInput!.Value, Tier("claude-haiku-5-5").CacheWrite!.Value, Tier("claude-haiku-5-5").Output));
 
         static PriceTier Tier(string model) =>
@@ -400,9 +458,11 @@ public sealed class PriceCatalogTests
     [InlineData("gpt-6.2-astra", 272_001, 4.412016)]
     [InlineData("gpt-5.5-pro", 272_000, 8.34)]
     [InlineData("gpt-5.5-pro", 272_001, 16.59006)]
-    public void Calculate_AddedOpenAIModelsAtTheLongContextThreshold_BillTheTierOnlyAboveIt(string model, long promptTokens, double expected)
+    [InlineData("grok-4.6", 204_800, 0.4156)]           // 204,800 × 2 + 1,000 × 6
+    [InlineData("grok-4.6", 204_801, 0.831204)]         // 204,801 × 4 + 1,000 × 12
+    public void Calculate_AddedModelsAtTheLongContextThreshold_BillTheTierOnlyAboveIt(string model, long promptTokens, double expected)
     {
-        Assert.True(PriceCatalog.Default.TryFind(model, "openai", out ModelCatalogEntry? entry));
+        Assert.True(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry));
 
         decimal cost = CostCalculator.Calculate(new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = 1_000 }, entry.Price!);
 

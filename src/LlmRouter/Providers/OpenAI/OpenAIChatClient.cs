@@ -157,8 +157,13 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             MessageId = state.ResponseId,
             ModelId = state.ModelId,
             FinishReason = finishReason,
+            AdditionalProperties = ServiceTierProperties(state.ServiceTier),
         };
     }
+
+    /// <summary>The response's <c>service_tier</c>, which the cost is priced at, as an additional property; none when the server sent none.</summary>
+    private static AdditionalPropertiesDictionary? ServiceTierProperties(string? serviceTier) =>
+        serviceTier is { Length: > 0 } ? new AdditionalPropertiesDictionary { [ServiceTierProperty.Name] = serviceTier } : null;
 
     private HttpRequestMessage CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream)
     {
@@ -228,6 +233,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             CreatedAt = FromUnixSeconds(completion.Created),
             FinishReason = finishReason,
             Usage = completion.Usage is { } usage ? ToUsage(usage, _reasoningInCompletion) : null,
+            AdditionalProperties = ServiceTierProperties(completion.ServiceTier),
         };
     }
 
@@ -324,6 +330,9 @@ internal sealed class OpenAIChatClient : ProviderChatClient
             // Cumulative where a server repeats it: the last one counts, reported once at the end.
             state.Usage = usage;
         }
+
+        // Every OpenAI chunk names the tier; the one read with the usage (or the last before it) goes on the update that ends the stream.
+        state.ServiceTier = chunk.ServiceTier ?? state.ServiceTier;
 
         return Update(contents, finishReason, chunk.Id, chunk.Model, chunk.Created, ref state);
     }
@@ -483,6 +492,7 @@ internal sealed class OpenAIChatClient : ProviderChatClient
         public ChatFinishReason? FinishReason;
         public List<ToolCallBuilder>? Calls;
         public OpenAIUsage? Usage;
+        public string? ServiceTier;
         public bool Done;
         public bool Yielded;
     }

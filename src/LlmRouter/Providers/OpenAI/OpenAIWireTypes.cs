@@ -22,6 +22,9 @@ internal sealed class OpenAIChatCompletion
 
     public OpenAIUsage? Usage { get; set; }
 
+    /// <summary>The processing tier that served the request (<c>default</c>, <c>flex</c>, <c>priority</c>, <c>fast</c>, <c>scale</c>); OpenAI and Groq send it.</summary>
+    public string? ServiceTier { get; set; }
+
     /// <summary>An error some compatible servers (OpenRouter, vLLM) put in a chunk mid-stream.</summary>
     public OpenAIError? Error { get; set; }
 }

@@ -250,7 +250,8 @@ internal sealed class AttemptEngine : IDisposable
     public void Served(RouterRequest request, ref Attempt attempt, ChatResponse response, long now)
     {
         Succeeded(request, ref attempt, now);
-        object? cost = _charger.Charge(request.Model, request, ref attempt, response.Usage, AttemptEnd.Served, now) is not null ? request.Cost : null;
+        string? servedTier = ServiceTierProperty.Read(response.AdditionalProperties);
+        object? cost = _charger.Charge(request.Model, request, ref attempt, response.Usage, AttemptEnd.Served, now, servedTier) is not null ? request.Cost : null;
         RouterPropertyBag.Annotate(response, attempt, request, cost);
         RecordServed(request, ref attempt, response, response.AdditionalProperties, now);
     }
@@ -259,7 +260,7 @@ internal sealed class AttemptEngine : IDisposable
     public ChatResponseUpdate StreamServed(RouterRequest request, ref Attempt attempt, in StreamTail tail, long now)
     {
         Succeeded(request, ref attempt, now);
-        object? cost = _charger.Charge(request.Model, request, ref attempt, tail.Usage, AttemptEnd.Served, now) is not null ? request.Cost : null;
+        object? cost = _charger.Charge(request.Model, request, ref attempt, tail.Usage, AttemptEnd.Served, now, tail.ServiceTier) is not null ? request.Cost : null;
         var final = new ChatResponseUpdate
         {
             ResponseId = tail.ResponseId,

@@ -13,6 +13,9 @@ internal struct StreamTail
     /// <summary>The usage the stream reported: its one <see cref="UsageContent"/>, or the sum of several (as <c>ToChatResponse</c> sums them).</summary>
     public UsageDetails? Usage;
 
+    /// <summary>The service tier the update carrying the usage says served the stream, for its price; <see langword="null"/> when none says.</summary>
+    public string? ServiceTier;
+
     private bool _ownsUsage;
 
     public void Observe(ChatResponseUpdate update)
@@ -27,6 +30,7 @@ internal struct StreamTail
             if (contents[i] is UsageContent { Details: { } details })
             {
                 AddUsage(details);
+                ServiceTier = ServiceTierProperty.Read(update.AdditionalProperties) ?? ServiceTier;
             }
         }
     }

@@ -75,7 +75,7 @@ internal sealed class RouteFilter
     }
 
     /// <summary>Checks a price limit; a deployment with no known price cannot be shown to be within one, so it is excluded.</summary>
-    /// <remarks>A price with tiers or a scheduled change is checked at the tier of the request's estimated prompt and the price in force now.</remarks>
+    /// <remarks>A price with tiers, service tiers or a scheduled change is checked at the tier of the request's estimated prompt, the service tier it asks for and the price in force now.</remarks>
     public static bool ExceedsLimit(Deployment deployment, PriceLimit? limit, bool byRequest, out Exclusion exclusion, RouterRequest? request = null)
     {
         if (limit is null)
@@ -94,7 +94,9 @@ internal sealed class RouteFilter
         decimal output = price.Output;
         if (!price.IsFlat && request is not null)
         {
-            PriceRates rates = price.At(request.Time.GetUtcNow()).RatesFor(request.EstimatedInputTokensFor(deployment));
+            // Only a long-prompt tier needs the request's token estimate; a dated price or a service tier does not.
+            ModelPrice inForce = ServiceTierProperty.Estimated(price.At(request.Time.GetUtcNow()), request.Options);
+            PriceRates rates = inForce.Tiers.Count == 0 ? inForce.RatesFor(0) : inForce.RatesFor(request.EstimatedInputTokensFor(deployment));
             input = rates.Input;
             output = rates.Output;
         }

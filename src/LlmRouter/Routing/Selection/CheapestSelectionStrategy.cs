@@ -47,9 +47,9 @@ internal sealed class CheapestSelectionStrategy : ISelectionStrategy
                 continue;
             }
 
-            // A long-prompt tier or a scheduled change: the prices of this request's tier, in force now (the clock read once).
+            // A long-prompt tier, a service tier or a scheduled change: the prices of this request's tiers, in force now (the clock read once).
             now ??= context.Request?.Time.GetUtcNow() ?? TimeProvider.System.GetUtcNow();
-            PriceRates rates = price.At(now.Value).RatesFor((long)input);
+            PriceRates rates = ServiceTierProperty.Estimated(price.At(now.Value), context.Options).RatesFor((long)input);
             keys[i] = ((input * (double)rates.Input) + (output * (double)rates.Output)) / 1_000_000;
         }
     }
