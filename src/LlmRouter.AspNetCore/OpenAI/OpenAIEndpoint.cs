@@ -307,6 +307,7 @@ internal sealed class OpenAIEndpoint
             ChatFinishReason? finish = null;
             UsageDetails? usage = null;
             AdditionalPropertiesDictionary? properties = null;
+            string? serviceTier = null;
             var buffer = new ArrayBufferWriter<byte>(512);
             buffer.Write(DataPrefix);
             var writer = new Utf8JsonWriter(buffer, WriterOptions);
@@ -357,6 +358,7 @@ internal sealed class OpenAIEndpoint
                     if (update.AdditionalProperties is { } found)
                     {
                         properties = found;
+                        serviceTier = ServiceTierProperty.Read(found) ?? serviceTier;
                     }
 
                     IList<AIContent> contents = update.Contents;
@@ -384,12 +386,12 @@ internal sealed class OpenAIEndpoint
 
                 DashboardStatistics.Find(_router)?.Served(key.Caller, properties);
                 writer.Reset(buffer);
-                OpenAIResponseWriter.WriteFinishChunk(writer, id, created, model, finish, toolCalls > 0, properties);
+                OpenAIResponseWriter.WriteFinishChunk(writer, id, created, model, finish, toolCalls > 0, properties, serviceTier);
                 await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
                 if (request.IncludeUsage)
                 {
                     writer.Reset(buffer);
-                    OpenAIResponseWriter.WriteUsageChunk(writer, id, created, model, usage, properties);
+                    OpenAIResponseWriter.WriteUsageChunk(writer, id, created, model, usage, properties, serviceTier);
                     await SendAsync(http, buffer, writer, aborted).ConfigureAwait(false);
                 }
 

@@ -234,6 +234,57 @@ public class OpenAIEndpointTests
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ServiceTier_ReachesTheDeploymentAndTheAnswerSaysWhichServedAndIsBilledAtIt(bool stream)
+    {
+        using var primary = new ScriptedChatClient();
+        primary.Enqueue(ScriptedOutcome.Stream(
+            new ChatResponseUpdate(ChatRole.Assistant, "hello"),
+            new ChatResponseUpdate
+            {
+                Contents = [new UsageContent(new UsageDetails { InputTokenCount = 1_000_000, OutputTokenCount = 0 })],
+                AdditionalProperties = new() { ["service_tier"] = "flex" },
+            }));
+        await using GatewayHost host = await GatewayHost.StartAsync(builder => builder
+            .AddDeployment("primary", primary, d =>
+            {
+                d.Model = "model-a";
+                d.Price = new ModelPrice(1m, 2m) { ServiceTiers = new Dictionary<string, ModelPrice> { ["flex"] = new ModelPrice(0.5m, 1m) } };
+            })
+            .AddRoute("fast", r => r.Deployments = ["primary"]));
+        using HttpClient http = host.Http();
+        string body = stream
+            ? """{"model":"fast","stream":true,"stream_options":{"include_usage":true},"service_tier":"flex","messages":[{"role":"user","content":"Hi"}]}"""
+            : """{"model":"fast","service_tier":"flex","messages":[{"role":"user","content":"Hi"}]}""";
+
+        using HttpResponseMessage response = await http.PostAsync("v1/chat/completions", Json(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("flex", Assert.Single(primary.Calls).Options!.AdditionalProperties!["service_tier"]);
+        string text = await response.Content.ReadAsStringAsync();
+        JsonElement answer = JsonDocument.Parse(stream ? Events(text)[^2] : text).RootElement;
+        Assert.Equal("flex", answer.GetProperty("service_tier").GetString());
+        Assert.Equal(0.5, answer.GetProperty("llmrouter").GetProperty("cost_usd").GetDouble(), 6);
+    }
+
+    [Fact]
+    public async Task ServiceTier_NotAString_Is400NamingTheField()
+    {
+        using var primary = new ScriptedChatClient();
+        using var backup = new ScriptedChatClient();
+        await using GatewayHost host = await GatewayHost.StartAsync(primary, backup);
+        using HttpClient http = host.Http();
+
+        using HttpResponseMessage response = await http.PostAsync("v1/chat/completions", Json("""{"model":"fast","service_tier":3,"messages":[{"role":"user","content":"Hi"}]}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        JsonElement error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("service_tier", error.GetProperty("param").GetString());
+        Assert.Empty(primary.Calls);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     /// <summary>The data of each server-sent event, in order.</summary>

@@ -147,6 +147,14 @@ internal static class OpenAIRequestReader
                 reader.Read();
                 options.AllowMultipleToolCalls = Boolean(ref reader, "parallel_tool_calls");
             }
+            else if (reader.ValueTextEquals("service_tier"u8))
+            {
+                reader.Read();
+                if (String(ref reader, "service_tier") is { Length: > 0 } tier)
+                {
+                    (options.AdditionalProperties ??= [])[ServiceTierProperty.Name] = tier;
+                }
+            }
             else
             {
                 reader.Read();

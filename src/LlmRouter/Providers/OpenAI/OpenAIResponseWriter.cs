@@ -75,6 +75,7 @@ internal static class OpenAIResponseWriter
             WriteUsage(writer, usage);
         }
 
+        WriteServiceTier(writer, ServiceTierProperty.Read(response.AdditionalProperties));
         WriteRouter(writer, response.AdditionalProperties);
         writer.WriteEndObject();
     }
@@ -153,7 +154,7 @@ internal static class OpenAIResponseWriter
     }
 
     /// <summary>Writes the chunk that closes the choice: an empty delta, the finish reason, and the router's metadata.</summary>
-    public static void WriteFinishChunk(Utf8JsonWriter writer, string id, long created, string model, ChatFinishReason? reason, bool toolCalls, AdditionalPropertiesDictionary? properties)
+    public static void WriteFinishChunk(Utf8JsonWriter writer, string id, long created, string model, ChatFinishReason? reason, bool toolCalls, AdditionalPropertiesDictionary? properties, string? serviceTier = null)
     {
         writer.WriteStartObject();
         WriteHeader(writer, id, "chat.completion.chunk"u8, created, model);
@@ -165,18 +166,20 @@ internal static class OpenAIResponseWriter
         writer.WriteString("finish_reason"u8, FinishReason(reason, toolCalls) ?? "stop");
         writer.WriteEndObject();
         writer.WriteEndArray();
+        WriteServiceTier(writer, serviceTier ?? ServiceTierProperty.Read(properties));
         WriteRouter(writer, properties);
         writer.WriteEndObject();
     }
 
     /// <summary>Writes the chunk <c>stream_options.include_usage</c> asks for: no choices, the usage, and the router's metadata.</summary>
-    public static void WriteUsageChunk(Utf8JsonWriter writer, string id, long created, string model, UsageDetails? usage, AdditionalPropertiesDictionary? properties)
+    public static void WriteUsageChunk(Utf8JsonWriter writer, string id, long created, string model, UsageDetails? usage, AdditionalPropertiesDictionary? properties, string? serviceTier = null)
     {
         writer.WriteStartObject();
         WriteHeader(writer, id, "chat.completion.chunk"u8, created, model);
         writer.WriteStartArray("choices"u8);
         writer.WriteEndArray();
         WriteUsage(writer, usage ?? new UsageDetails());
+        WriteServiceTier(writer, serviceTier ?? ServiceTierProperty.Read(properties));
         WriteRouter(writer, properties);
         writer.WriteEndObject();
     }
@@ -246,6 +249,15 @@ internal static class OpenAIResponseWriter
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Writes the <c>service_tier</c> the provider said served the call, as OpenAI's answers carry it; nothing when none said.</summary>
+    private static void WriteServiceTier(Utf8JsonWriter writer, string? tier)
+    {
+        if (tier is not null)
+        {
+            writer.WriteString("service_tier"u8, tier);
+        }
     }
 
     /// <summary>Writes the <c>llmrouter.*</c> properties as an <c>llmrouter</c> object, names without the prefix.</summary>
