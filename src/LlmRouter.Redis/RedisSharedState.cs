@@ -102,6 +102,6 @@ internal sealed partial class RedisSharedState
     private static partial void LogUnavailable(ILogger logger, string endpoints, string reason, string action, Exception? exception);
 
     [LoggerMessage(EventId = 71, Level = LogLevel.Information,
-        Message = "The shared state's Redis answers again; budgets, rate limits and cooldowns are shared again.")]
+        Message = "The shared state's Redis answers again; budgets, rate limits, cooldowns and circuits are shared again.")]
     private static partial void LogAvailable(ILogger logger);
 }
