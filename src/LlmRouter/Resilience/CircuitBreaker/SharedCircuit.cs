@@ -42,22 +42,21 @@ internal sealed class SharedCircuit
 
     /// <summary>
     /// Takes this process's grant to probe, when it holds one; otherwise starts a claim (unless one is under way) and returns
-    /// <see langword="false"/>: the deployment stays out until the claim is answered.
+    /// <see langword="false"/>: the deployment stays out until the claim is answered. A claim answered at once (the shared
+    /// store is unreachable and grants, as per-process circuits would) is taken at once.
     /// </summary>
     public bool TryTakeGrant(CircuitBreaker breaker, long now)
     {
-        if (now < Volatile.Read(ref _grantedUntil) && Interlocked.CompareExchange(ref _grant, Taken, Granted) == Granted)
+        if (TryTake(now))
         {
             return true;
         }
 
-        if (Interlocked.Exchange(ref _claiming, 1) == 0)
-        {
-            _ = ClaimAsync(breaker, now);
-        }
-
-        return false;
+        return Interlocked.Exchange(ref _claiming, 1) == 0 && ClaimAsync(breaker, now).IsCompleted && TryTake(now);
     }
+
+    private bool TryTake(long now) =>
+        now < Volatile.Read(ref _grantedUntil) && Interlocked.CompareExchange(ref _grant, Taken, Granted) == Granted;
 
     /// <summary>Gives back a grant taken by <see cref="TryTakeGrant"/> when the breaker's own state change then failed.</summary>
     public void ReturnGrant() => Interlocked.CompareExchange(ref _grant, Granted, Taken);

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
+using LlmRouter.Testing;
 
 namespace LlmRouter.Tests.Resilience.CircuitBreaker;
 
@@ -7,7 +7,7 @@ public class SharedCircuitTests
 {
     private static readonly TimeSpan Break = TimeSpan.FromSeconds(5);
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerTrackingFakeTimeProvider _time = new();
     private readonly FakeCircuits _circuits = new();
 
     private LlmRouter.CircuitBreaker Create() =>
@@ -62,7 +62,6 @@ public class SharedCircuitTests
     {
         LlmRouter.CircuitBreaker breaker = Opened();
         _time.Advance(Break);
-        Assert.False(breaker.TryAcquire(Now, out _));
         Assert.True(breaker.TryAcquire(Now, out bool probe));
 
         Assert.True(breaker.OnSuccess(Now, probe));
@@ -76,7 +75,6 @@ public class SharedCircuitTests
     {
         LlmRouter.CircuitBreaker breaker = Opened();
         _time.Advance(Break);
-        Assert.False(breaker.TryAcquire(Now, out _));
         Assert.True(breaker.TryAcquire(Now, out bool probe));
 
         Assert.True(breaker.OnFailure(Now, probe));
@@ -105,17 +103,36 @@ public class SharedCircuitTests
     }
 
     [Fact]
-    public void Grant_UnusedForASecond_IsGivenBackAndAskedForAgain()
+    public async Task Grant_UnusedForASecond_IsGivenBackAndAskedForAgain()
     {
         LlmRouter.CircuitBreaker breaker = Opened();
+        var answer = new TaskCompletionSource<ProbeClaim>();
+        _circuits.Answer = () => new ValueTask<ProbeClaim>(answer.Task);
         _time.Advance(Break);
         Assert.False(breaker.TryAcquire(Now, out _));
+        answer.SetResult(ProbeClaim.Grant);
+        await _time.WaitForTimersAsync(1).WaitAsync(TimeSpan.FromSeconds(10));
 
+        // Unused: the call that asked went elsewhere, and none came within the grant's second.
         _time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal(["a"], _circuits.Released);
+        _circuits.Answer = () => new ValueTask<ProbeClaim>(ProbeClaim.Refuse(TimeSpan.FromSeconds(2)));
         Assert.False(breaker.TryAcquire(Now, out _));
         Assert.Equal(2, _circuits.Claims);
+    }
+
+    [Fact]
+    public void TryAcquire_ClaimGrantedAtOnce_ProbesAtOnce()
+    {
+        LlmRouter.CircuitBreaker breaker = Opened();
+        _time.Advance(Break);
+
+        Assert.True(breaker.TryAcquire(Now, out bool probe));
+
+        Assert.True(probe);
+        Assert.Equal(1, _circuits.Claims);
+        Assert.False(breaker.TryAcquire(Now, out _));
     }
 
     [Fact]
@@ -123,7 +140,6 @@ public class SharedCircuitTests
     {
         LlmRouter.CircuitBreaker breaker = Opened();
         _time.Advance(Break);
-        Assert.False(breaker.TryAcquire(Now, out _));
         Assert.True(breaker.TryAcquire(Now, out bool probe));
 
         breaker.OnIgnored(probe);
@@ -139,8 +155,6 @@ public class SharedCircuitTests
         LlmRouter.CircuitBreaker breaker = Opened();
         _circuits.Answer = () => throw new InvalidOperationException("The shared store broke its contract.");
         _time.Advance(Break);
-
-        Assert.False(breaker.TryAcquire(Now, out _));
 
         Assert.True(breaker.TryAcquire(Now, out bool probe));
         Assert.True(probe);
@@ -184,7 +198,6 @@ public class SharedCircuitTests
 
         LlmRouter.CircuitBreaker probing = Opened();
         _time.Advance(Break);
-        Assert.False(probing.TryAcquire(Now, out _));
         Assert.True(probing.TryAcquire(Now, out _));
         probing.CloseFromElsewhere();
         probing.OpenFromElsewhere(Now, Now + 100);
