@@ -123,6 +123,32 @@ public sealed class RedisAdmissionTests : IAsyncLifetime
         Assert.Equal(3, (await spend.GetBudgetsAsync(caller: "alice")).Count);
     }
 
+    [Fact]
+    public async Task Call_RedisKilled_CallerLimitDeploymentLimitAndBudgetGoOnInThisProcessWithoutHanging()
+    {
+        await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
+        var deployment = new CountingClient(() => Task.CompletedTask);
+        IChatClient router = Builder()
+            .AddDeployment("a", deployment, d => { d.RequestsPerMinute = 100; d.Price = new ModelPrice(1m, 10m); })
+            .AddRateLimit("per-user", l => l.RequestsPerMinute = 2)
+            .AddBudget("total", b => b.LimitUsd = 10m)
+            .UseRedis(connection, o => { o.KeyPrefix = "admission-outage-test:"; o.Cooldowns = false; })
+            .Build();
+        _server.Stop();
+
+        // Counted here: the caller's two requests a minute, then its limit; the budget is reserved and settled here too.
+        await router.GetResponseAsync(Hello, Alice).WaitAsync(TimeSpan.FromSeconds(20));
+        await router.GetResponseAsync(Hello, Alice).WaitAsync(TimeSpan.FromSeconds(20));
+        RateLimitExceededException exception = await Assert.ThrowsAsync<RateLimitExceededException>(
+            () => router.GetResponseAsync(Hello, Alice).WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(2, exception.Limit);
+        Assert.Equal(2, deployment.Calls);
+        Assert.Equal(0, ((LlmRouterClient)router).Model.Deployments[0].InFlight);
+        BudgetStatus budget = Assert.Single(await router.GetService<IRouterSpend>()!.GetBudgetsAsync(caller: null));
+        Assert.Equal(2 * ((InputTokens * 1m) + (100 * 10m)) / 1_000_000m, budget.SpentUsd);
+    }
+
     /// <summary>How many scripts Redis ran since its statistics were reset (EVAL and EVALSHA).</summary>
     private static async Task<long> ScriptCallsAsync(IServer server)
     {
