@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace LlmRouter;
@@ -17,7 +18,7 @@ namespace LlmRouter;
 /// shared circuits; with <see cref="SharedStateUnavailableBehavior.FailClosed"/> it is refused, so no probe goes out that the
 /// others cannot hear of, and the deployment stays out until Redis answers again.
 /// </remarks>
-internal sealed class RedisCircuits : ISharedCircuits
+internal sealed partial class RedisCircuits : ISharedCircuits
 {
     /// <summary>A circuit whose break ended is remembered this long, so a process started after it still probes before calling.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
@@ -164,14 +165,25 @@ internal sealed class RedisCircuits : ISharedCircuits
 
                 if (milliseconds == 0)
                 {
+                    LogClosedElsewhere(_redis.Logger, deployment);
                     closed(deployment);
                 }
                 else
                 {
-                    opened(deployment, TimeSpan.FromMilliseconds(milliseconds));
+                    TimeSpan breakDuration = TimeSpan.FromMilliseconds(milliseconds);
+                    LogOpenedElsewhere(_redis.Logger, deployment, breakDuration);
+                    opened(deployment, breakDuration);
                 }
             },
             () => CatchUpAsync(opened));
+
+    [LoggerMessage(EventId = 72, Level = LogLevel.Information,
+        Message = "Deployment '{Deployment}': circuit opened by another instance; it is skipped here too for {BreakDuration}.")]
+    private static partial void LogOpenedElsewhere(ILogger logger, string deployment, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 73, Level = LogLevel.Information,
+        Message = "Deployment '{Deployment}': circuit closed by another instance's successful probe.")]
+    private static partial void LogClosedElsewhere(ILogger logger, string deployment);
 
     private RedisKey Lease(string deployment) => _redis.Prefix + "circuit-probe:" + deployment;
 

@@ -37,6 +37,9 @@ internal sealed partial class RedisSharedState
 
     public IConnectionMultiplexer Connection => _connection;
 
+    /// <summary>Gets the logger of the shared state, created on first use.</summary>
+    public ILogger Logger => _logger.Value;
+
     /// <summary>Runs a script; <see langword="null"/> when Redis is unavailable and the router fails open.</summary>
     /// <param name="script">The Lua script (sent by its SHA once Redis knows it).</param>
     /// <param name="keys">The keys it touches.</param>

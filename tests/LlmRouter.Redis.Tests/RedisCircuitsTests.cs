@@ -37,7 +37,9 @@ public sealed class RedisCircuitsTests(ITestOutputHelper output) : IAsyncLifetim
         const string prefix = "circuit-open-test:";
         ConnectionMultiplexer[] connections = await ConnectAsync(_server, 2);
         var deployment = new SharedDeployment { Failing = true };
-        LlmRouterClient[] routers = Routers(connections, prefix, deployment, breakDuration: TimeSpan.FromSeconds(30));
+        var logs = new FakeLogCollector();
+        using ILoggerFactory loggers = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
+        LlmRouterClient[] routers = Routers(connections, prefix, deployment, breakDuration: TimeSpan.FromSeconds(30), loggers, logged: 1);
         try
         {
             await SubscribedAsync(connections);
@@ -45,6 +47,7 @@ public sealed class RedisCircuitsTests(ITestOutputHelper output) : IAsyncLifetim
 
             TimeSpan took = await UntilAsync(() => Breaker(routers[1]).State == CircuitState.Open);
             output.WriteLine($"The second router's circuit opened {took.TotalMilliseconds:0.0} ms after the first one's.");
+            Assert.Contains(logs.GetSnapshot(), r => r.Message == "Deployment 'a': circuit opened by another instance; it is skipped here too for 00:00:30.");
 
             int calls = deployment.Calls;
             Assert.Equal("b", await ServedByAsync(routers[1]));
@@ -235,9 +238,9 @@ public sealed class RedisCircuitsTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(TimeSpan.FromSeconds(1), claim.KeepOutFor);
     }
 
-    /// <param name="loggers">The first router's loggers, when its logs are checked.</param>
+    /// <param name="loggers">The loggers of the router at <paramref name="logged"/>, when its logs are checked.</param>
     private static LlmRouterClient[] Routers(
-        ConnectionMultiplexer[] connections, string prefix, SharedDeployment deployment, TimeSpan breakDuration, ILoggerFactory? loggers = null) =>
+        ConnectionMultiplexer[] connections, string prefix, SharedDeployment deployment, TimeSpan breakDuration, ILoggerFactory? loggers = null, int logged = 0) =>
         [.. connections.Select((connection, index) =>
         {
             LlmRouterBuilder builder = Builder()
@@ -246,7 +249,7 @@ public sealed class RedisCircuitsTests(ITestOutputHelper output) : IAsyncLifetim
                 .AddDeployment("b", Client("b"))
                 .AddRoute("r", r => r.Deployments = ["a", "b"])
                 .UseRedis(connection, o => { o.KeyPrefix = prefix; o.Circuits = true; o.Timeout = TimeSpan.FromSeconds(1); });
-            if (index == 0 && loggers is not null)
+            if (index == logged && loggers is not null)
             {
                 builder.UseLoggerFactory(loggers);
             }
