@@ -53,6 +53,13 @@ if (args.Contains("--interleaved"))
     return;
 }
 
+// What in-process requests and tokens limits add, beyond the estimate, in alternating rounds: ... -- --interleaved-rate-limits
+if (args.Contains("--interleaved-rate-limits"))
+{
+    RateLimitOverheadBenchmarks.RunInterleaved(Console.Out);
+    return;
+}
+
 // Latency a shared state through Redis adds, p50 and p99 (starts its own redis-server): ... -- --shared-state
 if (args.Contains("--shared-state"))
 {

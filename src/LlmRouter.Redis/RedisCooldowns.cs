@@ -1,13 +1,14 @@
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace LlmRouter;
 
 /// <summary>
-/// Cooldowns shared through Redis: a cooldown is published with one script that keeps the latest deadline per deployment
-/// (a key of Redis's own clock that expires with the cooldown, so a shorter one never shortens it) and, when it extends that
-/// deadline, announces it on a pub/sub channel as a duration; every other router applies it to its deployment of that name.
-/// StackExchange.Redis subscribes again on its own after a reconnect.
+/// Cooldowns shared through Redis: a cooldown is published with one script that keeps the latest deadline per deployment in
+/// one hash (deadlines in milliseconds of Redis's own clock; the hash expires with its latest deadline and each write drops
+/// the deadlines that have passed, so a shorter cooldown never shortens a longer one and nothing accumulates) and, when it
+/// extends that deadline, announces it on a pub/sub channel as a duration; every other router applies it to its deployment of
+/// that name. A router reads the cooldowns in force when it subscribes and after each reconnect, so one started during a
+/// cooldown learns of it.
 /// </summary>
 /// <remarks>
 /// Publishing never delays a request and always fails open: while Redis is down a cooldown stays local, and the other
@@ -15,29 +16,54 @@ namespace LlmRouter;
 /// </remarks>
 internal sealed class RedisCooldowns : ISharedCooldowns
 {
-    // KEYS[1] the deployment's deadline (ms of Redis's clock); ARGV duration (ms), channel, message.
+    // KEYS[1] the deadlines (field: deployment, value: ms of Redis's clock); ARGV deployment, duration (ms), channel, message.
     private const string PublishScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local duration = tonumber(ARGV[1])
+        local duration = tonumber(ARGV[2])
         local deadline = now + duration
-        local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local all = redis.call('HGETALL', KEYS[1])
+        for i = 1, #all, 2 do
+          if tonumber(all[i + 1]) <= now then redis.call('HDEL', KEYS[1], all[i]) end
+        end
+        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
         if deadline <= current then
           return 0
         end
-        redis.call('SET', KEYS[1], string.format('%d', deadline), 'PX', duration)
-        redis.call('PUBLISH', ARGV[2], ARGV[3])
+        redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', deadline))
+        if redis.call('PTTL', KEYS[1]) < duration then
+          redis.call('PEXPIRE', KEYS[1], duration)
+        end
+        redis.call('PUBLISH', ARGV[3], ARGV[4])
         return 1
+        """;
+
+    // KEYS[1] the deadlines. Returns deployment, milliseconds left, … for each cooldown in force.
+    private const string ReadScript = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local all = redis.call('HGETALL', KEYS[1])
+        local out = {}
+        for i = 1, #all, 2 do
+          local left = tonumber(all[i + 1]) - now
+          if left > 0 then
+            out[#out + 1] = all[i]
+            out[#out + 1] = left
+          end
+        end
+        return out
         """;
 
     private readonly RedisSharedState _redis;
     private readonly RedisChannel _channel;
+    private readonly RedisKey _deadlines;
     private readonly string _instance = Guid.NewGuid().ToString("N");
 
     public RedisCooldowns(RedisSharedState redis)
     {
         _redis = redis;
         _channel = RedisChannel.Literal(redis.Prefix + "cooldowns");
+        _deadlines = redis.Prefix + "cooldowns";
     }
 
     public void Publish(string deployment, TimeSpan duration)
@@ -49,35 +75,18 @@ internal sealed class RedisCooldowns : ISharedCooldowns
         }
     }
 
-    public IDisposable Subscribe(Action<string, TimeSpan> cooledDown)
-    {
-        ISubscriber subscriber = _redis.Connection.GetSubscriber();
-        Action<RedisChannel, RedisValue> handler = (_, message) =>
-        {
-            if (Parse(message, out string? instance, out long milliseconds, out string? deployment) && instance != _instance)
+    public IDisposable Subscribe(Action<string, TimeSpan> cooledDown) =>
+        new RedisSubscription(
+            _redis,
+            _channel,
+            (_, message) =>
             {
-                cooledDown(deployment, TimeSpan.FromMilliseconds(milliseconds));
-            }
-        };
-
-        // Not waited for: a router built while Redis is down must not block or fail; the client subscribes again on reconnect.
-        _ = subscriber.SubscribeAsync(_channel, handler).ContinueWith(
-            static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        return new Subscription(subscriber, _channel, handler);
-    }
-
-    /// <summary>Reads <c>{instance}:{milliseconds}:{deployment}</c>; the deployment's name may itself contain colons.</summary>
-    private static bool Parse(RedisValue message, out string? instance, out long milliseconds, out string deployment)
-    {
-        string text = message.ToString();
-        int first = text.IndexOf(':', StringComparison.Ordinal);
-        int second = first < 0 ? -1 : text.IndexOf(':', first + 1);
-        instance = first > 0 ? text[..first] : null;
-        deployment = second > 0 ? text[(second + 1)..] : string.Empty;
-        milliseconds = 0;
-        return second > 0 && deployment.Length > 0 &&
-            long.TryParse(text.AsSpan(first + 1, second - first - 1), NumberStyles.None, CultureInfo.InvariantCulture, out milliseconds);
-    }
+                if (RedisMessage.TryParse(message, out string? instance, out long milliseconds, out string? deployment) && instance != _instance)
+                {
+                    cooledDown(deployment, TimeSpan.FromMilliseconds(milliseconds));
+                }
+            },
+            () => CatchUpAsync(cooledDown));
 
     internal async Task PublishAsync(string deployment, long milliseconds)
     {
@@ -85,8 +94,8 @@ internal sealed class RedisCooldowns : ISharedCooldowns
         {
             await _redis.EvaluateAsync(
                 PublishScript,
-                [_redis.Prefix + "cooldown:" + deployment],
-                [milliseconds, _channel.ToString(), string.Create(CultureInfo.InvariantCulture, $"{_instance}:{milliseconds}:{deployment}")],
+                [_deadlines],
+                [deployment, milliseconds, _channel.ToString(), RedisMessage.Format(_instance, milliseconds, deployment)],
                 $"the cooldown of deployment '{deployment}'").ConfigureAwait(false);
         }
         catch (SharedStateUnavailableException)
@@ -95,16 +104,17 @@ internal sealed class RedisCooldowns : ISharedCooldowns
         }
     }
 
-    private sealed class Subscription(ISubscriber subscriber, RedisChannel channel, Action<RedisChannel, RedisValue> handler) : IDisposable
+    private async Task CatchUpAsync(Action<string, TimeSpan> cooledDown)
     {
-        private int _disposed;
-
-        public void Dispose()
+        if (await _redis.EvaluateAsync(ReadScript, [_deadlines], [], "the cooldowns in force").ConfigureAwait(false) is not { } result)
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                subscriber.Unsubscribe(channel, handler, CommandFlags.FireAndForget);
-            }
+            return;
+        }
+
+        var values = (RedisResult[])result!;
+        for (int i = 0; i + 1 < values.Length; i += 2)
+        {
+            cooledDown((string)values[i]!, TimeSpan.FromMilliseconds((long)values[i + 1]));
         }
     }
 }

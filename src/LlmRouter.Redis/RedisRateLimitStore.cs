@@ -62,6 +62,18 @@ internal sealed class RedisRateLimitStore : IRateLimitStore
 
     public RedisRateLimitStore(RedisSharedState redis) => _redis = redis;
 
+    /// <summary>Gets the connection and prefix the counters live under; a ledger of the same one takes them with its budgets.</summary>
+    public RedisSharedState State => _redis;
+
+    /// <summary>Writes one counter's key and arguments as the acquire script and the budget ledger's admission script read them.</summary>
+    internal static void Add(RedisSharedState redis, in RateLimitCounter counter, RedisKey[] keys, int key, RedisValue[] values, int value)
+    {
+        keys[key] = redis.Prefix + "rate:" + counter.Key;
+        values[value] = counter.Limit;
+        values[value + 1] = Microseconds(counter.Window);
+        values[value + 2] = Math.Max(0, counter.Amount);
+    }
+
     public async ValueTask<RateLimitDecision> TryAcquireAsync(ReadOnlyMemory<RateLimitCounter> counters, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -69,11 +81,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore
         var values = new RedisValue[counters.Length * 3];
         for (int i = 0; i < counters.Length; i++)
         {
-            RateLimitCounter counter = counters.Span[i];
-            keys[i] = _redis.Prefix + "rate:" + counter.Key;
-            values[3 * i] = counter.Limit;
-            values[(3 * i) + 1] = Microseconds(counter.Window);
-            values[(3 * i) + 2] = Math.Max(0, counter.Amount);
+            Add(_redis, counters.Span[i], keys, i, values, 3 * i);
         }
 
         RedisResult? result = await _redis.EvaluateAsync(AcquireScript, keys, values, "a rate limit").ConfigureAwait(false);

@@ -37,6 +37,9 @@ internal sealed partial class RedisSharedState
 
     public IConnectionMultiplexer Connection => _connection;
 
+    /// <summary>Gets the logger of the shared state, created on first use.</summary>
+    public ILogger Logger => _logger.Value;
+
     /// <summary>Runs a script; <see langword="null"/> when Redis is unavailable and the router fails open.</summary>
     /// <param name="script">The Lua script (sent by its SHA once Redis knows it).</param>
     /// <param name="keys">The keys it touches.</param>
@@ -102,6 +105,6 @@ internal sealed partial class RedisSharedState
     private static partial void LogUnavailable(ILogger logger, string endpoints, string reason, string action, Exception? exception);
 
     [LoggerMessage(EventId = 71, Level = LogLevel.Information,
-        Message = "The shared state's Redis answers again; budgets, rate limits and cooldowns are shared again.")]
+        Message = "The shared state's Redis answers again; budgets, rate limits, cooldowns and circuits are shared again.")]
     private static partial void LogAvailable(ILogger logger);
 }

@@ -7,7 +7,7 @@ namespace LlmRouter;
 internal static class RedisSharedStateConfiguration
 {
     /// <summary>The keys of the <c>SharedState</c> section, in the order of the JSON schema.</summary>
-    public static readonly string[] Keys = ["Redis", "KeyPrefix", "WhenUnavailable", "Timeout", "Cooldowns"];
+    public static readonly string[] Keys = ["Redis", "KeyPrefix", "WhenUnavailable", "Timeout", "Cooldowns", "Circuits"];
 
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(10);
 
@@ -55,18 +55,9 @@ internal static class RedisSharedStateConfiguration
             }
         }
 
-        if (section["Cooldowns"] is { } cooldowns)
-        {
-            if (bool.TryParse(cooldowns, out bool parsed))
-            {
-                options.Cooldowns = parsed;
-            }
-            else
-            {
-                errors.Add($"{section.Path}:Cooldowns: '{cooldowns}' is not true or false.");
-            }
-        }
+        options.Cooldowns = ReadBoolean(section, "Cooldowns", options.Cooldowns, errors);
 
+        options.Circuits = ReadBoolean(section, "Circuits", options.Circuits, errors);
         Check(options, connectionGiven: false, errors, section.Path + ":");
         if (errors.Count > 0)
         {
@@ -74,6 +65,22 @@ internal static class RedisSharedStateConfiguration
         }
 
         return options;
+    }
+
+    private static bool ReadBoolean(IConfigurationSection section, string key, bool value, List<string> errors)
+    {
+        if (section[key] is not { } text)
+        {
+            return value;
+        }
+
+        if (bool.TryParse(text, out bool parsed))
+        {
+            return parsed;
+        }
+
+        errors.Add($"{section.Path}:{key}: '{text}' is not true or false.");
+        return value;
     }
 
     public static void Validate(RedisSharedStateOptions options, bool connectionGiven)

@@ -6,12 +6,12 @@ using StackExchange.Redis;
 
 namespace LlmRouter;
 
-/// <summary>Shares a router's budgets, rate limits and cooldowns through Redis, with the builder or the service container.</summary>
+/// <summary>Shares a router's budgets, rate limits, cooldowns and (when asked) circuit breakers through Redis, with the builder or the service container.</summary>
 public static class RedisSharedStateExtensions
 {
     /// <summary>
-    /// Shares the router's budgets, rate-limit counters and cooldowns with every process that uses the same Redis and key
-    /// prefix. Connects once per configuration string in the process; the connection reconnects on its own.
+    /// Shares the router's budgets, rate-limit counters, cooldowns and, with <see cref="RedisSharedStateOptions.Circuits"/>,
+    /// circuit breakers with every process that uses the same Redis and key prefix. Connects once per configuration string in the process; the connection reconnects on its own.
     /// </summary>
     /// <param name="builder">The router's builder.</param>
     /// <param name="configuration">The StackExchange.Redis configuration string, for example <c>localhost:6379</c>.</param>
@@ -29,7 +29,7 @@ public static class RedisSharedStateExtensions
         return Use(builder, RedisConnections.Get(options.Redis!), options);
     }
 
-    /// <summary>Shares the router's budgets, rate-limit counters and cooldowns through an existing connection.</summary>
+    /// <summary>Shares the router's budgets, rate-limit counters, cooldowns and (when asked) circuit breakers through an existing connection.</summary>
     /// <param name="builder">The router's builder.</param>
     /// <param name="connection">The connection; its owner disposes it, after the router.</param>
     /// <param name="configure">Sets the key prefix, the timeout and what happens while Redis is unavailable.</param>
@@ -49,7 +49,8 @@ public static class RedisSharedStateExtensions
     /// <summary>
     /// Registers the shared stores that the <c>SharedState</c> section of <paramref name="section"/> (the <c>LlmRouter</c>
     /// section) describes, for the routers <c>AddLlmRouter</c> builds from the container: <c>"SharedState": { "Redis":
-    /// "localhost:6379", "KeyPrefix": "llmrouter:", "WhenUnavailable": "FailOpen", "Timeout": "00:00:00.050" }</c>.
+    /// "localhost:6379", "KeyPrefix": "llmrouter:", "WhenUnavailable": "FailOpen", "Timeout": "00:00:00.050", "Cooldowns": true,
+    /// "Circuits": false }</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="section">The <c>LlmRouter</c> configuration section.</param>
@@ -72,6 +73,11 @@ public static class RedisSharedStateExtensions
             services.AddSingleton<ISharedCooldowns>(provider => new RedisCooldowns(provider.GetRequiredService<RedisSharedState>()));
         }
 
+        if (options.Circuits)
+        {
+            services.AddSingleton<ISharedCircuits>(provider => new RedisCircuits(provider.GetRequiredService<RedisSharedState>()));
+        }
+
         return services;
     }
 
@@ -81,6 +87,11 @@ public static class RedisSharedStateExtensions
         builder
             .UseBudgetLedger(new RedisBudgetLedger(state, TimeProvider.System))
             .UseRateLimitStore(new RedisRateLimitStore(state));
-        return options.Cooldowns ? builder.UseSharedCooldowns(new RedisCooldowns(state)) : builder;
+        if (options.Cooldowns)
+        {
+            builder.UseSharedCooldowns(new RedisCooldowns(state));
+        }
+
+        return options.Circuits ? builder.UseSharedCircuits(new RedisCircuits(state)) : builder;
     }
 }

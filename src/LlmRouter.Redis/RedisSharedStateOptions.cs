@@ -2,7 +2,7 @@ namespace LlmRouter;
 
 /// <summary>
 /// How the router shares its state through Redis (<see cref="RedisSharedStateExtensions.UseRedis(LlmRouterBuilder, string, Action{RedisSharedStateOptions}?)"/>,
-/// or the <c>SharedState</c> configuration section): budgets, rate-limit counters and cooldowns.
+/// or the <c>SharedState</c> configuration section): budgets, rate-limit counters, cooldowns and, when asked, circuit breakers.
 /// </summary>
 public sealed class RedisSharedStateOptions
 {
@@ -31,4 +31,11 @@ public sealed class RedisSharedStateOptions
     /// </summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool Cooldowns { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets whether circuit breakers are shared: a circuit opened in one process opens in every process, and when its
+    /// break ends exactly one process probes the deployment, whose outcome closes or reopens the circuit everywhere.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>: each process's circuits are its own.</value>
+    public bool Circuits { get; set; }
 }

@@ -68,6 +68,43 @@ public sealed class RedisCooldownsTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Subscribe_ConnectionRestored_ReadsTheCooldownsPublishedWhileItWasCutOff()
+    {
+        await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(_server.Configuration + ",allowAdmin=true");
+        IDatabase database = admin.GetDatabase();
+        var options = new RedisSharedStateOptions { KeyPrefix = "restored-test:", Timeout = TimeSpan.FromSeconds(5) };
+        var cooldowns = new RedisCooldowns(new RedisSharedState(connection, options, () => NullLogger.Instance));
+        var heard = new Dictionary<string, TaskCompletionSource<TimeSpan>>
+        {
+            ["before"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
+            ["while-cut-off"] = new(TaskCreationOptions.RunContinuationsAsynchronously),
+        };
+
+        // One in force when the subscription starts, read by its first catch-up.
+        await WriteCooldownAsync(database, "before");
+        using IDisposable subscription = cooldowns.Subscribe((name, duration) => heard[name].TrySetResult(duration));
+        await heard["before"].Task.WaitAsync(GiveUp);
+
+        // Written as another router's script would, but no message reaches this one: as if it was cut off when it was sent.
+        await WriteCooldownAsync(database, "while-cut-off");
+        Assert.False(heard["while-cut-off"].Task.IsCompleted);
+        await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+
+        TimeSpan left = await heard["while-cut-off"].Task.WaitAsync(GiveUp);
+
+        Assert.InRange(left, TimeSpan.FromSeconds(40), TimeSpan.FromMinutes(1));
+    }
+
+    private static async Task WriteCooldownAsync(IDatabase database, string deployment)
+    {
+        var time = (RedisResult[])(await database.ExecuteAsync("TIME"))!;
+        long now = ((long)time[0] * 1000) + ((long)time[1] / 1000);
+        await database.HashSetAsync("restored-test:cooldowns", deployment, now + 60_000);
+        await database.KeyExpireAsync("restored-test:cooldowns", TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
     public async Task Publish_ShorterCooldownThanTheSharedOne_NeverShortensIt()
     {
         await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
@@ -95,7 +132,7 @@ public sealed class RedisCooldownsTests(ITestOutputHelper output) : IAsyncLifeti
         await second.Task.WaitAsync(GiveUp);
 
         Assert.Equal([("a:eu", TimeSpan.FromMinutes(1)), ("a:eu", TimeSpan.FromMinutes(2))], heard);
-        TimeSpan? ttl = await connection.GetDatabase().KeyTimeToLiveAsync("shorter-test:cooldown:a:eu");
+        TimeSpan? ttl = await connection.GetDatabase().KeyTimeToLiveAsync("shorter-test:cooldowns");
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(110), TimeSpan.FromMinutes(2));
     }
 }

@@ -36,9 +36,30 @@ public sealed class RedisSharedStateConfigurationTests : IAsyncLifetime
         IChatClient router = provider.GetRequiredService<IChatClient>();
 
         Assert.Equal("a", await ServedByAsync(router));
+        Assert.Null(provider.GetService<ISharedCircuits>());
+        Assert.NotNull(provider.GetService<ISharedCooldowns>());
 
         await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
         Assert.Equal(1, AssertEveryKeyExpires(connection, "di-test:"));
+    }
+
+    [Fact]
+    public async Task AddLlmRouterRedis_CircuitsOn_TheRouterSharesItsCircuits()
+    {
+        IConfiguration section = Section(new()
+        {
+            ["LlmRouter:SharedState:Redis"] = _server.Configuration,
+            ["LlmRouter:SharedState:KeyPrefix"] = "di-circuits-test:",
+            ["LlmRouter:SharedState:Circuits"] = "true",
+        });
+        var services = new ServiceCollection();
+        services.AddLlmRouterRedis(section);
+        services.AddLlmRouter(b => b.AddDeployment("a", Client("a")));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        Assert.IsType<RedisCircuits>(provider.GetService<ISharedCircuits>());
+        var router = (LlmRouterClient)provider.GetRequiredService<IChatClient>().GetService(typeof(LlmRouterClient))!;
+        Assert.True(router.Model.FindDeployment("a")!.State.Breaker!.IsShared);
     }
 
     [Fact]
@@ -49,14 +70,16 @@ public sealed class RedisSharedStateConfigurationTests : IAsyncLifetime
             ["LlmRouter:SharedState:KeyPrefx"] = "x",
             ["LlmRouter:SharedState:WhenUnavailable"] = "Sometimes",
             ["LlmRouter:SharedState:Timeout"] = "00:01:00",
+            ["LlmRouter:SharedState:Circuits"] = "sometimes",
         });
 
         LlmRouterConfigurationException exception = Assert.Throws<LlmRouterConfigurationException>(() => new ServiceCollection().AddLlmRouterRedis(section));
 
         Assert.Equal(
             [
-                "LlmRouter:SharedState:KeyPrefx is not a known setting. Valid shared state settings: Redis, KeyPrefix, WhenUnavailable, Timeout, Cooldowns.",
+                "LlmRouter:SharedState:KeyPrefx is not a known setting. Valid shared state settings: Redis, KeyPrefix, WhenUnavailable, Timeout, Cooldowns, Circuits.",
                 "LlmRouter:SharedState:WhenUnavailable: 'Sometimes' is not valid. Valid values: FailOpen, FailClosed.",
+                "LlmRouter:SharedState:Circuits: 'sometimes' is not true or false.",
                 "LlmRouter:SharedState:Redis is required: the StackExchange.Redis configuration string, for example localhost:6379.",
                 "LlmRouter:SharedState:Timeout must be more than zero and at most 00:00:10 (was 00:01:00); the default is 00:00:00.050.",
             ],

@@ -10,8 +10,9 @@ namespace LlmRouter.Benchmarks;
 /// <summary>
 /// The latency a shared state through Redis adds to a request (<c>--shared-state</c>): a redis-server of its own on a free
 /// loopback port, then the same request (a router budget and a requests-per-minute limit on the deployment, never reached)
-/// without shared state and through Redis, and a bare Redis <c>PING</c> for the round trip, each in alternating rounds;
-/// prints p50 and p99 in microseconds.
+/// without shared state and through Redis, a request with more to take (a caller limit, a caller budget besides the router's,
+/// and the deployment's tokens too), and a bare Redis <c>PING</c> for the round trip, each in alternating rounds; prints p50
+/// and p99 in microseconds.
 /// </summary>
 internal static class SharedStateLatency
 {
@@ -30,8 +31,10 @@ internal static class SharedStateLatency
             IChatClient shared = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()));
             IChatClient sharedBudget = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()), requestsPerMinute: null);
             IChatClient sharedLimit = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()), budget: false);
+            IChatClient sharedMore = Router(builder => builder.UseRedis(connection, o => o.KeyPrefix = Prefix()), more: true);
             var messages = new[] { new ChatMessage(ChatRole.User, "Say hello.") };
             var options = new ChatOptions { ModelId = "default", MaxOutputTokens = 100 };
+            var callerOptions = new ChatOptions { ModelId = "default", MaxOutputTokens = 100, AdditionalProperties = new() { [LlmRouterRequestProperties.Caller] = "alice" } };
 
             var samples = new Dictionary<string, List<double>>
             {
@@ -39,6 +42,7 @@ internal static class SharedStateLatency
                 ["budget and RPM limit through Redis"] = [],
                 ["budget alone through Redis"] = [],
                 ["RPM limit alone through Redis"] = [],
+                ["caller limit, two budgets, RPM and TPM through Redis"] = [],
                 ["Redis PING (one round trip)"] = [],
             };
             for (int round = 0; round < Rounds; round++)
@@ -47,6 +51,7 @@ internal static class SharedStateLatency
                 await MeasureAsync(samples["budget and RPM limit through Redis"], () => shared.GetResponseAsync(messages, options));
                 await MeasureAsync(samples["budget alone through Redis"], () => sharedBudget.GetResponseAsync(messages, options));
                 await MeasureAsync(samples["RPM limit alone through Redis"], () => sharedLimit.GetResponseAsync(messages, options));
+                await MeasureAsync(samples["caller limit, two budgets, RPM and TPM through Redis"], () => sharedMore.GetResponseAsync(messages, callerOptions));
                 await MeasureAsync(samples["Redis PING (one round trip)"], () => database.PingAsync());
             }
 
@@ -67,14 +72,27 @@ internal static class SharedStateLatency
 
     private static string Prefix() => "benchmark:" + Guid.NewGuid().ToString("N") + ":";
 
-    private static IChatClient Router(Func<LlmRouterBuilder, LlmRouterBuilder> share, long? requestsPerMinute = 1_000_000_000, bool budget = true)
+    private static IChatClient Router(Func<LlmRouterBuilder, LlmRouterBuilder> share, long? requestsPerMinute = 1_000_000_000, bool budget = true, bool more = false)
     {
         LlmRouterBuilder builder = new LlmRouterBuilder()
-            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d => { d.Model = "fake-model"; d.Price = new ModelPrice(1m, 1m); d.RequestsPerMinute = requestsPerMinute; })
+            .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks: 1), d =>
+            {
+                d.Model = "fake-model";
+                d.Price = new ModelPrice(1m, 1m);
+                d.RequestsPerMinute = requestsPerMinute;
+                d.TokensPerMinute = more ? 1_000_000_000_000 : null;
+            })
             .AddRoute("default", r => r.Deployments = ["primary"]);
         if (budget)
         {
             builder.AddBudget("daily", b => b.LimitUsd = 1_000_000m);
+        }
+
+        if (more)
+        {
+            builder
+                .AddBudget("per-caller", b => { b.Scope = BudgetScope.Caller; b.LimitUsd = 1_000_000m; })
+                .AddRateLimit("per-caller", l => l.RequestsPerMinute = 1_000_000_000);
         }
 
         return share(builder.WithoutResilience()).Build();

@@ -19,6 +19,9 @@ internal sealed class AttemptCharges
 
     public int Count { get; private set; }
 
+    /// <summary>Gets how many reservations the charges can hold: the budgets that may apply.</summary>
+    public int Capacity => _reservations.Length;
+
     public ReadOnlySpan<BudgetReservation> Reservations => _reservations.AsSpan(0, Count);
 
     public void Add(BudgetReservation reservation) => _reservations[Count++] = reservation;

@@ -44,76 +44,42 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
 
     private async ValueTask<Admission> ReserveBudgetsAsync(RouterRequest request, Candidate candidate, CancellationToken cancellationToken)
     {
-        CostSettings cost = request.Model.Cost;
-        Deployment deployment = candidate.Deployment;
-        int capacity = cost.RouterBudgets.Length + cost.CallerBudgets.Length + deployment.Budgets.Length;
-        foreach (Route route in request.Path)
+        if (request.Model.Cost.Ledger is ISharedAdmission shared)
         {
-            capacity += route.Budgets.Length;
+            return await ReserveTogetherAsync(request, candidate, shared, cancellationToken).ConfigureAwait(false);
         }
 
-        if (capacity == 0)
+        DateTimeOffset now = time.GetUtcNow();
+        if (Charges(request, candidate, now) is not { } charges)
         {
             return new Admission(candidate, Charges: null);
         }
 
-        DateTimeOffset now = time.GetUtcNow();
-        decimal estimate = deployment.Price is { } price
-            ? CostCalculator.Estimate(
-                request.EstimatedInputTokensFor(deployment),
-                TokenEstimators.ExpectedOutputTokens(request.Options, deployment),
-                ServiceTierProperty.Estimated(price.At(now), request.Options))
-            : 0;
-        var charges = new AttemptCharges(cost.Ledger, capacity, estimate);
         bool handedBack = false;
         try
         {
-            for (int group = 0; group < 4; group++)
+            var applicable = new ApplicableBudgets(request, candidate.Deployment);
+            while (applicable.MoveNext(out Budget budget, out string? caller))
             {
-                int routes = group == 1 ? request.Path.Count : 1;
-                for (int r = 0; r < routes; r++)
+                BudgetKey key = budget.Key(now, caller);
+                if (request.IsExempt(budget))
                 {
-                    Budget[] budgets = group switch
-                    {
-                        0 => cost.RouterBudgets,
-                        1 => request.Path[r].Budgets,
-                        2 => cost.CallerBudgets,
-                        _ => deployment.Budgets,
-                    };
-                    foreach (Budget budget in budgets)
-                    {
-                        string? caller = null;
-                        if (budget.Scope == BudgetScope.Caller)
-                        {
-                            caller = request.CallerKey(budget.CallerProperty);
-                            if (caller is null || (budget.Caller is { } one && !string.Equals(caller, one, StringComparison.Ordinal))
-                                || (budget.TargetRoute is { } only && !request.WentThrough(only)))
-                            {
-                                continue;
-                            }
-                        }
-
-                        BudgetKey key = budget.Key(now, caller);
-                        if (request.IsExempt(budget))
-                        {
-                            charges.Add(BudgetReservation.Charge(key));
-                            continue;
-                        }
-
-                        BudgetReservation reservation = await cost.Ledger.TryReserveAsync(key, budget.LimitUsd, estimate, cancellationToken).ConfigureAwait(false);
-                        if (reservation.IsGranted)
-                        {
-                            charges.Add(reservation);
-                            continue;
-                        }
-
-                        handedBack = true;
-                        Settle(charges, 0);
-                        candidate.Lease.Abandon();
-                        Refused(request, candidate, budget, reservation, estimate);
-                        return default;
-                    }
+                    charges.Add(BudgetReservation.Charge(key));
+                    continue;
                 }
+
+                BudgetReservation reservation = await charges.Ledger.TryReserveAsync(key, budget.LimitUsd, charges.EstimateUsd, cancellationToken).ConfigureAwait(false);
+                if (reservation.IsGranted)
+                {
+                    charges.Add(reservation);
+                    continue;
+                }
+
+                handedBack = true;
+                Settle(charges, 0);
+                candidate.Lease.Abandon();
+                Refused(request, candidate, budget, reservation, charges.EstimateUsd);
+                return default;
             }
         }
         catch when (!handedBack)
@@ -124,6 +90,117 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
         }
 
         return new Admission(candidate, charges.Count > 0 ? charges : null);
+    }
+
+    /// <summary>Every budget's reservation in one call of a shared ledger (<see cref="ISharedAdmission"/>): one round trip, all or none.</summary>
+    private async ValueTask<Admission> ReserveTogetherAsync(RouterRequest request, Candidate candidate, ISharedAdmission shared, CancellationToken cancellationToken)
+    {
+        if (Collect(request, candidate) is not { } claims)
+        {
+            return new Admission(candidate, Charges: null);
+        }
+
+        SharedAdmissionDecision decision;
+        try
+        {
+            decision = await shared.TryAdmitAsync([], claims.Asks, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Settle(claims.Charges, 0);
+            candidate.Lease.Abandon();
+            throw;
+        }
+
+        if (!decision.Granted)
+        {
+            Refused(request, candidate, claims, decision);
+            return default;
+        }
+
+        return new Admission(candidate, Granted(claims, decision));
+    }
+
+    /// <summary>
+    /// The budgets an attempt of <paramref name="candidate"/> reserves on, for one shared call: the exempt ones already charged,
+    /// the others to ask for. <see langword="null"/> when no budget applies.
+    /// </summary>
+    public BudgetClaims? Collect(RouterRequest request, Candidate candidate)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        if (Charges(request, candidate, now) is not { } charges)
+        {
+            return null;
+        }
+
+        var budgets = new List<Budget>(charges.Capacity);
+        var asks = new List<BudgetAsk>(charges.Capacity);
+        var applicable = new ApplicableBudgets(request, candidate.Deployment);
+        while (applicable.MoveNext(out Budget budget, out string? caller))
+        {
+            BudgetKey key = budget.Key(now, caller);
+            if (request.IsExempt(budget))
+            {
+                charges.Add(BudgetReservation.Charge(key));
+                continue;
+            }
+
+            budgets.Add(budget);
+            asks.Add(new BudgetAsk(key, budget.LimitUsd, charges.EstimateUsd));
+        }
+
+        return new BudgetClaims(charges, [.. budgets], [.. asks]);
+    }
+
+    /// <summary>Adds the reservations a shared call granted to the attempt's charges.</summary>
+    public static AttemptCharges? Granted(BudgetClaims claims, in SharedAdmissionDecision decision)
+    {
+        foreach (BudgetReservation reservation in decision.Budgets)
+        {
+            claims.Charges.Add(reservation);
+        }
+
+        return claims.Charges.Count > 0 ? claims.Charges : null;
+    }
+
+    /// <summary>
+    /// Acts on a shared call that took nothing: gives the exempt charges and the candidate back and, when a budget refused,
+    /// passes the deployment over, downgrades the request, or rejects it.
+    /// </summary>
+    /// <exception cref="BudgetExceededException">The refusing budget rejects requests it cannot cover.</exception>
+    public void Refused(RouterRequest request, in Candidate candidate, BudgetClaims claims, in SharedAdmissionDecision decision)
+    {
+        Settle(claims.Charges, 0);
+        candidate.Lease.Abandon();
+        if (decision.RefusedBudget >= 0 && decision.RefusedBudget < claims.Budgets.Length && decision.RefusedBudget < decision.Budgets.Length)
+        {
+            Refused(request, candidate, claims.Budgets[decision.RefusedBudget], decision.Budgets[decision.RefusedBudget], claims.Charges.EstimateUsd);
+        }
+    }
+
+    /// <summary>The charges of an attempt, sized for every budget that may apply, with its estimated cost; <see langword="null"/> when no budget can apply.</summary>
+    private static AttemptCharges? Charges(RouterRequest request, Candidate candidate, DateTimeOffset now)
+    {
+        CostSettings cost = request.Model.Cost;
+        Deployment deployment = candidate.Deployment;
+        int capacity = cost.RouterBudgets.Length + cost.CallerBudgets.Length + deployment.Budgets.Length;
+        foreach (Route route in request.Path)
+        {
+            capacity += route.Budgets.Length;
+        }
+
+        if (capacity == 0)
+        {
+            return null;
+        }
+
+        decimal estimate = deployment.Price is { } price
+            ? CostCalculator.Estimate(
+                request.EstimatedInputTokensFor(deployment),
+                TokenEstimators.ExpectedOutputTokens(request.Options, deployment),
+                ServiceTierProperty.Estimated(price.At(now), request.Options))
+            : 0;
+        return new AttemptCharges(cost.Ledger, capacity, estimate);
     }
 
     /// <summary>Acts on a budget's refusal: passes a deployment over, downgrades the request, or rejects it.</summary>

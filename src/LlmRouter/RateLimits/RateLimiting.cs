@@ -15,9 +15,23 @@ namespace LlmRouter;
 /// <see cref="IRateLimitStore"/> is configured; a store that answers <see cref="RateLimitDecision.FallBack"/> (its server is
 /// down) has the request counted here instead. Thread-safe.
 /// </remarks>
-internal sealed class RateLimiting(TimeProvider time, ILogger logger)
+internal sealed class RateLimiting
 {
-    /// <summary>Takes the request's caller limits, once per request; does nothing when it was admitted already.</summary>
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SharedAdmission _shared;
+
+    public RateLimiting(TimeProvider time, ILogger logger)
+    {
+        _time = time;
+        _logger = logger;
+        _shared = new SharedAdmission(this, time);
+    }
+
+    /// <summary>
+    /// Takes the request's caller limits, once per request; does nothing when it was admitted already. With a shared store it
+    /// takes nothing here: the counters go with the first candidate's admission (<see cref="SharedAdmission"/>), in one call.
+    /// </summary>
     /// <exception cref="RateLimitExceededException">A caller limit has too little left.</exception>
     public ValueTask AdmitCallerAsync(RouterRequest request, CancellationToken cancellationToken)
     {
@@ -27,19 +41,19 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             return ValueTask.CompletedTask;
         }
 
-        holds.Admitted = true;
         RateLimitSettings settings = request.Model.RateLimits!;
+        if (settings.Callers.Length > 0 && settings.Store is not null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        holds.Admitted = true;
         if (settings.Callers.Length == 0)
         {
             return ValueTask.CompletedTask;
         }
 
-        if (settings.Store is { } store)
-        {
-            return AdmitCallerSharedAsync(request, store, cancellationToken);
-        }
-
-        long now = time.GetTimestamp();
+        long now = _time.GetTimestamp();
         foreach (CallerRateLimit limit in settings.Callers)
         {
             if (Applies(request, limit) is { } caller)
@@ -131,7 +145,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             return AdmitSharedAsync(request, candidate, limit, store, tokens, race, cancellationToken);
         }
 
-        long now = time.GetTimestamp();
+        long now = _time.GetTimestamp();
         if (limit.TryTake(tokens, now, out long wait, out bool byTokens))
         {
             return new ValueTask<RateLimitHold>(new RateLimitHold(limit, tokens, null));
@@ -143,16 +157,16 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
     }
 
     /// <summary>
-    /// The end of the admission sequence under rate limits: the deployment's limits, then the budgets. With a shared store and
-    /// budgets, the store's script is sent before the budgets' and both answers are awaited together, so Redis is one round
-    /// trip away rather than two; a refusal then gives the budgets back and takes the sequential way, which waits or sets the
-    /// candidate aside.
+    /// The end of the admission sequence under rate limits: the deployment's limits, then the budgets. With a shared store,
+    /// one call takes the caller's and the deployment's counters and, when the ledger keeps them too, the budgets'
+    /// reservations (<see cref="SharedAdmission"/>); in this process, the limits and then the budgets.
     /// </summary>
     /// <returns>The admission; <see langword="default"/> when the candidate was given back and the caller picks the next.</returns>
     /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
+    /// <exception cref="RateLimitExceededException">With a shared store, the request's caller is over a rate limit.</exception>
     public ValueTask<Admission> AdmitAsync(RouterRequest request, Candidate candidate, bool race, BudgetReserver budgets, CancellationToken cancellationToken) =>
-        request.Budgeted && candidate.Deployment.State.RateLimit is { } limit && request.Model.RateLimits!.Store is { } store
-            ? AdmitPipelinedAsync(request, candidate, limit, store, race, budgets, cancellationToken)
+        request.Model.RateLimits!.Store is { } store
+            ? _shared.AdmitAsync(request, candidate, store, race, budgets, cancellationToken)
             : AdmitSequentialAsync(request, candidate, race, budgets, cancellationToken);
 
     /// <summary>Gives back what an admitted candidate took, when it was not called after all.</summary>
@@ -178,7 +192,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             return;
         }
 
-        limit.GiveBack(hold.Tokens, time.GetTimestamp());
+        limit.GiveBack(hold.Tokens, _time.GetTimestamp());
     }
 
     /// <summary>Settles the tokens an ended attempt reserved with what it used: its usage, else none for a failed call, else the estimate.</summary>
@@ -201,7 +215,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         }
         else
         {
-            limit.SettleTokens(actual - hold.Tokens, time.GetTimestamp());
+            limit.SettleTokens(actual - hold.Tokens, _time.GetTimestamp());
         }
     }
 
@@ -234,7 +248,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
 
                 if (hold.Cells is { } cells)
                 {
-                    now = now == 0 ? time.GetTimestamp() : now;
+                    now = now == 0 ? _time.GetTimestamp() : now;
                     cells[i].Adjust(used - hold.Tokens, windows[i].Limit, windows[i].Ticks, now);
                 }
                 else if (hold.Store is { } store)
@@ -245,7 +259,8 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         }
     }
 
-    private async ValueTask<Admission> AdmitSequentialAsync(RouterRequest request, Candidate candidate, bool race, BudgetReserver budgets, CancellationToken cancellationToken)
+    /// <summary>The deployment's limits, then the budgets, one after the other.</summary>
+    internal async ValueTask<Admission> AdmitSequentialAsync(RouterRequest request, Candidate candidate, bool race, BudgetReserver budgets, CancellationToken cancellationToken)
     {
         RateLimitHold held = await AdmitDeploymentAsync(request, candidate, race, cancellationToken).ConfigureAwait(false);
         if (held.Refused)
@@ -273,95 +288,12 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         return held.Limit is null ? admission : admission with { RateLimit = held };
     }
 
-    private async ValueTask<Admission> AdmitPipelinedAsync(
-        RouterRequest request, Candidate candidate, DeploymentRateLimit limit, IRateLimitStore store, bool race, BudgetReserver budgets, CancellationToken cancellationToken)
-    {
-        long tokens = limit.CountsTokens ? request.EstimatedInputTokensFor(candidate.Deployment) + TokenEstimators.ExpectedOutputTokens(request.Options, candidate.Deployment) : 0;
-
-        // Sent before the budgets' scripts, answered with them.
-        ValueTask<RateLimitDecision> deciding = store.TryAcquireAsync(limit.Counters(tokens), cancellationToken);
-        Admission admission;
-        try
-        {
-            admission = await budgets.ReserveAsync(request, candidate, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await GiveBackWhenTakenAsync(deciding, limit, store, tokens).ConfigureAwait(false);
-            throw;
-        }
-
-        RateLimitDecision decision;
-        try
-        {
-            decision = await deciding.ConfigureAwait(false);
-        }
-        catch
-        {
-            if (admission.Admitted)
-            {
-                ReleaseBudgets(budgets, admission);
-                admission.Candidate.Lease.Abandon();
-            }
-
-            throw;
-        }
-
-        if (!admission.Admitted)
-        {
-            if (decision.Acquired)
-            {
-                GiveBack(new RateLimitHold(limit, tokens, store));
-            }
-
-            return default;
-        }
-
-        if (decision.Acquired)
-        {
-            return admission with { RateLimit = new RateLimitHold(limit, tokens, store) };
-        }
-
-        if (decision.Unavailable && limit.TryTake(tokens, time.GetTimestamp(), out _, out _))
-        {
-            return admission with { RateLimit = new RateLimitHold(limit, tokens, null) };
-        }
-
-        // At the limit: the sequential way waits for it or sets the candidate aside, reserving the budgets again if admitted.
-        ReleaseBudgets(budgets, admission);
-        return await AdmitSequentialAsync(request, admission.Candidate, race, budgets, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void ReleaseBudgets(BudgetReserver budgets, in Admission admission)
-    {
-        if (admission.Charges is { } charges)
-        {
-            budgets.Settle(charges, 0);
-        }
-    }
-
-    /// <summary>Gives back what a store call took, once it answers, for a candidate that a budget refused or whose reservation failed.</summary>
-    private async ValueTask GiveBackWhenTakenAsync(ValueTask<RateLimitDecision> deciding, DeploymentRateLimit limit, IRateLimitStore store, long tokens)
-    {
-        try
-        {
-            if ((await deciding.ConfigureAwait(false)).Acquired)
-            {
-                GiveBack(new RateLimitHold(limit, tokens, store));
-            }
-        }
-#pragma warning disable CA1031 // The budget's exception is the one the caller gets; the store's own failure changes nothing for it.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
     /// <summary>The tokens a usage reports (input plus output), or <see langword="null"/> without usage.</summary>
     public static long? Tokens(UsageDetails? usage) =>
         usage is null ? null : usage.TotalTokenCount ?? (usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0);
 
-    private static string? Applies(RouterRequest request, CallerRateLimit limit)
+    /// <summary>The caller a limit is kept for, or <see langword="null"/> when it does not apply to the request.</summary>
+    internal static string? Applies(RouterRequest request, CallerRateLimit limit)
     {
         if (limit.Route is { } route && !request.WentThrough(route))
         {
@@ -372,11 +304,11 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         return limit.Caller is null || string.Equals(caller, limit.Caller, StringComparison.Ordinal) ? caller : null;
     }
 
-    private static long CallerTokens(RouterRequest request, CallerRateLimit limit) =>
+    internal static long CallerTokens(RouterRequest request, CallerRateLimit limit) =>
         limit.CountsTokens ? request.EstimatedInputTokens + TokenEstimators.ExpectedOutputTokens(request.Options) : 0;
 
     /// <summary>Takes one request and <paramref name="tokens"/> from each of a caller's windows in this process, or throws having taken nothing.</summary>
-    private void TakeLocally(RouterRequest request, CallerRateLimit limit, string caller, long tokens, long now)
+    internal void TakeLocally(RouterRequest request, CallerRateLimit limit, string caller, long tokens, long now)
     {
         GcraCell[] cells = limit.Cells(caller, now);
         CallerWindow[] windows = limit.Windows;
@@ -390,14 +322,15 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
                     cells[j].Adjust(windows[j].Tokens ? -tokens : -1, windows[j].Limit, windows[j].Ticks, now);
                 }
 
-                throw Refuse(request, limit, caller, window, Timestamps.ToTimeSpan(wait, time.TimestampFrequency));
+                throw Refuse(request, limit, caller, window, Timestamps.ToTimeSpan(wait, _time.TimestampFrequency));
             }
         }
 
         request.CallerHolds.Add(new CallerHold(limit, caller, cells, tokens, null));
     }
 
-    private async ValueTask AdmitCallerSharedAsync(RouterRequest request, IRateLimitStore store, CancellationToken cancellationToken)
+    /// <summary>Takes each caller limit from the shared store, one call per limit: only when a candidate's own limit refused the call that carried them.</summary>
+    internal async ValueTask AdmitCallersApartAsync(RouterRequest request, IRateLimitStore store, CancellationToken cancellationToken)
     {
         foreach (CallerRateLimit limit in request.Model.RateLimits!.Callers)
         {
@@ -417,7 +350,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             RateLimitDecision decision = await store.TryAcquireAsync(counters, cancellationToken).ConfigureAwait(false);
             if (decision.Unavailable)
             {
-                TakeLocally(request, limit, caller, tokens, time.GetTimestamp());
+                TakeLocally(request, limit, caller, tokens, _time.GetTimestamp());
             }
             else if (decision.Acquired)
             {
@@ -453,7 +386,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         while (true)
         {
             RateLimitDecision decision = await store.TryAcquireAsync(counters, cancellationToken).ConfigureAwait(false);
-            long now = time.GetTimestamp();
+            long now = _time.GetTimestamp();
             bool byTokens;
             long wait;
             if (decision.Unavailable)
@@ -470,7 +403,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
             else
             {
                 byTokens = decision.Refused >= 0 && decision.Refused < counters.Length && ReferenceEquals(counters[decision.Refused].Key, limit.TokensKey);
-                wait = Timestamps.FromTimeSpan(decision.RetryAfter, time.TimestampFrequency);
+                wait = Timestamps.FromTimeSpan(decision.RetryAfter, _time.TimestampFrequency);
             }
 
             if (!Waits(request, candidate.Deployment, race, now, wait))
@@ -478,7 +411,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
                 return SetAside(request, candidate, limit, byTokens, now, wait);
             }
 
-            await Task.Delay(Timestamps.ToTimeSpan(wait, time.TimestampFrequency), time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timestamps.ToTimeSpan(wait, _time.TimestampFrequency), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -489,7 +422,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         {
             try
             {
-                await Task.Delay(Timestamps.ToTimeSpan(wait, time.TimestampFrequency), time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timestamps.ToTimeSpan(wait, _time.TimestampFrequency), _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -497,7 +430,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
                 throw;
             }
 
-            long now = time.GetTimestamp();
+            long now = _time.GetTimestamp();
             if (limit.TryTake(tokens, now, out wait, out bool byTokens))
             {
                 return new RateLimitHold(limit, tokens, null);
@@ -513,34 +446,34 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
     /// <summary>Whether to wait <paramref name="wait"/> ticks for a deployment's limit: within its queue timeout and the request's deadline, outside a race.</summary>
     private bool Waits(RouterRequest request, Deployment deployment, bool race, long now, long wait) =>
         !race && deployment.QueueTimeout > TimeSpan.Zero &&
-        wait <= Timestamps.FromTimeSpan(deployment.QueueTimeout, time.TimestampFrequency) &&
+        wait <= Timestamps.FromTimeSpan(deployment.QueueTimeout, _time.TimestampFrequency) &&
         (request.Deadline == Timestamps.Never || now + wait < request.Deadline);
 
     /// <summary>Gives the candidate back, notes why, and defers it until its limit admits again.</summary>
     private RateLimitHold SetAside(RouterRequest request, Candidate candidate, DeploymentRateLimit limit, bool byTokens, long now, long wait)
     {
         candidate.Lease.Abandon();
-        TimeSpan span = Timestamps.ToTimeSpan(wait, time.TimestampFrequency);
+        TimeSpan span = Timestamps.ToTimeSpan(wait, _time.TimestampFrequency);
         request.Cursor.Skip(candidate.Deployment, limit.Describe(byTokens, span));
         request.Cursor.DeferRetry(candidate.Deployment, candidate.Route, candidate.Try, now + Math.Max(1, wait), first: false);
-        RateLimitLog.DeploymentLimited(logger, candidate.Deployment.Name, span);
+        RateLimitLog.DeploymentLimited(_logger, candidate.Deployment.Name, span);
         return RateLimitHold.SetAside;
     }
 
-    private RateLimitExceededException Refuse(RouterRequest request, CallerRateLimit limit, string caller, in CallerWindow window, TimeSpan retryAfter)
+    internal RateLimitExceededException Refuse(RouterRequest request, CallerRateLimit limit, string caller, in CallerWindow window, TimeSpan retryAfter)
     {
         GiveBackCallers(request);
         var exception = new RateLimitExceededException(
-            request.Asked.Name, caller, window.LimitName, window.Limit, window.Window, time.GetUtcNow() + retryAfter, retryAfter);
+            request.Asked.Name, caller, window.LimitName, window.Limit, window.Window, _time.GetUtcNow() + retryAfter, retryAfter);
         request.Telemetry.Failure = exception;
-        RateLimitLog.CallerLimited(logger, request.Asked.Name, caller, limit.Name, exception);
+        RateLimitLog.CallerLimited(_logger, request.Asked.Name, caller, limit.Name, exception);
         return exception;
     }
 
     /// <summary>Gives back what the request took from the caller limits it passed before one refused it.</summary>
     private void GiveBackCallers(RouterRequest request)
     {
-        long now = time.GetTimestamp();
+        long now = _time.GetTimestamp();
         CallerHolds holds = request.CallerHolds;
         for (int h = 0; h < holds.Count; h++)
         {
@@ -577,7 +510,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            RateLimitLog.SettlementFailed(logger, counter.Key, exception);
+            RateLimitLog.SettlementFailed(_logger, counter.Key, exception);
         }
     }
 
@@ -591,7 +524,7 @@ internal sealed class RateLimiting(TimeProvider time, ILogger logger)
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            RateLimitLog.SettlementFailed(logger, key, exception);
+            RateLimitLog.SettlementFailed(_logger, key, exception);
         }
     }
 }

@@ -321,6 +321,20 @@ public sealed class LlmRouterBuilder
     }
 
     /// <summary>
+    /// Shares circuit-breaker state with other processes: a circuit opened in one opens in all, and when its break ends exactly
+    /// one process probes the deployment; the probe's outcome closes or reopens the circuit everywhere.
+    /// </summary>
+    /// <param name="circuits">Where circuits are published, claimed and heard; the router does not dispose it, but ends its subscription when disposed.</param>
+    /// <returns>This builder.</returns>
+    /// <value>The default is none: each router's circuits are its own.</value>
+    /// <exception cref="ArgumentNullException"><paramref name="circuits"/> is <see langword="null"/>.</exception>
+    public LlmRouterBuilder UseSharedCircuits(ISharedCircuits circuits)
+    {
+        _definition.SharedCircuits = circuits ?? throw new ArgumentNullException(nameof(circuits));
+        return this;
+    }
+
+    /// <summary>
     /// Adds a detector of a kind of sensitive data the built-in ones do not know; routes whose <see cref="RouteOptions.DataProtection"/>
     /// lists its <see cref="ISensitiveDataDetector.Kind"/> (or lists no kinds) use it.
     /// </summary>
@@ -349,7 +363,7 @@ public sealed class LlmRouterBuilder
 
     /// <summary>
     /// Takes from <paramref name="services"/> what the router uses when the container has it: its <see cref="TimeProvider"/>,
-    /// <see cref="ILoggerFactory"/>, <see cref="IBudgetLedger"/> and <see cref="IRateLimitStore"/>, and the services the deployment pipelines' steps resolve.
+    /// <see cref="ILoggerFactory"/>, <see cref="IBudgetLedger"/>, <see cref="IRateLimitStore"/>, <see cref="ISharedCooldowns"/> and <see cref="ISharedCircuits"/>, and the services the deployment pipelines' steps resolve.
     /// The one place dependency injection wires a builder.
     /// </summary>
     internal LlmRouterBuilder UseServices(IServiceProvider services)
@@ -380,6 +394,11 @@ public sealed class LlmRouterBuilder
             UseSharedCooldowns(cooldowns);
         }
 
+        if (services.GetService(typeof(ISharedCircuits)) is ISharedCircuits circuits)
+        {
+            UseSharedCircuits(circuits);
+        }
+
         return this;
     }
 
@@ -407,9 +426,15 @@ public sealed class LlmRouterBuilder
     {
         RouterModel model = BuildModel(previous: null);
         var client = new LlmRouterClient(model, _definition.TimeProvider, _definition.LoggerFactory.CreateLogger("LlmRouter"), _definition.Telemetry, reloadable);
-        if (_definition.SharedCooldowns is { } cooldowns)
+        IDisposable? cooldowns = _definition.SharedCooldowns is { } sharedCooldowns
+            ? SharedCooldownListener.Listen(sharedCooldowns, () => client.Model, _definition.TimeProvider)
+            : null;
+        IDisposable? circuits = _definition.SharedCircuits is { } sharedCircuits
+            ? SharedCircuitListener.Listen(sharedCircuits, () => client.Model, _definition.TimeProvider)
+            : null;
+        if (cooldowns is not null || circuits is not null)
         {
-            client.OwnSubscription(SharedCooldownListener.Listen(cooldowns, () => client.Model, _definition.TimeProvider));
+            client.OwnSubscription(new Subscriptions(cooldowns, circuits));
         }
 
         return client;
@@ -432,5 +457,14 @@ public sealed class LlmRouterBuilder
         KeptStates = factory.KeptStates;
         _built = true;
         return model;
+    }
+
+    private sealed class Subscriptions(IDisposable? cooldowns, IDisposable? circuits) : IDisposable
+    {
+        public void Dispose()
+        {
+            cooldowns?.Dispose();
+            circuits?.Dispose();
+        }
     }
 }

@@ -47,6 +47,8 @@ internal sealed class RouterDefinition
 
     public ISharedCooldowns? SharedCooldowns { get; set; }
 
+    public ISharedCircuits? SharedCircuits { get; set; }
+
     /// <summary>Gets the callbacks that add steps to each deployment's pipeline, in the order registered.</summary>
     public List<Action<DeploymentInfo, ChatClientBuilder>> DeploymentPipelines { get; } = [];
 

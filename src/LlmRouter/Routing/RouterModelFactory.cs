@@ -266,7 +266,8 @@ internal sealed class RouterModelFactory
             string.Equals(old.Provider, provider, StringComparison.OrdinalIgnoreCase))
         {
             bool sameGate = old.State.Gate.Limit == options.MaxConcurrentRequests && (old.QueueTimeout > TimeSpan.Zero) == queues;
-            bool sameBreaker = SameBreaker(previous.Failures.Breaker, _definition.CircuitBreaker);
+            bool sameBreaker = SameBreaker(previous.Failures.Breaker, _definition.CircuitBreaker) &&
+                (old.State.Breaker?.IsShared ?? false) == (_definition.SharedCircuits is not null);
             KeptStates++;
             DeploymentRateLimit? rateLimit = DeploymentRateLimit.Create(name, options, old.State.RateLimit, _definition.TimeProvider.TimestampFrequency);
             if (sameGate && sameBreaker)
@@ -277,7 +278,7 @@ internal sealed class RouterModelFactory
 
             var state = new DeploymentState(
                 sameGate ? old.State.Gate : new ConcurrencyGate(options.MaxConcurrentRequests, queues),
-                sameBreaker ? old.State.Breaker : CreateBreaker(),
+                sameBreaker ? old.State.Breaker : CreateBreaker(name),
                 old.State.Statistics)
             {
                 RateLimit = rateLimit,
@@ -286,14 +287,33 @@ internal sealed class RouterModelFactory
             return state;
         }
 
-        return new DeploymentState(new ConcurrencyGate(options.MaxConcurrentRequests, queues), CreateBreaker())
+        return new DeploymentState(new ConcurrencyGate(options.MaxConcurrentRequests, queues), CreateBreaker(name))
         {
             RateLimit = DeploymentRateLimit.Create(name, options, previous: null, _definition.TimeProvider.TimestampFrequency),
         };
     }
 
-    public CircuitBreaker? CreateBreaker() =>
-        _definition.CircuitBreaker.Enabled ? new CircuitBreaker(_definition.CircuitBreaker, _definition.TimeProvider.TimestampFrequency) : null;
+    /// <summary>
+    /// Creates a deployment's breaker, linked to the shared circuits when there are: the probe's lease lasts as long as an attempt
+    /// may (the attempt timeout, else the total one, else the break duration).
+    /// </summary>
+    public CircuitBreaker? CreateBreaker(string name)
+    {
+        if (!_definition.CircuitBreaker.Enabled)
+        {
+            return null;
+        }
+
+        SharedCircuit? shared = _definition.SharedCircuits is { } circuits
+            ? new SharedCircuit(
+                circuits,
+                name,
+                _definition.Timeouts.Attempt ?? _definition.Timeouts.Total ?? _definition.CircuitBreaker.BreakDuration,
+                _definition.CircuitBreaker.BreakDuration,
+                _definition.TimeProvider)
+            : null;
+        return new CircuitBreaker(_definition.CircuitBreaker, _definition.TimeProvider.TimestampFrequency, shared);
+    }
 
     public static bool SameBreaker(CircuitBreakerOptions previous, CircuitBreakerOptions next) =>
         previous.Enabled == next.Enabled &&

@@ -2,7 +2,9 @@ namespace LlmRouter;
 
 /// <summary>
 /// One deployment's circuit breaker. Lock-free on the request path: admission reads the state, outcomes increment a
-/// bucket of a rolling window; a lock is taken only when a bucket rolls over to a new time slice.
+/// bucket of a rolling window; a lock is taken only when a bucket rolls over to a new time slice. With shared circuits
+/// (<see cref="SharedCircuit"/>) it publishes what it decides, applies what other processes decided, and probes only with the
+/// grant that makes this process the one that probes.
 /// </summary>
 internal sealed class CircuitBreaker
 {
@@ -14,6 +16,8 @@ internal sealed class CircuitBreaker
     private readonly int _minimumThroughput;
     private readonly long _bucketLength;
     private readonly long _breakLength;
+    private readonly TimeSpan _breakDuration;
+    private readonly SharedCircuit? _shared;
     private readonly Bucket[] _buckets = new Bucket[CircuitBreakerConstants.Buckets];
     private readonly Lock _rollover = new();
     private int _state;
@@ -21,8 +25,10 @@ internal sealed class CircuitBreaker
     private long _openUntil;
     private long _lastEpoch;
 
-    public CircuitBreaker(CircuitBreakerOptions options, long timestampFrequency)
+    public CircuitBreaker(CircuitBreakerOptions options, long timestampFrequency, SharedCircuit? shared = null)
     {
+        _shared = shared;
+        _breakDuration = options.BreakDuration;
         _failureRatio = options.FailureRatio;
         _minimumThroughput = options.MinimumThroughput;
         _bucketLength = Math.Max(1, Timestamps.FromTimeSpan(options.SamplingDuration, timestampFrequency) / CircuitBreakerConstants.Buckets);
@@ -30,6 +36,9 @@ internal sealed class CircuitBreaker
     }
 
     public CircuitState State => (CircuitState)Volatile.Read(ref _state);
+
+    /// <summary>Gets whether the circuit is shared with other processes.</summary>
+    public bool IsShared => _shared is not null;
 
     /// <summary>Gets whether the circuit ever opened.</summary>
     public bool HasOpened => Volatile.Read(ref _openedAt) != long.MinValue;
@@ -42,7 +51,8 @@ internal sealed class CircuitBreaker
 
     /// <summary>
     /// Lets a call through when the circuit is closed, or makes it the single probe when an open circuit's break has
-    /// ended. Returns <see langword="false"/> while open or while another probe is in flight.
+    /// ended. Returns <see langword="false"/> while open or while another probe is in flight; a shared circuit also while this
+    /// process does not hold the grant to probe (asking for it in the background).
     /// </summary>
     public bool TryAcquire(long now, out bool probe)
     {
@@ -52,7 +62,17 @@ internal sealed class CircuitBreaker
             case Closed:
                 return true;
             case Open when now >= Volatile.Read(ref _openUntil):
+                if (_shared is { } shared && !shared.TryTakeGrant(this, now))
+                {
+                    return false;
+                }
+
                 probe = Interlocked.CompareExchange(ref _state, HalfOpen, Open) == Open;
+                if (!probe)
+                {
+                    _shared?.ReturnGrant();
+                }
+
                 return probe;
             default:
                 return false;
@@ -66,6 +86,7 @@ internal sealed class CircuitBreaker
         {
             ClearWindow();
             Volatile.Write(ref _state, Closed);
+            _shared?.Closed();
             return true;
         }
 
@@ -80,6 +101,7 @@ internal sealed class CircuitBreaker
         {
             OpenAt(now);
             Volatile.Write(ref _state, Open);
+            _shared?.Opened(_breakDuration);
             return true;
         }
 
@@ -96,7 +118,13 @@ internal sealed class CircuitBreaker
         }
 
         OpenAt(now);
-        return Interlocked.CompareExchange(ref _state, Open, Closed) == Closed;
+        if (Interlocked.CompareExchange(ref _state, Open, Closed) != Closed)
+        {
+            return false;
+        }
+
+        _shared?.Opened(_breakDuration);
+        return true;
     }
 
     /// <summary>
@@ -109,7 +137,68 @@ internal sealed class CircuitBreaker
         if (probe && Volatile.Read(ref _state) == HalfOpen)
         {
             Volatile.Write(ref _openUntil, 0);
-            Interlocked.CompareExchange(ref _state, Open, HalfOpen);
+            if (Interlocked.CompareExchange(ref _state, Open, HalfOpen) == HalfOpen)
+            {
+                _shared?.Abandoned();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies a circuit another process opened (or reopened after its probe failed): the circuit is open until
+    /// <paramref name="until"/>, the break that process started. A half-open one is left to its probe in flight here, whose
+    /// outcome decides for every process.
+    /// </summary>
+    /// <param name="now">The current timestamp.</param>
+    /// <param name="until">When the break ends; <paramref name="now"/> when it has ended and a probe is due.</param>
+    public void OpenFromElsewhere(long now, long until)
+    {
+        if (Volatile.Read(ref _state) == Closed)
+        {
+            // Written before the state changes, as a circuit opened here is: a closed circuit's deadlines are not read.
+            Volatile.Write(ref _openedAt, now);
+            Volatile.Write(ref _openUntil, until);
+            if (Interlocked.CompareExchange(ref _state, Open, Closed) == Closed)
+            {
+                _shared?.Forget();
+                return;
+            }
+        }
+
+        if (Volatile.Read(ref _state) == Open)
+        {
+            Volatile.Write(ref _openUntil, until);
+        }
+    }
+
+    /// <summary>Applies a circuit another process's probe closed: an open circuit closes with a fresh window; a probe in flight here decides for itself.</summary>
+    public void CloseFromElsewhere()
+    {
+        if (Interlocked.CompareExchange(ref _state, Closed, Open) == Open)
+        {
+            ClearWindow();
+            _shared?.Forget();
+        }
+    }
+
+    /// <summary>Keeps an open circuit out at least until <paramref name="until"/> (another process probes it, or reopened it).</summary>
+    public void KeepOpen(long until)
+    {
+        if (Volatile.Read(ref _state) != Open)
+        {
+            return;
+        }
+
+        long current = Volatile.Read(ref _openUntil);
+        while (until > current)
+        {
+            long seen = Interlocked.CompareExchange(ref _openUntil, until, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
