@@ -493,9 +493,14 @@ internal sealed class CandidateCursor
     {
         (_openCircuits ??= []).Add(deployment);
         CircuitBreaker breaker = deployment.State.Breaker!;
+        long openUntil = breaker.OpenUntil;
         string state = breaker.State == CircuitState.HalfOpen
             ? "circuit half-open, a probe call is in flight"
-            : $"circuit open for another {Format(Timestamps.ToTimeSpan(Math.Max(0, breaker.OpenUntil - now), _request.Model.Time.TimestampFrequency))}";
+            : openUntil > now
+                ? $"circuit open for another {Format(Timestamps.ToTimeSpan(openUntil - now, _request.Model.Time.TimestampFrequency))}"
+                : breaker.IsShared
+                    ? "circuit open until a probe succeeds, the probe another instance's or not yet granted (shared circuit)"
+                    : "circuit open, its break just ended";
         Skip(deployment, $"{deployment.Name} ({state})");
     }
 

@@ -159,6 +159,62 @@ public class LlmRouterClientCircuitBreakerTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task SharedBreaker_BreakOverWhileTheProbeIsAnotherInstances_FailsFastSayingSo(bool streaming)
+    {
+        var clock = new FakeTimeProvider();
+        var primary = new ScriptedChatClient(timeProvider: clock) { DefaultOutcome = ScriptedOutcome.Failure(HttpStatusCode.InternalServerError) };
+        IChatClient router = new LlmRouterBuilder()
+            .UseTimeProvider(clock)
+            .WithoutRetries()
+            .WithoutTimeouts()
+            .UseSharedCircuits(new ClaimsNeverAnswered())
+            .ConfigureCooldown(c => c.DefaultDuration = TimeSpan.Zero)
+            .ConfigureCircuitBreaker(b =>
+            {
+                b.FailureRatio = 0.5;
+                b.MinimumThroughput = 4;
+                b.SamplingDuration = TimeSpan.FromSeconds(30);
+                b.BreakDuration = BreakDuration;
+                b.WhenAllOpen = AllCircuitsOpenBehavior.FailFast;
+            })
+            .AddDeployment("primary", primary, d => d.Model = "p")
+            .Build();
+        for (int i = 0; i < 4; i++)
+        {
+            await Assert.ThrowsAsync<LlmRouterException>(() => router.CallAsync(streaming));
+        }
+
+        clock.Advance(BreakDuration);
+        LlmRouterException exception = await Assert.ThrowsAsync<LlmRouterException>(() => router.CallAsync(streaming));
+
+        Assert.Empty(exception.Attempts);
+        Assert.Contains("primary (circuit open until a probe succeeds, the probe another instance's or not yet granted (shared circuit))", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(4, primary.CallCount);
+    }
+
+    /// <summary>Shared circuits whose claims are never answered, as while the store is asked and another instance probes.</summary>
+    private sealed class ClaimsNeverAnswered : ISharedCircuits
+    {
+        public void PublishOpened(string deployment, TimeSpan breakDuration)
+        {
+        }
+
+        public void PublishClosed(string deployment)
+        {
+        }
+
+        public ValueTask<ProbeClaim> ClaimProbeAsync(string deployment, TimeSpan lease) => new(new TaskCompletionSource<ProbeClaim>().Task);
+
+        public void ReleaseProbe(string deployment)
+        {
+        }
+
+        public IDisposable Subscribe(Action<string, TimeSpan> opened, Action<string> closed) => new CancellationTokenSource();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Breaker_EveryCircuitOpen_FailsFastSayingWhy(bool streaming)
     {
         var clock = new FakeTimeProvider();
