@@ -81,12 +81,19 @@ internal sealed class ResponseLoop(AttemptEngine engine)
     /// </summary>
     public static bool IsEmpty(ChatResponse response)
     {
+        IList<ChatMessage> messages = response.Messages;
+
+        // The common answer first: a message that starts with text. Whatever the finish reason, it is not empty.
+        if (messages.Count > 0 && messages[0].Contents is { Count: > 0 } first && first[0] is TextContent { Text.Length: > 0 })
+        {
+            return false;
+        }
+
         if (response.FinishReason is { } reason && reason != ChatFinishReason.Stop)
         {
             return false;
         }
 
-        IList<ChatMessage> messages = response.Messages;
         for (int m = 0; m < messages.Count; m++)
         {
             IList<AIContent> contents = messages[m].Contents;
