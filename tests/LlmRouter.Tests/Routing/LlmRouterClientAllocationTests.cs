@@ -93,6 +93,35 @@ public class LlmRouterClientAllocationTests
         Assert.True(routerBytes > directBytes, "the response's properties are still added");
     }
 
+    /// <summary>
+    /// The router's own request properties are removed from the options copy the deployment needs anyway (its dictionary is
+    /// the copy's own), not gathered into another dictionary: a request that carries one costs no more than one that does not,
+    /// and the caller's options keep it.
+    /// </summary>
+    [Fact]
+    public void GetResponseAsync_RouterPropertyToRemove_CostsNoSecondDictionary()
+    {
+        var primary = new SynchronousClient(chunks: 1);
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("primary", primary, d => d.Model = "m")
+            .AddRoute("default", r => r.Deployments = ["primary"])
+            .Build();
+        var plain = new ChatOptions { ModelId = "default", AdditionalProperties = new() { ["custom"] = "kept" } };
+        var tagged = new ChatOptions { ModelId = "default", AdditionalProperties = new() { ["custom"] = "kept", [LlmRouterRequestProperties.Caller] = "tenant-1" } };
+
+        long plainBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, plain).GetAwaiter().GetResult());
+        long taggedBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, tagged).GetAwaiter().GetResult());
+
+        Assert.Equal(plainBytes, taggedBytes);
+        ChatOptions sent = primary.LastOptions!;
+        Assert.NotSame(tagged, sent);
+        Assert.Equal("m", sent.ModelId);
+        Assert.Equal("kept", sent.AdditionalProperties!["custom"]);
+        Assert.False(sent.AdditionalProperties.ContainsKey(LlmRouterRequestProperties.Caller));
+        Assert.Equal("tenant-1", tagged.AdditionalProperties[LlmRouterRequestProperties.Caller]);
+        Assert.Equal("default", tagged.ModelId);
+    }
+
     [Fact]
     public void GetResponseAsync_ProviderCompletesLater_AddsAtMostTheAsynchronousBudget()
     {
