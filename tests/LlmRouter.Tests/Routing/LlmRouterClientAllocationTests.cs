@@ -14,9 +14,10 @@ public class LlmRouterClientAllocationTests
     /// <summary>
     /// With a provider that completes later, as a network call does, the router's async state machine comes on top of what a
     /// synchronous answer costs. It stays small because the attempt in flight (80 bytes) and the chosen candidate live in the
-    /// pooled request rather than in the state machine: 616 bytes in all on .NET 10.
+    /// pooled request, the messages and options are read from it, and the admission's awaiter lives in a method of its own that
+    /// completes without allocating when nothing is waited for: 536 bytes in all on .NET 10 (616 with the awaiter inside).
     /// </summary>
-    private const long AsynchronousBudgetBytes = 640;
+    private const long AsynchronousBudgetBytes = 560;
 
     private static readonly ChatMessage[] Messages = [new(ChatRole.User, "hi")];
 
