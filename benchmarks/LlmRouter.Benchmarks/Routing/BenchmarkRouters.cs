@@ -8,12 +8,16 @@ internal static class BenchmarkRouters
     /// <param name="chunks">How many updates each deployment streams.</param>
     /// <param name="resilience">Whether retry, circuit breaker and timeouts are on (the defaults) or all off.</param>
     /// <param name="asynchronous">Whether the deployments complete asynchronously.</param>
-    public static IChatClient Create(int chunks, bool resilience, bool asynchronous = false)
+    /// <param name="route">
+    /// The route's name: "default", or the deployments' model "fake-model", so that a caller naming the model needs no copy
+    /// of its options.
+    /// </param>
+    public static IChatClient Create(int chunks, bool resilience, bool asynchronous = false, string route = "default")
     {
         var builder = new LlmRouterBuilder()
             .AddDeployment("primary", new BenchmarkChatClient("Hello!", chunks, asynchronous), d => d.Model = "fake-model")
             .AddDeployment("backup", new BenchmarkChatClient("Hello!", chunks, asynchronous), d => d.Model = "fake-model")
-            .AddRoute("default", r => r.Deployments = ["primary", "backup"]);
+            .AddRoute(route, r => r.Deployments = ["primary", "backup"]);
         if (!resilience)
         {
             builder.WithoutResilience();

@@ -54,7 +54,7 @@ internal struct RequestProperties
         forwarded.ModelId = deployment.Model;
         if (hasRouterProperties)
         {
-            forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!, deployment.Trusted);
+            forwarded.AdditionalProperties = WithoutRouterProperties(options.AdditionalProperties!, forwarded.AdditionalProperties, deployment.Trusted);
             if (deployment.PromptCacheKey
                 && !forwarded.AdditionalProperties.ContainsKey(PromptCacheKeys.Property)
                 && Text(options.AdditionalProperties, LlmRouterRequestProperties.Caller) is { } caller)
@@ -271,19 +271,32 @@ internal struct RequestProperties
         return false;
     }
 
-    private static AdditionalPropertiesDictionary WithoutRouterProperties(AdditionalPropertiesDictionary properties, bool trusted)
+    /// <summary>
+    /// The caller's properties without the router's own: removed from the copy's dictionary when the copy has its own
+    /// (<see cref="ChatOptions.Clone"/> copies it), else gathered into a new one; the caller's dictionary is never changed.
+    /// </summary>
+    private static AdditionalPropertiesDictionary WithoutRouterProperties(AdditionalPropertiesDictionary properties, AdditionalPropertiesDictionary? copied, bool trusted)
     {
-        var filtered = new AdditionalPropertiesDictionary();
+        if (copied is null || ReferenceEquals(copied, properties))
+        {
+            // A ChatOptions type whose Clone shares the dictionary: filtering it in place would change the caller's.
+            copied = null;
+        }
+
+        AdditionalPropertiesDictionary filtered = copied ?? new AdditionalPropertiesDictionary();
         foreach (KeyValuePair<string, object?> property in properties)
         {
-            if (!property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase))
+            // The router's keys go, except what data protection left for the redaction step (the outermost of an untrusted
+            // deployment's pipeline, which removes it).
+            bool kept = !property.Key.StartsWith(RouterPropertyBag.Prefix, StringComparison.OrdinalIgnoreCase)
+                || (!trusted && property.Value is DataProtectionOutcome { Redaction: not null });
+            if (copied is null && kept)
             {
                 filtered[property.Key] = property.Value;
             }
-            else if (!trusted && property.Value is DataProtectionOutcome { Redaction: not null })
+            else if (copied is not null && !kept)
             {
-                // For the redaction step, the outermost of an untrusted deployment's pipeline, which removes it.
-                filtered[property.Key] = property.Value;
+                filtered.Remove(property.Key);
             }
         }
 

@@ -14,11 +14,15 @@ public class LlmRouterClientAllocationTests
     /// <summary>
     /// With a provider that completes later, as a network call does, the router's async state machine comes on top of what a
     /// synchronous answer costs. It stays small because the attempt in flight (80 bytes) and the chosen candidate live in the
-    /// pooled request rather than in the state machine: 616 bytes in all on .NET 10.
+    /// pooled request, the messages and options are read from it, and the admission's awaiter lives in a method of its own that
+    /// completes without allocating when nothing is waited for: 536 bytes in all on .NET 10 (616 with the awaiter inside).
     /// </summary>
-    private const long AsynchronousBudgetBytes = 640;
+    private const long AsynchronousBudgetBytes = 560;
 
     private static readonly ChatMessage[] Messages = [new(ChatRole.User, "hi")];
+
+    /// <summary>Keeps what a measured allocation made reachable, so the runtime cannot place it on the stack.</summary>
+    private static object? s_sink;
 
     [Fact]
     public void GetResponseAsync_PrimarySucceeds_AddsAtMostBudgetBytes()
@@ -32,6 +36,91 @@ public class LlmRouterClientAllocationTests
         long routerBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, routerOptions).GetAwaiter().GetResult());
 
         Assert.InRange(routerBytes - directBytes, 0, NonStreamingBudgetBytes);
+    }
+
+    /// <summary>
+    /// A synchronous answer costs the router exactly two objects' worth: the options copy that carries the deployment's model
+    /// instead of the route's name, and the dictionary of the four properties every response carries. Nothing else: no request
+    /// object (pooled), no state machine, no timer, no closure, no box. Both sizes are measured here from the types themselves.
+    /// </summary>
+    [Fact]
+    public void GetResponseAsync_PrimarySucceeds_AddsOnlyTheOptionsCopyAndThePropertiesDictionary()
+    {
+        var direct = new SynchronousClient(chunks: 1);
+        IChatClient router = BuildRouter(chunks: 1);
+        var directOptions = new ChatOptions { ModelId = "m" };
+        var routerOptions = new ChatOptions { ModelId = "default" };
+        var template = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+        {
+            [LlmRouterProperties.Route] = "default",
+            [LlmRouterProperties.Deployment] = "primary",
+            [LlmRouterProperties.Provider] = "custom",
+            [LlmRouterProperties.Attempts] = 1,
+        };
+
+        long copyBytes = MeasurePerCall(() => s_sink = routerOptions.Clone());
+        long propertiesBytes = MeasurePerCall(() => s_sink = new AdditionalPropertiesDictionary(template));
+        long directBytes = MeasurePerCall(() => direct.GetResponseAsync(Messages, directOptions).GetAwaiter().GetResult());
+        long routerBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, routerOptions).GetAwaiter().GetResult());
+
+        Assert.Equal(copyBytes + propertiesBytes, routerBytes - directBytes);
+    }
+
+    /// <summary>
+    /// When the caller's options already name the deployment's model (a route named after it) and hold no <c>llmrouter.*</c>
+    /// property, nothing changes for the deployment: it receives the caller's own object, and the router adds only the
+    /// response's properties.
+    /// </summary>
+    [Fact]
+    public void GetResponseAsync_RouteNamedAsTheModel_ForwardsTheCallersOptionsWithoutACopy()
+    {
+        var direct = new SynchronousClient(chunks: 1);
+        var primary = new SynchronousClient(chunks: 1);
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("primary", primary, d => d.Model = "m")
+            .AddRoute("m", r => r.Deployments = ["primary"])
+            .Build();
+        var options = new ChatOptions { ModelId = "m", Temperature = 0.2f };
+        IChatClient copying = BuildRouter(chunks: 1);
+        var routeOptions = new ChatOptions { ModelId = "default", Temperature = 0.2f };
+
+        long directBytes = MeasurePerCall(() => direct.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+        long routerBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, options).GetAwaiter().GetResult());
+        long copyingBytes = MeasurePerCall(() => copying.GetResponseAsync(Messages, routeOptions).GetAwaiter().GetResult());
+        long copyBytes = MeasurePerCall(() => s_sink = routeOptions.Clone());
+
+        Assert.Same(options, primary.LastOptions);
+        Assert.Equal(copyingBytes - copyBytes, routerBytes);
+        Assert.True(routerBytes > directBytes, "the response's properties are still added");
+    }
+
+    /// <summary>
+    /// The router's own request properties are removed from the options copy the deployment needs anyway (its dictionary is
+    /// the copy's own), not gathered into another dictionary: a request that carries one costs no more than one that does not,
+    /// and the caller's options keep it.
+    /// </summary>
+    [Fact]
+    public void GetResponseAsync_RouterPropertyToRemove_CostsNoSecondDictionary()
+    {
+        var primary = new SynchronousClient(chunks: 1);
+        IChatClient router = new LlmRouterBuilder()
+            .AddDeployment("primary", primary, d => d.Model = "m")
+            .AddRoute("default", r => r.Deployments = ["primary"])
+            .Build();
+        var plain = new ChatOptions { ModelId = "default", AdditionalProperties = new() { ["custom"] = "kept" } };
+        var tagged = new ChatOptions { ModelId = "default", AdditionalProperties = new() { ["custom"] = "kept", [LlmRouterRequestProperties.Caller] = "tenant-1" } };
+
+        long plainBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, plain).GetAwaiter().GetResult());
+        long taggedBytes = MeasurePerCall(() => router.GetResponseAsync(Messages, tagged).GetAwaiter().GetResult());
+
+        Assert.Equal(plainBytes, taggedBytes);
+        ChatOptions sent = primary.LastOptions!;
+        Assert.NotSame(tagged, sent);
+        Assert.Equal("m", sent.ModelId);
+        Assert.Equal("kept", sent.AdditionalProperties!["custom"]);
+        Assert.False(sent.AdditionalProperties.ContainsKey(LlmRouterRequestProperties.Caller));
+        Assert.Equal("tenant-1", tagged.AdditionalProperties[LlmRouterRequestProperties.Caller]);
+        Assert.Equal("default", tagged.ModelId);
     }
 
     [Fact]
@@ -283,8 +372,14 @@ public class LlmRouterClientAllocationTests
             .. usage is null ? [] : new[] { new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(usage)]) { MessageId = "m1" } },
         ];
 
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "x")) { Usage = usage });
+        /// <summary>Gets the options of the last call, as the client received them.</summary>
+        public ChatOptions? LastOptions { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            LastOptions = options;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "x")) { Usage = usage });
+        }
 
         public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
             IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -26,7 +26,7 @@ internal sealed class ResponseLoop(AttemptEngine engine)
             if (!engine.TryAdmitNow(request, now, out admission))
             {
                 // A slot to wait for or a budget to reserve: the asynchronous path takes it from here.
-                return ResponseAsync(request, pending: null, messages, options, cancellationToken);
+                return ResponseAsync(request, pending: null, cancellationToken);
             }
         }
         catch (Exception exception)
@@ -51,7 +51,7 @@ internal sealed class ResponseLoop(AttemptEngine engine)
         }
 
         request.Attempt = attempt;
-        return ResponseAsync(request, pending, messages, options, cancellationToken);
+        return ResponseAsync(request, pending, cancellationToken);
     }
 
     /// <summary>Calls the attempt's deployment with the options it receives; a client that throws before returning its task failed the attempt like any other.</summary>
@@ -81,12 +81,19 @@ internal sealed class ResponseLoop(AttemptEngine engine)
     /// </summary>
     public static bool IsEmpty(ChatResponse response)
     {
+        IList<ChatMessage> messages = response.Messages;
+
+        // The common answer first: a message that starts with text. Whatever the finish reason, it is not empty.
+        if (messages.Count > 0 && messages[0].Contents is { Count: > 0 } first && first[0] is TextContent { Text.Length: > 0 })
+        {
+            return false;
+        }
+
         if (response.FinishReason is { } reason && reason != ChatFinishReason.Stop)
         {
             return false;
         }
 
-        IList<ChatMessage> messages = response.Messages;
         for (int m = 0; m < messages.Count; m++)
         {
             IList<AIContent> contents = messages[m].Contents;
@@ -116,18 +123,18 @@ internal sealed class ResponseLoop(AttemptEngine engine)
     /// The asynchronous path: awaits the attempt in flight (<see cref="RouterRequest.Attempt"/>) or admits and starts the next,
     /// retries or moves on after a failure, and answers with the first success.
     /// </summary>
-    private async Task<ChatResponse> ResponseAsync(
-        RouterRequest request, Task<ChatResponse>? pending, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Its state machine is allocated for every call that goes asynchronous, so it keeps only what it must: the messages and
+    /// options are the request's, and the admission (whose awaiter holds a whole <see cref="Admission"/>) is awaited in
+    /// <see cref="AdmitAndCallAsync"/>, which completes without allocating when nothing has to be waited for.
+    /// </remarks>
+    private async Task<ChatResponse> ResponseAsync(RouterRequest request, Task<ChatResponse>? pending, CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
-                if (pending is null)
-                {
-                    Admission admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
-                    pending = Begin(request, admission, messages, options, cancellationToken);
-                }
+                pending ??= await AdmitAndCallAsync(request, cancellationToken).ConfigureAwait(false);
 
                 ChatResponse? response = null;
                 Exception? failure = null;
@@ -158,6 +165,13 @@ internal sealed class ResponseLoop(AttemptEngine engine)
         {
             engine.End(request);
         }
+    }
+
+    /// <summary>Admits the next candidate (waiting when it must) and calls it.</summary>
+    private async ValueTask<Task<ChatResponse>> AdmitAndCallAsync(RouterRequest request, CancellationToken cancellationToken)
+    {
+        Admission admission = await engine.AdmitAsync(request, race: false, cancellationToken).ConfigureAwait(false);
+        return Begin(request, admission, request.Messages, request.Options, cancellationToken);
     }
 
     /// <summary>Starts an attempt with an admitted candidate and calls it; its timer runs from here.</summary>
