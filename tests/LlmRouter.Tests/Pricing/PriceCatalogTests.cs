@@ -446,6 +446,10 @@ public sealed class PriceCatalogTests
         Assert.Equal(200_000, Tier("grok-4.20").MinPromptTokens);
         Assert.Equal(204_801, Tier("grok-4.6").MinPromptTokens);
         Assert.Equal((4.00m, 1.00m, 12.00m), (Tier("grok-4.6").Input, Tier("grok-4.6").CachedInput!.Value, Tier("grok-4.6").Output));
+        Assert.Equal(204_801, Tier("grok-4.5").MinPromptTokens);
+        Assert.Equal((4.00m, 1.00m, 12.00m), (Tier("grok-4.5").Input, Tier("grok-4.5").CachedInput!.Value, Tier("grok-4.5").Output));
+        Assert.Equal(204_801, Tier("grok-4.3").MinPromptTokens);
+        Assert.Equal((2.50m, 0.40m, 5.00m), (Tier("grok-4.3").Input, Tier("grok-4.3").CachedInput!.Value, Tier("grok-4.3").Output));
         Assert.Equal((0.40m, 0.20m), (Tier("gemini-3.1-pro-preview").CachedInput!.Value, PriceCatalog.Default.TryFind("gemini-3.1-pro-preview", null, out ModelCatalogEntry? gemini) ? gemini.Price!.CachedInput!.Value : 0m));
         Assert.Equal((0.50m, 0.05m, 0.625m, 2.50m), (Tier("claude-haiku-5-5").Input, Tier("claude-haiku-5-5").CachedInput!.Value, Tier("claude-haiku-5-5").CacheWrite!.Value, Tier("claude-haiku-5-5").Output));
 
@@ -460,6 +464,10 @@ public sealed class PriceCatalogTests
     [InlineData("gpt-5.5-pro", 272_001, 16.59006)]
     [InlineData("grok-4.6", 204_800, 0.4156)]           // 204,800 × 2 + 1,000 × 6
     [InlineData("grok-4.6", 204_801, 0.831204)]         // 204,801 × 4 + 1,000 × 12
+    [InlineData("grok-4.5", 204_800, 0.4156)]           // 204,800 × 2 + 1,000 × 6
+    [InlineData("grok-4.5", 204_801, 0.831204)]         // 204,801 × 4 + 1,000 × 12
+    [InlineData("grok-4.3", 204_800, 0.2585)]           // 204,800 × 1.25 + 1,000 × 2.5
+    [InlineData("grok-4.3", 204_801, 0.5170025)]        // 204,801 × 2.5 + 1,000 × 5
     public void Calculate_AddedModelsAtTheLongContextThreshold_BillTheTierOnlyAboveIt(string model, long promptTokens, double expected)
     {
         Assert.True(PriceCatalog.Default.TryFind(model, null, out ModelCatalogEntry? entry));
