@@ -49,24 +49,11 @@ internal sealed class RedisBudgetLedger : IBudgetLedger, ISharedAdmission
     // counter, then limit, amount (units) and expiry (Unix seconds) for each budget. Everything is checked before anything is
     // taken. Returns {0, -1, 0, spent, committed before, …} when all was taken (each budget's totals), {1, index, wait µs}
     // when a counter refused, {2, index, 0, spent, committed} when a budget did.
-    private const string AdmitScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    private const string AdmitScript = GcraScript.Prelude + """
         local n = tonumber(ARGV[1])
-        local next = {}
-        for i = 1, n do
-          local limit = tonumber(ARGV[3 * i - 1])
-          local window = tonumber(ARGV[3 * i])
-          local amount = tonumber(ARGV[3 * i + 1])
-          local cost = window
-          if amount < limit then cost = math.ceil(amount * window / limit) end
-          local full = tonumber(redis.call('GET', KEYS[i]) or '0')
-          if full < now then full = now end
-          local value = full + cost
-          if value - now > window then
-            return {1, i - 1, value - window - now}
-          end
-          next[i] = value
+        local next, refused, wait = check_counters(n, 1)
+        if next == nil then
+          return {1, refused, wait}
         end
         local totals = {0, -1, 0}
         for j = 1, #KEYS - n do
@@ -80,9 +67,7 @@ internal sealed class RedisBudgetLedger : IBudgetLedger, ISharedAdmission
           totals[#totals + 1] = spent
           totals[#totals + 1] = committed
         end
-        for i = 1, n do
-          redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', math.ceil((next[i] - now) / 1000) + 1)
-        end
+        set_counters(next)
         for j = 1, #KEYS - n do
           local a = 3 * n + 3 * j - 1
           redis.call('HINCRBY', KEYS[n + j], 'c', ARGV[a + 1])

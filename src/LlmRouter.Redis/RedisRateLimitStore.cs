@@ -12,27 +12,12 @@ namespace LlmRouter;
 internal sealed class RedisRateLimitStore : IRateLimitStore
 {
     // KEYS the counters; ARGV limit, window (µs), amount for each. Returns {1, -1, 0} when taken, else {0, index, wait µs}.
-    private const string AcquireScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        local next = {}
-        for i = 1, #KEYS do
-          local limit = tonumber(ARGV[3 * i - 2])
-          local window = tonumber(ARGV[3 * i - 1])
-          local amount = tonumber(ARGV[3 * i])
-          local cost = window
-          if amount < limit then cost = math.ceil(amount * window / limit) end
-          local full = tonumber(redis.call('GET', KEYS[i]) or '0')
-          if full < now then full = now end
-          local value = full + cost
-          if value - now > window then
-            return {0, i - 1, value - window - now}
-          end
-          next[i] = value
+    private const string AcquireScript = GcraScript.Prelude + """
+        local next, refused, wait = check_counters(#KEYS, 0)
+        if next == nil then
+          return {0, refused, wait}
         end
-        for i = 1, #KEYS do
-          redis.call('SET', KEYS[i], string.format('%d', next[i]), 'PX', math.ceil((next[i] - now) / 1000) + 1)
-        end
+        set_counters(next)
         return {1, -1, 0}
         """;
 
