@@ -47,6 +47,7 @@ public sealed class RedisAdmissionTests : IAsyncLifetime
 
         // The first request loads the scripts; the second is the one counted.
         await router.GetResponseAsync(Hello, Alice);
+        await UntilNoScriptRunsAsync(server);
         await server.ExecuteAsync("CONFIG", "RESETSTAT");
         await router.GetResponseAsync(Hello, Alice);
 
@@ -114,6 +115,7 @@ public sealed class RedisAdmissionTests : IAsyncLifetime
             .UseRedis(connection, o => { o.KeyPrefix = "budgets-only-test:"; o.Timeout = TimeSpan.FromSeconds(5); o.Cooldowns = false; })
             .Build();
         await router.GetResponseAsync(Hello, Alice);
+        await UntilNoScriptRunsAsync(server);
         await server.ExecuteAsync("CONFIG", "RESETSTAT");
 
         await router.GetResponseAsync(Hello, Alice);
@@ -147,6 +149,27 @@ public sealed class RedisAdmissionTests : IAsyncLifetime
         Assert.Equal(0, ((LlmRouterClient)router).Model.Deployments[0].InFlight);
         BudgetStatus budget = Assert.Single(await router.GetService<IRouterSpend>()!.GetBudgetsAsync(caller: null));
         Assert.Equal(2 * ((InputTokens * 1m) + (100 * 10m)) / 1_000_000m, budget.SpentUsd);
+    }
+
+    /// <summary>
+    /// Waits until Redis has run no script for 300 ms (10 s at most): a call's settlements are sent after its answer without
+    /// being waited for, and one landing after the statistics are reset would be counted with the next call's admission.
+    /// </summary>
+    private static async Task UntilNoScriptRunsAsync(IServer server)
+    {
+        long seen = await ScriptCallsAsync(server);
+        var quiet = System.Diagnostics.Stopwatch.StartNew();
+        var giveUp = System.Diagnostics.Stopwatch.StartNew();
+        while (quiet.ElapsedMilliseconds < 300 && giveUp.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(25);
+            long now = await ScriptCallsAsync(server);
+            if (now != seen)
+            {
+                seen = now;
+                quiet.Restart();
+            }
+        }
     }
 
     /// <summary>How many scripts Redis ran since its statistics were reset (EVAL and EVALSHA).</summary>
