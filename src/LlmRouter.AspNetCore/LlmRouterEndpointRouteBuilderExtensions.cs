@@ -22,8 +22,8 @@ public static class LlmRouterEndpointRouteBuilderExtensions
     /// <remarks>
     /// Requests authenticate with a virtual key (<see cref="LlmRouterGatewayOptions"/>, configured by
     /// <c>AddLlmRouterGateway</c>); with no keys configured every request is refused unless anonymous access is allowed.
-    /// The keys follow their configuration (see <c>AddLlmRouterGateway</c>); the request size limit is read, and everything
-    /// validated, when the endpoints are mapped.
+    /// The keys and the request size limit follow their configuration (see <c>AddLlmRouterGateway</c>); everything is
+    /// validated when the endpoints are mapped and again on every reload.
     /// </remarks>
     /// <exception cref="InvalidOperationException">No router is registered as the <see cref="IChatClient"/>.</exception>
     /// <exception cref="OptionsValidationException">The gateway options are invalid; the message lists every problem.</exception>
@@ -36,7 +36,7 @@ public static class LlmRouterEndpointRouteBuilderExtensions
         LlmRouterClient router = chat.GetService<LlmRouterClient>() ?? throw NoRouter();
         LlmRouterGatewayOptions options = services.GetService<IOptions<LlmRouterGatewayOptions>>()?.Value ?? new LlmRouterGatewayOptions();
         GatewayKeySource keys = services.GetService<GatewayKeySource>() ?? new GatewayKeySource(() => options, changes: null, NullLogger.Instance);
-        var endpoint = new OpenAIEndpoint(chat, router, keys, options.MaxRequestBodySize, services.GetService<TimeProvider>() ?? TimeProvider.System);
+        var endpoint = new OpenAIEndpoint(chat, router, keys, services.GetService<TimeProvider>() ?? TimeProvider.System);
 
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.MapPost("/chat/completions", endpoint.ChatCompletionsAsync).WithDisplayName("LlmRouter chat completions");

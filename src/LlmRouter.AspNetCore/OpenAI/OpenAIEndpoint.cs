@@ -32,22 +32,21 @@ internal sealed class OpenAIEndpoint
     private readonly IChatClient _chat;
     private readonly LlmRouterClient _router;
     private readonly GatewayKeySource _keys;
-    private readonly long _maxBodySize;
     private readonly TimeProvider _time;
 
-    public OpenAIEndpoint(IChatClient chat, LlmRouterClient router, GatewayKeySource keys, long maxBodySize, TimeProvider time)
+    public OpenAIEndpoint(IChatClient chat, LlmRouterClient router, GatewayKeySource keys, TimeProvider time)
     {
         _chat = chat;
         _router = router;
         _keys = keys;
-        _maxBodySize = maxBodySize;
         _time = time;
     }
 
     /// <summary>Answers <c>POST chat/completions</c>.</summary>
     public async Task ChatCompletionsAsync(HttpContext context)
     {
-        GatewayKey? key = await _keys.Current.AuthenticateAsync(context).ConfigureAwait(false);
+        VirtualKeys keys = _keys.Current;
+        GatewayKey? key = await keys.AuthenticateAsync(context).ConfigureAwait(false);
         if (key is null)
         {
             await WriteErrorAsync(context, GatewayError.Unauthorized(context.Request.Headers.ContainsKey(HeaderNames.Authorization))).ConfigureAwait(false);
@@ -57,7 +56,7 @@ internal sealed class OpenAIEndpoint
         OpenAIRequest request;
         try
         {
-            request = await ReadRequestAsync(context).ConfigureAwait(false);
+            request = await ReadRequestAsync(context, keys.MaxRequestBodySize).ConfigureAwait(false);
         }
         catch (GatewayErrorException refused)
         {
@@ -213,17 +212,17 @@ internal sealed class OpenAIEndpoint
     /// Reads the body as the server holds it (one or more pooled segments) straight into the request, without a copy or a
     /// document; completes synchronously, allocating nothing of its own, when the body has arrived.
     /// </summary>
-    private async ValueTask<OpenAIRequest> ReadRequestAsync(HttpContext context)
+    private static async ValueTask<OpenAIRequest> ReadRequestAsync(HttpContext context, long maxBodySize)
     {
         HttpRequest http = context.Request;
-        if (http.ContentLength > _maxBodySize)
+        if (http.ContentLength > maxBodySize)
         {
-            throw new GatewayErrorException(GatewayError.TooLarge(_maxBodySize));
+            throw new GatewayErrorException(GatewayError.TooLarge(maxBodySize));
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = _maxBodySize;
+            limit.MaxRequestBodySize = maxBodySize;
         }
 
         PipeReader body = http.BodyReader;
@@ -238,10 +237,10 @@ internal sealed class OpenAIEndpoint
                     break;
                 }
 
-                if (read.Buffer.Length > _maxBodySize)
+                if (read.Buffer.Length > maxBodySize)
                 {
                     body.AdvanceTo(read.Buffer.End);
-                    throw new GatewayErrorException(GatewayError.TooLarge(_maxBodySize));
+                    throw new GatewayErrorException(GatewayError.TooLarge(maxBodySize));
                 }
 
                 // Nothing consumed, everything examined: the next read returns once more of the body has arrived.
@@ -250,7 +249,7 @@ internal sealed class OpenAIEndpoint
         }
         catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new GatewayErrorException(GatewayError.TooLarge(_maxBodySize));
+            throw new GatewayErrorException(GatewayError.TooLarge(maxBodySize));
         }
 
         try

@@ -27,6 +27,7 @@ internal sealed class VirtualKeys
         GatewayOptionsValidation.ThrowIfInvalid(options);
         _allowAnonymous = options.AllowAnonymous;
         _authenticate = options.Authenticate;
+        MaxRequestBodySize = options.MaxRequestBodySize;
         _keys = new (byte[], GatewayKey)[options.Keys.Count];
         int i = 0;
         foreach (KeyValuePair<string, GatewayKeyOptions> pair in options.Keys)
@@ -36,6 +37,9 @@ internal sealed class VirtualKeys
             _keys[i++] = (hash, new GatewayKey(pair.Key, string.IsNullOrWhiteSpace(pair.Value.Caller) ? pair.Key : pair.Value.Caller, routes));
         }
     }
+
+    /// <summary>Gets the largest request body accepted with these keys, in bytes; it reloads with them.</summary>
+    public long MaxRequestBodySize { get; }
 
     /// <summary>Gets how many keys are configured.</summary>
     public int Count => _keys.Length;

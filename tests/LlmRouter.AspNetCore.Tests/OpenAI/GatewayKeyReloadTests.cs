@@ -39,10 +39,35 @@ public class GatewayKeyReloadTests
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, "sk-three"));
     }
 
-    private static async Task<HttpStatusCode> StatusAsync(GatewayHost host, string key)
+    [Fact]
+    public async Task MaxRequestBodySizeChangesInConfiguration_NextRequestIsHeldToIt()
+    {
+        Dictionary<string, string?> settings = Keys(("one", "sk-one", null));
+        settings["LlmRouter:Gateway:MaxRequestBodySize"] = "4096";
+        var source = new ReloadableConfiguration(settings);
+        IConfigurationRoot configuration = new ConfigurationBuilder().Add(source).Build();
+        using var primary = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("ok") };
+        using var backup = new ScriptedChatClient { DefaultOutcome = ScriptedOutcome.Text("ok") };
+        await using GatewayHost host = await GatewayHost.StartAsync(primary, backup, services: s => s.AddLlmRouterGateway(configuration.GetSection("LlmRouter:Gateway")));
+        string large = $$"""{"model":"fast","messages":[{"role":"user","content":"{{new string('x', 2_000)}}"}]}""";
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, "sk-one", large));
+
+        settings["LlmRouter:Gateway:MaxRequestBodySize"] = "1024";
+        source.Replace(new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, await StatusAsync(host, "sk-one", large));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, "sk-one"));
+
+        settings["LlmRouter:Gateway:MaxRequestBodySize"] = "12";
+        source.Replace(new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, await StatusAsync(host, "sk-one", large));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, "sk-one"));
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(GatewayHost host, string key, string body = Hello)
     {
         using HttpClient http = host.Http(key);
-        using HttpResponseMessage response = await http.PostAsync("v1/chat/completions", new StringContent(Hello, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage response = await http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
         return response.StatusCode;
     }
 
