@@ -26,31 +26,10 @@ internal sealed partial class RedisCircuits : ISharedCircuits
     /// <summary>How long a process that fails closed keeps a deployment out before asking Redis again.</summary>
     private static readonly TimeSpan UnavailableRecheck = TimeSpan.FromSeconds(1);
 
-    private const string Now = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        """;
-
     // KEYS[1] the breaks, KEYS[2] the probe's lease; ARGV deployment, break (ms), grace (ms), instance, channel, message.
-    private const string OpenScript = Now + """
-        local duration = tonumber(ARGV[2])
-        local grace = tonumber(ARGV[3])
-        local deadline = now + duration
-        local all = redis.call('HGETALL', KEYS[1])
-        for i = 1, #all, 2 do
-          if tonumber(all[i + 1]) + grace <= now then redis.call('HDEL', KEYS[1], all[i]) end
-        end
+    private const string OpenScript = RedisDeadlines.Extend + """
         if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
-        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-        if deadline <= current then
-          return 0
-        end
-        redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', deadline))
-        if redis.call('PTTL', KEYS[1]) < duration + grace then
-          redis.call('PEXPIRE', KEYS[1], duration + grace)
-        end
-        redis.call('PUBLISH', ARGV[5], ARGV[6])
-        return 1
+        return extend(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[5], ARGV[6])
         """;
 
     // KEYS[1] the breaks, KEYS[2] the probe's lease; ARGV deployment, channel, message.
@@ -63,7 +42,7 @@ internal sealed partial class RedisCircuits : ISharedCircuits
 
     // KEYS[1] the breaks, KEYS[2] the probe's lease; ARGV deployment, instance, lease (ms). Returns 0 when granted, else how
     // many ms to keep out: what is left of the break, or of another process's lease.
-    private const string ClaimScript = Now + """
+    private const string ClaimScript = RedisDeadlines.Clock + """
         local deadline = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
         if deadline > now then
           return deadline - now
@@ -82,21 +61,6 @@ internal sealed partial class RedisCircuits : ISharedCircuits
     private const string ReleaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
         return 1
-        """;
-
-    // KEYS[1] the breaks; ARGV grace (ms). Returns deployment, milliseconds of break left (0 when a probe is due), … .
-    private const string ReadScript = Now + """
-        local grace = tonumber(ARGV[1])
-        local all = redis.call('HGETALL', KEYS[1])
-        local out = {}
-        for i = 1, #all, 2 do
-          local left = tonumber(all[i + 1]) - now
-          if left + grace > 0 then
-            out[#out + 1] = all[i]
-            out[#out + 1] = math.max(0, left)
-          end
-        end
-        return out
         """;
 
     private readonly RedisSharedState _redis;
@@ -201,17 +165,5 @@ internal sealed partial class RedisCircuits : ISharedCircuits
         }
     }
 
-    private async Task CatchUpAsync(Action<string, TimeSpan> opened)
-    {
-        if (await _redis.EvaluateAsync(ReadScript, [_breaks], [(long)Grace.TotalMilliseconds], "the open circuits").ConfigureAwait(false) is not { } result)
-        {
-            return;
-        }
-
-        var values = (RedisResult[])result!;
-        for (int i = 0; i + 1 < values.Length; i += 2)
-        {
-            opened((string)values[i]!, TimeSpan.FromMilliseconds((long)values[i + 1]));
-        }
-    }
+    private Task CatchUpAsync(Action<string, TimeSpan> opened) => RedisDeadlines.ReadAsync(_redis, _breaks, Grace, "the open circuits", opened);
 }

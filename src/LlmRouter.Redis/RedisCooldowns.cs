@@ -17,41 +17,8 @@ namespace LlmRouter;
 internal sealed class RedisCooldowns : ISharedCooldowns
 {
     // KEYS[1] the deadlines (field: deployment, value: ms of Redis's clock); ARGV deployment, duration (ms), channel, message.
-    private const string PublishScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local duration = tonumber(ARGV[2])
-        local deadline = now + duration
-        local all = redis.call('HGETALL', KEYS[1])
-        for i = 1, #all, 2 do
-          if tonumber(all[i + 1]) <= now then redis.call('HDEL', KEYS[1], all[i]) end
-        end
-        local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-        if deadline <= current then
-          return 0
-        end
-        redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', deadline))
-        if redis.call('PTTL', KEYS[1]) < duration then
-          redis.call('PEXPIRE', KEYS[1], duration)
-        end
-        redis.call('PUBLISH', ARGV[3], ARGV[4])
-        return 1
-        """;
-
-    // KEYS[1] the deadlines. Returns deployment, milliseconds left, … for each cooldown in force.
-    private const string ReadScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local all = redis.call('HGETALL', KEYS[1])
-        local out = {}
-        for i = 1, #all, 2 do
-          local left = tonumber(all[i + 1]) - now
-          if left > 0 then
-            out[#out + 1] = all[i]
-            out[#out + 1] = left
-          end
-        end
-        return out
+    private const string PublishScript = RedisDeadlines.Extend + """
+        return extend(KEYS[1], ARGV[1], tonumber(ARGV[2]), 0, ARGV[3], ARGV[4])
         """;
 
     private readonly RedisSharedState _redis;
@@ -104,17 +71,6 @@ internal sealed class RedisCooldowns : ISharedCooldowns
         }
     }
 
-    private async Task CatchUpAsync(Action<string, TimeSpan> cooledDown)
-    {
-        if (await _redis.EvaluateAsync(ReadScript, [_deadlines], [], "the cooldowns in force").ConfigureAwait(false) is not { } result)
-        {
-            return;
-        }
-
-        var values = (RedisResult[])result!;
-        for (int i = 0; i + 1 < values.Length; i += 2)
-        {
-            cooledDown((string)values[i]!, TimeSpan.FromMilliseconds((long)values[i + 1]));
-        }
-    }
+    private Task CatchUpAsync(Action<string, TimeSpan> cooledDown) =>
+        RedisDeadlines.ReadAsync(_redis, _deadlines, TimeSpan.Zero, "the cooldowns in force", cooledDown);
 }
