@@ -152,14 +152,7 @@ internal sealed class OpenAIEndpoint
                     continue;
                 }
 
-                writer.WriteStartObject();
-                writer.WriteString("id"u8, route.Name);
-                writer.WriteString("object"u8, "model"u8);
-                writer.WriteNumber("created"u8, created);
-                writer.WriteString("owned_by"u8, "llmrouter"u8);
-                writer.WriteStartObject("llmrouter"u8);
-                writer.WriteString("kind"u8, "route"u8);
-                writer.WriteStartArray("deployments"u8);
+                StartModel(writer, route.Name, created, "route"u8);
                 foreach (Deployment deployment in route.Deployments)
                 {
                     writer.WriteStartObject();
@@ -169,21 +162,12 @@ internal sealed class OpenAIEndpoint
                     writer.WriteEndObject();
                 }
 
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                writer.WriteEndObject();
+                EndModel(writer);
             }
 
             foreach (string deploymentModel in DeploymentModels.List(model, key))
             {
-                writer.WriteStartObject();
-                writer.WriteString("id"u8, deploymentModel);
-                writer.WriteString("object"u8, "model"u8);
-                writer.WriteNumber("created"u8, created);
-                writer.WriteString("owned_by"u8, "llmrouter"u8);
-                writer.WriteStartObject("llmrouter"u8);
-                writer.WriteString("kind"u8, "deployment"u8);
-                writer.WriteStartArray("deployments"u8);
+                StartModel(writer, deploymentModel, created, "deployment"u8);
                 foreach (Deployment deployment in model.Deployments)
                 {
                     if (string.Equals(deployment.Model, deploymentModel, StringComparison.OrdinalIgnoreCase) && DeploymentModels.Reachable(model, key, deployment) is { } via)
@@ -196,9 +180,7 @@ internal sealed class OpenAIEndpoint
                     }
                 }
 
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                writer.WriteEndObject();
+                EndModel(writer);
             }
 
             writer.WriteEndArray();
@@ -206,6 +188,27 @@ internal sealed class OpenAIEndpoint
         }
 
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens one entry of the models list: its id and OpenAI's fields, then the <c>llmrouter</c> object up to its deployments.</summary>
+    private static void StartModel(Utf8JsonWriter writer, string id, long created, ReadOnlySpan<byte> kind)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, id);
+        writer.WriteString("object"u8, "model"u8);
+        writer.WriteNumber("created"u8, created);
+        writer.WriteString("owned_by"u8, "llmrouter"u8);
+        writer.WriteStartObject("llmrouter"u8);
+        writer.WriteString("kind"u8, kind);
+        writer.WriteStartArray("deployments"u8);
+    }
+
+    /// <summary>Closes what <see cref="StartModel"/> opened.</summary>
+    private static void EndModel(Utf8JsonWriter writer)
+    {
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     /// <summary>
