@@ -153,8 +153,8 @@ internal static class OpenAIResponseWriter
         return true;
     }
 
-    /// <summary>Writes the chunk that closes the choice: an empty delta, the finish reason, and the router's metadata.</summary>
-    public static void WriteFinishChunk(Utf8JsonWriter writer, string id, long created, string model, ChatFinishReason? reason, bool toolCalls, AdditionalPropertiesDictionary? properties, string? serviceTier = null)
+    /// <summary>Writes the chunk that closes the choice: an empty delta, the finish reason, the tier that served the stream, and the router's metadata.</summary>
+    public static void WriteFinishChunk(Utf8JsonWriter writer, string id, long created, string model, ChatFinishReason? reason, bool toolCalls, AdditionalPropertiesDictionary? properties, string? serviceTier)
     {
         writer.WriteStartObject();
         WriteHeader(writer, id, "chat.completion.chunk"u8, created, model);
@@ -166,20 +166,20 @@ internal static class OpenAIResponseWriter
         writer.WriteString("finish_reason"u8, FinishReason(reason, toolCalls) ?? "stop");
         writer.WriteEndObject();
         writer.WriteEndArray();
-        WriteServiceTier(writer, serviceTier ?? ServiceTierProperty.Read(properties));
+        WriteServiceTier(writer, serviceTier);
         WriteRouter(writer, properties);
         writer.WriteEndObject();
     }
 
-    /// <summary>Writes the chunk <c>stream_options.include_usage</c> asks for: no choices, the usage, and the router's metadata.</summary>
-    public static void WriteUsageChunk(Utf8JsonWriter writer, string id, long created, string model, UsageDetails? usage, AdditionalPropertiesDictionary? properties, string? serviceTier = null)
+    /// <summary>Writes the chunk <c>stream_options.include_usage</c> asks for: no choices, the usage, the tier that served the stream, and the router's metadata.</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter writer, string id, long created, string model, UsageDetails? usage, AdditionalPropertiesDictionary? properties, string? serviceTier)
     {
         writer.WriteStartObject();
         WriteHeader(writer, id, "chat.completion.chunk"u8, created, model);
         writer.WriteStartArray("choices"u8);
         writer.WriteEndArray();
         WriteUsage(writer, usage ?? new UsageDetails());
-        WriteServiceTier(writer, serviceTier ?? ServiceTierProperty.Read(properties));
+        WriteServiceTier(writer, serviceTier);
         WriteRouter(writer, properties);
         writer.WriteEndObject();
     }
