@@ -42,7 +42,6 @@ internal sealed class RouterTelemetry : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private volatile bool _sensitive;
-    private readonly Func<Deployment[]> _deployments;
     private readonly string? _routerName;
     private readonly ConcurrentDictionary<string, string> _routeSpanNames = new(StringComparer.Ordinal);
 
@@ -51,7 +50,6 @@ internal sealed class RouterTelemetry : IDisposable
         _time = time;
         _logger = logger;
         _sensitive = options.EnableSensitiveData;
-        _deployments = deployments;
         _routerName = string.IsNullOrWhiteSpace(options.RouterName) ? null : options.RouterName;
         _source = new ActivitySource(SourceName);
         _meter = new Meter(SourceName);
@@ -74,8 +72,7 @@ internal sealed class RouterTelemetry : IDisposable
         _fallbacks = _meter.CreateCounter<long>(Router.Fallbacks, "{fallback}", "Moves from a failed deployment to the next candidate, by reason.");
         _cost = _meter.CreateCounter<double>(Router.CostMetric, "USD", "Cost of served requests, in US dollars, when the serving deployment's price is known.");
         _findings = _meter.CreateCounter<long>(Router.DataProtectionFindings, "{finding}", "Sensitive data found in requests, by kind and data protection action.");
-        _meter.CreateObservableUpDownCounter(Router.InFlight, ObserveInFlight, "{request}", "Calls in flight per deployment.");
-        _meter.CreateObservableGauge(Router.CircuitStateMetric, ObserveCircuits, "{state}", "1 for a deployment's current circuit state (closed, open, half_open), 0 for the others.");
+        DeploymentGauges.Create(_meter, deployments, _routerName);
     }
 
     /// <summary>Gets the router's activity source.</summary>
@@ -143,7 +140,7 @@ internal sealed class RouterTelemetry : IDisposable
                 }
                 if (options is not null)
                 {
-                    TagOptions(activity, options);
+                    SpanTags.Options(activity, options);
                 }
 
                 if (_sensitive)
@@ -304,7 +301,7 @@ internal sealed class RouterTelemetry : IDisposable
         {
             if (activity.IsAllDataRequested)
             {
-                TagResponse(activity, responseModel, response?.ResponseId ?? state.ResponseId, input, output, FinishReason(response) ?? state.FinishReason);
+                SpanTags.Response(activity, responseModel, response?.ResponseId ?? state.ResponseId, input, output, FinishReason(response) ?? state.FinishReason);
                 if (state.Abandoned)
                 {
                     activity.SetTag(Router.StreamAbandoned, True);
@@ -336,7 +333,7 @@ internal sealed class RouterTelemetry : IDisposable
 
         if (activity is not null)
         {
-            Fail(activity, errorType, exception);
+            SpanTags.Fail(activity, errorType, exception);
             activity.Stop();
         }
     }
@@ -383,7 +380,7 @@ internal sealed class RouterTelemetry : IDisposable
         {
             long? input = response is not null ? response.Usage?.InputTokenCount : state.InputTokens;
             long? output = response is not null ? response.Usage?.OutputTokenCount : state.OutputTokens;
-            TagResponse(activity, response?.ModelId ?? state.ResponseModel ?? attempt.Deployment.Model, response?.ResponseId ?? state.ResponseId, input, output, finishReason);
+            SpanTags.Response(activity, response?.ModelId ?? state.ResponseModel ?? attempt.Deployment.Model, response?.ResponseId ?? state.ResponseId, input, output, finishReason);
             activity.SetTag(GenAI.ProviderName, attempt.Deployment.Provider);
             activity.SetTag(Router.Deployment, attempt.Deployment.Name);
             activity.SetTag(Router.Attempts, request.Attempts);
@@ -399,12 +396,12 @@ internal sealed class RouterTelemetry : IDisposable
 
             if (properties is not null)
             {
-                TagIfPresent(activity, properties, Properties.CacheHit, Router.CacheHit);
-                TagIfPresent(activity, properties, Properties.Tier, Router.Tier);
-                TagIfPresent(activity, properties, Properties.Complexity, Router.Complexity);
-                TagIfPresent(activity, properties, Properties.Variant, Router.Variant);
-                TagIfPresent(activity, properties, Properties.Stage, Router.Stage);
-                TagIfPresent(activity, properties, Properties.DowngradedBy, Router.DowngradedBy);
+                SpanTags.IfPresent(activity, properties, Properties.CacheHit, Router.CacheHit);
+                SpanTags.IfPresent(activity, properties, Properties.Tier, Router.Tier);
+                SpanTags.IfPresent(activity, properties, Properties.Complexity, Router.Complexity);
+                SpanTags.IfPresent(activity, properties, Properties.Variant, Router.Variant);
+                SpanTags.IfPresent(activity, properties, Properties.Stage, Router.Stage);
+                SpanTags.IfPresent(activity, properties, Properties.DowngradedBy, Router.DowngradedBy);
             }
 
             if (state.CaptureContent)
@@ -527,7 +524,7 @@ internal sealed class RouterTelemetry : IDisposable
                 }
 
                 activity.SetTag(Router.Attempts, request.Attempts);
-                Fail(activity, errorType, state.Failure);
+                SpanTags.Fail(activity, errorType, state.Failure);
             }
             else if (state.Abandoned)
             {
@@ -636,97 +633,7 @@ internal sealed class RouterTelemetry : IDisposable
         return count;
     }
 
-    private static void TagOptions(Activity activity, ChatOptions options)
-    {
-        if (options.MaxOutputTokens is { } maxTokens)
-        {
-            activity.SetTag(GenAI.RequestMaxTokens, maxTokens);
-        }
-
-        if (options.Temperature is { } temperature)
-        {
-            activity.SetTag(GenAI.RequestTemperature, temperature);
-        }
-
-        if (options.TopP is { } topP)
-        {
-            activity.SetTag(GenAI.RequestTopP, topP);
-        }
-
-        if (options.TopK is { } topK)
-        {
-            activity.SetTag(GenAI.RequestTopK, topK);
-        }
-
-        if (options.Seed is { } seed)
-        {
-            activity.SetTag(GenAI.RequestSeed, seed);
-        }
-
-        if (options.FrequencyPenalty is { } frequencyPenalty)
-        {
-            activity.SetTag(GenAI.RequestFrequencyPenalty, frequencyPenalty);
-        }
-
-        if (options.PresencePenalty is { } presencePenalty)
-        {
-            activity.SetTag(GenAI.RequestPresencePenalty, presencePenalty);
-        }
-
-        if (options.StopSequences is { Count: > 0 } stop)
-        {
-            activity.SetTag(GenAI.RequestStopSequences, stop.ToArray());
-        }
-
-        if (options.ConversationId is { } conversation)
-        {
-            activity.SetTag(GenAI.ConversationId, conversation);
-        }
-    }
-
-    private static void TagResponse(Activity activity, string? model, string? responseId, long? input, long? output, string? finishReason)
-    {
-        if (model is not null)
-        {
-            activity.SetTag(GenAI.ResponseModel, model);
-        }
-
-        if (responseId is not null)
-        {
-            activity.SetTag(GenAI.ResponseId, responseId);
-        }
-
-        if (input is not null)
-        {
-            activity.SetTag(GenAI.UsageInputTokens, input);
-        }
-
-        if (output is not null)
-        {
-            activity.SetTag(GenAI.UsageOutputTokens, output);
-        }
-
-        if (finishReason is not null)
-        {
-            activity.SetTag(GenAI.ResponseFinishReasons, new[] { finishReason });
-        }
-    }
-
-    private static void Fail(Activity activity, string errorType, Exception? exception)
-    {
-        activity.SetTag(Common.ErrorType, errorType);
-        activity.SetStatus(ActivityStatusCode.Error, exception?.Message);
-    }
-
     private static string? FinishReason(ChatResponse? response) => response?.FinishReason?.Value;
-
-    private static void TagIfPresent(Activity activity, AdditionalPropertiesDictionary properties, string property, string tag)
-    {
-        if (properties.TryGetValue(property, out object? value) && value is not null)
-        {
-            activity.SetTag(tag, value);
-        }
-    }
 
     private static double? Number(AdditionalPropertiesDictionary? properties, string key)
     {
@@ -748,46 +655,4 @@ internal sealed class RouterTelemetry : IDisposable
     }
 
     private double Seconds(long start, long end) => (end - start) / (double)_time.TimestampFrequency;
-
-    private IEnumerable<Measurement<int>> ObserveInFlight()
-    {
-        Deployment[] deployments = _deployments();
-        var measurements = new Measurement<int>[deployments.Length];
-        for (int i = 0; i < deployments.Length; i++)
-        {
-            Deployment deployment = deployments[i];
-            measurements[i] = new Measurement<int>(
-                deployment.State.Gate.InFlight,
-                ObservedTags(new(Router.Deployment, deployment.Name), new(GenAI.ProviderName, deployment.Provider)));
-        }
-
-        return measurements;
-    }
-
-    private IEnumerable<Measurement<int>> ObserveCircuits()
-    {
-        var measurements = new List<Measurement<int>>();
-        foreach (Deployment deployment in _deployments())
-        {
-            if (deployment.State.Breaker is not { } breaker)
-            {
-                continue;
-            }
-
-            CircuitState current = breaker.State;
-            Add(CircuitState.Closed, "closed");
-            Add(CircuitState.Open, "open");
-            Add(CircuitState.HalfOpen, "half_open");
-
-            void Add(CircuitState state, string name) => measurements.Add(new Measurement<int>(
-                current == state ? 1 : 0,
-                ObservedTags(new(Router.Deployment, deployment.Name), new(Router.CircuitState, name))));
-        }
-
-        return measurements;
-    }
-
-    /// <summary>Tags of an observed measurement: the two given, after <c>llmrouter.router</c> when the router has a name.</summary>
-    private KeyValuePair<string, object?>[] ObservedTags(KeyValuePair<string, object?> first, KeyValuePair<string, object?> second) =>
-        _routerName is null ? [first, second] : [new(Router.RouterName, _routerName), first, second];
 }
