@@ -49,7 +49,7 @@ if (args.Contains("--adaptive-interleaved"))
 
 if (args.Contains("--interleaved"))
 {
-    InterleavedComparison.Run(Console.Out);
+    InterleavedComparison.Run(Console.Out, args.Contains("--calls-only"));
     return;
 }
 

@@ -18,7 +18,8 @@ internal static class InterleavedComparison
     private static readonly ChatOptions DirectOptions = new() { ModelId = "fake-model" };
     private static readonly ChatOptions RouterOptions = new() { ModelId = "default" };
 
-    public static void Run(TextWriter output)
+    /// <summary>Runs the comparison; <paramref name="callsOnly"/> leaves the streams out (<c>--interleaved --calls-only</c>, for quick turns).</summary>
+    public static void Run(TextWriter output, bool callsOnly = false)
     {
         IChatClient direct = new BenchmarkChatClient("Hello!", chunks: 1);
         IChatClient peer = BenchmarkRouters.CreatePeer(chunks: 1);
@@ -38,6 +39,11 @@ internal static class InterleavedComparison
                 ("router, route named as the model", () => modelRoute.GetResponseAsync(Messages, DirectOptions)),
             ],
             iterations: 400_000);
+
+        if (callsOnly)
+        {
+            return;
+        }
 
         foreach (int chunks in new[] { 10, 100 })
         {

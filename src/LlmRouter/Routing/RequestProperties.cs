@@ -50,6 +50,12 @@ internal struct RequestProperties
             return options;
         }
 
+        if (!hasRouterProperties && OnlyModelId(options))
+        {
+            // The common request (a route's name and nothing else): a fresh object with the deployment's model is the copy.
+            return new ChatOptions { ModelId = deployment.Model };
+        }
+
         ChatOptions forwarded = options.Clone();
         forwarded.ModelId = deployment.Model;
         if (hasRouterProperties)
@@ -252,6 +258,33 @@ internal struct RequestProperties
     private static ArgumentException Invalid(string key, object value) => new(
         $"ChatOptions.AdditionalProperties['{key}'] must be a string (one value or several separated by commas) or a list of strings; it is a {value.GetType().Name}.",
         "options");
+
+    /// <summary>
+    /// Whether <paramref name="options"/> is a plain <see cref="ChatOptions"/> that sets nothing but its model, so a copy is
+    /// <c>new ChatOptions { ModelId = … }</c>, without <see cref="ChatOptions.Clone"/> copying twenty empty properties.
+    /// </summary>
+    /// <remarks>Every public property of <see cref="ChatOptions"/> is checked; a test fails when the type gains one this does not know.</remarks>
+    internal static bool OnlyModelId(ChatOptions options) =>
+        options.GetType() == typeof(ChatOptions)
+        && options.AdditionalProperties is null
+        && options.Tools is null
+        && options.StopSequences is null
+        && options.Instructions is null
+        && options.ConversationId is null
+        && options.ResponseFormat is null
+        && options.ToolMode is null
+        && options.Reasoning is null
+        && options.ContinuationToken is null
+        && options.RawRepresentationFactory is null
+        && options.Temperature is null
+        && options.MaxOutputTokens is null
+        && options.TopP is null
+        && options.TopK is null
+        && options.FrequencyPenalty is null
+        && options.PresencePenalty is null
+        && options.Seed is null
+        && options.AllowMultipleToolCalls is null
+        && options.AllowBackgroundResponses is null;
 
     private static bool HasRouterProperties(AdditionalPropertiesDictionary? properties)
     {

@@ -32,9 +32,40 @@ public class ObjectPoolTests
         var drained = new List<object>();
         pool.Drain(drained.Add);
 
-        Assert.Equal(Math.Max(8, Environment.ProcessorCount * 4), accepted);
+        // The shared slots and the returning thread's own slot.
+        Assert.Equal(Math.Max(8, Environment.ProcessorCount * 4) + 1, accepted);
         Assert.Equal(accepted, drained.Count);
         Assert.Null(pool.TryRent());
+    }
+
+    [Fact]
+    public void TryRent_ThreadSlotHoldsAnotherPoolsObject_NeverHandsItOver()
+    {
+        var first = new ObjectPool<object>();
+        var second = new ObjectPool<object>();
+        object item = new();
+
+        Assert.True(first.TryReturn(item));
+
+        Assert.Null(second.TryRent());
+        Assert.Same(item, first.TryRent());
+        Assert.Null(first.TryRent());
+    }
+
+    [Fact]
+    public void TryRent_OnAnotherThread_DoesNotTakeTheReturningThreadsObject()
+    {
+        var pool = new ObjectPool<object>();
+        object item = new();
+        Assert.True(pool.TryReturn(item));
+
+        object? elsewhere = null;
+        var thread = new Thread(() => elsewhere = pool.TryRent());
+        thread.Start();
+        thread.Join();
+
+        Assert.Null(elsewhere);
+        Assert.Same(item, pool.TryRent());
     }
 
     [Fact]

@@ -6,6 +6,11 @@ namespace LlmRouter;
 /// (<see cref="SharedCircuit"/>) it publishes what it decides, applies what other processes decided, and probes only with the
 /// grant that makes this process the one that probes.
 /// </summary>
+/// <remarks>
+/// A bucket's successes, counted on every successful call, are striped per thread (<see cref="Stripes"/>), so cores
+/// succeeding on the same deployment do not write one shared line; a sample sums the stripes. Failures, rare and read at
+/// once to decide whether the circuit opens, stay in the shared bucket with its time slice.
+/// </remarks>
 internal sealed class CircuitBreaker
 {
     private const int Closed = (int)CircuitState.Closed;
@@ -19,6 +24,9 @@ internal sealed class CircuitBreaker
     private readonly TimeSpan _breakDuration;
     private readonly SharedCircuit? _shared;
     private readonly Bucket[] _buckets = new Bucket[CircuitBreakerConstants.Buckets];
+
+    /// <summary>Each stripe's successes per bucket: the value for bucket <c>i</c> is slot <c>i</c> of the stripe's cell.</summary>
+    private readonly int[] _successes = Stripes.Allocate<int>();
     private readonly Lock _rollover = new();
     private int _state;
     private long _openedAt = long.MinValue;
@@ -215,7 +223,7 @@ internal sealed class CircuitBreaker
             if (epoch > current - _buckets.Length && epoch <= current)
             {
                 int bucketFailures = Volatile.Read(ref bucket.Failures);
-                calls += Volatile.Read(ref bucket.Successes) + bucketFailures;
+                calls += Successes(i) + bucketFailures;
                 failures += bucketFailures;
             }
         }
@@ -238,14 +246,19 @@ internal sealed class CircuitBreaker
     private void Record(long now, bool failed)
     {
         long epoch = Epoch(now);
-        ref Bucket bucket = ref _buckets[(int)(epoch % CircuitBreakerConstants.Buckets)];
+        int index = (int)(epoch % CircuitBreakerConstants.Buckets);
+        ref Bucket bucket = ref _buckets[index];
         if (Volatile.Read(ref bucket.Epoch) != epoch)
         {
             lock (_rollover)
             {
                 if (bucket.Epoch != epoch)
                 {
-                    bucket.Successes = 0;
+                    for (int stripe = 0; stripe < Stripes.Count; stripe++)
+                    {
+                        Volatile.Write(ref Stripes.Cell(_successes, stripe, index), 0);
+                    }
+
                     bucket.Failures = 0;
                     Volatile.Write(ref bucket.Epoch, epoch);
                 }
@@ -258,7 +271,7 @@ internal sealed class CircuitBreaker
         }
         else
         {
-            Interlocked.Increment(ref bucket.Successes);
+            Interlocked.Increment(ref Stripes.Cell(_successes, Stripes.Current, index));
         }
     }
 
@@ -285,13 +298,25 @@ internal sealed class CircuitBreaker
         lock (_rollover)
         {
             Array.Clear(_buckets);
+            Array.Clear(_successes);
         }
+    }
+
+    /// <summary>The successes of bucket <paramref name="index"/>, summed over the stripes.</summary>
+    private int Successes(int index)
+    {
+        int successes = 0;
+        for (int stripe = 0; stripe < Stripes.Count; stripe++)
+        {
+            successes += Volatile.Read(ref Stripes.Cell(_successes, stripe, index));
+        }
+
+        return successes;
     }
 
     private struct Bucket
     {
         public long Epoch;
-        public int Successes;
         public int Failures;
     }
 }

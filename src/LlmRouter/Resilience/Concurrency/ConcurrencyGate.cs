@@ -6,27 +6,35 @@ namespace LlmRouter;
 /// Counts a deployment's calls in flight and, when it has a limit, admits at most that many. Admission and release are
 /// lock-free; callers that chose to queue wait on a signal that each release passes to one waiter.
 /// </summary>
+/// <remarks>
+/// Without a limit the count is only read (LeastBusy, health, the in-flight gauge), so it is striped per thread
+/// (<see cref="Stripes"/>): cores calling the same deployment do not write one shared line twice per call. With a limit the
+/// count is one shared integer, because admitting a call must see every other call exactly.
+/// </remarks>
 internal sealed class ConcurrencyGate
 {
     private readonly int _limit;
     private readonly ConcurrentQueue<TaskCompletionSource>? _waiters;
+    private readonly StripedCounter? _unlimited;
     private int _inFlight;
 
     public ConcurrencyGate(int? limit, bool queues)
     {
         _limit = limit ?? int.MaxValue;
         _waiters = limit is not null && queues ? new ConcurrentQueue<TaskCompletionSource>() : null;
+        _unlimited = limit is null ? new StripedCounter() : null;
     }
 
-    public int InFlight => Volatile.Read(ref _inFlight);
+    /// <summary>Gets the calls in flight; without a limit, the sum of the stripes, never below zero.</summary>
+    public int InFlight => _unlimited is { } striped ? (int)Math.Clamp(striped.Sum(), 0, int.MaxValue) : Volatile.Read(ref _inFlight);
 
     public int? Limit => _limit == int.MaxValue ? null : _limit;
 
     public bool TryEnter()
     {
-        if (_limit == int.MaxValue)
+        if (_unlimited is { } striped)
         {
-            Interlocked.Increment(ref _inFlight);
+            striped.Increment();
             return true;
         }
 
@@ -47,6 +55,12 @@ internal sealed class ConcurrencyGate
 
     public void Exit()
     {
+        if (_unlimited is { } striped)
+        {
+            striped.Decrement();
+            return;
+        }
+
         Interlocked.Decrement(ref _inFlight);
         WakeOne();
     }
