@@ -65,6 +65,12 @@ internal static class RouterPropertyBag
 
     private static void AddOptional(AdditionalPropertiesDictionary properties, RouterRequest request, object? cost)
     {
+        if (cost is null && request.Plain)
+        {
+            // The common request: nothing failed, nothing dispatched or downgraded it, it set none of the router's properties.
+            return;
+        }
+
         SetIfPresent(properties, LlmRouterProperties.FallbackReasons, request.FallbackReasons());
         SetIfPresent(properties, LlmRouterProperties.CostUsd, cost);
         SetIfPresent(properties, LlmRouterProperties.Tier, request.Tier);

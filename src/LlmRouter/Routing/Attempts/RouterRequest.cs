@@ -102,6 +102,12 @@ internal sealed class RouterRequest
     /// <summary>Gets the stage of the request: as the route that served it by stage spells it, else as the request named it; or <see langword="null"/>.</summary>
     public string? Stage => _dispatch.Stage ?? Properties.Stage;
 
+    /// <summary>
+    /// Gets whether the request has nothing of its own to say on its response: no attempt failed, no tier, variant or stage
+    /// chose its route, no budget downgraded it, and it set none of the router's request properties.
+    /// </summary>
+    public bool Plain => _failures is null && !_hasProperties && DowngradedBy is null && _dispatch.IsEmpty;
+
     /// <summary>Gets the budget that moved the request to a cheaper route, or <see langword="null"/>.</summary>
     public string? DowngradedBy { get; private set; }
 

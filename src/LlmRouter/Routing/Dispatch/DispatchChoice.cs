@@ -14,4 +14,7 @@ internal struct DispatchChoice
 
     /// <summary>The stage that chose the serving route, as the route spells it, or <see langword="null"/>.</summary>
     public string? Stage;
+
+    /// <summary>Gets whether nothing was chosen: the route asked for served the request as it is.</summary>
+    public readonly bool IsEmpty => Tier is null && Complexity is null && Variant is null && Stage is null;
 }
