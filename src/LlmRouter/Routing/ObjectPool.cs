@@ -9,24 +9,24 @@ namespace LlmRouter;
 /// slot and puts it back there, so cores never write the shared array's cache line for it. The thread slot remembers which
 /// pool its object belongs to (the objects of different routers are not interchangeable: an attempt timer runs on its
 /// router's clock); an object left in a thread's slot when its pool is dropped is reclaimed by the garbage collector.
+/// The slot is a non-generic type's thread-static fields (<typeparamref name="TSlot"/>), which the JIT reads inline; a
+/// generic type's would be looked up through a runtime helper on every call.
 /// </remarks>
-internal sealed class ObjectPool<T>
+/// <typeparam name="T">The pooled objects.</typeparam>
+/// <typeparam name="TSlot">The thread slot of this kind of pool.</typeparam>
+internal sealed class ObjectPool<T, TSlot>
     where T : class
+    where TSlot : struct, IThreadSlot<T>
 {
-    [ThreadStatic]
-    private static T? t_item;
-
-    [ThreadStatic]
-    private static ObjectPool<T>? t_owner;
-
     private readonly T?[] _items = new T?[Math.Max(8, Environment.ProcessorCount * 4)];
 
     public T? TryRent()
     {
-        T? local = t_item;
-        if (local is not null && ReferenceEquals(t_owner, this))
+        ref T? slot = ref TSlot.Item;
+        T? local = slot;
+        if (local is not null && ReferenceEquals(TSlot.Owner, this))
         {
-            t_item = null;
+            slot = null;
             return local;
         }
 
@@ -46,10 +46,11 @@ internal sealed class ObjectPool<T>
     /// <summary>Gives an object back; returns <see langword="false"/> when the pool is full and the caller should drop it.</summary>
     public bool TryReturn(T item)
     {
-        if (t_item is null)
+        ref T? slot = ref TSlot.Item;
+        if (slot is null)
         {
-            t_owner = this;
-            t_item = item;
+            TSlot.Owner = this;
+            slot = item;
             return true;
         }
 
@@ -68,9 +69,10 @@ internal sealed class ObjectPool<T>
     /// <summary>Empties the shared slots, handing each object to <paramref name="drop"/>, and the calling thread's slot when it holds one of this pool's.</summary>
     public void Drain(Action<T> drop)
     {
-        if (t_item is { } local && ReferenceEquals(t_owner, this))
+        ref T? slot = ref TSlot.Item;
+        if (slot is { } local && ReferenceEquals(TSlot.Owner, this))
         {
-            t_item = null;
+            slot = null;
             drop(local);
         }
 
@@ -82,4 +84,16 @@ internal sealed class ObjectPool<T>
             }
         }
     }
+}
+
+/// <summary>A kind of pool's slot for one object per thread: thread-static fields of a non-generic type.</summary>
+/// <typeparam name="T">The pooled objects.</typeparam>
+internal interface IThreadSlot<T>
+    where T : class
+{
+    /// <summary>Gets the calling thread's pooled object, or <see langword="null"/>.</summary>
+    static abstract ref T? Item { get; }
+
+    /// <summary>Gets or sets the pool the calling thread's object belongs to.</summary>
+    static abstract object? Owner { get; set; }
 }
