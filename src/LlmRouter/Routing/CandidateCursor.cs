@@ -338,7 +338,7 @@ internal sealed class CandidateCursor
     /// <summary>Whether any filter can exclude one of <paramref name="route"/>'s candidates from this request; when not, none is checked.</summary>
     private bool NeedsFiltering(Route route)
     {
-        if (route.Filter is not null || _request.Properties.Filters)
+        if (route.Filter is not null || (_request.HasProperties && _request.Properties.Filters))
         {
             return true;
         }

@@ -78,7 +78,7 @@ internal static class RouterPropertyBag
         SetIfPresent(properties, LlmRouterProperties.Variant, request.Variant);
         SetIfPresent(properties, LlmRouterProperties.Stage, request.Stage);
         SetIfPresent(properties, LlmRouterProperties.DowngradedBy, request.DowngradedBy);
-        SetIfPresent(properties, LlmRouterProperties.DataProtection, request.Properties.DataProtection?.Report);
+        SetIfPresent(properties, LlmRouterProperties.DataProtection, request.DataProtection?.Report);
     }
 
     private static void SetIfPresent(AdditionalPropertiesDictionary properties, string key, object? value)

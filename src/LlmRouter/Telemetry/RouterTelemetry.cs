@@ -99,7 +99,7 @@ internal sealed class RouterTelemetry : IDisposable
     {
         bool traced = _source.HasListeners();
         bool logContent = _sensitive && _logger.IsEnabled(LogLevel.Trace);
-        DataProtectionOutcome? protection = request.Properties.DataProtection;
+        DataProtectionOutcome? protection = request.DataProtection;
         if (protection is not null)
         {
             CountFindings(protection);

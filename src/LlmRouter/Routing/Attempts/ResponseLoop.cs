@@ -83,8 +83,11 @@ internal sealed class ResponseLoop(AttemptEngine engine)
     {
         IList<ChatMessage> messages = response.Messages;
 
-        // The common answer first: a message that starts with text. Whatever the finish reason, it is not empty.
-        if (messages.Count > 0 && messages[0].Contents is { Count: > 0 } first && first[0] is TextContent { Text.Length: > 0 })
+        // The common answer first: a message that starts with text. Whatever the finish reason, it is not empty. The lists
+        // Microsoft.Extensions.AI makes are read as what they are, without an interface call per read.
+        if (messages is List<ChatMessage> { Count: > 0 } list
+            ? StartsWithText(list[0].Contents)
+            : messages.Count > 0 && StartsWithText(messages[0].Contents))
         {
             return false;
         }
@@ -108,6 +111,10 @@ internal sealed class ResponseLoop(AttemptEngine engine)
 
         return true;
     }
+
+    private static bool StartsWithText(IList<AIContent> contents) => contents is List<AIContent> list
+        ? list.Count > 0 && list[0] is TextContent { Text.Length: > 0 }
+        : contents.Count > 0 && contents[0] is TextContent { Text.Length: > 0 };
 
     /// <summary>The failure of an attempt whose deployment returned no response, or one with nothing in it; what it used is still charged.</summary>
     private static ProviderException Unusable(Deployment deployment, ChatResponse? response) => response is null

@@ -54,6 +54,12 @@ internal sealed class RouterRequest
     /// <summary>Gets the router's own <c>llmrouter.*</c> properties of the request, read once; <see cref="RequestProperties.None"/> when it has none.</summary>
     public ref readonly RequestProperties Properties => ref _hasProperties ? ref _properties : ref RequestProperties.None;
 
+    /// <summary>Gets whether the request set any of the router's <c>llmrouter.*</c> properties (else <see cref="Properties"/> is <see cref="RequestProperties.None"/>).</summary>
+    public bool HasProperties => _hasProperties;
+
+    /// <summary>Gets what data protection found in the request, or <see langword="null"/>.</summary>
+    public DataProtectionOutcome? DataProtection => _hasProperties ? _properties.DataProtection : null;
+
     /// <summary>Gets the route the caller asked for (a tiered or A/B route, or the serving route itself).</summary>
     public Route Asked { get; private set; } = null!;
 
