@@ -18,7 +18,7 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
     /// </returns>
     /// <exception cref="BudgetExceededException">A budget that rejects could not cover the attempt.</exception>
     public ValueTask<Admission> ReserveAsync(RouterRequest request, Candidate candidate, CancellationToken cancellationToken) =>
-        request.Budgeted ? ReserveBudgetsAsync(request, candidate, cancellationToken) : new ValueTask<Admission>(new Admission(candidate, Charges: null));
+        request.Budgeted ? ReserveBudgetsAsync(request, candidate, cancellationToken) : new ValueTask<Admission>(new Admission(candidate, charges: null));
 
     /// <summary>Replaces an attempt's reservations by what it cost; a ledger that answers asynchronously is not waited for.</summary>
     public void Settle(AttemptCharges charges, decimal actualUsd)
@@ -52,7 +52,7 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
         DateTimeOffset now = time.GetUtcNow();
         if (Charges(request, candidate, now) is not { } charges)
         {
-            return new Admission(candidate, Charges: null);
+            return new Admission(candidate, charges: null);
         }
 
         bool handedBack = false;
@@ -97,7 +97,7 @@ internal sealed class BudgetReserver(TimeProvider time, ILogger logger)
     {
         if (Collect(request, candidate) is not { } claims)
         {
-            return new Admission(candidate, Charges: null);
+            return new Admission(candidate, charges: null);
         }
 
         SharedAdmissionDecision decision;

@@ -285,7 +285,7 @@ internal sealed class RateLimiting
             return default;
         }
 
-        return held.Limit is null ? admission : admission with { RateLimit = held };
+        return held.Limit is null ? admission : admission.WithRateLimit(held);
     }
 
     /// <summary>The tokens a usage reports (input plus output), or <see langword="null"/> without usage.</summary>

@@ -132,7 +132,7 @@ internal sealed class SharedAdmission(RateLimiting limits, TimeProvider time)
             return default;
         }
 
-        return admission with { RateLimit = hold };
+        return admission.WithRateLimit(hold);
     }
 
     /// <summary>

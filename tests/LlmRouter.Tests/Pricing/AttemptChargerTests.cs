@@ -30,8 +30,12 @@ public class AttemptChargerTests
     private static AttemptCharger Charger(FakeTimeProvider clock) => new(new BudgetReserver(clock, new FakeLogger()));
 
     /// <summary>Starts an attempt with the request's next candidate, holding <paramref name="charges"/>.</summary>
-    private static Attempt Start(RouterRequest request, AttemptCharges? charges = null) =>
-        new(new Admission(ResilienceUnits.Next(request), charges), request.Time.GetTimestamp(), timer: null, CancellationToken.None, request, streaming: false);
+    private static Attempt Start(RouterRequest request, AttemptCharges? charges = null)
+    {
+        Attempt attempt = default;
+        attempt.Begin(ResilienceUnits.Next(request), charges, default, request.Time.GetTimestamp(), timer: null, CancellationToken.None, request, streaming: false);
+        return attempt;
+    }
 
     /// <summary>Two reservations of <see cref="EstimateUsd"/> on <paramref name="ledger"/>.</summary>
     private static AttemptCharges Charges(RecordingLedger ledger)

@@ -15,8 +15,9 @@ public class RouterPropertyBagTests
     private static Attempt AttemptOf(RouterRequest request, Deployment deployment, Route? route = null)
     {
         request.CountAttempt();
-        var admission = new Admission(new Candidate(deployment, route ?? request.Requested, default, NeedsSlot: false), Charges: null);
-        return new Attempt(admission, startedAt: 0, timer: null, CancellationToken.None, request, streaming: false);
+        Attempt attempt = default;
+        attempt.Begin(new Candidate(deployment, route ?? request.Requested, default, NeedsSlot: false), charges: null, default, startedAt: 0, timer: null, CancellationToken.None, request, streaming: false);
+        return attempt;
     }
 
     private static Dictionary<string, object?> Sorted(AdditionalPropertiesDictionary properties) =>

@@ -151,7 +151,8 @@ internal static class HedgedRace
             return false;
         }
 
-        Attempt attempt = engine.Start(request, admission, streaming, cancellationToken, engine.Time.GetTimestamp(), hedged: true);
+        Attempt attempt = default;
+        engine.Start(request, admission, streaming, cancellationToken, engine.Time.GetTimestamp(), ref attempt, hedged: true);
         Task<T> task;
         try
         {

@@ -90,37 +90,37 @@ internal sealed class AttemptEngine : IDisposable
     /// there is no budget to reserve and its rate limits (counted in this process) admit it (the common case), admits it. Otherwise the candidate (if any) is kept in the
     /// request for <see cref="AdmitAsync"/>, which goes on from there (and waits, when no candidate can be called yet).
     /// </summary>
-    /// <returns>Whether <paramref name="admission"/> holds an admitted candidate.</returns>
+    /// <returns>Whether <paramref name="candidate"/> was admitted; <paramref name="hold"/> is what it took from its deployment's rate limit.</returns>
     /// <exception cref="LlmRouterException">The total timeout passed.</exception>
-    public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
+    public bool TryAdmitNow(RouterRequest request, long now, out Candidate candidate, out RateLimitHold hold)
     {
+        hold = default;
         if (!request.Budgeted && (!request.RateLimited || _rateLimits.TryAdmitCallerNow(request, now)) &&
-            TrySelect(request, now, race: false, out Candidate candidate, out _))
+            TrySelect(request, now, race: false, out candidate, out _))
         {
-            if (!candidate.NeedsSlot)
+            if (!candidate.NeedsSlot && (!request.RateLimited || _rateLimits.TryAdmitDeploymentNow(request, candidate, now, out hold)))
             {
-                if (!request.RateLimited)
-                {
-                    admission = new Admission(candidate, Charges: null);
-                    return true;
-                }
-
-                if (_rateLimits.TryAdmitDeploymentNow(request, candidate, now, out RateLimitHold hold))
-                {
-                    admission = new Admission(candidate, Charges: null, hold);
-                    return true;
-                }
+                return true;
             }
 
             request.Selected = candidate;
         }
 
-        admission = default;
+        candidate = default;
+        hold = default;
         return false;
     }
 
+    /// <summary>Takes the admission sequence's first step like <see cref="TryAdmitNow(RouterRequest, long, out Candidate, out RateLimitHold)"/>, as an <see cref="Admission"/>.</summary>
+    public bool TryAdmitNow(RouterRequest request, long now, out Admission admission)
+    {
+        bool admitted = TryAdmitNow(request, now, out Candidate candidate, out RateLimitHold hold);
+        admission = admitted ? new Admission(candidate, charges: null, hold) : default;
+        return admitted;
+    }
+
     /// <summary>
-    /// The admission sequence: selects the next candidate (or takes the one <see cref="TryAdmitNow"/> kept), waits for its
+    /// The admission sequence: selects the next candidate (or takes the one <see cref="TryAdmitNow(RouterRequest, long, out Candidate, out RateLimitHold)"/> kept), waits for its
     /// slot when it is saturated and queues (not in a race), completes its admission, and reserves its budget; a candidate
     /// that falls through any step is noted and the next one tried. When no candidate can be called now but one can soon (a
     /// retry's backoff, a cooldown, an open circuit), waits for it, within <see cref="RetryOptions.MaxRetryAfter"/> and the
@@ -208,8 +208,15 @@ internal sealed class AttemptEngine : IDisposable
     /// <param name="streaming">Whether the call is a stream.</param>
     /// <param name="cancellationToken">The caller's token, linked into the attempt's own.</param>
     /// <param name="now">When the attempt starts.</param>
+    /// <param name="attempt">Where the attempt is built: its caller's variable, or the request's <see cref="RouterRequest.Attempt"/>.</param>
     /// <param name="hedged">Whether the attempt races others, so the router must be able to cancel it.</param>
-    public Attempt Start(RouterRequest request, in Admission admission, bool streaming, CancellationToken cancellationToken, long now, bool hedged = false)
+    public void Start(RouterRequest request, in Admission admission, bool streaming, CancellationToken cancellationToken, long now, ref Attempt attempt, bool hedged = false) =>
+        Start(request, admission.Candidate, admission.Charges, admission.RateLimit, streaming, cancellationToken, now, ref attempt, hedged);
+
+    /// <summary>Starts an attempt like <see cref="Start(RouterRequest, in Admission, bool, CancellationToken, long, ref Attempt, bool)"/>, with the admission's parts.</summary>
+    public void Start(
+        RouterRequest request, in Candidate candidate, AttemptCharges? charges, in RateLimitHold rateLimit, bool streaming, CancellationToken cancellationToken, long now,
+        ref Attempt attempt, bool hedged = false)
     {
         request.CountAttempt();
         AttemptTimeouts timeouts = request.Model.Timeouts;
@@ -220,7 +227,7 @@ internal sealed class AttemptEngine : IDisposable
             timeouts.Arm(timer, cancellationToken, now, request.Deadline, streaming);
         }
 
-        var attempt = new Attempt(admission, now, timer, timer?.Token ?? cancellationToken, request, streaming);
+        attempt.Begin(candidate, charges, rateLimit, now, timer, timer?.Token ?? cancellationToken, request, streaming);
         if (request.Telemetry.Enabled)
         {
             Telemetry.StartAttempt(request, ref attempt, hedged);
@@ -231,8 +238,6 @@ internal sealed class AttemptEngine : IDisposable
             Log.FallingBack(_logger, request.Requested.Name, previous.Deployment, previous.Kind, attempt.Deployment.Name, attempt.Route.Name);
             Telemetry.Fallback(request, previous);
         }
-
-        return attempt;
     }
 
     /// <summary>

@@ -20,10 +20,11 @@ internal sealed class ResponseLoop(AttemptEngine engine)
             return HedgedRace.RespondAsync(engine, request, messages, options, cancellationToken);
         }
 
-        Admission admission;
+        Candidate candidate;
+        RateLimitHold hold;
         try
         {
-            if (!engine.TryAdmitNow(request, now, out admission))
+            if (!engine.TryAdmitNow(request, now, out candidate, out hold))
             {
                 // A slot to wait for or a budget to reserve: the asynchronous path takes it from here.
                 return ResponseAsync(request, pending: null, cancellationToken);
@@ -36,7 +37,8 @@ internal sealed class ResponseLoop(AttemptEngine engine)
             return Task.FromException<ChatResponse>(exception);
         }
 
-        Attempt attempt = engine.Start(request, admission, streaming: false, cancellationToken, now);
+        Attempt attempt = default;
+        engine.Start(request, candidate, charges: null, hold, streaming: false, cancellationToken, now, ref attempt);
         Task<ChatResponse> pending = Call(attempt, messages, options);
         if (pending.IsCompletedSuccessfully && pending.Result is { } response && !IsEmpty(response))
         {
@@ -184,7 +186,7 @@ internal sealed class ResponseLoop(AttemptEngine engine)
     /// <summary>Starts an attempt with an admitted candidate and calls it; its timer runs from here.</summary>
     private Task<ChatResponse> Begin(RouterRequest request, in Admission admission, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        request.Attempt = engine.Start(request, admission, streaming: false, cancellationToken, engine.Time.GetTimestamp());
+        engine.Start(request, admission, streaming: false, cancellationToken, engine.Time.GetTimestamp(), ref request.Attempt);
         Task<ChatResponse> pending = Call(request.Attempt, messages, options);
         if (!pending.IsCompleted)
         {

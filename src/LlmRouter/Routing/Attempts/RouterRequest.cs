@@ -31,7 +31,7 @@ internal sealed class RouterRequest
     public Attempt Attempt;
 
     /// <summary>
-    /// A candidate selected by <see cref="AttemptEngine.TryAdmitNow"/> that must wait for a slot before it is admitted, for
+    /// A candidate selected by <see cref="AttemptEngine.TryAdmitNow(RouterRequest, long, out Candidate, out RateLimitHold)"/> that must wait for a slot before it is admitted, for
     /// <see cref="AttemptEngine.AdmitAsync"/> to go on with; <see langword="default"/> when there is none.
     /// </summary>
     public Candidate Selected;

@@ -43,7 +43,7 @@ internal sealed class StreamLoop(AttemptEngine engine)
 
                 while (true)
                 {
-                    attempt = engine.Start(request, admission, streaming: true, cancellationToken, now);
+                    engine.Start(request, admission, streaming: true, cancellationToken, now, ref attempt);
                     attempt.Timer?.Start();
                     attemptOpen = true;
                     Exception? failure = null;

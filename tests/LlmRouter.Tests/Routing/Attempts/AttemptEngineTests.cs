@@ -48,7 +48,9 @@ public sealed class AttemptEngineTests : IDisposable
     private Attempt StartFirst(AttemptEngine engine, RouterRequest request, CancellationToken cancellationToken = default)
     {
         Assert.True(engine.TryAdmitNow(request, Now, out Admission admission));
-        return engine.Start(request, admission, streaming: false, cancellationToken, Now);
+        Attempt attempt = default;
+        engine.Start(request, admission, streaming: false, cancellationToken, Now, ref attempt);
+        return attempt;
     }
 
     private int FallbackLogs() => _logger.Collector.GetSnapshot().Count(r => r.Id.Id == 1);
@@ -279,11 +281,13 @@ public sealed class AttemptEngineTests : IDisposable
         int logsAfterFirst = FallbackLogs();
         FailureAction afterFirst = engine.Fail(request, ref first, Failure(HttpStatusCode.ServiceUnavailable), CancellationToken.None, Now, mayRetry: true, out _);
         Admission again = await engine.AdmitAsync(request, race: false, CancellationToken.None);
-        Attempt retry = engine.Start(request, again, streaming: false, CancellationToken.None, Now);
+        Attempt retry = default;
+        engine.Start(request, again, streaming: false, CancellationToken.None, Now, ref retry);
         int logsAfterRetry = FallbackLogs();
         FailureAction afterRetry = engine.Fail(request, ref retry, Failure(HttpStatusCode.ServiceUnavailable), CancellationToken.None, Now, mayRetry: true, out _);
         Admission next = await engine.AdmitAsync(request, race: false, CancellationToken.None);
-        Attempt fallback = engine.Start(request, next, streaming: false, CancellationToken.None, Now);
+        Attempt fallback = default;
+        engine.Start(request, next, streaming: false, CancellationToken.None, Now, ref fallback);
 
         Assert.Equal((0, FailureAction.Retry, 0, FailureAction.MoveOn), (logsAfterFirst, afterFirst, logsAfterRetry, afterRetry));
         Assert.Equal(("a", 1, "a", 2, "b", 1), (first.Deployment.Name, first.Try, retry.Deployment.Name, retry.Try, fallback.Deployment.Name, fallback.Try));
@@ -339,8 +343,9 @@ public sealed class AttemptEngineTests : IDisposable
             .AddUnits("a", "b").AddRoute("main", r => r.Deployments = ["a", "b"]));
         RouterRequest request = Begin(engine);
         Assert.True(engine.TryAdmitNow(request, Now, out Admission admission));
-        Admission numbered = admission with { Candidate = admission.Candidate with { Try = @try } };
-        Attempt attempt = engine.Start(request, numbered, streaming: false, CancellationToken.None, Now);
+        var numbered = new Admission(admission.Candidate with { Try = @try }, admission.Charges, admission.RateLimit);
+        Attempt attempt = default;
+        engine.Start(request, numbered, streaming: false, CancellationToken.None, Now, ref attempt);
 
         FailureAction action = engine.Fail(request, ref attempt, Failure(status), CancellationToken.None, Now, mayRetry, out TimeSpan wait);
 
