@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LlmRouter;
 
 /// <summary>
@@ -20,6 +22,7 @@ internal sealed class ObjectPool<T, TSlot>
 {
     private readonly T?[] _items = new T?[Math.Max(8, Environment.ProcessorCount * 4)];
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T? TryRent()
     {
         ref T? slot = ref TSlot.Item;
@@ -30,6 +33,26 @@ internal sealed class ObjectPool<T, TSlot>
             return local;
         }
 
+        return TryRentShared();
+    }
+
+    /// <summary>Gives an object back; returns <see langword="false"/> when the pool is full and the caller should drop it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReturn(T item)
+    {
+        ref T? slot = ref TSlot.Item;
+        if (slot is null)
+        {
+            TSlot.Owner = this;
+            slot = item;
+            return true;
+        }
+
+        return TryReturnShared(item);
+    }
+
+    private T? TryRentShared()
+    {
         T?[] items = _items;
         for (int i = 0; i < items.Length; i++)
         {
@@ -43,17 +66,8 @@ internal sealed class ObjectPool<T, TSlot>
         return null;
     }
 
-    /// <summary>Gives an object back; returns <see langword="false"/> when the pool is full and the caller should drop it.</summary>
-    public bool TryReturn(T item)
+    private bool TryReturnShared(T item)
     {
-        ref T? slot = ref TSlot.Item;
-        if (slot is null)
-        {
-            TSlot.Owner = this;
-            slot = item;
-            return true;
-        }
-
         T?[] items = _items;
         for (int i = 0; i < items.Length; i++)
         {

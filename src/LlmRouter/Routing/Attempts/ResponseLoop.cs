@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
 namespace LlmRouter;
@@ -87,8 +88,8 @@ internal sealed class ResponseLoop(AttemptEngine engine)
 
         // The common answer first: a message that starts with text. Whatever the finish reason, it is not empty. The lists
         // Microsoft.Extensions.AI makes are read as what they are, without an interface call per read.
-        if (messages is List<ChatMessage> { Count: > 0 } list
-            ? StartsWithText(list[0].Contents)
+        if (messages.GetType() == typeof(List<ChatMessage>)
+            ? Unsafe.As<List<ChatMessage>>(messages) is { Count: > 0 } list && StartsWithText(list[0].Contents)
             : messages.Count > 0 && StartsWithText(messages[0].Contents))
         {
             return false;
@@ -114,8 +115,8 @@ internal sealed class ResponseLoop(AttemptEngine engine)
         return true;
     }
 
-    private static bool StartsWithText(IList<AIContent> contents) => contents is List<AIContent> list
-        ? list.Count > 0 && list[0] is TextContent { Text.Length: > 0 }
+    private static bool StartsWithText(IList<AIContent> contents) => contents.GetType() == typeof(List<AIContent>)
+        ? Unsafe.As<List<AIContent>>(contents) is { Count: > 0 } list && list[0] is TextContent { Text.Length: > 0 }
         : contents.Count > 0 && contents[0] is TextContent { Text.Length: > 0 };
 
     /// <summary>The failure of an attempt whose deployment returned no response, or one with nothing in it; what it used is still charged.</summary>
