@@ -11,26 +11,27 @@ namespace LlmRouter;
 /// slot and puts it back there, so cores never write the shared array's cache line for it. The thread slot remembers which
 /// pool its object belongs to (the objects of different routers are not interchangeable: an attempt timer runs on its
 /// router's clock); an object left in a thread's slot when its pool is dropped is reclaimed by the garbage collector.
-/// The slot is a non-generic type's thread-static fields (<typeparamref name="TSlot"/>), which the JIT reads inline; a
-/// generic type's would be looked up through a runtime helper on every call.
+/// The slot is <see cref="ThreadSlot{TKind}"/> of the pool's kind: a type instantiated over a value type is exact in the
+/// pool's shared code, so the JIT reads its thread-static fields inline (those of a type generic over the reference type
+/// <typeparamref name="T"/> would be looked up through a runtime helper on every call).
 /// </remarks>
 /// <typeparam name="T">The pooled objects.</typeparam>
-/// <typeparam name="TSlot">The thread slot of this kind of pool.</typeparam>
-internal sealed class ObjectPool<T, TSlot>
+/// <typeparam name="TKind">A value type naming this kind of pool, whose pools share one slot per thread.</typeparam>
+internal sealed class ObjectPool<T, TKind>
     where T : class
-    where TSlot : struct, IThreadSlot<T>
+    where TKind : struct
 {
     private readonly T?[] _items = new T?[Math.Max(8, Environment.ProcessorCount * 4)];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T? TryRent()
     {
-        ref T? slot = ref TSlot.Item;
-        T? local = slot;
-        if (local is not null && ReferenceEquals(TSlot.Owner, this))
+        ref object? slot = ref ThreadSlot<TKind>.Item;
+        object? local = slot;
+        if (local is not null && ReferenceEquals(ThreadSlot<TKind>.Owner, this))
         {
             slot = null;
-            return local;
+            return Unsafe.As<T>(local);
         }
 
         return TryRentShared();
@@ -40,10 +41,10 @@ internal sealed class ObjectPool<T, TSlot>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryReturn(T item)
     {
-        ref T? slot = ref TSlot.Item;
+        ref object? slot = ref ThreadSlot<TKind>.Item;
         if (slot is null)
         {
-            TSlot.Owner = this;
+            ThreadSlot<TKind>.Owner = this;
             slot = item;
             return true;
         }
@@ -83,11 +84,11 @@ internal sealed class ObjectPool<T, TSlot>
     /// <summary>Empties the shared slots, handing each object to <paramref name="drop"/>, and the calling thread's slot when it holds one of this pool's.</summary>
     public void Drain(Action<T> drop)
     {
-        ref T? slot = ref TSlot.Item;
-        if (slot is { } local && ReferenceEquals(TSlot.Owner, this))
+        ref object? slot = ref ThreadSlot<TKind>.Item;
+        if (slot is { } local && ReferenceEquals(ThreadSlot<TKind>.Owner, this))
         {
             slot = null;
-            drop(local);
+            drop(Unsafe.As<T>(local));
         }
 
         for (int i = 0; i < _items.Length; i++)
@@ -100,14 +101,16 @@ internal sealed class ObjectPool<T, TSlot>
     }
 }
 
-/// <summary>A kind of pool's slot for one object per thread: thread-static fields of a non-generic type.</summary>
-/// <typeparam name="T">The pooled objects.</typeparam>
-internal interface IThreadSlot<T>
-    where T : class
+/// <summary>One pooled object per thread for the pools of one kind (<typeparamref name="TKind"/>), and the pool it belongs to.</summary>
+/// <typeparam name="TKind">A value type naming the kind of pool.</typeparam>
+internal static class ThreadSlot<TKind>
+    where TKind : struct
 {
-    /// <summary>Gets the calling thread's pooled object, or <see langword="null"/>.</summary>
-    static abstract ref T? Item { get; }
+    /// <summary>The calling thread's pooled object, or <see langword="null"/>; only the pool named by <see cref="Owner"/> takes it.</summary>
+    [ThreadStatic]
+    public static object? Item;
 
-    /// <summary>Gets or sets the pool the calling thread's object belongs to.</summary>
-    static abstract object? Owner { get; set; }
+    /// <summary>The pool the calling thread's object belongs to.</summary>
+    [ThreadStatic]
+    public static object? Owner;
 }

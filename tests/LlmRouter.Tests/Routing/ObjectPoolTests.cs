@@ -5,7 +5,7 @@ public class ObjectPoolTests
     [Fact]
     public void TryRent_AfterReturns_GivesThoseObjectsBackThenNothing()
     {
-        var pool = new ObjectPool<object, ObjectSlot>();
+        var pool = new ObjectPool<object, ObjectKind>();
         object first = new();
         object second = new();
 
@@ -21,7 +21,7 @@ public class ObjectPoolTests
     [Fact]
     public void TryReturn_Full_RefusesAndDrainHandsEveryObjectOver()
     {
-        var pool = new ObjectPool<object, ObjectSlot>();
+        var pool = new ObjectPool<object, ObjectKind>();
         int accepted = 0;
         while (pool.TryReturn(new object()))
         {
@@ -41,8 +41,8 @@ public class ObjectPoolTests
     [Fact]
     public void TryRent_ThreadSlotHoldsAnotherPoolsObject_NeverHandsItOver()
     {
-        var first = new ObjectPool<object, ObjectSlot>();
-        var second = new ObjectPool<object, ObjectSlot>();
+        var first = new ObjectPool<object, ObjectKind>();
+        var second = new ObjectPool<object, ObjectKind>();
         object item = new();
 
         Assert.True(first.TryReturn(item));
@@ -55,7 +55,7 @@ public class ObjectPoolTests
     [Fact]
     public void TryRent_OnAnotherThread_DoesNotTakeTheReturningThreadsObject()
     {
-        var pool = new ObjectPool<object, ObjectSlot>();
+        var pool = new ObjectPool<object, ObjectKind>();
         object item = new();
         Assert.True(pool.TryReturn(item));
 
@@ -71,7 +71,7 @@ public class ObjectPoolTests
     [Fact]
     public async Task TryRentAndTryReturn_Concurrent_NeverHandOneObjectToTwoRenters()
     {
-        var pool = new ObjectPool<int[], ArraySlot>();
+        var pool = new ObjectPool<int[], ArrayKind>();
         int shared = 0;
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
@@ -92,37 +92,7 @@ public class ObjectPoolTests
         Assert.Equal(0, shared);
     }
 
-    private struct ObjectSlot : IThreadSlot<object>
-    {
-        [ThreadStatic]
-        private static object? t_item;
+    private struct ObjectKind;
 
-        [ThreadStatic]
-        private static object? t_owner;
-
-        public static ref object? Item => ref t_item;
-
-        public static object? Owner
-        {
-            get => t_owner;
-            set => t_owner = value;
-        }
-    }
-
-    private struct ArraySlot : IThreadSlot<int[]>
-    {
-        [ThreadStatic]
-        private static int[]? t_item;
-
-        [ThreadStatic]
-        private static object? t_owner;
-
-        public static ref int[]? Item => ref t_item;
-
-        public static object? Owner
-        {
-            get => t_owner;
-            set => t_owner = value;
-        }
-    }
+    private struct ArrayKind;
 }

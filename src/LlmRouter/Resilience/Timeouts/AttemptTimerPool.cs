@@ -3,7 +3,7 @@ namespace LlmRouter;
 /// <summary>The router's pool of <see cref="AttemptTimer"/>s: each is disarmed before it goes back.</summary>
 internal sealed class AttemptTimerPool(TimeProvider time) : IDisposable
 {
-    private readonly ObjectPool<AttemptTimer, ThreadSlot> _pool = new();
+    private readonly ObjectPool<AttemptTimer, TimerPool> _pool = new();
 
     public AttemptTimer Rent() => _pool.TryRent() ?? new AttemptTimer(time);
 
@@ -17,21 +17,6 @@ internal sealed class AttemptTimerPool(TimeProvider time) : IDisposable
 
     public void Dispose() => _pool.Drain(static timer => timer.Dispose());
 
-    /// <summary>Each thread's pooled timer.</summary>
-    private struct ThreadSlot : IThreadSlot<AttemptTimer>
-    {
-        [ThreadStatic]
-        private static AttemptTimer? t_item;
-
-        [ThreadStatic]
-        private static object? t_owner;
-
-        public static ref AttemptTimer? Item => ref t_item;
-
-        public static object? Owner
-        {
-            get => t_owner;
-            set => t_owner = value;
-        }
-    }
+    /// <summary>Names this kind of pool: its objects are kept one per thread apart from other kinds'.</summary>
+    private struct TimerPool;
 }

@@ -20,7 +20,7 @@ internal sealed class AttemptEngine : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AttemptTimerPool _timers;
-    private readonly ObjectPool<RouterRequest, RequestSlot> _requests = new();
+    private readonly ObjectPool<RouterRequest, RequestPool> _requests = new();
     private readonly BudgetReserver _budgets;
     private readonly AttemptCharger _charger;
     private readonly RateLimiting _rateLimits;
@@ -646,21 +646,6 @@ internal sealed class AttemptEngine : IDisposable
     /// <summary>Gives an ended request object back to the pool; a full pool drops it.</summary>
     private void Return(RouterRequest request) => _requests.TryReturn(request);
 
-    /// <summary>Each thread's pooled request object.</summary>
-    private struct RequestSlot : IThreadSlot<RouterRequest>
-    {
-        [ThreadStatic]
-        private static RouterRequest? t_item;
-
-        [ThreadStatic]
-        private static object? t_owner;
-
-        public static ref RouterRequest? Item => ref t_item;
-
-        public static object? Owner
-        {
-            get => t_owner;
-            set => t_owner = value;
-        }
-    }
+    /// <summary>Names this kind of pool: its objects are kept one per thread apart from other kinds'.</summary>
+    private struct RequestPool;
 }
