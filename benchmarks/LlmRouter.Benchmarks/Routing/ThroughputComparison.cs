@@ -19,20 +19,23 @@ internal static class ThroughputComparison
     public static void Run(TextWriter output, int rounds = 3, TimeSpan? roundLength = null)
     {
         TimeSpan length = roundLength ?? TimeSpan.FromMilliseconds(500);
-        (string Name, IChatClient Client, ChatOptions Options)[] subjects =
+        (string Name, Func<IChatClient> Client, ChatOptions Options)[] subjects =
         [
-            ("direct", new BenchmarkChatClient("Hello!", chunks: 1), DirectOptions),
-            ("OrderedFailover", BenchmarkRouters.CreatePeer(chunks: 1), DirectOptions),
-            ("router, defaults", BenchmarkRouters.Create(chunks: 1, resilience: true), RouterOptions),
-            ("router, priced", BenchmarkRouters.CreateShared(leastBusy: false, budget: false), RouterOptions),
-            ("router, priced, LeastBusy", BenchmarkRouters.CreateShared(leastBusy: true, budget: false), RouterOptions),
-            ("router, priced, budget", BenchmarkRouters.CreateShared(leastBusy: false, budget: true), RouterOptions),
-            ("router, priced, LeastBusy + budget", BenchmarkRouters.CreateShared(leastBusy: true, budget: true), RouterOptions),
+            ("direct", Shared(new BenchmarkChatClient("Hello!", chunks: 1)), DirectOptions),
+            ("OrderedFailover", Shared(BenchmarkRouters.CreatePeer(chunks: 1)), DirectOptions),
+            ("router, defaults", Shared(BenchmarkRouters.Create(chunks: 1, resilience: true)), RouterOptions),
+
+            // Each caller its own router: nothing shared between cores, so the gap to the row above is what sharing costs.
+            ("router, defaults, one per caller", () => BenchmarkRouters.Create(chunks: 1, resilience: true), RouterOptions),
+            ("router, priced", Shared(BenchmarkRouters.CreateShared(leastBusy: false, budget: false)), RouterOptions),
+            ("router, priced, LeastBusy", Shared(BenchmarkRouters.CreateShared(leastBusy: true, budget: false)), RouterOptions),
+            ("router, priced, budget", Shared(BenchmarkRouters.CreateShared(leastBusy: false, budget: true)), RouterOptions),
+            ("router, priced, LeastBusy + budget", Shared(BenchmarkRouters.CreateShared(leastBusy: true, budget: true)), RouterOptions),
         ];
 
         int[] callerCounts = [1, 2, 64];
         var best = new double[subjects.Length, callerCounts.Length];
-        foreach ((string _, IChatClient client, ChatOptions options) in subjects)
+        foreach ((string _, Func<IChatClient> client, ChatOptions options) in subjects)
         {
             Measure(client, options, 2, TimeSpan.FromMilliseconds(200));
         }
@@ -65,15 +68,19 @@ internal static class ThroughputComparison
         }
     }
 
+    /// <summary>One client every caller shares.</summary>
+    private static Func<IChatClient> Shared(IChatClient client) => () => client;
+
     /// <summary>Runs the router (with defaults, or priced with a budget) under <paramref name="callers"/> callers and prints calls per second.</summary>
     public static void Load(int callers, TimeSpan length, bool budget)
     {
         IChatClient router = budget ? BenchmarkRouters.CreateShared(leastBusy: false, budget: true) : BenchmarkRouters.Create(chunks: 1, resilience: true);
-        Measure(router, RouterOptions, callers, TimeSpan.FromMilliseconds(200));
-        Console.WriteLine($"{callers} callers: {Rate(Measure(router, RouterOptions, callers, length))}");
+        Measure(Shared(router), RouterOptions, callers, TimeSpan.FromMilliseconds(200));
+        Console.WriteLine($"{callers} callers: {Rate(Measure(Shared(router), RouterOptions, callers, length))}");
     }
 
-    private static double Measure(IChatClient client, ChatOptions options, int callers, TimeSpan length)
+    /// <summary>Calls per second of <paramref name="callers"/> threads, each calling the client <paramref name="clients"/> gives it.</summary>
+    private static double Measure(Func<IChatClient> clients, ChatOptions options, int callers, TimeSpan length)
     {
         long total = 0;
         using var start = new Barrier(callers + 1);
@@ -81,6 +88,7 @@ internal static class ThroughputComparison
         var threads = new Thread[callers];
         for (int i = 0; i < callers; i++)
         {
+            IChatClient client = clients();
             threads[i] = new Thread(() =>
             {
                 long calls = 0;
