@@ -10,7 +10,9 @@ namespace LlmRouter;
 /// A call that ends on the thread it began on (a synchronous answer, and most others) takes its object from its thread's
 /// slot and puts it back there, so cores never write the shared array's cache line for it. The thread slot remembers which
 /// pool its object belongs to (the objects of different routers are not interchangeable: an attempt timer runs on its
-/// router's clock); an object left in a thread's slot when its pool is dropped is reclaimed by the garbage collector.
+/// router's clock), and the last pool to give an object back on a thread holds its slot: the object it finds there goes
+/// back to its own pool's shared slots, so a router disposed since, or one that calls on this thread less often, does not
+/// keep the slot from the others.
 /// The slot is <see cref="ThreadSlot{TKind}"/> of the pool's kind: a type instantiated over a value type is exact in the
 /// pool's shared code, so the JIT reads its thread-static fields inline (those of a type generic over the reference type
 /// <typeparamref name="T"/> would be looked up through a runtime helper on every call).
@@ -42,8 +44,19 @@ internal sealed class ObjectPool<T, TKind>
     public bool TryReturn(T item)
     {
         ref object? slot = ref ThreadSlot<TKind>.Item;
-        if (slot is null)
+        object? held = slot;
+        if (held is null)
         {
+            ThreadSlot<TKind>.Owner = this;
+            slot = item;
+            return true;
+        }
+
+        if (!ReferenceEquals(ThreadSlot<TKind>.Owner, this))
+        {
+            // Another pool's object (another router's, perhaps one disposed since): it goes back to its own pool's shared
+            // slots (or, when they are full, to the garbage collector), and this pool takes the thread's slot.
+            ((ObjectPool<T, TKind>)ThreadSlot<TKind>.Owner!).TryReturnShared((T)held);
             ThreadSlot<TKind>.Owner = this;
             slot = item;
             return true;

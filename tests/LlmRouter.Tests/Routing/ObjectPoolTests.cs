@@ -53,6 +53,24 @@ public class ObjectPoolTests
     }
 
     [Fact]
+    public void TryReturn_ThreadSlotHoldsAnotherPoolsObject_TakesTheSlotAndGivesThatObjectBackToItsPool()
+    {
+        var first = new ObjectPool<object, ObjectKind>();
+        var second = new ObjectPool<object, ObjectKind>();
+        object firsts = new();
+        object seconds = new();
+
+        Assert.True(first.TryReturn(firsts));
+        Assert.True(second.TryReturn(seconds));
+
+        // The second pool now holds the thread's slot; the first pool's object went to the first pool's shared slots.
+        Assert.Same(seconds, second.TryRent());
+        Assert.Same(firsts, first.TryRent());
+        Assert.Null(first.TryRent());
+        Assert.Null(second.TryRent());
+    }
+
+    [Fact]
     public void TryRent_OnAnotherThread_DoesNotTakeTheReturningThreadsObject()
     {
         var pool = new ObjectPool<object, ObjectKind>();
