@@ -422,7 +422,7 @@ internal sealed class RouterTelemetry : IDisposable
 
     /// <summary>Recorded content of a redacted request, with the values put back in the answer replaced by their placeholders again.</summary>
     private static string Redacted(RouterRequest request, string content) =>
-        request.Properties.DataProtection?.Redaction?.Placeholders.Redact(content) ?? content;
+        request.DataProtection?.Redaction?.Placeholders.Redact(content) ?? content;
 
     private void CountFindings(DataProtectionOutcome protection)
     {
