@@ -81,8 +81,11 @@ public sealed class RedisAdmissionTests : IAsyncLifetime
         const string prefix = "caller-refuses-test:";
         await using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(_server.Configuration);
         var deployment = new CountingClient(() => Task.CompletedTask);
+
+        // Two a minute: the deployment's counter lives 30 s after the first call, so comparing it before and after the refused
+        // call cannot race its expiry (at 100 a minute it expired 0.6 s after the call, and a slow machine read it gone).
         IChatClient router = Builder()
-            .AddDeployment("a", deployment, d => { d.RequestsPerMinute = 100; d.Price = new ModelPrice(1m, 10m); })
+            .AddDeployment("a", deployment, d => { d.RequestsPerMinute = 2; d.Price = new ModelPrice(1m, 10m); })
             .AddRateLimit("per-user", l => l.RequestsPerMinute = 1)
             .AddBudget("total", b => b.LimitUsd = 10m)
             .UseRedis(connection, o => { o.KeyPrefix = prefix; o.Timeout = TimeSpan.FromSeconds(5); o.Cooldowns = false; })
